@@ -1,0 +1,51 @@
+"""ecozone: ecological-zoning analysis for Chinese cities (生态分区分析).
+
+Overlay the layers behind "Beautiful China" plan targets — red lines, bays,
+rivers, mines, marine ranches, coastline, restoration projects, districts —
+measure them in a projected CRS, and report the figures the audit needs.
+
+Example
+-------
+>>> import ecozone
+>>> atlas = ecozone.demo_atlas()                   # doctest: +SKIP
+>>> ecozone.area_table(atlas["districts"]).head()  # doctest: +SKIP
+"""
+
+from ._version import __version__
+from .atlas import Atlas, Layer
+from .crs import (
+    check_measurement_crs,
+    gcj02_to_wgs84,
+    gk_zone_crs,
+    measurement_crs,
+    wgs84_to_gcj02,
+)
+from .demo import demo_atlas
+from .errors import ConfigError, CRSError, EcozoneError, GeometryError, InputError, SchemaError
+from .io import read_layer
+from .measure import area_table
+from .schema import KINDS
+from .validate import ValidationReport, validate_layer
+
+__all__ = [
+    "__version__",
+    "Atlas",
+    "Layer",
+    "KINDS",
+    "ValidationReport",
+    "area_table",
+    "check_measurement_crs",
+    "demo_atlas",
+    "gcj02_to_wgs84",
+    "gk_zone_crs",
+    "measurement_crs",
+    "read_layer",
+    "validate_layer",
+    "wgs84_to_gcj02",
+    "EcozoneError",
+    "InputError",
+    "CRSError",
+    "SchemaError",
+    "GeometryError",
+    "ConfigError",
+]

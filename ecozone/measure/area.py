@@ -1,0 +1,48 @@
+"""Area of each feature of a polygon layer (面积), in ha, km² and mu."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from ..crs import check_measurement_crs
+from ..errors import CRSError
+from ..units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
+
+__all__ = ["area_table"]
+
+
+def area_table(layer: gpd.GeoDataFrame, *, name_field: str = "name", zone_label: str = "zone") -> pd.DataFrame:
+    """Planar area of each feature, measured in the layer's projected CRS (面积统计).
+
+    The layer must be in a projected CRS in metres (an Atlas layer is);
+    geographic and Web Mercator CRSs are refused.
+
+    Returns a DataFrame with ``zone``, ``id``, ``area_ha``, ``area_km2``,
+    ``area_mu``, and a ``share`` of the total (0–1).
+
+    Example
+    -------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> gdf = gpd.GeoDataFrame({"name": ["a"]}, geometry=[box(0, 0, 1000, 1000)], crs=4549)
+    >>> area_table(gdf)[["zone", "area_ha", "area_mu"]].to_dict("records")
+    [{'zone': 'a', 'area_ha': 100.0, 'area_mu': 1500.0}]
+    """
+    if layer.crs is None:
+        raise CRSError("area_table: the layer has no CRS; fix: set one or load it through an Atlas")
+    check_measurement_crs(layer.crs)
+    m2 = layer.geometry.area.to_numpy()
+    names = layer[name_field] if name_field in layer.columns else pd.Series(range(1, len(layer) + 1))
+    total = m2.sum()
+    out = pd.DataFrame(
+        {
+            zone_label: names.to_numpy(),
+            "id": layer["id"].to_numpy() if "id" in layer.columns else range(1, len(layer) + 1),
+            "area_ha": m2 / M2_PER_HA,
+            "area_km2": m2 / M2_PER_KM2,
+            "area_mu": m2 / M2_PER_MU,
+            "share": m2 / total if total > 0 else 0.0,
+        }
+    )
+    return out
