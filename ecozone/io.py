@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -115,7 +116,10 @@ def read_layer(
     if layer is not None:
         kwargs["layer"] = layer
     try:
-        gdf = pyogrio.read_dataframe(p, use_arrow=_arrow_available(), **kwargs)
+        with warnings.catch_warnings():
+            # GDAL's GeoJSON driver renumbers repeated "id"s; validation reports them itself
+            warnings.filterwarnings("ignore", message="Several features with id", category=RuntimeWarning)
+            gdf = pyogrio.read_dataframe(p, use_arrow=_arrow_available(), **kwargs)
     except Exception as exc:  # pyogrio/GDAL errors carry their own class hierarchy
         reason = " ".join(str(exc).split())
         raise InputError(

@@ -1,0 +1,78 @@
+"""The ecozone command: version, help, demo, and one-line errors with exit 2."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import ecozone
+from ecozone._resources import dataset_dir
+from ecozone.cli import main
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "ecozone", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
+
+
+def test_version_and_help():
+    r = CliRunner().invoke(main, ["--version"])
+    assert r.exit_code == 0 and ecozone.__version__ in r.output
+    r = CliRunner().invoke(main, ["--help"])
+    assert r.exit_code == 0 and "demo" in r.output
+    r = CliRunner().invoke(main, ["--show-versions"])
+    assert r.exit_code == 0
+    for name in ("geopandas", "shapely", "pyproj", "pyogrio", "GDAL", "PROJ", "GEOS"):
+        assert name in r.output
+
+
+def test_demo_writes_report(tmp_path):
+    out = tmp_path / "out"
+    r = run("demo", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "EPSG:4549" in r.stdout and "芝罘区" in r.stdout
+    report = json.loads((out / "report.json").read_text("utf-8"))
+    assert report["measurement_crs"]["epsg"] == 4549
+    assert len(report["district_areas"]) == 11
+    assert report["validation"]["ok"] is True
+    # the printed total is the union of the districts, the sum of their areas (they tile)
+    total = sum(d["area_km2"] for d in report["district_areas"])
+    assert report["city_area_km2"] == pytest.approx(total, rel=1e-6)
+    csv = (out / "district_areas.csv").read_text("utf-8-sig").splitlines()
+    assert csv[0].startswith("district,id,area_ha,area_km2,area_mu,share") and len(csv) == 12
+
+
+def test_demo_on_damaged_copy_exits_2_with_one_line(tmp_path):
+    data = tmp_path / "yantai"
+    shutil.copytree(dataset_dir("yantai"), data)
+    text = (data / "mines.geojson").read_text("utf-8").replace('"status":"historic"', '"status":"abandoned-ish"', 1)
+    (data / "mines.geojson").write_text(text, "utf-8")
+    out = tmp_path / "out"
+    r = run("demo", "--data", str(data), "--out", str(out))
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr
+    assert "mines.geojson" in lines[0] and "'abandoned-ish'" in lines[0] and "historic (历史遗留矿山)" in lines[0]
+    assert not out.exists()  # nothing half-written
+
+
+def test_demo_with_missing_layer_file_exits_2(tmp_path):
+    data = tmp_path / "yantai"
+    shutil.copytree(dataset_dir("yantai"), data)
+    (data / "bays.geojson").unlink()
+    r = run("demo", "--data", str(data), "--out", str(tmp_path / "o"))
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "bays.geojson: file not found; fix:" in r.stderr
+
+
+def test_import_pulls_in_no_optional_dependency():
+    code = "import sys, ecozone; print(sorted(m for m in ('folium', 'rasterio', 'dask', 'distributed', 'playwright') if m in sys.modules))"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert r.stdout.strip() == "[]"
