@@ -23,7 +23,8 @@ from .crs import (
 from .demo import demo_atlas
 from .errors import ConfigError, CRSError, EcozoneError, GeometryError, InputError, SchemaError
 from .io import read_layer
-from .measure import area_table
+from .measure.area import area_table
+from .measure.coverage import coverage
 from .schema import KINDS
 from .validate import ValidationReport, validate_layer
 
@@ -34,6 +35,7 @@ __all__ = [
     "KINDS",
     "ValidationReport",
     "area_table",
+    "coverage",
     "check_measurement_crs",
     "demo_atlas",
     "gcj02_to_wgs84",

@@ -14,7 +14,7 @@ Example
 >>> from ecozone.crs import gcj02_to_wgs84, wgs84_to_gcj02
 >>> lon, lat = wgs84_to_gcj02(121.4, 37.5)
 >>> round(float(lon) - 121.4, 4), round(float(lat) - 37.5, 4)
-(0.0053, 0.0009)
+(0.0053, 0.001)
 >>> back = gcj02_to_wgs84(lon, lat)
 >>> round(float(back[0]), 7), round(float(back[1]), 7)
 (121.4, 37.5)

@@ -19,7 +19,7 @@ from ._resources import dataset_dir
 from ._version import __version__
 from .atlas import Atlas
 from .io import atomic_path, write_text
-from .measure import area_table
+from .measure.area import area_table
 from .units import M2_PER_KM2
 
 __all__ = ["demo_atlas", "run_demo"]

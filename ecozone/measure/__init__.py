@@ -1,5 +1,5 @@
-"""Measurements: pure functions from GeoDataFrames in a projected CRS to tables."""
+"""Measurements: pure functions from GeoDataFrames in a projected CRS to tables.
 
-from .area import area_table
-
-__all__ = ["area_table"]
+One module per measurement (``area``, ``coverage``, ``overlay`` kernels); the
+public functions are re-exported by :mod:`ecozone`.
+"""

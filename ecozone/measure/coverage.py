@@ -1,0 +1,221 @@
+"""Coverage of zones by a layer (覆盖率): how much of each district a layer covers.
+
+Example
+-------
+>>> import ecozone
+>>> atlas = ecozone.demo_atlas()                                            # doctest: +SKIP
+>>> ecozone.coverage(atlas["districts"], atlas["redline_land"], by="type")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .. import crs as _crs
+from ..errors import CRSError, SchemaError
+from ..units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
+from .overlay import covered_area, dissolve, overlapping_pairs
+
+__all__ = ["coverage", "TOTAL", "prepare_layers"]
+
+_log = logging.getLogger("ecozone")
+
+#: The ``zone`` value of the totals row.
+TOTAL = "total"
+
+
+def prepare_layers(
+    zones: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame], notes: list[str]
+) -> tuple[gpd.GeoDataFrame, dict[str, gpd.GeoDataFrame]]:
+    """Bring zones and layers into one projected measurement CRS; repair invalid polygons.
+
+    Zones in a geographic CRS move to the Gauss-Krüger zone of their centre;
+    a layer in another CRS is reprojected to the zones'.  What was done is
+    appended to ``notes`` (and logged).
+    """
+    if zones.crs is None:
+        raise CRSError("zones: the layer has no CRS; fix: add a .prj or declare it (--input-crs / crs = ...)")
+    target = zones.crs
+    if zones.crs.is_geographic or _is_mercator(zones.crs):
+        target = _crs.measurement_crs(tuple(zones.to_crs(_crs.WGS84).total_bounds)) if len(zones) else _crs.gk_zone_crs(120)
+        _note(notes, f"zones reprojected from {_label(zones.crs)} to {_label(target)} for measuring")
+        zones = zones.to_crs(target)
+    _crs.check_measurement_crs(target)
+    zones = _repair(zones, "zones", notes)
+    out: dict[str, gpd.GeoDataFrame] = {}
+    for name, layer in layers.items():
+        if layer.crs is None:
+            raise CRSError(f"{name}: the layer has no CRS; fix: add a .prj or declare it (--input-crs / crs = ...)")
+        if not layer.crs.equals(target):
+            _note(notes, f"{name} reprojected from {_label(layer.crs)} to {_label(target)}")
+            layer = layer.to_crs(target)
+        out[name] = _repair(layer, name, notes)
+    return zones, out
+
+
+def _is_mercator(crs: Any) -> bool:
+    try:
+        _crs.check_measurement_crs(crs)
+    except CRSError:
+        return True
+    return False
+
+
+def _label(crs: Any) -> str:
+    code = crs.to_epsg()
+    return f"EPSG:{code}" if code else crs.name
+
+
+def _note(notes: list[str], text: str) -> None:
+    notes.append(text)
+    _log.info(text)
+
+
+def _repair(gdf: gpd.GeoDataFrame, name: str, notes: list[str]) -> gpd.GeoDataFrame:
+    geoms = gdf.geometry.values
+    empty = np.asarray(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if empty.any():
+        _note(notes, f"{name}: {int(empty.sum())} empty geometr{'y' if empty.sum() == 1 else 'ies'} ignored")
+        gdf = gdf.loc[~empty]
+        geoms = gdf.geometry.values
+    invalid = ~np.asarray(shapely.is_valid(geoms))
+    if invalid.any():
+        _note(notes, f"{name}: {int(invalid.sum())} invalid polygon(s) repaired with make_valid")
+        fixed = np.array(geoms, dtype=object)
+        fixed[invalid] = shapely.make_valid(fixed[invalid])
+        gdf = gdf.copy()
+        gdf[gdf.geometry.name] = gpd.GeoSeries(list(fixed), index=gdf.index, crs=gdf.crs)
+    return gdf
+
+
+def coverage(
+    zones: gpd.GeoDataFrame,
+    layer: gpd.GeoDataFrame | Mapping[str, gpd.GeoDataFrame],
+    by: str | Sequence[str] | None = None,
+    *,
+    zone_field: str = "name",
+    grid_size: float | None = None,
+    total: bool = True,
+) -> pd.DataFrame:
+    """Area of a layer inside each zone and the share of the zone it covers (覆盖面积与覆盖率).
+
+    The layer is dissolved first, so overlapping polygons are never counted
+    twice, and the totals row is measured on the union of the zones — it equals
+    the union's area, never a sum of rows.  Zones that overlap each other
+    (functional zones such as 开发区 over districts) are allowed and flagged in
+    ``zone_overlaps``.
+
+    Parameters
+    ----------
+    zones : polygons to measure in (districts, sea zones, bays …)
+    layer : the polygon layer to measure, or ``{name: layer}`` for several at
+        once: one table with a column block per layer, prefixed ``name_``.
+    by : field(s) of the layer to break the figures down by (e.g. red-line ``type``)
+    zone_field : column of ``zones`` naming each zone (default ``name``)
+    grid_size : precision grid for the clipping overlay, in metres (None: exact)
+    total : add a totals row (``zone == "total"``)
+
+    Returns
+    -------
+    DataFrame with ``zone``, ``zone_area_ha``, ``covered_ha``, ``covered_km2``,
+    ``covered_mu``, ``covered_share`` (0–1), ``zone_overlaps`` and the ``by``
+    field(s).  ``df.attrs["notes"]`` says what was reprojected or repaired.
+
+    Example
+    -------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> zones = gpd.GeoDataFrame({"name": ["甲", "乙"]}, geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000)], crs=4549)
+    >>> red = gpd.GeoDataFrame(geometry=[box(500, 0, 1500, 1000), box(600, 0, 1400, 1000)], crs=4549)
+    >>> coverage(zones, red)[["zone", "covered_ha", "covered_share"]].to_dict("records")
+    [{'zone': '甲', 'covered_ha': 50.0, 'covered_share': 0.5}, {'zone': '乙', 'covered_ha': 50.0, 'covered_share': 0.5}, {'zone': 'total', 'covered_ha': 100.0, 'covered_share': 0.5}]
+    """
+    layers = dict(layer) if isinstance(layer, Mapping) else {"layer": layer}
+    single = not isinstance(layer, Mapping)
+    by_fields = [by] if isinstance(by, str) else list(by or [])
+    if zone_field not in zones.columns:
+        have = ", ".join(str(c) for c in zones.columns if c != zones.geometry.name) or "none"
+        raise SchemaError(f"zones: no field '{zone_field}' to name the zones (fields: {have}); fix: pass --zone-field NAME")
+    for name, lyr in layers.items():
+        missing = [f for f in by_fields if f not in lyr.columns]
+        if missing:
+            have = ", ".join(str(c) for c in lyr.columns if c != lyr.geometry.name) or "none"
+            raise SchemaError(f"{name}: no field '{missing[0]}' to break down by (fields: {have}); fix: choose one of those for --by")
+    notes: list[str] = []
+    zones, layers = prepare_layers(zones, layers, notes)
+
+    zone_geoms = zones.geometry.values
+    zone_names = zones[zone_field].astype(str).to_numpy()
+    zone_area = shapely.area(zone_geoms)
+    flags = np.zeros(len(zones), dtype=bool)
+    if len(zones) > 1:
+        left, right = overlapping_pairs(zone_geoms)
+        flags[left] = True
+        flags[right] = True
+        if flags.any():
+            _note(notes, f"{int(flags.sum())} zones overlap other zones: their rows must not be added up")
+    union = None
+    if total and len(zones):
+        union = shapely.union_all(zone_geoms, grid_size=grid_size)
+
+    base = pd.DataFrame({"zone": zone_names, "zone_area_ha": zone_area / M2_PER_HA, "zone_overlaps": flags})
+    if total:
+        union_area = union.area if union is not None else 0.0
+        base = pd.concat(
+            [base, pd.DataFrame({"zone": [TOTAL], "zone_area_ha": [union_area / M2_PER_HA], "zone_overlaps": [False]})],
+            ignore_index=True,
+        )
+    all_zones = np.append(zone_geoms, [union]) if total and union is not None else zone_geoms
+    denominators = np.append(zone_area, [union.area]) if total and union is not None else zone_area
+
+    blocks = []
+    for name, lyr in layers.items():
+        if by_fields:
+            keys = lyr[by_fields].astype("string").fillna("")
+            groups = list(lyr.groupby([keys[f] for f in by_fields], sort=True, dropna=False).indices.items())
+        else:
+            groups = [((), np.arange(len(lyr)))]
+        frames = []
+        for key, idx in groups:
+            key = key if isinstance(key, tuple) else (key,)
+            pieces = dissolve(lyr.geometry.values[idx], grid_size=grid_size)
+            covered = covered_area(all_zones, pieces, grid_size=grid_size) if len(all_zones) else np.zeros(0)
+            frame = base.copy()
+            if by_fields:
+                for f, v in zip(by_fields, key):
+                    frame[f] = v
+            frame["covered_ha"] = covered / M2_PER_HA
+            frame["covered_km2"] = covered / M2_PER_KM2
+            frame["covered_mu"] = covered / M2_PER_MU
+            with np.errstate(invalid="ignore", divide="ignore"):
+                frame["covered_share"] = np.where(denominators > 0, covered / np.where(denominators > 0, denominators, 1), 0.0)
+            frames.append(frame)
+        if not frames:  # an empty layer with a breakdown: no categories, no rows
+            frames = [base.iloc[0:0].assign(**{f: pd.Series(dtype="string") for f in by_fields},
+                                             covered_ha=0.0, covered_km2=0.0, covered_mu=0.0, covered_share=0.0)]
+        block = pd.concat(frames, ignore_index=True)
+        blocks.append((name, block))
+
+    cols = ["zone", *by_fields, "zone_area_ha", "covered_ha", "covered_km2", "covered_mu", "covered_share", "zone_overlaps"]
+    if single:
+        result = blocks[0][1][cols].reset_index(drop=True)
+    else:
+        keys = ["zone", *by_fields, "zone_area_ha", "zone_overlaps"]
+        result = None
+        for name, block in blocks:
+            renamed = block.rename(columns={c: f"{name}_{c}" for c in ("covered_ha", "covered_km2", "covered_mu", "covered_share")})
+            result = renamed if result is None else result.merge(renamed, on=keys, how="outer")
+        order = {z: i for i, z in enumerate([*zone_names, TOTAL])}
+        result = result.assign(_order=result["zone"].map(order)).sort_values(["_order", *by_fields], kind="stable")
+        result = result.drop(columns="_order").reset_index(drop=True)
+        order = ["zone", *by_fields, "zone_area_ha"] + [c for c in result.columns if c not in keys] + ["zone_overlaps"]
+        result = result[order]
+    result.attrs["notes"] = notes
+    return result
