@@ -7,8 +7,11 @@ measure them in a projected CRS, and report the figures the audit needs.
 Example
 -------
 >>> import ecozone
->>> atlas = ecozone.demo_atlas()                   # doctest: +SKIP
->>> ecozone.area_table(atlas["districts"]).head()  # doctest: +SKIP
+>>> atlas = ecozone.demo_atlas()
+>>> atlas.crs.to_epsg()
+4549
+>>> round(ecozone.area_table(atlas["districts"])["area_km2"].sum())
+14177
 """
 
 from ._version import __version__

@@ -24,8 +24,8 @@ Manifest format::
 Example
 -------
 >>> import ecozone
->>> atlas = ecozone.demo_atlas()                      # doctest: +SKIP
->>> atlas.crs.to_epsg(), atlas.names("district")      # doctest: +SKIP
+>>> atlas = ecozone.demo_atlas()
+>>> atlas.crs.to_epsg(), atlas.names("district")
 (4549, ['districts'])
 """
 
@@ -143,7 +143,11 @@ class Atlas:
 
         Example
         -------
-        >>> atlas = Atlas.from_frames({"districts": (gdf, "district")})  # doctest: +SKIP
+        >>> import geopandas as gpd
+        >>> from shapely.geometry import box
+        >>> gdf = gpd.GeoDataFrame({"name": ["甲区"]}, geometry=[box(121.0, 37.0, 121.1, 37.1)], crs=4326)
+        >>> Atlas.from_frames({"districts": (gdf, "district")}).crs.to_epsg()
+        4549
         """
         specs = [
             _LayerSpec(name=n, kind=k, frame=f, source=f"<{n}>") for n, (f, k) in frames.items()

@@ -3,8 +3,11 @@
 Example
 -------
 >>> import ecozone
->>> atlas = ecozone.demo_atlas()                       # doctest: +SKIP
->>> result = ecozone.demo.run_demo("ecozone-demo")     # doctest: +SKIP
+>>> import tempfile, pathlib
+>>> out = pathlib.Path(tempfile.mkdtemp())
+>>> report = ecozone.demo.run_demo(out)
+>>> sorted(p.name for p in out.iterdir()), report["measurement_crs"]["epsg"]
+(['district_areas.csv', 'report.json'], 4549)
 """
 
 from __future__ import annotations

@@ -12,8 +12,11 @@ complete, so an interrupted run leaves the previous output intact.
 
 Example
 -------
->>> import ecozone.io as eio
->>> gdf = eio.read_layer("layers/yantai/districts.geojson")  # doctest: +SKIP
+>>> from ecozone._resources import dataset_dir
+>>> from ecozone.io import read_layer
+>>> gdf = read_layer(dataset_dir("yantai") / "districts.geojson")
+>>> len(gdf), gdf.crs.to_epsg()
+(11, 4326)
 """
 
 from __future__ import annotations
@@ -100,8 +103,13 @@ def read_layer(
 
     Example
     -------
-    >>> from ecozone.io import read_layer
-    >>> districts = read_layer("districts_amap.geojson", declared_crs="gcj02")  # doctest: +SKIP
+    >>> import tempfile, pathlib, geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "amap.geojson"
+    >>> gpd.GeoDataFrame(geometry=[Point(121.40527, 37.50103)], crs=4326).to_file(path)
+    >>> p = read_layer(path, declared_crs="gcj02").geometry.iloc[0]
+    >>> round(p.x, 4), round(p.y, 4)
+    (121.4, 37.5)
     """
     p = Path(path)
     if not p.exists():
@@ -165,9 +173,12 @@ def atomic_path(target: str | os.PathLike, *, overwrite: bool = True) -> Iterato
 
     Example
     -------
-    >>> from ecozone.io import atomic_path
-    >>> with atomic_path("out/report.json") as tmp:  # doctest: +SKIP
-    ...     tmp.write_text("{}")
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "report.json"
+    >>> with atomic_path(target) as tmp:
+    ...     _ = tmp.write_text("{}")
+    >>> target.read_text()
+    '{}'
     """
     target = Path(target)
     if target.exists() and not overwrite:

@@ -3,8 +3,10 @@
 Example
 -------
 >>> import ecozone
->>> atlas = ecozone.demo_atlas()                                            # doctest: +SKIP
->>> ecozone.coverage(atlas["districts"], atlas["redline_land"], by="type")  # doctest: +SKIP
+>>> atlas = ecozone.demo_atlas()
+>>> table = ecozone.coverage(atlas["districts"], atlas["redline_land"], by="type")
+>>> table.columns.tolist()[:3], table["zone"].iloc[-1]
+(['zone', 'type', 'zone_area_ha'], 'total')
 """
 
 from __future__ import annotations
