@@ -23,6 +23,7 @@ from ._version import __version__
 from .atlas import Atlas
 from .io import atomic_path, write_text
 from .measure.area import area_table
+from .measure.coverage import coverage
 from .units import M2_PER_KM2
 
 __all__ = ["demo_atlas", "run_demo"]
@@ -49,6 +50,10 @@ def run_demo(out: str | os.PathLike = "ecozone-demo", data: str | os.PathLike | 
     return report
 
 
+def _records(table) -> list[dict[str, Any]]:
+    return [{k: (round(v, 6) if isinstance(v, float) else v) for k, v in row.items()} for row in table.to_dict("records")]
+
+
 def build_report(atlas: Atlas) -> dict[str, Any]:
     """The demo report as a JSON-ready dict."""
     districts_name = atlas.names("district")[0]
@@ -71,5 +76,6 @@ def build_report(atlas: Atlas) -> dict[str, Any]:
             for row in areas.to_dict("records")
         ],
         "city_area_km2": round(city_m2 / M2_PER_KM2, 3),
+        "redline_land_coverage": _records(coverage(atlas[districts_name], atlas.of_kind("redline").query("realm == 'land'"))),
         "validation": atlas.report.to_dict(),
     }

@@ -76,3 +76,41 @@ def test_import_pulls_in_no_optional_dependency():
     code = "import sys, ecozone; print(sorted(m for m in ('folium', 'rasterio', 'dask', 'distributed', 'playwright') if m in sys.modules))"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert r.stdout.strip() == "[]"
+
+
+def test_coverage_command_csv_json_and_overwrite(tmp_path):
+    d = dataset_dir("yantai")
+    out = tmp_path / "cov.csv"
+    args = ["coverage", "--zones", str(d / "districts.geojson"), "--layer", str(d / "redline_land.geojson"), "--by", "type"]
+    r = run(*args, "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "reprojected from EPSG:4326 to EPSG:4549" in r.stderr
+    header = out.read_text("utf-8-sig").splitlines()[0]
+    assert header == "zone,type,zone_area_ha,covered_ha,covered_km2,covered_mu,covered_share,zone_overlaps"
+    r = run(*args, "-o", str(out))
+    assert r.returncode == 2 and "exists already; fix:" in r.stderr and r.stderr.count("\n") == 1
+    r = run("-q", *args[:-2], "-o", str(tmp_path / "cov.json"))
+    assert r.returncode == 0 and r.stderr == ""
+    doc = json.loads((tmp_path / "cov.json").read_text("utf-8"))
+    assert doc["rows"][-1]["zone"] == "total" and doc["notes"]
+    r = run("coverage", "--zones", str(d / "districts.geojson"), "--layer", str(d / "redline_land.geojson"), "-o", str(d / "districts.geojson"))
+    assert r.returncode == 2 and "is also an input" in r.stderr
+
+
+def test_coverage_command_gcj02_input(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from ecozone.crs import from_wgs84_geometries
+
+    zones = gpd.GeoDataFrame({"name": ["甲"]}, geometry=[box(121.0, 37.0, 121.1, 37.1)], crs=4326)
+    layer = gpd.GeoDataFrame(geometry=[box(121.0, 37.0, 121.05, 37.1)], crs=4326)
+    for gdf, name in ((zones, "z.geojson"), (layer, "l.geojson")):
+        gdf.assign(geometry=from_wgs84_geometries(gdf.geometry.values, "gcj02")).to_file(tmp_path / name)
+    r = run("coverage", "--zones", str(tmp_path / "z.geojson"), "--layer", str(tmp_path / "l.geojson"),
+            "--input-crs", "gcj02", "-o", str(tmp_path / "o.json"))
+    assert r.returncode == 0, r.stderr
+    rows = json.loads((tmp_path / "o.json").read_text("utf-8"))["rows"]
+    z, l = zones.to_crs(4549).geometry.iloc[0], layer.to_crs(4549).geometry.iloc[0]
+    direct = z.intersection(l).area / z.area  # the straight edges cut differently once projected
+    assert rows[0]["covered_share"] == pytest.approx(direct, rel=1e-6)

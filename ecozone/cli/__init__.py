@@ -89,9 +89,10 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from . import demo
+    from . import coverage, demo
 
     main.add_command(demo.demo)
+    main.add_command(coverage.coverage)
 
 
 _register()

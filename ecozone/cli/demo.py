@@ -48,6 +48,8 @@ def demo(ctx: click.Context, out: Path, data: Path | None) -> None:
     for row in report["district_areas"]:
         echo(f"  {row['district']:<6} {row['area_km2']:>10,.1f}")
     echo(f"  {'全市 total':<6} {report['city_area_km2']:>10,.1f}")
+    red = report["redline_land_coverage"][-1]
+    echo(f"land red line (illustrative): {red['covered_km2']:,.1f} km², {red['covered_share']:.1%} of the city")
     val = report["validation"]
     echo(f"validation: {val['errors']} errors, {val['warnings']} warnings")
     echo(f"wrote {out / 'report.json'} and {out / 'district_areas.csv'}")

@@ -328,7 +328,8 @@ def build_redlines(land, sea_limit, coast, rng):
         assert not g.is_empty, name
         rows.append({"id": f"RL{i + 1:02d}", "name": name, "type": typ, "realm": "land", "geometry": g})
     # a coastal shelterbelt (防风固沙) along Haiyang's sandy coast: 600 m inland strip
-    strip_coast = coast[(coast.geometry.centroid.to_crs(WGS84).x.between(121.16, 121.40)) & ~coast["island"]]
+    mid = coast.geometry.centroid.to_crs(WGS84)
+    strip_coast = coast[mid.x.between(121.16, 121.40) & (mid.y < 36.9) & ~coast["island"]]
     strip = strip_coast.geometry.buffer(600).union_all().intersection(land)
     rows.append({"id": "RL10", "name": "海阳沿海防护林防风固沙红线", "type": "windbreak_sand_fixation", "realm": "land", "geometry": polygonal(strip)})
     land_gdf = gpd.GeoDataFrame(rows, crs=GK)

@@ -1,0 +1,61 @@
+"""Helpers shared by the subcommands: reading inputs and writing tables."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from ..errors import InputError
+from ..io import atomic_path
+
+
+def input_crs_option(f):
+    return click.option(
+        "--input-crs",
+        default=None,
+        metavar="CRS",
+        help="CRS the inputs are really in when their files do not say it or say it wrongly: "
+        "an EPSG code, or gcj02 / bd09 for AMap / Baidu coordinates (converted to WGS84).",
+    )(f)
+
+
+def out_option(f):
+    f = click.option("--overwrite", is_flag=True, help="Replace an existing output file.")(f)
+    return click.option(
+        "-o",
+        "--out",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Write the table to FILE.csv (UTF-8 with BOM, for Excel) or FILE.json; default: print it.",
+    )(f)
+
+
+def check_output(out: Path | None, inputs: list[Path], *, overwrite: bool) -> None:
+    """Refuse, before any work, an output that is an input or exists without --overwrite."""
+    if out is None:
+        return
+    if out.exists() and not overwrite and not any(p.exists() and out.resolve() == p.resolve() for p in inputs):
+        raise InputError(f"{out}: exists already; fix: choose another output or pass --overwrite")
+    for p in inputs:
+        if p.exists() and out.exists() and out.resolve() == p.resolve():
+            raise InputError(f"{out}: is also an input; fix: write the result to another file")
+
+
+def write_table(table: pd.DataFrame, out: Path | None, *, overwrite: bool, extra: dict | None = None) -> None:
+    """Print the table, or write it as CSV/JSON atomically."""
+    if out is None:
+        with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200):
+            click.echo(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        return
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".json"):
+        raise InputError(f"{out}: unknown output format {suffix or '(none)'}; fix: name the output .csv or .json")
+    with atomic_path(out, overwrite=overwrite) as tmp:
+        if suffix == ".csv":
+            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        else:
+            doc = {"rows": json.loads(table.to_json(orient="records", force_ascii=False)), **(extra or {})}
+            tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,49 @@
+"""``ecozone coverage``: area and share of each zone covered by one or more layers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ._common import check_output, input_crs_option, out_option, write_table
+
+
+@click.command()
+@click.option("--zones", type=click.Path(path_type=Path), required=True, help="Zone polygons (districts, sea zones, bays …).")
+@click.option(
+    "--layer",
+    "layers",
+    type=click.Path(path_type=Path),
+    multiple=True,
+    required=True,
+    help="Polygon layer to measure; repeat for several (one column block per layer, named by file).",
+)
+@click.option("--by", default=None, help="Field of the layer to break the figures down by (e.g. type).")
+@click.option("--zone-field", default="name", show_default=True, help="Field of the zones that names them.")
+@input_crs_option
+@out_option
+@click.pass_context
+def coverage(ctx, zones, layers, by, zone_field, input_crs, out, overwrite):
+    """Covered area (ha, km², mu) and share of each zone, with a totals row.
+
+    Layers are dissolved before measuring, so overlapping polygons count once;
+    the totals row is measured on the union of the zones.
+    """
+    from ..io import read_layer
+    from ..measure.coverage import coverage as measure
+
+    check_output(out, [zones, *layers], overwrite=overwrite)
+    zone_gdf = read_layer(zones, declared_crs=input_crs)
+    frames = {}
+    for path in layers:
+        name = path.stem
+        while name in frames:
+            name += "_"
+        frames[name] = read_layer(path, declared_crs=input_crs)
+    arg = next(iter(frames.values())) if len(frames) == 1 else frames
+    table = measure(zone_gdf, arg, by=by, zone_field=zone_field)
+    if not ctx.obj.get("quiet"):
+        for note in table.attrs.get("notes", []):
+            click.echo(f"ecozone: {note}", err=True)
+    write_table(table, out, overwrite=overwrite, extra={"notes": table.attrs.get("notes", [])})
