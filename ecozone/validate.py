@@ -414,15 +414,7 @@ def validate_layer(
                     count=len(unknown),
                 )
             if missing and f.required:
-                check.add(
-                    "error",
-                    "schema",
-                    "missing_value",
-                    _describe_many(gdf, missing),
-                    f"required field '{f.name}' ({f.zh}) is empty",
-                    f"fill it with one of {f.codes.describe()}",
-                    count=len(missing),
-                )
+                _missing_value(check, gdf, f, missing, f"fill it with one of {f.codes.describe()}")
             gdf[f.name] = pd.Series(normal, index=gdf.index, dtype="object")
         elif f.dtype in ("int", "float", "bool"):
             coerced, bad = _coerce(col, f)
@@ -438,28 +430,11 @@ def validate_layer(
                 )
             gdf[f.name] = coerced
             if f.required and coerced.isna().any() and not bad:
-                missing = list(np.flatnonzero(coerced.isna().to_numpy()))
-                check.add(
-                    "error",
-                    "schema",
-                    "missing_value",
-                    _describe_many(gdf, missing),
-                    f"required field '{f.name}' ({f.zh}) is empty",
-                    f"fill in {f.name} for every feature",
-                    count=len(missing),
-                )
+                _missing_value(check, gdf, f, list(np.flatnonzero(coerced.isna().to_numpy())))
         elif f.required:
             missing = [i for i, v in enumerate(col.tolist()) if _isnull(v) or str(v).strip() == ""]
             if missing:
-                check.add(
-                    "error",
-                    "schema",
-                    "missing_value",
-                    _describe_many(gdf, missing),
-                    f"required field '{f.name}' ({f.zh}) is empty",
-                    f"fill in {f.name} for every feature",
-                    count=len(missing),
-                )
+                _missing_value(check, gdf, f, missing)
 
     # 7. duplicate ids
     if "id" in gdf.columns:
@@ -484,6 +459,18 @@ def validate_layer(
 
     report.features_kept = len(gdf)
     return gdf, report
+
+
+def _missing_value(check: _Checker, gdf: pd.DataFrame, f: Field, positions: list[int], fix: str | None = None) -> None:
+    check.add(
+        "error",
+        "schema",
+        "missing_value",
+        _describe_many(gdf, positions),
+        f"required field '{f.name}' ({f.zh}) is empty",
+        fix or f"fill in {f.name} for every feature",
+        count=len(positions),
+    )
 
 
 def _geometry_fix(kind: str, spec: LayerKind, found: list[str]) -> str:

@@ -192,3 +192,13 @@ def test_several_errors_are_all_reported_without_strict(tmp_path):
     )
     _, report = validate_layer(read_layer(path), "river", source=path.name)
     assert {i.rule for i in report.errors} == {"missing_field", "unknown_code", "duplicate_id"}
+
+
+def test_required_value_left_empty_is_refused(tmp_path):
+    write_geojson(
+        tmp_path / "p.geojson",
+        [feature({"name": "湿地", "type": "滨海湿地", "status": "已完成", "year": None}, box(121, 37, 121.01, 37.01))],
+    )
+    with pytest.raises(SchemaError) as err:
+        load(tmp_path, "projects", "p.geojson", "restoration")
+    assert_one_line(str(err.value), "p.geojson", "feature 0 (name=湿地)", "required field 'year' (年份) is empty")
