@@ -225,7 +225,7 @@ class Atlas:
         bounds = np.array([np.inf, np.inf, -np.inf, -np.inf])
         for _, clean, _ in cleaned:
             if len(clean):
-                b = clean.to_crs(_crs.WGS84).total_bounds
+                b = _crs.lonlat_bounds(clean)
                 bounds = np.array([min(bounds[0], b[0]), min(bounds[1], b[1]), max(bounds[2], b[2]), max(bounds[3], b[3])])
         if crs is None and not np.isfinite(bounds).all():
             raise InputError(f"{name}: every layer is empty; fix: give at least one feature")
@@ -233,7 +233,7 @@ class Atlas:
         layers: dict[str, Layer] = {}
         for spec, clean, lrep in cleaned:
             if not clean.crs.equals(target):
-                lrep.notes.append(f"reprojected from {_crs_label(clean.crs)} to {_crs_label(target)}")
+                lrep.notes.append(f"reprojected from {_crs.short_label(clean.crs)} to {_crs.short_label(target)}")
                 clean = clean.to_crs(target)
             clean = clean.reset_index(drop=True)
             if "id" not in clean.columns or clean["id"].isna().all():
@@ -251,11 +251,6 @@ class Atlas:
                 report=lrep,
             )
         return cls(name=name, crs=target, layers=layers, report=report, title=title, root=root, credits=credits)
-
-
-def _crs_label(crs: CRS) -> str:
-    code = crs.to_epsg()
-    return f"EPSG:{code}" if code else crs.name
 
 
 @dataclass

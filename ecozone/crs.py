@@ -36,6 +36,8 @@ __all__ = [
     "CGCS2000",
     "SHIFTED_CRS",
     "gk_zone_crs",
+    "lonlat_bounds",
+    "short_label",
     "measurement_crs",
     "check_measurement_crs",
     "parse_crs",
@@ -156,6 +158,22 @@ def check_measurement_crs(crs: Any) -> CRS:
             f"measurement CRS {label} has units of {unit}; fix: choose a projected CRS in metres"
         )
     return parsed
+
+
+def short_label(crs: CRS) -> str:
+    """``EPSG:4549``, or the CRS name when it has no EPSG code."""
+    code = crs.to_epsg()
+    return f"EPSG:{code}" if code else crs.name
+
+
+def lonlat_bounds(gdf: Any) -> tuple[float, float, float, float]:
+    """WGS84 bounds of a GeoDataFrame, transforming only its bounding box (densified)."""
+    from pyproj import Transformer
+
+    bounds = gdf.total_bounds
+    if gdf.crs is None or gdf.crs.equals(WGS84) or not np.isfinite(bounds).all():
+        return tuple(float(v) for v in bounds)
+    return Transformer.from_crs(gdf.crs, WGS84, always_xy=True).transform_bounds(*bounds, densify_pts=21)
 
 
 def _label(crs: CRS) -> str:

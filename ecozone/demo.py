@@ -40,24 +40,24 @@ def run_demo(out: str | os.PathLike = "ecozone-demo", data: str | os.PathLike | 
     Returns the report as a dict.
     """
     atlas = demo_atlas(data)
-    report = build_report(atlas)
+    areas = area_table(atlas[atlas.names("district")[0]], zone_label="district")
+    report = build_report(atlas, areas)
     out = Path(out)
     write_text(out / "report.json", json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     with atomic_path(out / "district_areas.csv") as tmp:
-        area_table(atlas[atlas.names("district")[0]], zone_label="district").to_csv(
-            tmp, index=False, encoding="utf-8-sig"
-        )
+        areas.to_csv(tmp, index=False, encoding="utf-8-sig")
     return report
 
 
-def _records(table) -> list[dict[str, Any]]:
-    return [{k: (round(v, 6) if isinstance(v, float) else v) for k, v in row.items()} for row in table.to_dict("records")]
+def _records(table, digits: int) -> list[dict[str, Any]]:
+    return [{k: (round(v, digits) if isinstance(v, float) else v) for k, v in row.items()} for row in table.to_dict("records")]
 
 
-def build_report(atlas: Atlas) -> dict[str, Any]:
-    """The demo report as a JSON-ready dict."""
+def build_report(atlas: Atlas, areas=None) -> dict[str, Any]:
+    """The demo report as a JSON-ready dict (``areas``: the district area table, if already measured)."""
     districts_name = atlas.names("district")[0]
-    areas = area_table(atlas[districts_name], zone_label="district")
+    if areas is None:
+        areas = area_table(atlas[districts_name], zone_label="district")
     city_m2 = float(atlas[districts_name].geometry.union_all().area)
     summary = atlas.summary()
     return {
@@ -71,11 +71,8 @@ def build_report(atlas: Atlas) -> dict[str, Any]:
         },
         "measurement_crs": {"epsg": atlas.crs.to_epsg(), "name": atlas.crs.name},
         "layers": summary.to_dict("records"),
-        "district_areas": [
-            {k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}
-            for row in areas.to_dict("records")
-        ],
+        "district_areas": _records(areas, 4),
         "city_area_km2": round(city_m2 / M2_PER_KM2, 3),
-        "redline_land_coverage": _records(coverage(atlas[districts_name], atlas.of_kind("redline").query("realm == 'land'"))),
+        "redline_land_coverage": _records(coverage(atlas[districts_name], atlas.of_kind("redline").query("realm == 'land'")), 6),
         "validation": atlas.report.to_dict(),
     }

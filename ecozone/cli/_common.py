@@ -37,11 +37,12 @@ def check_output(out: Path | None, inputs: list[Path], *, overwrite: bool) -> No
     """Refuse, before any work, an output that is an input or exists without --overwrite."""
     if out is None:
         return
-    if out.exists() and not overwrite and not any(p.exists() and out.resolve() == p.resolve() for p in inputs):
+    if not out.exists():
+        return
+    if any(p.exists() and out.resolve() == p.resolve() for p in inputs):
+        raise InputError(f"{out}: is also an input; fix: write the result to another file")
+    if not overwrite:
         raise InputError(f"{out}: exists already; fix: choose another output or pass --overwrite")
-    for p in inputs:
-        if p.exists() and out.exists() and out.resolve() == p.resolve():
-            raise InputError(f"{out}: is also an input; fix: write the result to another file")
 
 
 def write_table(table: pd.DataFrame, out: Path | None, *, overwrite: bool, extra: dict | None = None) -> None:

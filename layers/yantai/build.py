@@ -29,6 +29,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -181,9 +182,11 @@ def load_gshhg() -> list[LineString]:
     gmt = shutil.which("gmt")
     if gmt is None:
         raise SystemExit("gmt not found: apt-get install gmt gmt-gshhg-full")
-    out = subprocess.run(
-        [gmt, "coast", f"-R{REGION}", "-Df", "-W", "-M", "-A0/0/1"], check=True, capture_output=True, text=True
-    ).stdout
+    with tempfile.TemporaryDirectory() as scratch:  # gmt leaves a gmt.history in its working folder
+        out = subprocess.run(
+            [gmt, "coast", f"-R{REGION}", "-Df", "-W", "-M", "-A0/0/1"],
+            check=True, capture_output=True, text=True, cwd=scratch,
+        ).stdout
     segs, cur = [], []
     for line in out.splitlines():
         if line.startswith(">"):
@@ -310,6 +313,16 @@ def build_coastline(districts: gpd.GeoDataFrame, rng) -> gpd.GeoDataFrame:
 # ----------------------------------------------------------------------------- thematic layers
 
 
+def redline_rows(sites, within, prefix, realm, rng, min_area=2_000.0):
+    """One red-line feature per (name, type, lon, lat, rx, ry) site: a blob clipped to ``within``."""
+    rows = []
+    for i, (name, typ, lon, lat, rx, ry) in enumerate(sites):
+        g = polygonal(blob(lon, lat, rx, ry, rng, rot=rng.uniform(0, math.pi)).intersection(within), min_area=min_area)
+        assert not g.is_empty, name
+        rows.append({"id": f"{prefix}{i + 1:02d}", "name": name, "type": typ, "realm": realm, "geometry": g})
+    return rows
+
+
 def build_redlines(land, sea_limit, coast, rng):
     land_sites = [
         ("昆嵛山生物多样性维护红线", "biodiversity", 121.72, 37.25, 6500, 5000),
@@ -322,11 +335,7 @@ def build_redlines(land, sea_limit, coast, rng):
         ("大基山水土保持红线", "soil_conservation", 119.98, 37.15, 3000, 2400),
         ("莱州湾滨海湿地敏感区", "sensitive", 119.62, 37.12, 5500, 3500),
     ]
-    rows = []
-    for i, (name, typ, lon, lat, rx, ry) in enumerate(land_sites):
-        g = polygonal(blob(lon, lat, rx, ry, rng, rot=rng.uniform(0, math.pi)).intersection(land))
-        assert not g.is_empty, name
-        rows.append({"id": f"RL{i + 1:02d}", "name": name, "type": typ, "realm": "land", "geometry": g})
+    rows = redline_rows(land_sites, land, "RL", "land", rng)
     # a coastal shelterbelt (防风固沙) along Haiyang's sandy coast: 600 m inland strip
     mid = coast.geometry.centroid.to_crs(WGS84)
     strip_coast = coast[mid.x.between(121.16, 121.40) & (mid.y < 36.9) & ~coast["island"]]
@@ -343,10 +352,7 @@ def build_redlines(land, sea_limit, coast, rng):
         ("莱州湾浅海湿地敏感区", "sensitive", 119.62, 37.30, 8000, 6000),
         ("登州浅滩海岸生态稳定红线", "coastal_stability", 120.86, 37.85, 3500, 2500),
     ]
-    rows = []
-    for i, (name, typ, lon, lat, rx, ry) in enumerate(marine_sites):
-        g = polygonal(blob(lon, lat, rx, ry, rng, rot=rng.uniform(0, math.pi)).intersection(sea), min_area=50_000)
-        rows.append({"id": f"MRL{i + 1:02d}", "name": name, "type": typ, "realm": "marine", "geometry": g})
+    rows = redline_rows(marine_sites, sea, "MRL", "marine", rng, min_area=50_000)
     # sandy-coast protection: the first 1 km of sea off Haiyang's beaches
     g = strip_coast.geometry.buffer(1000).union_all().intersection(sea)
     rows.append({"id": "MRL07", "name": "海阳万米海滩海岸生态稳定红线", "type": "coastal_stability", "realm": "marine", "geometry": polygonal(g)})
