@@ -35,7 +35,7 @@ from . import crs as _crs
 from .errors import CRSError, EcozoneError, GeometryError, SchemaError
 from .schema import KINDS, Field, LayerKind
 
-__all__ = ["Issue", "LayerReport", "ValidationReport", "validate_layer", "ROW"]
+__all__ = ["Issue", "LayerReport", "ValidationReport", "validate_layer", "repair", "ROW"]
 
 #: Column that keeps each feature's position in its source file.
 ROW = "_row"
@@ -221,6 +221,18 @@ def _keep_family(geom: Any, family: str) -> Any:
     return shapely.MultiPoint(parts)
 
 
+def repair(geoms: Any, family: Any) -> np.ndarray:
+    """``make_valid`` each geometry and keep only its parts of ``family``
+    (``"polygon"``, ``"line"``, ``"point"``; one per geometry or one for all).
+
+    make_valid may return a GeometryCollection (a polygon with a spike gives
+    a polygon and a line): the polygon is kept, not the whole feature lost.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    families = np.broadcast_to(np.asarray(family, dtype=object), geoms.shape)
+    return np.array([_keep_family(g, f) for g, f in zip(shapely.make_valid(geoms), families)], dtype=object)
+
+
 def _coerce(series: pd.Series, f: Field) -> tuple[pd.Series, list[int]]:
     """Convert a column to the field's dtype; return it and the positions that failed."""
     bad: list[int] = []
@@ -356,11 +368,7 @@ def validate_layer(
     if invalid.any():
         pos = list(np.flatnonzero(invalid))
         reasons = shapely.is_valid_reason(geoms[invalid])
-        repaired = shapely.make_valid(geoms[invalid])
-        fixed = np.array(
-            [_keep_family(g, families[p]) for g, p in zip(repaired, pos)],
-            dtype=object,
-        )
+        fixed = repair(geoms[invalid], families[invalid])
         new = np.array(geoms, dtype=object)
         new[invalid] = fixed
         gdf[gdf.geometry.name] = gpd.GeoSeries(list(new), index=gdf.index, crs=gdf.crs)

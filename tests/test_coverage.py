@@ -161,3 +161,18 @@ def test_missing_fields_name_the_fix():
         ecozone.coverage(zones_gdf(), layer_gdf([]), zone_field="district")
     with pytest.raises(SchemaError, match="no field 'kind' to break down by"):
         ecozone.coverage(zones_gdf(), layer_gdf([box(0, 0, 1, 1)]), by="kind")
+
+
+def test_polygon_with_a_spike_keeps_its_area_after_repair():
+    # make_valid turns this into a GeometryCollection (polygon + line); the polygon must count
+    spiked = shapely.Polygon([(0, 0), (1000, 0), (1000, 1000), (0, 1000), (0, 500), (-300, 500), (0, 500), (0, 0)])
+    assert shapely.make_valid(spiked).geom_type == "GeometryCollection"
+    zones = gpd.GeoDataFrame({"name": ["a"]}, geometry=[box(-500, 0, 1000, 1000)], crs=CRS)
+    table = ecozone.coverage(zones, layer_gdf([spiked]))
+    assert table.loc[0, "covered_ha"] == pytest.approx(box(0, 0, 1000, 1000).area / 1e4)
+
+
+def test_no_zones_gives_a_zero_total_row():
+    zones = gpd.GeoDataFrame({"name": []}, geometry=[], crs=CRS)
+    table = ecozone.coverage(zones, layer_gdf([box(0, 0, 10, 10)]))
+    assert table["zone"].tolist() == ["total"] and table.loc[0, "covered_ha"] == 0

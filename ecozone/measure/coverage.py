@@ -23,6 +23,7 @@ import shapely
 from .. import crs as _crs
 from ..errors import CRSError, SchemaError
 from ..units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
+from ..validate import repair
 from .overlay import covered_area, dissolve, overlapping_pairs
 
 __all__ = ["coverage", "TOTAL", "prepare_layers"]
@@ -45,34 +46,29 @@ def prepare_layers(
     if zones.crs is None:
         raise CRSError("zones: the layer has no CRS; fix: add a .prj or declare it (--input-crs / crs = ...)")
     target = zones.crs
-    if zones.crs.is_geographic or _is_mercator(zones.crs):
-        target = _crs.measurement_crs(tuple(zones.to_crs(_crs.WGS84).total_bounds)) if len(zones) else _crs.gk_zone_crs(120)
-        _note(notes, f"zones reprojected from {_label(zones.crs)} to {_label(target)} for measuring")
+    if not _measurable(zones.crs):
+        target = _crs.measurement_crs(_crs.lonlat_bounds(zones)) if len(zones) else _crs.gk_zone_crs(120)
+        _note(notes, f"zones reprojected from {_crs.short_label(zones.crs)} to {_crs.short_label(target)} for measuring")
         zones = zones.to_crs(target)
-    _crs.check_measurement_crs(target)
     zones = _repair(zones, "zones", notes)
     out: dict[str, gpd.GeoDataFrame] = {}
     for name, layer in layers.items():
         if layer.crs is None:
             raise CRSError(f"{name}: the layer has no CRS; fix: add a .prj or declare it (--input-crs / crs = ...)")
         if not layer.crs.equals(target):
-            _note(notes, f"{name} reprojected from {_label(layer.crs)} to {_label(target)}")
+            _note(notes, f"{name} reprojected from {_crs.short_label(layer.crs)} to {_crs.short_label(target)}")
             layer = layer.to_crs(target)
         out[name] = _repair(layer, name, notes)
     return zones, out
 
 
-def _is_mercator(crs: Any) -> bool:
+def _measurable(crs: Any) -> bool:
+    """True for a projected CRS in metres that is not a Mercator (see check_measurement_crs)."""
     try:
         _crs.check_measurement_crs(crs)
     except CRSError:
-        return True
-    return False
-
-
-def _label(crs: Any) -> str:
-    code = crs.to_epsg()
-    return f"EPSG:{code}" if code else crs.name
+        return False
+    return True
 
 
 def _note(notes: list[str], text: str) -> None:
@@ -91,7 +87,7 @@ def _repair(gdf: gpd.GeoDataFrame, name: str, notes: list[str]) -> gpd.GeoDataFr
     if invalid.any():
         _note(notes, f"{name}: {int(invalid.sum())} invalid polygon(s) repaired with make_valid")
         fixed = np.array(geoms, dtype=object)
-        fixed[invalid] = shapely.make_valid(fixed[invalid])
+        fixed[invalid] = repair(fixed[invalid], "polygon")
         gdf = gdf.copy()
         gdf[gdf.geometry.name] = gpd.GeoSeries(list(fixed), index=gdf.index, crs=gdf.crs)
     return gdf
@@ -163,19 +159,16 @@ def coverage(
         flags[right] = True
         if flags.any():
             _note(notes, f"{int(flags.sum())} zones overlap other zones: their rows must not be added up")
-    union = None
-    if total and len(zones):
-        union = shapely.union_all(zone_geoms, grid_size=grid_size)
-
     base = pd.DataFrame({"zone": zone_names, "zone_area_ha": zone_area / M2_PER_HA, "zone_overlaps": flags})
-    if total:
-        union_area = union.area if union is not None else 0.0
+    all_zones, denominators = zone_geoms, zone_area
+    if total:  # measured on the union of the zones, never summed from the rows
+        union = shapely.union_all(zone_geoms, grid_size=grid_size) if len(zones) else shapely.Polygon()
         base = pd.concat(
-            [base, pd.DataFrame({"zone": [TOTAL], "zone_area_ha": [union_area / M2_PER_HA], "zone_overlaps": [False]})],
+            [base, pd.DataFrame({"zone": [TOTAL], "zone_area_ha": [union.area / M2_PER_HA], "zone_overlaps": [False]})],
             ignore_index=True,
         )
-    all_zones = np.append(zone_geoms, [union]) if total and union is not None else zone_geoms
-    denominators = np.append(zone_area, [union.area]) if total and union is not None else zone_area
+        all_zones = np.append(zone_geoms, [union])
+        denominators = np.append(zone_area, [union.area])
 
     blocks = []
     for name, lyr in layers.items():
@@ -188,7 +181,7 @@ def coverage(
         for key, idx in groups:
             key = key if isinstance(key, tuple) else (key,)
             pieces = dissolve(lyr.geometry.values[idx], grid_size=grid_size)
-            covered = covered_area(all_zones, pieces, grid_size=grid_size) if len(all_zones) else np.zeros(0)
+            covered = covered_area(all_zones, pieces, grid_size=grid_size)
             frame = base.copy()
             if by_fields:
                 for f, v in zip(by_fields, key):
@@ -196,8 +189,7 @@ def coverage(
             frame["covered_ha"] = covered / M2_PER_HA
             frame["covered_km2"] = covered / M2_PER_KM2
             frame["covered_mu"] = covered / M2_PER_MU
-            with np.errstate(invalid="ignore", divide="ignore"):
-                frame["covered_share"] = np.where(denominators > 0, covered / np.where(denominators > 0, denominators, 1), 0.0)
+            frame["covered_share"] = np.divide(covered, denominators, out=np.zeros_like(covered), where=denominators > 0)
             frames.append(frame)
         if not frames:  # an empty layer with a breakdown: no categories, no rows
             frames = [base.iloc[0:0].assign(**{f: pd.Series(dtype="string") for f in by_fields},
