@@ -138,6 +138,7 @@ def read_layer(
         raise InputError(f"{p}: has no geometry column; fix: give a spatial layer, not a table")
     if declared_crs is not None:
         gdf = _apply_declared_crs(gdf, declared_crs, p)
+    gdf.attrs["source"] = str(p)  # messages about this frame name the file
     return gdf
 
 

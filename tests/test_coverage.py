@@ -12,7 +12,7 @@ from pyproj import Geod
 from shapely.geometry import box
 
 import ecozone
-from ecozone.errors import CRSError, SchemaError
+from ecozone.errors import CRSError, GeometryError, SchemaError
 from ecozone.measure.overlay import covered_area, dissolve, is_non_overlapping
 
 CRS = "EPSG:4549"
@@ -176,3 +176,17 @@ def test_no_zones_gives_a_zero_total_row():
     zones = gpd.GeoDataFrame({"name": []}, geometry=[], crs=CRS)
     table = ecozone.coverage(zones, layer_gdf([box(0, 0, 10, 10)]))
     assert table["zone"].tolist() == ["total"] and table.loc[0, "covered_ha"] == 0
+
+
+def test_lines_are_refused_not_measured_as_zero():
+    coast = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (1000, 0)])], crs=CRS)
+    with pytest.raises(GeometryError, match="feature 0: geometry type LineString, but coverage measures polygons; fix:"):
+        ecozone.coverage(zones_gdf(), coast)
+
+
+def test_errors_name_the_file_when_read_from_one(tmp_path):
+    path = tmp_path / "noprj.shp"
+    layer_gdf([box(0, 0, 10, 10)]).to_file(path)
+    path.with_suffix(".prj").unlink()
+    with pytest.raises(CRSError, match=r"noprj\.shp: layer: has no CRS; fix:"):
+        ecozone.coverage(zones_gdf(), ecozone.read_layer(path))

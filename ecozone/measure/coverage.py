@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 
 from .. import crs as _crs
-from ..errors import CRSError, SchemaError
+from ..errors import CRSError, GeometryError, SchemaError
 from ..units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
 from ..validate import repair
 from .overlay import covered_area, dissolve, overlapping_pairs
@@ -43,8 +43,7 @@ def prepare_layers(
     a layer in another CRS is reprojected to the zones'.  What was done is
     appended to ``notes`` (and logged).
     """
-    if zones.crs is None:
-        raise CRSError("zones: the layer has no CRS; fix: add a .prj or declare it (--input-crs / crs = ...)")
+    _check_input(zones, "zones")
     target = zones.crs
     if not _measurable(zones.crs):
         target = _crs.measurement_crs(_crs.lonlat_bounds(zones)) if len(zones) else _crs.gk_zone_crs(120)
@@ -53,13 +52,27 @@ def prepare_layers(
     zones = _repair(zones, "zones", notes)
     out: dict[str, gpd.GeoDataFrame] = {}
     for name, layer in layers.items():
-        if layer.crs is None:
-            raise CRSError(f"{name}: the layer has no CRS; fix: add a .prj or declare it (--input-crs / crs = ...)")
+        _check_input(layer, name)
         if not layer.crs.equals(target):
             _note(notes, f"{name} reprojected from {_crs.short_label(layer.crs)} to {_crs.short_label(target)}")
             layer = layer.to_crs(target)
         out[name] = _repair(layer, name, notes)
     return zones, out
+
+
+def _check_input(gdf: gpd.GeoDataFrame, name: str) -> None:
+    """Refuse a frame without CRS, or with geometries that are not polygons, naming its file."""
+    source = gdf.attrs.get("source", name)
+    if gdf.crs is None:
+        raise CRSError(f"{source}: layer: has no CRS; fix: add a .prj or declare it (--input-crs / crs = ...)")
+    types = gdf.geometry.geom_type
+    wrong = ~types.isin(["Polygon", "MultiPolygon"]) & types.notna()
+    if wrong.any():
+        pos = int(np.flatnonzero(wrong.to_numpy())[0])
+        raise GeometryError(
+            f"{source}: feature {pos}: geometry type {types.iloc[pos]}, but coverage measures polygons; "
+            "fix: give a polygon layer (buffer lines or points first if their area is meant)"
+        )
 
 
 def _measurable(crs: Any) -> bool:
