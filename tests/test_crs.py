@@ -43,7 +43,8 @@ def test_gcj02_matches_independent_implementation(lon, lat):
     # from the true inverse by up to ≈2 m across China): ours leaves no larger a residual
     elat, elon = eviltransform.gcj2wgs_exact(lat, lon)
     rlat, rlon = eviltransform.wgs2gcj(elat, elon)
-    assert GEOD.inv(lon, lat, flon, flat)[2] <= GEOD.inv(lon, lat, rlon, rlat)[2] + 1e-3
+    # (up to the 5 cm by which the two forward implementations may differ)
+    assert GEOD.inv(lon, lat, flon, flat)[2] <= GEOD.inv(lon, lat, rlon, rlat)[2] + 0.05
 
 
 def test_gcj02_shift_near_yantai_is_the_known_size():
