@@ -27,7 +27,10 @@ from .demo import demo_atlas
 from .errors import ConfigError, CRSError, EcozoneError, GeometryError, InputError, SchemaError
 from .io import read_layer
 from .measure.area import area_table
+from .measure.conflicts import atlas_conflicts, conflicts
 from .measure.coverage import coverage
+from .measure.restoration import restoration, restoration_progress
+from .measure.sea import sea_zones
 from .schema import KINDS
 from .validate import ValidationReport, validate_layer
 
@@ -39,6 +42,11 @@ __all__ = [
     "ValidationReport",
     "area_table",
     "coverage",
+    "conflicts",
+    "atlas_conflicts",
+    "restoration",
+    "restoration_progress",
+    "sea_zones",
     "check_measurement_crs",
     "demo_atlas",
     "gcj02_to_wgs84",

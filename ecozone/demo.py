@@ -6,8 +6,8 @@ Example
 >>> import tempfile, pathlib
 >>> out = pathlib.Path(tempfile.mkdtemp())
 >>> report = ecozone.demo.run_demo(out)
->>> sorted(p.name for p in out.iterdir()), report["measurement_crs"]["epsg"]
-(['district_areas.csv', 'report.json'], 4549)
+>>> sorted(p.name for p in out.iterdir())[:3], report["measurement_crs"]["epsg"]
+(['conflicts.csv', 'district_areas.csv', 'marine_coverage.csv'], 4549)
 """
 
 from __future__ import annotations
@@ -18,15 +18,20 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from ._resources import dataset_dir
 from ._version import __version__
 from .atlas import Atlas
 from .io import atomic_path, write_text
 from .measure.area import area_table
+from .measure.conflicts import SEVERITIES, atlas_conflicts
 from .measure.coverage import coverage
+from .measure.restoration import restoration, restoration_progress
+from .measure.sea import sea_zones
 from .units import M2_PER_KM2
 
-__all__ = ["demo_atlas", "run_demo"]
+__all__ = ["demo_atlas", "run_demo", "measure_atlas", "build_report"]
 
 
 def demo_atlas(data: str | os.PathLike | None = None) -> Atlas:
@@ -40,26 +45,71 @@ def run_demo(out: str | os.PathLike = "ecozone-demo", data: str | os.PathLike | 
     Returns the report as a dict.
     """
     atlas = demo_atlas(data)
-    areas = area_table(atlas[atlas.names("district")[0]], zone_label="district")
-    report = build_report(atlas, areas)
+    tables = measure_atlas(atlas)
+    report = build_report(atlas, tables)
     out = Path(out)
     write_text(out / "report.json", json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-    with atomic_path(out / "district_areas.csv") as tmp:
-        areas.to_csv(tmp, index=False, encoding="utf-8-sig")
+    for name, table in tables.items():
+        with atomic_path(out / f"{name}.csv") as tmp:
+            table.to_csv(tmp, index=False, encoding="utf-8-sig")
     return report
+
+
+def measure_atlas(atlas: Atlas) -> dict[str, pd.DataFrame]:
+    """The demo's tables: district areas, coverage per district (land) and per sea zone (marine),
+    restoration by type and status, and conflict findings.  Keys name the CSV files."""
+    districts = atlas[atlas.names("district")[0]]
+    tables: dict[str, pd.DataFrame] = {"district_areas": area_table(districts, zone_label="district")}
+    redlines = atlas.of_kind("redline")
+    if len(redlines):
+        land = redlines[redlines["realm"] != "marine"] if "realm" in redlines else redlines
+        tables["redline_land_coverage"] = coverage(districts, land)
+    coast = atlas.names("coastline")
+    marine = {}
+    if "realm" in redlines:
+        marine["redline_marine"] = redlines[redlines["realm"] == "marine"]
+    for kind in ("marine_ranch", "bay"):
+        for name in atlas.names(kind):
+            marine[name] = atlas[name]
+    if coast and marine:
+        seas = sea_zones(districts, atlas[coast[0]])
+        tables["sea_zones"] = pd.DataFrame(seas.drop(columns=seas.geometry.name))
+        tables["marine_coverage"] = coverage(seas, marine)
+    for name in atlas.names("restoration"):
+        tables["restoration"] = restoration(atlas[name], districts, by=("type", "status"))
+    tables["conflicts"] = atlas_conflicts(atlas)
+    return tables
 
 
 def _records(table, digits: int) -> list[dict[str, Any]]:
     return [{k: (round(v, digits) if isinstance(v, float) else v) for k, v in row.items()} for row in table.to_dict("records")]
 
 
-def build_report(atlas: Atlas, areas=None) -> dict[str, Any]:
-    """The demo report as a JSON-ready dict (``areas``: the district area table, if already measured)."""
+#: The example restoration target the demo checks: coastal wetland restored ≥ 120 ha by 2025,
+#: completed projects only (the figure of a Shandong coastal city's 2025 plan; presets cite sources).
+DEMO_TARGET = {"type": "coastal_wetland", "target_ha": 120.0, "until": 2025}
+
+
+def build_report(atlas: Atlas, tables: dict[str, pd.DataFrame] | None = None) -> dict[str, Any]:
+    """The demo report as a JSON-ready dict (``tables``: from :func:`measure_atlas`, if already measured)."""
     districts_name = atlas.names("district")[0]
-    if areas is None:
-        areas = area_table(atlas[districts_name], zone_label="district")
+    if tables is None:
+        tables = measure_atlas(atlas)
     city_m2 = float(atlas[districts_name].geometry.union_all().area)
     summary = atlas.summary()
+    extra: dict[str, Any] = {}
+    for key in ("redline_land_coverage", "sea_zones", "marine_coverage", "restoration"):
+        if key in tables:
+            extra[key] = _records(tables[key], 6)
+    if atlas.names("restoration"):
+        extra["restoration_progress"] = restoration_progress(
+            atlas[atlas.names("restoration")[0]], DEMO_TARGET["target_ha"], type=DEMO_TARGET["type"], until=DEMO_TARGET["until"]
+        )
+    findings = tables["conflicts"]
+    extra["conflicts"] = {
+        "counts": {s: int((findings["severity"] == s).sum()) for s in SEVERITIES},
+        "findings": _records(findings, 4),
+    }
     return {
         "ecozone": __version__,
         "generated_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
@@ -71,8 +121,8 @@ def build_report(atlas: Atlas, areas=None) -> dict[str, Any]:
         },
         "measurement_crs": {"epsg": atlas.crs.to_epsg(), "name": atlas.crs.name},
         "layers": summary.to_dict("records"),
-        "district_areas": _records(areas, 4),
+        "district_areas": _records(tables["district_areas"], 4),
         "city_area_km2": round(city_m2 / M2_PER_KM2, 3),
-        "redline_land_coverage": _records(coverage(atlas[districts_name], atlas.of_kind("redline").query("realm == 'land'")), 6),
+        **extra,
         "validation": atlas.report.to_dict(),
     }

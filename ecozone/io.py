@@ -205,3 +205,29 @@ def write_text(target: str | os.PathLike, text: str, *, overwrite: bool = True) 
     with atomic_path(target, overwrite=overwrite) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(target)
+
+
+def write_layer(gdf: gpd.GeoDataFrame, target: str | os.PathLike, *, overwrite: bool = True) -> Path:
+    """Write a layer atomically: ``.gpkg`` in the layer's CRS, ``.geojson`` as RFC 7946 (WGS84 lon/lat).
+
+    Example
+    -------
+    >>> import tempfile, pathlib, geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> gdf = gpd.GeoDataFrame({"name": ["芝罘区"]}, geometry=[box(500000, 4150000, 501000, 4151000)], crs=4549)
+    >>> path = write_layer(gdf, pathlib.Path(tempfile.mkdtemp()) / "zones.geojson")
+    >>> '"crs"' in path.read_text(), read_layer(path).crs.to_epsg()
+    (False, 4326)
+    """
+    target = Path(target)
+    suffix = target.suffix.lower()
+    if suffix not in (".gpkg", ".geojson", ".json"):
+        raise InputError(f"{target}: unknown layer format {suffix or '(none)'}; fix: name the output .gpkg or .geojson")
+    with atomic_path(target, overwrite=overwrite) as tmp:
+        if suffix == ".gpkg":
+            pyogrio.write_dataframe(gdf, tmp, driver="GPKG", layer=target.stem)
+        else:
+            pyogrio.write_dataframe(
+                gdf.to_crs(4326), tmp, driver="GeoJSON", layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": 7}
+            )
+    return target

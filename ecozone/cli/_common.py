@@ -45,6 +45,14 @@ def check_output(out: Path | None, inputs: list[Path], *, overwrite: bool) -> No
         raise InputError(f"{out}: exists already; fix: choose another output or pass --overwrite")
 
 
+def echo_notes(ctx: click.Context, table) -> None:
+    """Say on stderr what the measurement did to the inputs (reprojected, repaired …), unless -q."""
+    if ctx.obj.get("quiet"):
+        return
+    for note in table.attrs.get("notes", []):
+        click.echo(f"ecozone: {note}", err=True)
+
+
 def write_table(table: pd.DataFrame, out: Path | None, *, overwrite: bool, extra: dict | None = None) -> None:
     """Print the table, or write it as CSV/JSON atomically."""
     if out is None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._common import check_output, input_crs_option, out_option, write_table
+from ._common import check_output, echo_notes, input_crs_option, out_option, write_table
 
 
 @click.command()
@@ -43,7 +43,5 @@ def coverage(ctx, zones, layers, by, zone_field, input_crs, out, overwrite):
         frames[name] = read_layer(path, declared_crs=input_crs)
     arg = next(iter(frames.values())) if len(frames) == 1 else frames
     table = measure(zone_gdf, arg, by=by, zone_field=zone_field)
-    if not ctx.obj.get("quiet"):
-        for note in table.attrs.get("notes", []):
-            click.echo(f"ecozone: {note}", err=True)
+    echo_notes(ctx, table)
     write_table(table, out, overwrite=overwrite, extra={"notes": table.attrs.get("notes", [])})

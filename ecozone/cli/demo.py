@@ -48,8 +48,32 @@ def demo(ctx: click.Context, out: Path, data: Path | None) -> None:
     for row in report["district_areas"]:
         echo(f"  {row['district']:<6} {row['area_km2']:>10,.1f}")
     echo(f"  {'全市 total':<6} {report['city_area_km2']:>10,.1f}")
-    red = report["redline_land_coverage"][-1]
-    echo(f"land red line (illustrative): {red['covered_km2']:,.1f} km², {red['covered_share']:.1%} of the city")
+    if "redline_land_coverage" in report:
+        red = report["redline_land_coverage"][-1]
+        echo(f"land red line (illustrative): {red['covered_km2']:,.1f} km², {red['covered_share']:.1%} of the city")
+    if "marine_coverage" in report:
+        total = report["marine_coverage"][-1]
+        seas = ", ".join(
+            f"{name} {total[name + '_covered_km2']:,.1f} km²" for name in ("redline_marine", "marine_ranches", "bays")
+            if name + "_covered_km2" in total
+        )
+        echo(f"at sea, in {len(report['sea_zones'])} approximate sea zones (illustrative): {seas}")
+    if "restoration_progress" in report:
+        p = report["restoration_progress"]
+        verdict = "met" if p["met"] else "NOT met"
+        echo(
+            f"restoration target (illustrative): {p['type']} ≥ {p['target_ha']:g} ha by {p['until']}: "
+            f"{p['achieved_ha']:,.1f} ha from {p['projects']} completed projects — {verdict}"
+            + (f" (overlaps of {p['overlap_ha']:,.1f} ha counted once)" if p["overlap_ha"] > 0 else "")
+        )
+    counts = report["conflicts"]["counts"]
+    echo(
+        f"conflicts with the red line (illustrative): {counts['violation']} violations, "
+        f"{counts['warning']} warnings, {counts['info']} for information"
+    )
+    for f in report["conflicts"]["findings"]:
+        if f["severity"] == "violation":
+            echo(f"  {f['feature_id']} {f['feature_name']} — {f['against_name']}: {f['overlap_ha']:,.1f} ha ({f['share']:.0%})")
     val = report["validation"]
     echo(f"validation: {val['errors']} errors, {val['warnings']} warnings")
-    echo(f"wrote {out / 'report.json'} and {out / 'district_areas.csv'}")
+    echo(f"wrote {out / 'report.json'} and the tables beside it (CSV)")

@@ -35,24 +35,30 @@ TOTAL = "total"
 
 
 def prepare_layers(
-    zones: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame], notes: list[str]
+    zones: gpd.GeoDataFrame,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    notes: list[str],
+    *,
+    polygons: bool = True,
+    zones_name: str = "zones",
 ) -> tuple[gpd.GeoDataFrame, dict[str, gpd.GeoDataFrame]]:
     """Bring zones and layers into one projected measurement CRS; repair invalid polygons.
 
     Zones in a geographic CRS move to the Gauss-Krüger zone of their centre;
     a layer in another CRS is reprojected to the zones'.  What was done is
-    appended to ``notes`` (and logged).
+    appended to ``notes`` (and logged).  Zones must be polygons; so must the
+    layers unless ``polygons=False`` (conflicts check points and lines too).
     """
-    _check_input(zones, "zones")
+    _check_input(zones, zones_name)
     target = zones.crs
     if not _measurable(zones.crs):
         target = _crs.measurement_crs(_crs.lonlat_bounds(zones)) if len(zones) else _crs.gk_zone_crs(120)
-        _note(notes, f"zones reprojected from {_crs.short_label(zones.crs)} to {_crs.short_label(target)} for measuring")
+        _note(notes, f"{zones_name} reprojected from {_crs.short_label(zones.crs)} to {_crs.short_label(target)} for measuring")
         zones = zones.to_crs(target)
-    zones = _repair(zones, "zones", notes)
+    zones = _repair(zones, zones_name, notes)
     out: dict[str, gpd.GeoDataFrame] = {}
     for name, layer in layers.items():
-        _check_input(layer, name)
+        _check_input(layer, name, polygons=polygons)
         if not layer.crs.equals(target):
             _note(notes, f"{name} reprojected from {_crs.short_label(layer.crs)} to {_crs.short_label(target)}")
             layer = layer.to_crs(target)
@@ -60,11 +66,13 @@ def prepare_layers(
     return zones, out
 
 
-def _check_input(gdf: gpd.GeoDataFrame, name: str) -> None:
+def _check_input(gdf: gpd.GeoDataFrame, name: str, *, polygons: bool = True) -> None:
     """Refuse a frame without CRS, or with geometries that are not polygons, naming its file."""
     source = gdf.attrs.get("source", name)
     if gdf.crs is None:
         raise CRSError(f"{source}: layer: has no CRS; fix: add a .prj or declare it (--input-crs / crs = ...)")
+    if not polygons:
+        return
     types = gdf.geometry.geom_type
     wrong = ~types.isin(["Polygon", "MultiPolygon"]) & types.notna()
     if wrong.any():
@@ -96,7 +104,7 @@ def _repair(gdf: gpd.GeoDataFrame, name: str, notes: list[str]) -> gpd.GeoDataFr
         _note(notes, f"{name}: {int(empty.sum())} empty geometr{'y' if empty.sum() == 1 else 'ies'} ignored")
         gdf = gdf.loc[~empty]
         geoms = gdf.geometry.values
-    invalid = ~np.asarray(shapely.is_valid(geoms))
+    invalid = ~np.asarray(shapely.is_valid(geoms)) & np.isin(shapely.get_type_id(geoms), [3, 6])  # polygons only
     if invalid.any():
         _note(notes, f"{name}: {int(invalid.sum())} invalid polygon(s) repaired with make_valid")
         fixed = np.array(geoms, dtype=object)

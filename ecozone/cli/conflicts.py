@@ -1,0 +1,57 @@
+"""``ecozone conflicts``: features that overlap a control layer (the red line), as findings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ._common import check_output, echo_notes, input_crs_option, out_option, write_table
+
+
+def _rule_names() -> list[str]:
+    from ..measure.conflicts import RULES
+
+    return list(RULES)
+
+
+@click.command()
+@click.option("--layer", type=click.Path(path_type=Path), required=True, help="Features to check: mines, marine ranches, projects …")
+@click.option("--against", type=click.Path(path_type=Path), required=True, help="Control polygons: the red line …")
+@click.option(
+    "--rule",
+    "rules",
+    multiple=True,
+    type=click.Choice(_rule_names()),
+    help="Built-in rule(s) deciding the severity; without one every overlap is a warning.",
+)
+@click.option("--search-m", type=float, default=1000.0, show_default=True, help="Radius for 'near' findings (rules that report them).")
+@click.option("--id-field", default="id", show_default=True, help="Field with the feature ids (both layers).")
+@click.option("--name-field", default="name", show_default=True, help="Field with the feature names (both layers).")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["never", "violation", "warning"]),
+    default="never",
+    show_default=True,
+    help="Exit 1 when a finding is this severe or worse.",
+)
+@input_crs_option
+@out_option
+@click.pass_context
+def conflicts(ctx, layer, against, rules, search_m, id_field, name_field, fail_on, input_crs, out, overwrite):
+    """Overlaps of LAYER's features with the control layer: ids, names, area, share, severity."""
+    from ..io import read_layer
+    from ..measure.conflicts import conflicts as check
+
+    check_output(out, [layer, against], overwrite=overwrite)
+    features = read_layer(layer, declared_crs=input_crs)
+    control = read_layer(against, declared_crs=input_crs)
+    table = check(features, control, list(rules) or None, search_m=search_m, id_field=id_field, name_field=name_field)
+    echo_notes(ctx, table)
+    write_table(table, out, overwrite=overwrite, extra={"notes": table.attrs.get("notes", [])})
+    if not ctx.obj.get("quiet"):
+        counts = table["severity"].value_counts()
+        click.echo("ecozone: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("violation", "warning", "info")), err=True)
+    worst = {"violation": ["violation"], "warning": ["violation", "warning"]}.get(fail_on, [])
+    if table["severity"].isin(worst).any():
+        ctx.exit(1)

@@ -1,0 +1,54 @@
+"""``ecozone restoration``: union area of restoration projects by type, status and year."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ._common import check_output, echo_notes, input_crs_option, out_option, write_table
+
+
+@click.command()
+@click.option("--projects", type=click.Path(path_type=Path), required=True, help="Restoration project polygons (type, status, year).")
+@click.option("--zones", type=click.Path(path_type=Path), default=None, help="Zones to break the area down by (districts …).")
+@click.option("--zone-field", default="name", show_default=True, help="Field of the zones that names them.")
+@click.option("--by", default="type,status,year", show_default=True, help="Project fields to group by, comma-separated ('' for none).")
+@click.option("--status", "statuses", multiple=True, help="Count only projects of this status (repeatable): planned, ongoing, completed.")
+@click.option("--target-ha", type=float, default=None, help="Also report progress against this target area (ha).")
+@click.option("--type", "type_", default=None, help="Project type the target is for (e.g. coastal_wetland / 滨海湿地).")
+@click.option("--until", type=int, default=None, help="Count projects of this year or earlier for the target.")
+@input_crs_option
+@out_option
+@click.pass_context
+def restoration(ctx, projects, zones, zone_field, by, statuses, target_ha, type_, until, input_crs, out, overwrite):
+    """Restored area (ha, km², mu) per zone and in total; overlapping projects count once.
+
+    With --target-ha, progress against the target counts completed projects
+    only (unless --status says otherwise), of --type, up to --until.
+    """
+    from ..io import read_layer
+    from ..measure.restoration import restoration as measure
+    from ..measure.restoration import restoration_progress
+
+    check_output(out, [p for p in (projects, zones) if p is not None], overwrite=overwrite)
+    project_gdf = read_layer(projects, declared_crs=input_crs)
+    zone_gdf = read_layer(zones, declared_crs=input_crs) if zones is not None else None
+    by_fields = tuple(f.strip() for f in by.split(",") if f.strip())
+    table = measure(project_gdf, zone_gdf, by=by_fields, zone_field=zone_field, status=list(statuses) or None)
+    extra = {"notes": table.attrs.get("notes", [])}
+    if target_ha is not None:
+        progress = restoration_progress(
+            project_gdf, target_ha, type=type_, until=until, status=list(statuses) or ("completed",)
+        )
+        extra["progress"] = progress
+        if not ctx.obj.get("quiet"):
+            verdict = "met" if progress["met"] else "NOT met"
+            click.echo(
+                f"ecozone: target {progress['target_ha']:g} ha {verdict}: {progress['achieved_ha']:.2f} ha "
+                f"({progress['share']:.1%}) from {progress['projects']} {'/'.join(progress['status'])} project(s)"
+                + (f", overlaps of {progress['overlap_ha']:.2f} ha counted once" if progress["overlap_ha"] > 0 else ""),
+                err=True,
+            )
+    echo_notes(ctx, table)
+    write_table(table, out, overwrite=overwrite, extra=extra)

@@ -1,0 +1,335 @@
+"""Conflicts (冲突核查): features of one layer that overlap a control layer such as the red line.
+
+A :class:`Rule` says which layer kind it checks, against which control
+layer, and how severe an overlap is for each value of a field: a production
+mine inside the red line is a violation (违规), a historic one a warning (the
+place needs restoration first); a reef-type marine ranch inside the marine
+red line is a violation, a stock-enhancement one is information.  Rules can
+also report features that do not touch the control layer but lie within a
+search radius, with their distance — a project 400 m outside the red line
+is worth a look before it is built.
+
+The built-in rules follow the 2022 notice on red-line management (自然资发
+〔2022〕142号): inside the red line only ten limited activities are allowed,
+and production mining, reef-type marine ranching (投礁型海洋牧场), enclosed-sea
+aquaculture (围海养殖) and construction projects are not among them.
+
+Example
+-------
+>>> import ecozone
+>>> atlas = ecozone.demo_atlas()
+>>> found = ecozone.conflicts(atlas["mines"], atlas["redline_land"], rules="mine_in_redline")
+>>> found.loc[found["severity"] == "violation", ["feature_id", "against_name"]].values.tolist()
+[['M037', '罗山水源涵养红线']]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field as _dcfield
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..errors import SchemaError
+from ..schema import KINDS, normalise_code
+from ..units import M2_PER_HA
+from .coverage import prepare_layers
+
+__all__ = ["Rule", "RULES", "SEVERITIES", "conflicts", "atlas_conflicts", "FINDING_COLUMNS"]
+
+#: Severities, most serious first: 违规 violation, 需关注 warning, 信息 info.
+SEVERITIES = {"violation": "违规", "warning": "需关注", "info": "信息"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One conflict rule: which features, against which control layer, how severe.
+
+    ``field`` is the feature field whose (normalised) code decides the
+    severity through ``severities``; codes not listed get ``default``
+    (None: not reported).  ``near`` is the severity of a feature that does
+    not touch the control layer but lies within the search radius (None: not
+    reported).  ``realm`` restricts a red-line control layer to land or marine.
+    """
+
+    name: str
+    zh: str
+    en: str
+    kind: str
+    against: str = "redline"
+    realm: str | None = None
+    field: str | None = None
+    severities: Mapping[str, str] = _dcfield(default_factory=dict)
+    default: str | None = "warning"
+    near: str | None = None
+    basis: str = ""
+
+    def severity(self, value: Any) -> str | None:
+        if self.field is None:
+            return self.default
+        codes = KINDS[self.kind].field(self.field).codes
+        code = normalise_code(codes, value) if codes is not None else value
+        return self.severities.get(code, self.default)
+
+
+_BASIS = "自然资发〔2022〕142号 关于加强生态保护红线管理的通知(试行): 红线内仅允许十类有限人为活动"
+
+RULES: dict[str, Rule] = {
+    r.name: r
+    for r in (
+        Rule(
+            "mine_in_redline",
+            "矿山位于生态保护红线内",
+            "mine inside the ecological red line",
+            kind="mine",
+            realm="land",
+            field="status",
+            severities={"production": "violation"},
+            default="warning",
+            basis=_BASIS + "; 生产矿山不在其列, 历史遗留矿山应优先修复",
+        ),
+        Rule(
+            "ranch_in_marine_redline",
+            "海洋牧场位于海洋生态保护红线内",
+            "marine ranch inside the marine red line",
+            kind="marine_ranch",
+            realm="marine",
+            field="type",
+            severities={"reef": "violation", "enclosed": "violation"},
+            default="info",
+            basis=_BASIS + "; 投礁型海洋牧场、围海养殖不在其列",
+        ),
+        Rule(
+            "project_in_redline",
+            "建设项目占用生态保护红线",
+            "construction project touching the red line",
+            kind="project",
+            default="violation",
+            near="warning",
+            basis=_BASIS + "; 建设项目选址应避让生态保护红线",
+        ),
+    )
+}
+
+#: Columns of a findings table, in order.
+FINDING_COLUMNS = [
+    "rule",
+    "severity",
+    "feature_layer",
+    "feature_id",
+    "feature_name",
+    "feature_type",
+    "against_layer",
+    "against_id",
+    "against_name",
+    "against_type",
+    "relation",
+    "overlap_ha",
+    "overlap_m",
+    "share",
+    "distance_m",
+]
+
+
+def conflicts(
+    layer: gpd.GeoDataFrame,
+    against: gpd.GeoDataFrame,
+    rules: str | Rule | Sequence[str | Rule] | None = None,
+    *,
+    search_m: float = 1000.0,
+    id_field: str = "id",
+    name_field: str = "name",
+    layer_name: str | None = None,
+    against_name: str | None = None,
+) -> pd.DataFrame:
+    """Every overlap between ``layer``'s features and a control layer, as a findings table (冲突清单).
+
+    Parameters
+    ----------
+    layer : features to check (mines, marine ranches, projects …): polygons, lines or points
+    against : the control layer (the red line …): polygons
+    rules : rule name(s) from :data:`RULES` or :class:`Rule` objects; None: report
+        every overlap as a warning (rule ``overlap``)
+    search_m : radius in metres within which rules with a ``near`` severity report
+        features that do not touch the control layer, with their distance
+    id_field, name_field : fields that identify features on both sides (row number
+        and empty name when absent)
+    layer_name, against_name : names of the layers in the table (default: their file stem)
+
+    Returns
+    -------
+    DataFrame with :data:`FINDING_COLUMNS`: one row per feature and control
+    feature they touch (``relation`` ``inside`` or ``partly_inside``), or per
+    feature near one (``near``, with ``distance_m``).  ``overlap_ha`` is the
+    area in common (polygons), ``overlap_m`` the length inside (lines),
+    ``share`` the share of the feature's area, length or points inside.
+    Sorted by severity, rule, feature.
+    """
+    rule_list = _rules(rules)
+    layer_name = layer_name or _stem(layer, "layer")
+    against_name = against_name or _stem(against, "against")
+    notes: list[str] = []
+    against_p, moved = prepare_layers(against, {layer_name: _checked(layer, id_field, rule_list)}, notes, polygons=False, zones_name=against_name)
+    layer_p = moved[layer_name]
+    rows: list[dict[str, Any]] = []
+    for rule in rule_list:
+        control = against_p
+        if rule.realm is not None and "realm" in control.columns:
+            realm_codes = KINDS["redline"].field("realm").codes
+            control = control[[normalise_code(realm_codes, v) == rule.realm for v in control["realm"]]]
+        rows.extend(_check(rule, layer_p, control, search_m, id_field, name_field, layer_name, against_name))
+    table = pd.DataFrame(rows, columns=FINDING_COLUMNS)
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    table = table.assign(_rank=table["severity"].map(rank)).sort_values(
+        ["_rank", "rule", "feature_layer", "feature_id", "distance_m", "against_id"], kind="stable"
+    )
+    table = table.drop(columns="_rank").reset_index(drop=True)
+    table.attrs["notes"] = notes
+    return table
+
+
+def atlas_conflicts(atlas, *, search_m: float = 1000.0) -> pd.DataFrame:
+    """Run every built-in rule on the atlas's layers: one findings table."""
+    frames = []
+    for rule in RULES.values():
+        controls = atlas.names(rule.against)
+        for lname in atlas.names(rule.kind):
+            for cname in controls:
+                found = conflicts(atlas[lname], atlas[cname], rule, search_m=search_m, layer_name=lname, against_name=cname)
+                if len(found):
+                    frames.append(found)
+    if not frames:
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    table = pd.concat(frames, ignore_index=True)
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    table = table.assign(_rank=table["severity"].map(rank)).sort_values(["_rank", "rule", "feature_id"], kind="stable")
+    return table.drop(columns="_rank").reset_index(drop=True)
+
+
+_OVERLAP = Rule("overlap", "图斑重叠", "overlap", kind="", default="warning")
+
+
+def _rules(rules) -> list[Rule]:
+    if rules is None:
+        return [_OVERLAP]
+    items = [rules] if isinstance(rules, (str, Rule)) else list(rules)
+    out = []
+    for r in items:
+        if isinstance(r, Rule):
+            out.append(r)
+        elif r in RULES:
+            out.append(RULES[r])
+        else:
+            raise SchemaError(f"unknown conflict rule '{r}'; fix: choose one of {', '.join(RULES)}")
+    return out
+
+
+def _checked(layer: gpd.GeoDataFrame, id_field: str, rules: list[Rule]) -> gpd.GeoDataFrame:
+    for rule in rules:
+        if rule.field is not None and rule.field not in layer.columns:
+            source = layer.attrs.get("source", rule.kind)
+            have = ", ".join(str(c) for c in layer.columns if c != layer.geometry.name) or "none"
+            raise SchemaError(f"{source}: rule {rule.name} needs the field '{rule.field}' (fields: {have}); fix: rename the column")
+    return layer
+
+
+def _stem(gdf: gpd.GeoDataFrame, default: str) -> str:
+    source = gdf.attrs.get("source")
+    if not source:
+        return default
+    from pathlib import Path
+
+    return Path(str(source).split("|")[0]).stem
+
+
+def _values(gdf: gpd.GeoDataFrame, name: str, fallback: Any = None) -> list[Any]:
+    if name in gdf.columns:
+        return [None if (v is None or (isinstance(v, float) and v != v)) else v for v in gdf[name].tolist()]
+    return [fallback(i) if callable(fallback) else fallback for i in range(len(gdf))]
+
+
+def _check(rule, layer, control, search_m, id_field, name_field, layer_name, against_name) -> list[dict[str, Any]]:
+    if not len(layer) or not len(control):
+        return []
+    geoms = layer.geometry.values
+    cgeoms = control.geometry.values
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    fid = _values(layer, id_field, lambda i: str(i))
+    fname = _values(layer, name_field)
+    ftype = _values(layer, rule.field) if rule.field else _values(layer, "type")
+    cid = _values(control, id_field, lambda i: str(i))
+    cname = _values(control, name_field)
+    ctype = _values(control, "type")
+    severity = [rule.severity(ftype[i]) if rule.field else rule.default for i in range(len(layer))]
+    near_ok = rule.near is not None and search_m > 0
+
+    tree = shapely.STRtree(cgeoms)
+    fi, ci = tree.query(geoms, predicate="intersects")
+    dims = shapely.get_dimensions(geoms)
+    rows = []
+    touched = np.zeros(len(layer), dtype=bool)
+    if len(fi):
+        common = shapely.intersection(geoms[fi], cgeoms[ci])
+        for f, c, g in zip(fi, ci, common):
+            sev = severity[f]
+            if sev is None or not keep[f]:
+                continue
+            dim = dims[f]
+            if dim == 2:
+                size, total = shapely.area(g), shapely.area(geoms[f])
+            elif dim == 1:
+                size, total = shapely.length(g), shapely.length(geoms[f])
+            else:
+                size = float(shapely.get_num_geometries(g)) if not g.is_empty else 0.0
+                total = float(shapely.get_num_geometries(geoms[f]))
+            share = size / total if total > 0 else 0.0
+            if dim == 2 and size <= 0.0:
+                relation = "touches"  # boundaries meet, no area in common
+            else:
+                relation = "inside" if share >= 1.0 - 1e-9 else "partly_inside"
+            touched[f] = True
+            rows.append(
+                _row(rule, sev, layer_name, fid[f], fname[f], ftype[f], against_name, cid[c], cname[c], ctype[c],
+                     relation, size / M2_PER_HA if dim == 2 else 0.0, size if dim == 1 else 0.0, share, 0.0)
+            )
+    if near_ok:
+        far = np.flatnonzero(~touched & keep)
+        if len(far):
+            fj, cj = tree.query(geoms[far], predicate="dwithin", distance=search_m)
+            if len(fj):
+                dist = shapely.distance(geoms[far][fj], cgeoms[cj])
+                # the nearest control feature per feature (ties: the first)
+                order = np.lexsort((cj, dist, fj))
+                fj, cj, dist = fj[order], cj[order], dist[order]
+                first = np.r_[True, fj[1:] != fj[:-1]]
+                for j, c, d in zip(fj[first], cj[first], dist[first]):
+                    f = far[j]
+                    rows.append(
+                        _row(rule, rule.near, layer_name, fid[f], fname[f], ftype[f], against_name, cid[c], cname[c],
+                             ctype[c], "near", 0.0, 0.0, 0.0, float(d))
+                    )
+    return rows
+
+
+def _row(rule, severity, layer_name, fid, fname, ftype, against_name, cid, cname, ctype, relation, ha, m, share, dist):
+    return {
+        "rule": rule.name,
+        "severity": severity,
+        "feature_layer": layer_name,
+        "feature_id": fid,
+        "feature_name": fname,
+        "feature_type": ftype,
+        "against_layer": against_name,
+        "against_id": cid,
+        "against_name": cname,
+        "against_type": ctype,
+        "relation": relation,
+        "overlap_ha": ha,
+        "overlap_m": m,
+        "share": share,
+        "distance_m": dist,
+    }

@@ -1,0 +1,191 @@
+"""Sea zones (海域分区): the sea allocated to the nearest district's coast.
+
+Marine layers — bays, marine ranches, the marine red line — lie at sea,
+outside the land districts, so per-district figures for them need sea
+zones.  When a city has no official sea-area polygons, :func:`sea_zones`
+derives them: every point of sea within the seaward limit of the coastline
+goes to the district whose coast is nearest (an equidistance rule, computed
+as a Voronoi diagram of points along the coast).
+
+The land border of the city (the districts' outline away from the coast)
+takes part in the diagram too, as "not sea": sea that is nearer to the land
+border than to the coast — in practice the neighbouring city's land beyond
+the ends of the coast — is left out.  The neighbours' coasts are not known,
+so near the two ends of the city's coast the zones reach round the end up
+to the seaward limit; pass ``clip`` (an official sea-area boundary) to cut
+them there.  The result is an approximation and says so in its
+``approximate`` column.
+
+Example
+-------
+>>> import geopandas as gpd
+>>> from shapely.geometry import box, LineString
+>>> districts = gpd.GeoDataFrame({"name": ["西区", "东区"]},
+...     geometry=[box(0, -10_000, 10_000, 0), box(10_000, -10_000, 20_000, 0)], crs=4549)
+>>> coast = gpd.GeoDataFrame(geometry=[LineString([(0, 0), (20_000, 0)])], crs=4549)
+>>> zones = sea_zones(districts, coast, seaward_km=5)
+>>> zones[["name", "approximate"]].to_dict("records")
+[{'name': '西区', 'approximate': True}, {'name': '东区', 'approximate': True}]
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..errors import GeometryError, SchemaError
+from ..units import M2_PER_KM2, M_PER_KM
+from .coverage import prepare_layers
+
+__all__ = ["sea_zones", "TERRITORIAL_SEA_KM"]
+
+#: 12 nautical miles, the breadth of the territorial sea (领海), in km.
+TERRITORIAL_SEA_KM = 22.224
+
+#: A piece of the districts' outline away from the coast is land border when it
+#: reaches at least this far inland (metres); shorter strays are coast drawn differently.
+_INLAND_M = 10_000.0
+
+
+def sea_zones(
+    districts: gpd.GeoDataFrame,
+    coastline: gpd.GeoDataFrame,
+    seaward_km: float = 22.2,
+    *,
+    zone_field: str = "name",
+    spacing_m: float = 200.0,
+    coast_tolerance_m: float = 1000.0,
+    clip: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """Allocate the sea within ``seaward_km`` of the coastline to the nearest district (近似海域分区).
+
+    Parameters
+    ----------
+    districts : land district polygons (they should tile the city)
+    coastline : coastline lines (mainland and islands); polygons are taken by their outline
+    seaward_km : seaward limit measured from the coastline (default 22.2 km ≈ 12 nautical miles)
+    zone_field : column of ``districts`` naming each district
+    spacing_m : distance between the coast points of the Voronoi diagram; smaller is finer
+    coast_tolerance_m : parts of the districts' outline farther than this from the
+        coastline, and reaching at least 10 km (or 5 tolerances) inland, are land
+        border (the neighbours' side)
+    clip : optional polygons the zones must stay inside (an official sea-area boundary)
+
+    Returns
+    -------
+    GeoDataFrame, one row per district that has sea, in the districts' measurement
+    CRS: ``name``, ``district``, ``area_km2``, ``approximate`` (always True), geometry.
+    ``attrs["notes"]`` says what was reprojected.
+    """
+    if zone_field not in districts.columns:
+        raise SchemaError(f"districts: no field '{zone_field}' to name the districts; fix: pass zone_field=")
+    if seaward_km <= 0 or spacing_m <= 0:
+        raise ValueError("seaward_km and spacing_m must be positive")
+    notes: list[str] = []
+    coast_lines = _as_lines(coastline)
+    districts, others = prepare_layers(districts, {"clip": clip} if clip is not None else {}, notes)
+    if coast_lines.crs is not None and not coast_lines.crs.equals(districts.crs):
+        coast_lines = coast_lines.to_crs(districts.crs)
+    names = districts[zone_field].astype(str).to_numpy()
+    land_parts = districts.geometry.values
+    land = shapely.union_all(land_parts)
+    coast = shapely.line_merge(shapely.union_all(coast_lines.geometry.values))
+    if coast.is_empty or land.is_empty:
+        return _frame([], [], districts.crs, notes)
+
+    # Points along the coast, each labelled with the nearest district.
+    coast_pts = _points_along(coast, spacing_m)
+    tree = shapely.STRtree(land_parts)
+    nearest = tree.query_nearest(coast_pts, return_distance=False, all_matches=False)[1]
+    labels = nearest.astype(int)
+
+    # Points along the land border (outline away from the coast), labelled -1: not sea.
+    # Pieces of the outline that merely stray from the coastline (estuaries, harbours drawn
+    # differently by two sources) stay near it; the real land border runs far inland.
+    outline = shapely.boundary(land)
+    border = shapely.get_parts(shapely.line_merge(shapely.difference(outline, shapely.buffer(coast, coast_tolerance_m))))
+    border = border[np.isin(shapely.get_type_id(border), [1, 2])]
+    reach = np.array([shapely.distance(shapely.points(shapely.get_coordinates(b)), coast).max() for b in border])
+    border = border[reach >= max(_INLAND_M, 5 * coast_tolerance_m)]
+    border_pts = _points_along(border, spacing_m) if len(border) else np.array([], dtype=object)
+
+    points = np.concatenate([coast_pts, border_pts])
+    point_labels = np.concatenate([labels, np.full(len(border_pts), -1)])
+    points, first = np.unique(shapely.get_coordinates(points).round(3), axis=0, return_index=True)
+    point_labels = point_labels[first]
+    seaward_m = seaward_km * M_PER_KM
+    sea = shapely.difference(shapely.buffer(coast, seaward_m), land)
+    if clip is not None:
+        sea = shapely.intersection(sea, shapely.union_all(others["clip"].geometry.values))
+    extent = shapely.buffer(shapely.envelope(sea), seaward_m)
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(points), extend_to=extent))
+    # voronoi_polygons does not keep the input order: find each cell's generating point.
+    cell_tree = shapely.STRtree(cells)
+    which_pt, which_cell = cell_tree.query(shapely.points(points), predicate="intersects")
+    cell_label = np.full(len(cells), -1)
+    order = np.argsort(which_cell, kind="stable")
+    cell_label[which_cell[order]] = point_labels[which_pt[order]]
+
+    geoms, kept = [], []
+    for i in np.unique(point_labels[point_labels >= 0]):
+        region = shapely.coverage_union_all(cells[cell_label == i])
+        zone = shapely.intersection(sea, region)
+        zone = _polygonal(zone)
+        if zone.is_empty:
+            continue
+        geoms.append(zone)
+        kept.append(i)
+    notes.append(
+        f"sea zones approximate: sea within {seaward_km:g} km of the coastline allocated to the nearest "
+        "district's coast (not official sea-area boundaries)"
+    )
+    return _frame([names[i] for i in kept], geoms, districts.crs, notes)
+
+
+def _as_lines(coastline: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if coastline.crs is None:
+        source = coastline.attrs.get("source", "coastline")
+        raise GeometryError(f"{source}: layer: has no CRS; fix: add a .prj or declare it (--input-crs)")
+    geoms = coastline.geometry.values
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    kinds = shapely.get_type_id(geoms)
+    polygons = (kinds == 3) | (kinds == 6)
+    if polygons.any():
+        geoms = geoms.copy()
+        geoms[polygons] = shapely.boundary(geoms[polygons])
+    lines = shapely.get_type_id(geoms)
+    if not np.isin(lines, [1, 2, 5]).all():
+        raise GeometryError("coastline: needs lines (or polygons whose outline is the coast); fix: give the coastline layer")
+    return gpd.GeoDataFrame(geometry=np.asarray(geoms), crs=coastline.crs)
+
+
+def _points_along(lines, spacing: float) -> np.ndarray:
+    """Points every ``spacing`` metres along each part of ``lines``, vertices included."""
+    parts = shapely.get_parts(lines)
+    parts = parts[np.isin(shapely.get_type_id(parts), [1, 2])]  # LineString, LinearRing
+    dense = shapely.segmentize(parts, spacing)
+    return shapely.points(shapely.get_coordinates(dense))
+
+
+def _polygonal(geom):
+    parts = shapely.get_parts(geom)
+    parts = parts[shapely.get_type_id(parts) == 3]
+    return shapely.multipolygons(parts) if len(parts) else shapely.Polygon()
+
+
+def _frame(names, geoms, crs, notes) -> gpd.GeoDataFrame:
+    area = shapely.area(np.asarray(geoms, dtype=object)) / M2_PER_KM2 if geoms else np.array([])
+    out = gpd.GeoDataFrame(
+        {
+            "name": pd.Series(names, dtype="object"),
+            "district": pd.Series(names, dtype="object"),
+            "area_km2": area,
+            "approximate": np.ones(len(names), dtype=bool),
+        },
+        geometry=list(geoms),
+        crs=crs,
+    )
+    out.attrs["notes"] = notes
+    return out
