@@ -40,6 +40,11 @@ def test_demo_writes_report(tmp_path):
     assert "EPSG:4549" in r.stdout and "芝罘区" in r.stdout
     report = json.loads((out / "report.json").read_text("utf-8"))
     assert report["measurement_crs"]["epsg"] == 4549
+    assert report["conflicts"]["counts"]["violation"] == 4 and "4 violations" in r.stdout
+    assert report["restoration_progress"]["met"] is True and "coastal_wetland ≥ 120 ha by 2025" in r.stdout
+    assert report["marine_coverage"][-1]["zone"] == "total" and all(z["approximate"] for z in report["sea_zones"])
+    for name in ("conflicts", "restoration", "marine_coverage", "sea_zones", "redline_land_coverage"):
+        assert (out / f"{name}.csv").read_text("utf-8-sig").count("\n") >= 2, name
     assert len(report["district_areas"]) == 11
     assert report["validation"]["ok"] is True
     # the printed total is the union of the districts, the sum of their areas (they tile)
@@ -114,3 +119,43 @@ def test_coverage_command_gcj02_input(tmp_path):
     z, l = zones.to_crs(4549).geometry.iloc[0], layer.to_crs(4549).geometry.iloc[0]
     direct = z.intersection(l).area / z.area  # the straight edges cut differently once projected
     assert rows[0]["covered_share"] == pytest.approx(direct, rel=1e-6)
+
+
+def test_conflicts_command_fail_on_and_bad_rule(tmp_path):
+    d = dataset_dir("yantai")
+    args = ["conflicts", "--layer", str(d / "mines.geojson"), "--against", str(d / "redline_land.geojson"), "--rule", "mine_in_redline"]
+    r = run(*args, "-o", str(tmp_path / "c.csv"))
+    assert r.returncode == 0, r.stderr
+    assert "1 violation, 3 warning, 0 info" in r.stderr
+    header = (tmp_path / "c.csv").read_text("utf-8-sig").splitlines()[0]
+    assert header.startswith("rule,severity,feature_layer,feature_id,feature_name")
+    assert run(*args, "--fail-on", "violation").returncode == 1
+    r = run(*args[:-1], "no_such_rule")
+    assert r.returncode == 2 and "no_such_rule" in r.stderr
+
+
+def test_restoration_command_with_target(tmp_path):
+    d = dataset_dir("yantai")
+    out = tmp_path / "r.json"
+    r = run("restoration", "--projects", str(d / "restoration.geojson"), "--zones", str(d / "districts.geojson"),
+            "--by", "type", "--target-ha", "120", "--type", "滨海湿地", "--until", "2025", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "target 120 ha met" in r.stderr
+    doc = json.loads(out.read_text("utf-8"))
+    assert doc["progress"]["project_ids"] == ["P01", "P02", "P03", "P04"]
+    totals = {row["type"]: row for row in doc["rows"] if row["zone"] == "total"}
+    assert set(totals) == {"coastal_wetland", "coastline", "mine", "forest"}
+    assert list(doc["rows"][0]) == ["zone", "type", "projects", "area_ha", "area_km2", "area_mu", "overlap_ha"]
+
+
+def test_sea_zones_command_writes_a_layer_once(tmp_path):
+    d = dataset_dir("yantai")
+    out = tmp_path / "sea.geojson"
+    args = ["sea-zones", "--districts", str(d / "districts.geojson"), "--coastline", str(d / "coastline.geojson"), "-o", str(out)]
+    r = run(*args)
+    assert r.returncode == 0, r.stderr
+    zones = ecozone.read_layer(out)
+    assert zones.crs.to_epsg() == 4326 and zones["approximate"].all() and len(zones) == 10
+    assert '"crs"' not in out.read_text("utf-8")  # RFC 7946: no crs member
+    r = run(*args)
+    assert r.returncode == 2 and "exists already" in r.stderr
