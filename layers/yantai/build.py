@@ -117,8 +117,11 @@ def smooth(coords, rounds=3):
 def round6(geoms):
     out = shapely.transform(np.asarray(geoms, dtype=object), lambda c: np.round(c, 6))
     bad = ~shapely.is_valid(out)
-    if bad.any():
-        out[bad] = shapely.make_valid(out[bad])
+    for i in np.flatnonzero(bad):
+        fixed = shapely.make_valid(out[i])
+        if shapely.get_type_id(out[i]) in (3, 6):  # polygons stay polygons: drop collapsed slivers
+            fixed = polygonal(fixed, min_area=0.0)
+        out[i] = fixed
     return out
 
 
@@ -359,7 +362,7 @@ def build_redlines(land, sea_limit, coast, rng):
     return land_gdf, gpd.GeoDataFrame(rows, crs=GK)
 
 
-def build_bays(sea, rng):
+def build_bays(sea, coast, rng):
     sites = [
         ("四十里湾", "Sishili Bay", 121.50, 37.525, 8500, 5500, 0.2),
         ("套子湾", "Taozi Bay", 121.28, 37.61, 7500, 5000, 0.0),
@@ -370,8 +373,15 @@ def build_bays(sea, rng):
         ("长岛庙岛诸湾", "Changdao Miaodao Bays", 120.70, 37.94, 6000, 5000, 0.0),
     ]
     rows = []
+    coast_union = coast.geometry.union_all()
     for i, (name, en, lon, lat, rx, ry, rot) in enumerate(sites):
-        g = largest(blob(lon, lat, rx, ry, rng, rough=0.08, rot=rot).intersection(sea))
+        b = blob(lon, lat, rx, ry, rng, rough=0.08, rot=rot)
+        # reach the shore: the hull of the blob and the coastline within 6 km of it, at sea and up to
+        # the shoreline itself (AMap's district edges lie off GSHHG's line by ~100-500 m)
+        shore = coast_union.intersection(b.buffer(6000))
+        hull = shapely.convex_hull(shapely.union(b, shore))
+        g = shapely.union(hull.intersection(sea), hull.intersection(shore.buffer(300)))
+        g = largest(g.buffer(-10).buffer(10))  # no hair-thin slivers for the 6-decimal rounding to collapse
         rows.append({"id": f"B{i + 1}", "name": name, "name_en": en, "geometry": g})
     return gpd.GeoDataFrame(rows, crs=GK)
 
@@ -568,7 +578,7 @@ def main() -> None:
     red_land, red_marine = build_redlines(land, sea_limit, coast, rng)
     write(red_land, "redline_land")
     write(red_marine, "redline_marine")
-    write(build_bays(sea, rng), "bays")
+    write(build_bays(sea, coast, rng), "bays")
     write(build_rivers(land, coast_union), "rivers")
     mines = build_mines(dist_gk, land, red_land, rng)
     write(mines, "mines")
