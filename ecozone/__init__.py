@@ -27,6 +27,7 @@ from .demo import demo_atlas
 from .errors import ConfigError, CRSError, EcozoneError, GeometryError, InputError, SchemaError
 from .io import read_layer
 from .measure.area import area_table
+from .measure.coastline import Retention, coastline_retention
 from .measure.conflicts import atlas_conflicts, conflicts
 from .measure.coverage import coverage
 from .measure.restoration import restoration, restoration_progress
@@ -42,6 +43,8 @@ __all__ = [
     "ValidationReport",
     "area_table",
     "coverage",
+    "coastline_retention",
+    "Retention",
     "conflicts",
     "atlas_conflicts",
     "restoration",

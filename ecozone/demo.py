@@ -25,6 +25,7 @@ from ._version import __version__
 from .atlas import Atlas
 from .io import atomic_path, write_text
 from .measure.area import area_table
+from .measure.coastline import coastline_retention
 from .measure.conflicts import SEVERITIES, atlas_conflicts
 from .measure.coverage import coverage
 from .measure.restoration import restoration, restoration_progress
@@ -75,6 +76,17 @@ def measure_atlas(atlas: Atlas) -> dict[str, pd.DataFrame]:
         seas = sea_zones(districts, atlas[coast[0]])
         tables["sea_zones"] = pd.DataFrame(seas.drop(columns=seas.geometry.name))
         tables["marine_coverage"] = coverage(seas, marine)
+    if coast:
+        bays = atlas.names("bay")
+        retention = coastline_retention(atlas[coast[0]], zones=districts, bays=atlas[bays[0]] if bays else None)
+        tables["coastline_retention"] = pd.DataFrame(
+            [{"total_km": retention.total_km, "natural_km": retention.natural_km, "retention": retention.retention,
+              **retention.settings}]
+        )
+        tables["coastline_by_class"] = retention.by_class
+        tables["coastline_by_district"] = retention.by_zone
+        if retention.by_bay is not None:
+            tables["coastline_by_bay"] = retention.by_bay
     for name in atlas.names("restoration"):
         tables["restoration"] = restoration(atlas[name], districts, by=("type", "status"))
     tables["conflicts"] = atlas_conflicts(atlas)
@@ -82,7 +94,15 @@ def measure_atlas(atlas: Atlas) -> dict[str, pd.DataFrame]:
 
 
 def _records(table, digits: int) -> list[dict[str, Any]]:
-    return [{k: (round(v, digits) if isinstance(v, float) else v) for k, v in row.items()} for row in table.to_dict("records")]
+    """JSON-ready rows: floats rounded, NaN (e.g. the retention of a district without coast) as null."""
+
+    def plain(v):
+        v = v.item() if hasattr(v, "item") else v
+        if isinstance(v, float):
+            return None if v != v else round(v, digits)
+        return v
+
+    return [{k: plain(v) for k, v in row.items()} for row in table.to_dict("records")]
 
 
 #: The example restoration target the demo checks: coastal wetland restored ≥ 120 ha by 2025,
@@ -105,6 +125,13 @@ def build_report(atlas: Atlas, tables: dict[str, pd.DataFrame] | None = None) ->
         extra["restoration_progress"] = restoration_progress(
             atlas[atlas.names("restoration")[0]], DEMO_TARGET["target_ha"], type=DEMO_TARGET["type"], until=DEMO_TARGET["until"]
         )
+    if "coastline_retention" in tables:
+        extra["coastline_retention"] = {
+            **_records(tables["coastline_retention"], 6)[0],
+            "by_class": _records(tables["coastline_by_class"], 6),
+            "by_district": _records(tables["coastline_by_district"], 6),
+            "by_bay": _records(tables["coastline_by_bay"], 6) if "coastline_by_bay" in tables else None,
+        }
     findings = tables["conflicts"]
     extra["conflicts"] = {
         "counts": {s: int((findings["severity"] == s).sum()) for s in SEVERITIES},

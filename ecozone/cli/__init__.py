@@ -89,13 +89,14 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from . import conflicts, coverage, demo, restoration, sea_zones
+    from . import coastline, conflicts, coverage, demo, restoration, sea_zones
 
     main.add_command(demo.demo)
     main.add_command(coverage.coverage)
     main.add_command(restoration.restoration)
     main.add_command(conflicts.conflicts)
     main.add_command(sea_zones.sea_zones)
+    main.add_command(coastline.coastline)
 
 
 _register()

@@ -51,6 +51,12 @@ def demo(ctx: click.Context, out: Path, data: Path | None) -> None:
     if "redline_land_coverage" in report:
         red = report["redline_land_coverage"][-1]
         echo(f"land red line (illustrative): {red['covered_km2']:,.1f} km², {red['covered_share']:.1%} of the city")
+    if "coastline_retention" in report:
+        c = report["coastline_retention"]
+        echo(
+            f"natural-coastline retention, mainland (illustrative classes): {c['retention']:.1%} "
+            f"({c['natural_km']:,.1f} of {c['total_km']:,.1f} km)"
+        )
     if "marine_coverage" in report:
         total = report["marine_coverage"][-1]
         seas = ", ".join(

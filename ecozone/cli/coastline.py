@@ -1,0 +1,87 @@
+"""``ecozone coastline``: natural-coastline retention (自然岸线保有率) per city, district and bay."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..errors import InputError
+from ._common import check_output, input_crs_option
+
+
+@click.command()
+@click.option("--coastline", type=click.Path(path_type=Path), required=True, help="Coastline segments (lines) with a class field.")
+@click.option("--class-field", default="class", show_default=True, help="Field with the coastline class (e.g. 岸线类型).")
+@click.option("--zones", type=click.Path(path_type=Path), default=None, help="Districts: retention per district.")
+@click.option("--zone-field", default="name", show_default=True, help="Field of the zones that names them.")
+@click.option("--bays", type=click.Path(path_type=Path), default=None, help="Bay polygons: retention per bay.")
+@click.option("--bay-tolerance-m", type=float, default=500.0, show_default=True, help="Coastline this close to a bay belongs to it.")
+@click.option("--include-islands", is_flag=True, help="Count island shoreline too (default: mainland only).")
+@click.option(
+    "--estuarine",
+    type=click.Choice(["artificial", "natural", "exclude"]),
+    default="artificial",
+    show_default=True,
+    help="How estuarine coastline (河口岸线) counts: not natural, natural, or left out of the total.",
+)
+@input_crs_option
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="FILE.json (everything) or FILE.csv (by zone, bay and class); default: print.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@click.pass_context
+def coastline(ctx, coastline, class_field, zones, zone_field, bays, bay_tolerance_m, include_islands, estuarine, input_crs, out, overwrite):
+    """Coastline length by class and natural-coastline retention, city-wide and per district/bay.
+
+    Retention = (natural + restored-to-natural) ÷ total, mainland only unless --include-islands.
+    """
+    from ..io import read_layer, write_text
+    from ..measure.coastline import coastline_retention
+
+    if out is not None and out.suffix.lower() not in (".json", ".csv"):
+        raise InputError(f"{out}: unknown output format {out.suffix or '(none)'}; fix: name the output .json or .csv")
+    check_output(out, [p for p in (coastline, zones, bays) if p is not None], overwrite=overwrite)
+    result = coastline_retention(
+        read_layer(coastline, declared_crs=input_crs),
+        zones=read_layer(zones, declared_crs=input_crs) if zones is not None else None,
+        bays=read_layer(bays, declared_crs=input_crs) if bays is not None else None,
+        class_field=class_field,
+        include_islands=include_islands,
+        estuarine=estuarine,
+        zone_field=zone_field,
+        bay_tolerance_m=bay_tolerance_m,
+    )
+    if not ctx.obj.get("quiet"):
+        for note in result.notes:
+            click.echo(f"ecozone: {note}", err=True)
+    doc = result.to_dict()
+    if out is None:
+        click.echo(f"total {result.total_km:,.3f} km, natural {result.natural_km:,.3f} km, retention {result.retention:.2%}")
+        for table, key in ((result.by_zone, "zone"), (result.by_bay, "bay")):
+            if table is not None:
+                for row in table.itertuples():
+                    rate = "—" if row.total_km == 0 else f"{row.retention:.2%}"
+                    click.echo(f"  {getattr(row, key)}: {row.total_km:,.3f} km, natural {row.natural_km:,.3f} km, retention {rate}")
+        return
+    if out.suffix.lower() == ".json":
+        write_text(out, json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False, default=str) + "\n", overwrite=overwrite)
+    else:
+        write_text(out, _csv(result), overwrite=overwrite)
+
+
+def _csv(result) -> str:
+    """One table: a row for the city, each zone and each bay (``level`` says which)."""
+    import pandas as pd
+
+    from ..measure.coastline import _CLASSES
+
+    city = {"level": "city", "name": "total", "total_km": result.total_km, "natural_km": result.natural_km, "retention": result.retention}
+    city.update({f"{c}_km": km for c, km in zip(result.by_class["class"], result.by_class["length_km"])})
+    frames = [pd.DataFrame([city])]
+    if result.by_zone is not None:
+        frames.append(result.by_zone.rename(columns={"zone": "name"}).assign(level="zone"))
+    if result.by_bay is not None:
+        frames.append(result.by_bay.rename(columns={"bay": "name"}).assign(level="bay"))
+    table = pd.concat(frames, ignore_index=True)
+    cols = ["level", "name", "total_km", "natural_km", "retention"] + [f"{c}_km" for c in _CLASSES]
+    return "\ufeff" + table[cols].to_csv(index=False)

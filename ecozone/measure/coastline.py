@@ -1,0 +1,322 @@
+"""Natural-coastline retention (自然岸线保有率): lengths by class, per city, district and bay.
+
+Retention = (natural + restored-to-natural) length ÷ total length of the
+**mainland** coastline (海岸线保护与利用管理办法, 2017).  Islands are left out
+unless asked.  The estuarine class (河口岸线) is a setting:
+
+* ``"artificial"`` (default) — in the total, not natural: the national formula
+  divides natural length by the whole mainland coastline;
+* ``"natural"`` — counted as natural (some provinces do);
+* ``"exclude"`` — neither in the numerator nor in the total.
+
+A segment belongs to the district whose coast it is: each segment is cut into
+short pieces (``spacing_m``) and every piece goes to the district nearest to
+its midpoint, so a segment crossing a district boundary is split there.  A
+piece belongs to a bay when it lies inside the bay polygon or within
+``bay_tolerance_m`` of it.
+
+Example
+-------
+>>> import ecozone
+>>> atlas = ecozone.demo_atlas()
+>>> result = ecozone.coastline_retention(atlas["coastline"], zones=atlas["districts"])
+>>> round(result.total_km), 0 < result.retention < 1
+(610, True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..errors import GeometryError, SchemaError
+from ..schema import COASTLINE_CLASSES, NATURAL_CLASSES, normalise_code
+from ..units import M_PER_KM
+from .coverage import prepare_layers
+
+__all__ = ["coastline_retention", "Retention", "ESTUARINE_RULES", "coastline_pieces"]
+
+#: How the estuarine class (河口岸线) counts: see the module docstring.
+ESTUARINE_RULES = ("artificial", "natural", "exclude")
+
+_CLASSES = COASTLINE_CLASSES.codes
+
+
+@dataclass
+class Retention:
+    """The result of :func:`coastline_retention`.
+
+    ``by_class``: class, label, length_km, share of the total; ``by_zone`` and
+    ``by_bay``: one row per zone/bay with ``total_km``, ``natural_km``,
+    ``retention`` and a ``<class>_km`` column per class.
+    """
+
+    total_km: float
+    natural_km: float
+    retention: float
+    by_class: pd.DataFrame
+    by_zone: pd.DataFrame | None = None
+    by_bay: pd.DataFrame | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``total_km``, ``natural_km``, ``retention`` (0–1), ``by_class``, ``by_zone``, ``by_bay``."""
+
+        def plain(v):
+            v = v.item() if hasattr(v, "item") else v
+            return None if isinstance(v, float) and v != v else v  # NaN (no coastline) -> null
+
+        def records(df):
+            if df is None:
+                return None
+            return [{k: plain(v) for k, v in row.items()} for row in df.to_dict("records")]
+
+        return {
+            "total_km": self.total_km,
+            "natural_km": self.natural_km,
+            "retention": plain(self.retention),
+            "settings": self.settings,
+            "by_class": records(self.by_class),
+            "by_zone": records(self.by_zone),
+            "by_bay": records(self.by_bay),
+            "notes": self.notes,
+        }
+
+
+def coastline_retention(
+    coastline: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame | None = None,
+    bays: gpd.GeoDataFrame | None = None,
+    *,
+    class_field: str = "class",
+    include_islands: bool = False,
+    estuarine: str = "artificial",
+    zone_field: str = "name",
+    bay_field: str = "name",
+    bay_tolerance_m: float = 500.0,
+    spacing_m: float = 50.0,
+) -> Retention:
+    """Coastline length by class and the natural-coastline retention rate (自然岸线保有率).
+
+    Parameters
+    ----------
+    coastline : coastline segments (lines) with a class field (English codes or
+        Chinese: 基岩, 砂质, 人工 …) and optionally a boolean ``island`` field
+    zones : districts: adds ``by_zone`` (segments split at district boundaries)
+    bays : bay polygons: adds ``by_bay``
+    class_field : the column holding the class (e.g. ``"岸线类型"``)
+    include_islands : count island shoreline too (default: mainland only)
+    estuarine : ``"artificial"`` (default), ``"natural"`` or ``"exclude"``
+    bay_tolerance_m : coastline within this distance of a bay polygon belongs to the bay
+    spacing_m : length of the pieces segments are cut into for zones and bays
+
+    Returns
+    -------
+    :class:`Retention`; ``to_dict()`` for JSON.
+    """
+    if estuarine not in ESTUARINE_RULES:
+        raise ValueError(f"estuarine must be one of {', '.join(ESTUARINE_RULES)}, not {estuarine!r}")
+    settings = {"include_islands": include_islands, "estuarine": estuarine, "bay_tolerance_m": bay_tolerance_m}
+    notes: list[str] = []
+    lines = _checked(coastline, class_field, notes)
+    anchor = zones if zones is not None else _extent(lines)
+    anchor, moved = prepare_layers(
+        anchor, {"coastline": lines}, notes, polygons=False, zones_name="zones" if zones is not None else "coastline extent"
+    )
+    lines = moved["coastline"]
+    _check_duplicates(lines, coastline.attrs.get("source", "coastline"))
+    if not include_islands and "island" in lines.columns:
+        island = lines["island"].fillna(False).astype(bool).to_numpy()
+        if island.any():
+            notes.append(f"{int(island.sum())} island segment(s) left out (include_islands=False)")
+        lines = lines.loc[~island]
+    elif not include_islands:
+        notes.append("no 'island' field: every segment counted as mainland")
+    classes = lines["_class"].to_numpy()
+    lengths = shapely.length(lines.geometry.values)
+
+    counted = _counted(classes, estuarine)
+    total_m = float(lengths[counted].sum())
+    natural_m = float(lengths[counted & _natural(classes, estuarine)].sum())
+    by_class = pd.DataFrame(
+        {
+            "class": list(_CLASSES),
+            "label": [COASTLINE_CLASSES.label(c) for c in _CLASSES],
+            "length_km": [float(lengths[classes == c].sum()) / M_PER_KM for c in _CLASSES],
+        }
+    )
+    by_class["natural"] = [c in NATURAL_CLASSES or (c == "estuarine" and estuarine == "natural") for c in _CLASSES]
+    by_class["counted"] = [c != "estuarine" or estuarine != "exclude" for c in _CLASSES]
+    by_class["share"] = by_class["length_km"] / (total_m / M_PER_KM) if total_m > 0 else 0.0
+    by_class.loc[~by_class["counted"], "share"] = 0.0
+
+    by_zone = by_bay = None
+    if zones is not None or bays is not None:
+        pieces = coastline_pieces(lines, anchor if zones is not None else None, zone_field=zone_field, spacing_m=spacing_m)
+        if zones is not None:
+            by_zone = _table(pieces, "zone", list(anchor[zone_field].astype(str)), estuarine)
+        if bays is not None:
+            if bay_field not in bays.columns:
+                raise SchemaError(f"bays: no field '{bay_field}' to name the bays; fix: pass bay_field=")
+            _, moved = prepare_layers(anchor, {"bays": bays}, notes)
+            bay_geoms = moved["bays"].geometry.values
+            bay_names = list(moved["bays"][bay_field].astype(str))
+            mids = shapely.line_interpolate_point(pieces.geometry.values, 0.5, normalized=True)
+            tree = shapely.STRtree(bay_geoms)
+            pi, bi = tree.query(mids, predicate="dwithin", distance=bay_tolerance_m)
+            in_bay = pieces.iloc[pi].assign(zone=[bay_names[i] for i in bi])
+            by_bay = _table(in_bay, "zone", bay_names, estuarine).rename(columns={"zone": "bay"})
+    return Retention(
+        total_km=total_m / M_PER_KM,
+        natural_km=natural_m / M_PER_KM,
+        retention=natural_m / total_m if total_m > 0 else float("nan"),
+        by_class=by_class,
+        by_zone=by_zone,
+        by_bay=by_bay,
+        settings=settings,
+        notes=notes,
+    )
+
+
+def coastline_pieces(
+    lines: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None, *, zone_field: str = "name", spacing_m: float = 50.0
+) -> gpd.GeoDataFrame:
+    """Cut segments into pieces of at most ``spacing_m`` and give each the nearest zone.
+
+    ``lines`` must be in a projected CRS and carry ``_class``; the result has
+    ``segment`` (row position in ``lines``), ``class``, ``zone`` and ``length_m``.
+    """
+    geoms = lines.geometry.values
+    dense = shapely.segmentize(geoms, spacing_m)
+    # consecutive vertices of the same line part form one piece
+    parts = shapely.get_parts(dense, return_index=True)[1] if len(dense) else np.array([], dtype=int)
+    part_geoms = shapely.get_parts(dense)
+    part_coords, part_idx = shapely.get_coordinates(part_geoms, return_index=True)
+    same = part_idx[1:] == part_idx[:-1]
+    starts, ends = part_coords[:-1][same], part_coords[1:][same]
+    seg = parts[part_idx[:-1][same]]
+    pieces = shapely.linestrings(np.stack([starts, ends], axis=1))
+    frame = gpd.GeoDataFrame(
+        {"segment": seg, "class": lines["_class"].to_numpy()[seg], "length_m": shapely.length(pieces)},
+        geometry=pieces,
+        crs=lines.crs,
+    )
+    if zones is not None and len(zones) and len(frame):
+        mids = (starts + ends) / 2
+        tree = shapely.STRtree(zones.geometry.values)
+        nearest = tree.query_nearest(shapely.points(mids), all_matches=False)[1]
+        frame["zone"] = zones[zone_field].astype(str).to_numpy()[nearest]
+    else:
+        frame["zone"] = None
+    return frame
+
+
+def _table(pieces: pd.DataFrame, key: str, order: list[str], estuarine: str) -> pd.DataFrame:
+    classes = pieces["class"].to_numpy()
+    counted = _counted(classes, estuarine)
+    natural = counted & _natural(classes, estuarine)
+    frame = pd.DataFrame(
+        {
+            key: pieces[key].to_numpy(),
+            "total": np.where(counted, pieces["length_m"], 0.0),
+            "natural": np.where(natural, pieces["length_m"], 0.0),
+            **{c: np.where(classes == c, pieces["length_m"], 0.0) for c in _CLASSES},
+        }
+    )
+    sums = frame.groupby(key, sort=False).sum().reindex(list(dict.fromkeys(order)), fill_value=0.0) / M_PER_KM
+    out = pd.DataFrame({key: sums.index, "total_km": sums["total"].to_numpy(), "natural_km": sums["natural"].to_numpy()})
+    out["retention"] = np.divide(out["natural_km"], out["total_km"], out=np.full(len(out), np.nan), where=out["total_km"] > 0)
+    for c in _CLASSES:
+        out[f"{c}_km"] = sums[c].to_numpy()
+    return out.reset_index(drop=True)
+
+
+def _counted(classes: np.ndarray, estuarine: str) -> np.ndarray:
+    return (classes != "estuarine") | (estuarine != "exclude")
+
+
+def _natural(classes: np.ndarray, estuarine: str) -> np.ndarray:
+    natural = np.isin(classes, NATURAL_CLASSES)
+    if estuarine == "natural":
+        natural |= classes == "estuarine"
+    return natural
+
+
+def _checked(coastline: gpd.GeoDataFrame, class_field: str, notes: list[str]) -> gpd.GeoDataFrame:
+    """Lines only, a known class on every segment; adds ``_class`` (English code)."""
+    source = coastline.attrs.get("source", "coastline")
+    if coastline.crs is None:
+        raise GeometryError(f"{source}: layer: has no CRS; fix: add a .prj or declare it (--input-crs)")
+    geoms = coastline.geometry.values
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if empty.any():
+        notes.append(f"{int(empty.sum())} empty coastline segment(s) ignored")
+    types = shapely.get_type_id(geoms)
+    polygons = np.flatnonzero(np.isin(types, [3, 6]) & ~empty)
+    if len(polygons):
+        raise GeometryError(
+            f"{source}: feature {_name(coastline, polygons[0])}: a polygon, but the coastline is a line; "
+            "fix: take the polygon's outline (GeoDataFrame.boundary, or QGIS 'Polygons to lines') and give each segment a class"
+        )
+    if not np.isin(types[~empty], [1, 2, 5]).all():
+        bad = np.flatnonzero(~np.isin(types, [1, 2, 5]) & ~empty)[0]
+        raise GeometryError(f"{source}: feature {_name(coastline, bad)}: not a line; fix: give the coastline as lines")
+    if class_field not in coastline.columns:
+        have = ", ".join(str(c) for c in coastline.columns if c != coastline.geometry.name) or "none"
+        raise SchemaError(f"{source}: no class field '{class_field}' (fields: {have}); fix: pass --class-field NAME")
+    codes = [normalise_code(COASTLINE_CLASSES, v) if v is not None and v == v else None for v in coastline[class_field]]
+    bad = [i for i, c in enumerate(codes) if c is None and not empty[i]]
+    if bad:
+        shown = ", ".join(f"{_name(coastline, i)} ({coastline[class_field].iloc[i]!r})" for i in bad[:5])
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        raise SchemaError(
+            f"{source}: {len(bad)} segment(s) with a missing or unknown class: {shown}{more}; "
+            f"fix: use one of {COASTLINE_CLASSES.describe()}"
+        )
+    out = coastline.loc[~empty].copy()
+    out["_class"] = [c for c, e in zip(codes, empty) if not e]
+    out["_row"] = np.flatnonzero(~empty)  # position in the user's file, for messages
+    return out
+
+
+def _check_duplicates(lines: gpd.GeoDataFrame, source: str, tolerance_m: float = 1.0) -> None:
+    """Refuse segments that run along each other (drawn twice): they would double the length."""
+    geoms = lines.geometry.values
+    if len(geoms) < 2:
+        return
+    tree = shapely.STRtree(geoms)
+    a, b = tree.query(geoms, predicate="intersects")
+    keep = a < b
+    a, b = a[keep], b[keep]
+    if not len(a):
+        return
+    shared = shapely.length(shapely.intersection(geoms[a], geoms[b]))
+    dup = shared > tolerance_m
+    if dup.any():
+        pairs = [(int(i), int(j), float(s)) for i, j, s in zip(a[dup], b[dup], shared[dup])]
+        rows = lines["_row"].to_numpy()
+        shown = "; ".join(f"{_name(lines, i, rows[i])} and {_name(lines, j, rows[j])} share {s:,.0f} m" for i, j, s in pairs[:3])
+        more = f" (and {len(pairs) - 3} more pairs)" if len(pairs) > 3 else ""
+        raise GeometryError(
+            f"{source}: {len(pairs)} pair(s) of segments overlap — they would count twice: {shown}{more}; "
+            "fix: delete the duplicate segments (or dissolve the coastline per class)"
+        )
+
+
+def _name(gdf: pd.DataFrame, pos: int, shown: int | None = None) -> str:
+    """``12 (id=S3)``: the feature's position (``shown``, else ``pos``) and its id when there is one."""
+    label = gdf["id"].iloc[int(pos)] if "id" in gdf.columns else None
+    number = int(pos if shown is None else shown)
+    return f"{number} (id={label})" if label is not None else str(number)
+
+
+def _extent(lines: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if not len(lines):
+        return gpd.GeoDataFrame({"name": []}, geometry=[], crs=lines.crs)
+    return gpd.GeoDataFrame({"name": ["extent"]}, geometry=[shapely.box(*lines.total_bounds).buffer(1)], crs=lines.crs)
