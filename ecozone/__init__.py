@@ -32,6 +32,7 @@ from .measure.conflicts import atlas_conflicts, conflicts
 from .measure.coverage import coverage
 from .measure.restoration import restoration, restoration_progress
 from .measure.sea import sea_zones
+from .measure.setback import setback_findings, setback_zones
 from .schema import KINDS
 from .validate import ValidationReport, validate_layer
 
@@ -50,6 +51,8 @@ __all__ = [
     "restoration",
     "restoration_progress",
     "sea_zones",
+    "setback_zones",
+    "setback_findings",
     "check_measurement_crs",
     "demo_atlas",
     "gcj02_to_wgs84",

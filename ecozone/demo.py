@@ -30,6 +30,7 @@ from .measure.conflicts import SEVERITIES, atlas_conflicts
 from .measure.coverage import coverage
 from .measure.restoration import restoration, restoration_progress
 from .measure.sea import sea_zones
+from .measure.setback import setback_findings, setback_zones
 from .units import M2_PER_KM2
 
 __all__ = ["demo_atlas", "run_demo", "measure_atlas", "build_report"]
@@ -87,6 +88,11 @@ def measure_atlas(atlas: Atlas) -> dict[str, pd.DataFrame]:
         tables["coastline_by_district"] = retention.by_zone
         if retention.by_bay is not None:
             tables["coastline_by_bay"] = retention.by_bay
+    if coast:
+        setback = setback_zones(atlas[coast[0]], land=districts)
+        tables["setback_zones"] = pd.DataFrame(setback.drop(columns=setback.geometry.name))
+        checked = [setback_findings(atlas[n], setback, layer_name=n) for kind in ("project", "mine") for n in atlas.names(kind)]
+        tables["setback_findings"] = pd.concat(checked, ignore_index=True) if checked else pd.DataFrame()
     for name in atlas.names("restoration"):
         tables["restoration"] = restoration(atlas[name], districts, by=("type", "status"))
     tables["conflicts"] = atlas_conflicts(atlas)
@@ -118,7 +124,7 @@ def build_report(atlas: Atlas, tables: dict[str, pd.DataFrame] | None = None) ->
     city_m2 = float(atlas[districts_name].geometry.union_all().area)
     summary = atlas.summary()
     extra: dict[str, Any] = {}
-    for key in ("redline_land_coverage", "sea_zones", "marine_coverage", "restoration"):
+    for key in ("redline_land_coverage", "sea_zones", "marine_coverage", "restoration", "setback_zones", "setback_findings"):
         if key in tables:
             extra[key] = _records(tables[key], 6)
     if atlas.names("restoration"):

@@ -40,7 +40,7 @@ def test_demo_writes_report(tmp_path):
     assert "EPSG:4549" in r.stdout and "芝罘区" in r.stdout
     report = json.loads((out / "report.json").read_text("utf-8"))
     assert report["measurement_crs"]["epsg"] == 4549
-    assert report["conflicts"]["counts"]["violation"] == 4 and "4 violations" in r.stdout
+    assert report["conflicts"]["counts"]["violation"] == 5 and "5 violations" in r.stdout
     assert report["restoration_progress"]["met"] is True and "coastal_wetland ≥ 120 ha by 2025" in r.stdout
     assert report["marine_coverage"][-1]["zone"] == "total" and all(z["approximate"] for z in report["sea_zones"])
     for name in ("conflicts", "restoration", "marine_coverage", "sea_zones", "redline_land_coverage"):

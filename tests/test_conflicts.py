@@ -90,7 +90,7 @@ def test_default_rule_reports_every_overlap_and_errors():
 def test_demo_conflicts(demo_atlas):
     found = ecozone.atlas_conflicts(demo_atlas)
     violations = found[found["severity"] == "violation"]
-    assert set(violations["feature_id"]) == {"M037", "J01", "J03", "MR04"}
+    assert set(violations["feature_id"]) == {"M037", "J01", "J03", "J05", "MR04"}  # J05: hotel in the coastal shelterbelt
     near = found[found["relation"] == "near"].set_index("feature_id")
     assert near.loc["J02", "against_name"] == "罗山水源涵养红线" and 350 < near.loc["J02", "distance_m"] < 450
     j02 = demo_atlas["projects"].set_index("id").geometry["J02"]

@@ -57,6 +57,13 @@ def demo(ctx: click.Context, out: Path, data: Path | None) -> None:
             f"natural-coastline retention, mainland (illustrative classes): {c['retention']:.1%} "
             f"({c['natural_km']:,.1f} of {c['total_km']:,.1f} km)"
         )
+    if "setback_zones" in report:
+        area = {z["zone"]: z["area_ha"] for z in report["setback_zones"]}
+        inside = sorted({f["feature_id"] for f in report["setback_findings"]})
+        echo(
+            f"coastal setback zones (illustrative widths): core {area['core']:,.0f} ha, general {area['general']:,.0f} ha; "
+            f"inside them: {', '.join(inside) or 'nothing'}"
+        )
     if "marine_coverage" in report:
         total = report["marine_coverage"][-1]
         seas = ", ".join(

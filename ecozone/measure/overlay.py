@@ -35,21 +35,31 @@ def _polygonal(geoms: np.ndarray) -> np.ndarray:
     return geoms[(types == 3) | (types == 6)]  # Polygon, MultiPolygon
 
 
-def dissolve(geoms: np.ndarray, *, grid_size: float | None = None) -> np.ndarray:
+def dissolve(geoms: np.ndarray, *, grid_size: float | None = None, merge: bool = False) -> np.ndarray:
     """Return polygons covering the same ground as ``geoms`` with no two overlapping (融合).
 
     Layers that do not overlap themselves come back unchanged (their areas
     already add up); the check is a coverage union whose area must equal the
-    sum of the areas.  Otherwise the layer is unioned and split into parts.
+    sum of the areas.  With ``merge=True`` such a layer comes back as the
+    parts of that union instead: a million parcels become the few polygons
+    they tile, which zones then clip far faster than they test each parcel.
+
+    A layer that overlaps itself is unioned group by group: polygons that
+    overlap no other stay as they are, and each group of mutually overlapping
+    polygons is unioned on its own and split into parts.  The pieces are the
+    parts of the whole layer's union, without the cost of one union of
+    everything (≈ 10× faster on 100k overlapping ellipses).
     """
     geoms = _polygonal(geoms)
     if len(geoms) <= 1:
         return geoms
-    if not is_non_overlapping(geoms):
-        union = shapely.union_all(geoms, grid_size=grid_size)
-        geoms = shapely.get_parts(union)
-        geoms = geoms[shapely.get_type_id(geoms) == 3]
-    return geoms
+    union = _coverage_union(geoms)
+    if union is not None:
+        return _polygon_parts(union) if merge else geoms
+    left, right = overlapping_pairs(geoms)
+    if len(left) == 0:
+        return geoms
+    return _union_groups(geoms, left, right, grid_size=grid_size)
 
 
 def is_non_overlapping(geoms: np.ndarray, *, rtol: float = 1e-9) -> bool:
@@ -64,15 +74,115 @@ def is_non_overlapping(geoms: np.ndarray, *, rtol: float = 1e-9) -> bool:
     geoms = _polygonal(geoms)
     if len(geoms) <= 1:
         return True
-    total = float(shapely.area(geoms).sum())
-    try:
-        union = shapely.coverage_union_all(geoms)
-        if shapely.is_valid(union) and abs(union.area - total) <= rtol * max(total, 1.0):
-            return True
-    except shapely.errors.GEOSException:
-        pass
+    if _coverage_union(geoms, rtol=rtol) is not None:
+        return True
     left, _ = overlapping_pairs(geoms)
     return len(left) == 0
+
+
+#: Features per coverage union in :func:`_coverage_union`.  Small enough that
+#: an overlapping layer is given up on after one cheap chunk (a coverage union
+#: of overlapping polygons is slow: 12 s for 100k ellipses, 0.4 s for 8k) and
+#: that GEOS's working memory stays small (+850 MB for one union of 1M parcels).
+_CHUNK = 16_384
+
+
+def _coverage_union(geoms: np.ndarray, *, rtol: float = 1e-9) -> shapely.Geometry | None:
+    """The union of a layer proven by a coverage union not to overlap itself, else None.
+
+    The layer is put in spatial order (strips across x, each sorted along y)
+    and unioned chunk by chunk, then the chunks' unions are unioned: unions
+    of non-overlapping pieces do not overlap either, so the same check applies
+    at every level (valid, and area equal to the sum of the areas).  The first
+    chunk that fails ends the attempt.
+    """
+    areas = shapely.area(geoms)
+    order = _spatial_order(geoms, _CHUNK)
+    unions = []
+    try:
+        for start in range(0, len(geoms), _CHUNK):
+            idx = order[start : start + _CHUNK]
+            union = shapely.coverage_union_all(geoms[idx])
+            if not _adds_up(union, float(areas[idx].sum()), rtol):
+                return None
+            unions.append(union)
+        if len(unions) == 1:
+            return unions[0]
+        union = shapely.coverage_union_all(np.array(unions, dtype=object))
+    except shapely.errors.GEOSException:
+        return None
+    return union if _adds_up(union, float(areas.sum()), rtol) else None
+
+
+def _adds_up(union: shapely.Geometry, total: float, rtol: float) -> bool:
+    return bool(shapely.is_valid(union)) and abs(union.area - total) <= rtol * max(total, 1.0)
+
+
+def _spatial_order(geoms: np.ndarray, chunk: int) -> np.ndarray:
+    """Indices putting ``geoms`` in runs of ``chunk`` that are compact on the ground.
+
+    The bounding-box centres are cut into about sqrt(n / chunk) strips of
+    equal count across x and sorted along y inside each strip, so consecutive
+    chunks are roughly square blocks (cheap to union, with short outlines)
+    whatever order the file had.
+    """
+    n = len(geoms)
+    if n <= chunk:
+        return np.arange(n)
+    bounds = shapely.bounds(geoms)
+    x = bounds[:, 0] + bounds[:, 2]
+    y = bounds[:, 1] + bounds[:, 3]
+    strips = max(1, int(np.sqrt(n / chunk)))
+    strip = np.empty(n, dtype=np.int64)
+    strip[np.argsort(x, kind="stable")] = np.arange(n) * strips // n
+    return np.lexsort((y, strip))
+
+
+def _polygon_parts(geom: shapely.Geometry) -> np.ndarray:
+    parts = shapely.get_parts(geom)
+    return parts[shapely.get_type_id(parts) == 3]
+
+
+def _union_groups(
+    geoms: np.ndarray, left: np.ndarray, right: np.ndarray, *, grid_size: float | None = None
+) -> np.ndarray:
+    """Union each group of polygons linked by overlaps (``left[k]`` overlaps ``right[k]``).
+
+    Polygons of different groups share no interior, so the groups' unions
+    do not overlap each other and their parts are the parts of the whole union.
+    """
+    label = _components(len(geoms), left, right)
+    order = np.argsort(label, kind="stable")
+    first = np.flatnonzero(np.r_[True, label[order][1:] != label[order][:-1]])
+    size = np.diff(np.r_[first, len(order)])
+    alone = order[first[size == 1]]
+    out = [geoms[alone] if grid_size is None else shapely.set_precision(geoms[alone], grid_size)]
+    for start, count in zip(first[size > 1], size[size > 1]):
+        out.append(_polygon_parts(shapely.union_all(geoms[order[start : start + count]], grid_size=grid_size)))
+    pieces = np.concatenate(out)
+    return pieces[~shapely.is_empty(pieces)]
+
+
+def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Connected components of the graph on ``range(n)`` with edges ``left``–``right``.
+
+    Returns, for each node, the smallest node of its component.  Vectorised
+    hook-and-compress: every root linked to a smaller root is hooked under it,
+    then pointers are jumped until each node points at its root.
+    """
+    label = np.arange(n)
+    while True:
+        a, b = label[left], label[right]
+        differ = a != b
+        if not differ.any():
+            return label
+        lo, hi = np.minimum(a[differ], b[differ]), np.maximum(a[differ], b[differ])
+        np.minimum.at(label, hi, lo)  # hi is a root: it now points at a smaller node
+        while True:
+            jumped = label[label]
+            if np.array_equal(jumped, label):
+                break
+            label = jumped
 
 
 def overlapping_pairs(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

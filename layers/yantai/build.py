@@ -537,7 +537,7 @@ def build_restoration(land, sea, coast, mines, rng):
     return gpd.GeoDataFrame(rows, crs=GK)
 
 
-def build_projects(land, redline_land):
+def build_projects(land, redline_land, coast):
     rows = []
     kunyu = redline_land.loc[redline_land["name"].str.startswith("昆嵛山"), "geometry"].iloc[0]
     luoshan = redline_land.loc[redline_land["name"].str.startswith("罗山"), "geometry"].iloc[0]
@@ -561,6 +561,11 @@ def build_projects(land, redline_land):
     # 4. an industrial project far from any red line
     rows.append({"id": "J04", "name": "莱阳食品产业园(示意)", "type": "工业", "year": 2026,
                  "geometry": pt(120.70, 36.95).buffer(700, quad_segs=4)})
+    # 5. a seaside hotel on the 海阳 beach, inside the coastal setback zones
+    mainland = coast.loc[~coast["island"], "geometry"].union_all()
+    shore = shapely.ops.nearest_points(mainland, pt(121.25, 36.69))[0]
+    rows.append({"id": "J05", "name": "海阳滨海酒店(示意)", "type": "旅游", "year": 2026,
+                 "geometry": largest(shore.buffer(300, quad_segs=4).intersection(land))})
     return gpd.GeoDataFrame(rows, crs=GK)
 
 
@@ -584,7 +589,7 @@ def main() -> None:
     write(mines, "mines")
     write(build_ranches(sea, red_marine, rng), "marine_ranches")
     write(build_restoration(land, sea, coast, mines, rng), "restoration")
-    write(build_projects(land, red_land), "projects")
+    write(build_projects(land, red_land, coast), "projects")
 
 
 if __name__ == "__main__":
