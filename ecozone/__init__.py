@@ -27,6 +27,7 @@ from .demo import demo_atlas
 from .errors import ConfigError, CRSError, EcozoneError, GeometryError, InputError, SchemaError
 from .io import read_layer
 from .measure.area import area_table
+from .measure.change import coastline_change, shoreline_change
 from .measure.coastline import Retention, coastline_retention
 from .measure.conflicts import atlas_conflicts, conflicts
 from .measure.coverage import coverage
@@ -45,6 +46,8 @@ __all__ = [
     "area_table",
     "coverage",
     "coastline_retention",
+    "coastline_change",
+    "shoreline_change",
     "Retention",
     "conflicts",
     "atlas_conflicts",

@@ -89,7 +89,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from . import coastline, conflicts, coverage, demo, restoration, sea_zones, setback
+    from . import change, coastline, conflicts, coverage, demo, restoration, sea_zones, setback
 
     main.add_command(demo.demo)
     main.add_command(coverage.coverage)
@@ -98,6 +98,7 @@ def _register() -> None:
     main.add_command(sea_zones.sea_zones)
     main.add_command(coastline.coastline)
     main.add_command(setback.setback)
+    main.add_command(change.change)
 
 
 _register()

@@ -1,0 +1,82 @@
+"""``ecozone coastline-change``: class change between two surveys, and DSAS-style position change."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import click
+
+from ..errors import InputError
+from ._common import input_crs_option
+
+
+@click.command("coastline-change")
+@click.option("--before", type=click.Path(path_type=Path), required=True, help="The earlier survey (classified segments).")
+@click.option("--after", type=click.Path(path_type=Path), required=True, help="The later survey.")
+@click.option("--class-field", default="class", show_default=True, help="Field with the coastline class.")
+@click.option("--include-islands", is_flag=True, help="Count island shoreline too.")
+@click.option("--estuarine", type=click.Choice(["artificial", "natural", "exclude"]), default="artificial", show_default=True)
+@click.option("--match-m", type=float, default=100.0, show_default=True, help="Later coastline this close to the earlier one is the same shore.")
+@click.option("--baseline", type=click.Path(path_type=Path), default=None, help="Baseline for transects: adds NSM/SCE/EPR/LRR per transect.")
+@click.option("--baseline-side", type=click.Choice(["offshore", "onshore"]), default="offshore", show_default=True)
+@click.option("--spacing", type=float, default=50.0, show_default=True, help="Transect spacing (m).")
+@click.option("--transect-length", type=float, default=1000.0, show_default=True, help="Transect length each side of the baseline (m).")
+@click.option("--date-field", default="date", show_default=True, help="Field with each shoreline's date (for transects).")
+@click.option("--reclamation-m", type=float, default=100.0, show_default=True, help="Seaward advance flagged as possible reclamation (m).")
+@input_crs_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder for change.json, changes.geojson, transects.geojson/.csv.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
+@click.pass_context
+def change(ctx, before, after, class_field, include_islands, estuarine, match_m, baseline, baseline_side, spacing,
+           transect_length, date_field, reclamation_m, input_crs, out, overwrite):
+    """Natural coastline lost/gained between two surveys; with --baseline, shoreline movement per transect."""
+    import pandas as pd
+
+    from ..io import read_layer, write_layer, write_text
+    from ..measure.change import coastline_change, shoreline_change
+
+    if out.exists() and not overwrite:
+        raise InputError(f"{out}: exists already; fix: choose another folder or pass --overwrite")
+    b = read_layer(before, declared_crs=input_crs)
+    a = read_layer(after, declared_crs=input_crs)
+    summary, changes = coastline_change(b, a, class_field=class_field, include_islands=include_islands,
+                                        estuarine=estuarine, match_m=match_m)
+    rates = None
+    if baseline is not None:
+        shores = pd.concat([b, a.to_crs(b.crs)], ignore_index=True)
+        shores.attrs["source"] = f"{before} + {after}"
+        rates = shoreline_change(shores, read_layer(baseline, declared_crs=input_crs), date_field=date_field,
+                                 spacing_m=spacing, length_m=transect_length, baseline_side=baseline_side,
+                                 reclamation_m=reclamation_m)
+        measured = rates[rates["dates"] >= 2]
+        summary["transects"] = {
+            "count": int(len(rates)),
+            "measured": int(len(measured)),
+            "mean_nsm_m": float(measured["nsm_m"].mean()) if len(measured) else None,
+            "mean_epr_m_yr": float(measured["epr_m_yr"].mean()) if len(measured) else None,
+            "possible_reclamation": int(rates["possible_reclamation"].sum()),
+        }
+    # everything is written into a scratch folder first, then moved into place
+    scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent if out.parent.exists() else None))
+    try:
+        write_text(scratch / "change.json", json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n")
+        if len(changes):
+            write_layer(changes, scratch / "changes.geojson")
+        if rates is not None:
+            write_layer(rates.assign(first=rates["first"].astype(str), last=rates["last"].astype(str)), scratch / "transects.geojson")
+            rates.drop(columns=rates.geometry.name).to_csv(scratch / "transects.csv", index=False, encoding="utf-8-sig")
+        if out.exists():
+            shutil.rmtree(out)
+        shutil.move(str(scratch), str(out))
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    if not ctx.obj.get("quiet"):
+        click.echo(
+            f"ecozone: retention {summary['retention_before']:.2%} → {summary['retention_after']:.2%}; natural lost "
+            f"{summary['lost_km']:.3f} km, gained {summary['gained_km']:.3f} km, new shore {summary['new_km']:.3f} km; wrote {out}",
+            err=True,
+        )
