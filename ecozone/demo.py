@@ -25,6 +25,7 @@ from ._version import __version__
 from .atlas import Atlas
 from .io import atomic_path, write_text
 from .measure.area import area_table
+from .measure.change import coastline_change
 from .measure.coastline import coastline_retention
 from .measure.conflicts import SEVERITIES, atlas_conflicts
 from .measure.coverage import coverage
@@ -55,6 +56,19 @@ def run_demo(out: str | os.PathLike = "ecozone-demo", data: str | os.PathLike | 
         with atomic_path(out / f"{name}.csv") as tmp:
             table.to_csv(tmp, index=False, encoding="utf-8-sig")
     return report
+
+
+def simulated_survey(coastline):
+    """A SIMULATED later survey of the demo coastline, to show change monitoring: every 25th natural
+    mainland segment (in id order) turned artificial, every 20th artificial one restored to natural."""
+    after = coastline.copy()
+    mainland = ~after["island"].fillna(False).astype(bool) if "island" in after else pd.Series(True, index=after.index)
+    order = after.sort_values("id").index if "id" in after else after.index
+    natural = [i for i in order if mainland[i] and after.at[i, "class"] in ("bedrock", "sandy", "muddy", "biological")]
+    artificial = [i for i in order if mainland[i] and after.at[i, "class"] == "artificial"]
+    after.loc[natural[::25], "class"] = "artificial"
+    after.loc[artificial[::20], "class"] = "restored_natural"
+    return after
 
 
 def measure_atlas(atlas: Atlas) -> dict[str, pd.DataFrame]:
@@ -89,6 +103,9 @@ def measure_atlas(atlas: Atlas) -> dict[str, pd.DataFrame]:
         if retention.by_bay is not None:
             tables["coastline_by_bay"] = retention.by_bay
     if coast:
+        summary, changes = coastline_change(atlas[coast[0]], simulated_survey(atlas[coast[0]]))
+        tables["coastline_change"] = pd.DataFrame([{k: v for k, v in summary.items() if k not in ("settings", "notes")}])
+        tables["coastline_changes"] = pd.DataFrame(changes.drop(columns=changes.geometry.name))
         setback = setback_zones(atlas[coast[0]], land=districts)
         tables["setback_zones"] = pd.DataFrame(setback.drop(columns=setback.geometry.name))
         checked = [setback_findings(atlas[n], setback, layer_name=n) for kind in ("project", "mine") for n in atlas.names(kind)]
@@ -131,6 +148,11 @@ def build_report(atlas: Atlas, tables: dict[str, pd.DataFrame] | None = None) ->
         extra["restoration_progress"] = restoration_progress(
             atlas[atlas.names("restoration")[0]], DEMO_TARGET["target_ha"], type=DEMO_TARGET["type"], until=DEMO_TARGET["until"]
         )
+    if "coastline_change" in tables:
+        extra["coastline_change_simulated"] = {
+            **_records(tables["coastline_change"], 6)[0],
+            "changes": _records(tables["coastline_changes"], 3),
+        }
     if "coastline_retention" in tables:
         extra["coastline_retention"] = {
             **_records(tables["coastline_retention"], 6)[0],

@@ -42,6 +42,8 @@ def test_demo_writes_report(tmp_path):
     assert report["measurement_crs"]["epsg"] == 4549
     assert report["conflicts"]["counts"]["violation"] == 5 and "5 violations" in r.stdout
     assert report["restoration_progress"]["met"] is True and "coastal_wetland ≥ 120 ha by 2025" in r.stdout
+    change = report["coastline_change_simulated"]
+    assert change["lost_km"] > 0 and change["gained_km"] > 0 and "SIMULATED" in r.stdout
     assert report["marine_coverage"][-1]["zone"] == "total" and all(z["approximate"] for z in report["sea_zones"])
     for name in ("conflicts", "restoration", "marine_coverage", "sea_zones", "redline_land_coverage"):
         assert (out / f"{name}.csv").read_text("utf-8-sig").count("\n") >= 2, name

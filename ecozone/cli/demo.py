@@ -57,6 +57,12 @@ def demo(ctx: click.Context, out: Path, data: Path | None) -> None:
             f"natural-coastline retention, mainland (illustrative classes): {c['retention']:.1%} "
             f"({c['natural_km']:,.1f} of {c['total_km']:,.1f} km)"
         )
+    if "coastline_change_simulated" in report:
+        c = report["coastline_change_simulated"]
+        echo(
+            f"  a SIMULATED later survey: retention {c['retention_before']:.1%} → {c['retention_after']:.1%} "
+            f"(natural lost {c['lost_km']:,.1f} km, restored {c['gained_km']:,.1f} km)"
+        )
     if "setback_zones" in report:
         area = {z["zone"]: z["area_ha"] for z in report["setback_zones"]}
         inside = sorted({f["feature_id"] for f in report["setback_findings"]})
