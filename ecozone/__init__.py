@@ -27,6 +27,7 @@ from .demo import demo_atlas
 from .errors import ConfigError, CRSError, EcozoneError, GeometryError, InputError, SchemaError
 from .io import read_layer
 from .measure.area import area_table
+from .measure.bays import bay_report
 from .measure.change import coastline_change, shoreline_change
 from .measure.coastline import Retention, coastline_retention
 from .measure.conflicts import atlas_conflicts, conflicts
@@ -46,6 +47,7 @@ __all__ = [
     "area_table",
     "coverage",
     "coastline_retention",
+    "bay_report",
     "coastline_change",
     "shoreline_change",
     "Retention",

@@ -25,6 +25,7 @@ from ._version import __version__
 from .atlas import Atlas
 from .io import atomic_path, write_text
 from .measure.area import area_table
+from .measure.bays import bay_report
 from .measure.change import coastline_change
 from .measure.coastline import coastline_retention
 from .measure.conflicts import SEVERITIES, atlas_conflicts
@@ -55,6 +56,8 @@ def run_demo(out: str | os.PathLike = "ecozone-demo", data: str | os.PathLike | 
     for name, table in tables.items():
         with atomic_path(out / f"{name}.csv") as tmp:
             table.to_csv(tmp, index=False, encoding="utf-8-sig")
+    if "bay_report" in tables:
+        write_text(out / "bay_report.md", tables["bay_report"].attrs["markdown"])
     return report
 
 
@@ -110,6 +113,18 @@ def measure_atlas(atlas: Atlas) -> dict[str, pd.DataFrame]:
         tables["setback_zones"] = pd.DataFrame(setback.drop(columns=setback.geometry.name))
         checked = [setback_findings(atlas[n], setback, layer_name=n) for kind in ("project", "mine") for n in atlas.names(kind)]
         tables["setback_findings"] = pd.concat(checked, ignore_index=True) if checked else pd.DataFrame()
+    bays = atlas.names("bay")
+    if bays:
+        first = lambda kind: atlas[atlas.names(kind)[0]] if atlas.names(kind) else None  # noqa: E731
+        table, markdown = bay_report(
+            atlas[bays[0]],
+            coastline=first("coastline"),
+            redline=redlines[redlines["realm"] == "marine"] if "realm" in redlines else None,
+            ranches=first("marine_ranch"),
+            restoration=first("restoration"),
+        )
+        table.attrs["markdown"] = markdown
+        tables["bay_report"] = table
     for name in atlas.names("restoration"):
         tables["restoration"] = restoration(atlas[name], districts, by=("type", "status"))
     tables["conflicts"] = atlas_conflicts(atlas)
@@ -141,7 +156,8 @@ def build_report(atlas: Atlas, tables: dict[str, pd.DataFrame] | None = None) ->
     city_m2 = float(atlas[districts_name].geometry.union_all().area)
     summary = atlas.summary()
     extra: dict[str, Any] = {}
-    for key in ("redline_land_coverage", "sea_zones", "marine_coverage", "restoration", "setback_zones", "setback_findings"):
+    for key in ("redline_land_coverage", "sea_zones", "marine_coverage", "restoration", "setback_zones", "setback_findings",
+                "bay_report"):
         if key in tables:
             extra[key] = _records(tables[key], 6)
     if atlas.names("restoration"):

@@ -1,0 +1,42 @@
+"""``ecozone bay-report``: one row and one Markdown section per bay (一湾一策)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import InputError
+from ._common import check_output, echo_notes, input_crs_option, write_table
+
+
+@click.command("bay-report")
+@click.option("--bays", type=click.Path(path_type=Path), required=True, help="Bay polygons.")
+@click.option("--name-field", default="name", show_default=True, help="Field naming the bays.")
+@click.option("--coastline", type=click.Path(path_type=Path), default=None, help="Classified coastline: length by class and retention per bay.")
+@click.option("--redline", type=click.Path(path_type=Path), default=None, help="Marine red line: area and share of each bay.")
+@click.option("--ranches", type=click.Path(path_type=Path), default=None, help="Marine ranches: number, area and share per bay.")
+@click.option("--restoration", type=click.Path(path_type=Path), default=None, help="Restoration projects inside each bay.")
+@input_crs_option
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="FILE.md, FILE.csv or FILE.json; default: print the Markdown.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@click.pass_context
+def bay_report(ctx, bays, name_field, coastline, redline, ranches, restoration, input_crs, out, overwrite):
+    """Coastline, marine red line, ranches and restoration per bay, as a table or Markdown."""
+    from ..io import read_layer, write_text
+    from ..measure.bays import bay_report as report
+
+    inputs = [p for p in (bays, coastline, redline, ranches, restoration) if p is not None]
+    check_output(out, inputs, overwrite=overwrite)
+    if out is not None and out.suffix.lower() not in (".md", ".csv", ".json"):
+        raise InputError(f"{out}: unknown output format {out.suffix or '(none)'}; fix: name the output .md, .csv or .json")
+    read = lambda p: read_layer(p, declared_crs=input_crs) if p is not None else None  # noqa: E731
+    table, markdown = report(read(bays), coastline=read(coastline), redline=read(redline), ranches=read(ranches),
+                             restoration=read(restoration), name_field=name_field)
+    echo_notes(ctx, table)
+    if out is None:
+        click.echo(markdown)
+    elif out.suffix.lower() == ".md":
+        write_text(out, markdown, overwrite=overwrite)
+    else:
+        write_table(table, out, overwrite=overwrite)

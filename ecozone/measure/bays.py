@@ -1,0 +1,125 @@
+"""Per-bay report (一湾一策): coastline, protection and restoration of each bay.
+
+One row per bay — area, coastline length by class and natural-coastline
+retention, the share covered by the marine red line and by marine ranches,
+and the restoration projects inside — and one Markdown section per bay for
+the bay's "one bay, one strategy" file.
+
+Example
+-------
+>>> import ecozone
+>>> atlas = ecozone.demo_atlas()
+>>> table, markdown = ecozone.bay_report(atlas["bays"], coastline=atlas["coastline"])
+>>> markdown.splitlines()[0]
+'# 一湾一策 Bay reports'
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..errors import SchemaError
+from ..schema import COASTLINE_CLASSES, KINDS
+from ..units import M2_PER_HA
+from .coastline import coastline_retention
+from .coverage import coverage, prepare_layers
+
+__all__ = ["bay_report"]
+
+
+def bay_report(
+    bays: gpd.GeoDataFrame,
+    *,
+    coastline: gpd.GeoDataFrame | None = None,
+    redline: gpd.GeoDataFrame | None = None,
+    ranches: gpd.GeoDataFrame | None = None,
+    restoration: gpd.GeoDataFrame | None = None,
+    name_field: str = "name",
+    include_islands: bool = True,
+    bay_tolerance_m: float = 500.0,
+) -> tuple[pd.DataFrame, str]:
+    """A row and a Markdown section per bay (一湾一策).
+
+    Parameters
+    ----------
+    bays : bay polygons, named by ``name_field``
+    coastline : classified coastline: length by class and retention per bay
+        (island shoreline included by default — a bay's islands are its coast)
+    redline : marine red-line polygons: area and share of each bay covered
+    ranches : marine ranch polygons: area, share and number per bay
+    restoration : restoration projects: their ids inside each bay and their union area
+
+    Returns
+    -------
+    ``(table, markdown)``: the table has ``bay``, ``area_ha`` and, per layer
+    given, ``coast_km``, ``natural_km``, ``retention``, ``<class>_km``;
+    ``redline_ha``, ``redline_share``; ``ranches``, ``ranch_ha``,
+    ``ranch_share``; ``restoration_projects``, ``restoration_ha``.
+    """
+    if name_field not in bays.columns:
+        raise SchemaError(f"bays: no field '{name_field}' to name the bays; fix: pass --name-field NAME")
+    notes: list[str] = []
+    layers = {k: v for k, v in (("redline", redline), ("ranches", ranches), ("restoration", restoration)) if v is not None}
+    zones, layers = prepare_layers(bays, layers, notes, zones_name="bays")
+    names = zones[name_field].astype(str).tolist()
+    table = pd.DataFrame({"bay": names, "area_ha": zones.geometry.area.to_numpy() / M2_PER_HA})
+    if coastline is not None:
+        by_bay = coastline_retention(coastline, bays=zones, bay_field=name_field, include_islands=include_islands,
+                                     bay_tolerance_m=bay_tolerance_m).by_bay
+        by_bay = by_bay.rename(columns={"total_km": "coast_km"})
+        table = table.merge(by_bay, on="bay", how="left")
+    for key, prefix in (("redline", "redline"), ("ranches", "ranch")):
+        if key in layers:
+            cov = coverage(zones, layers[key], zone_field=name_field, total=False)
+            table[f"{prefix}_ha"] = cov["covered_ha"].to_numpy()
+            table[f"{prefix}_share"] = cov["covered_share"].to_numpy()
+            if key == "ranches":
+                table["ranches"] = _count_inside(zones, layers[key])
+    if "restoration" in layers:
+        projects = layers["restoration"]
+        cov = coverage(zones, projects, zone_field=name_field, total=False)
+        tree = shapely.STRtree(projects.geometry.values)
+        bi, pi = tree.query(zones.geometry.values, predicate="intersects")
+        ids = projects["id"].astype(str).to_numpy() if "id" in projects else np.arange(len(projects)).astype(str)
+        table["restoration_projects"] = [", ".join(sorted(ids[pi[bi == i]])) for i in range(len(zones))]
+        table["restoration_ha"] = cov["covered_ha"].to_numpy()
+    table.attrs["notes"] = notes
+    return table, _markdown(table, zones, name_field)
+
+
+def _count_inside(zones: gpd.GeoDataFrame, layer: gpd.GeoDataFrame) -> list[int]:
+    """Features sharing area with each zone."""
+    tree = shapely.STRtree(layer.geometry.values)
+    bi, pi = tree.query(zones.geometry.values, predicate="intersects")
+    shared = shapely.area(shapely.intersection(zones.geometry.values[bi], layer.geometry.values[pi])) > 0
+    return np.bincount(bi[shared], minlength=len(zones)).tolist()
+
+
+def _markdown(table: pd.DataFrame, zones: gpd.GeoDataFrame, name_field: str) -> str:
+    lines = ["# 一湾一策 Bay reports", ""]
+    english = zones["name_en"].tolist() if "name_en" in zones.columns else [None] * len(zones)
+    for row, en in zip(table.to_dict("records"), english):
+        lines += [f"## {row['bay']}" + (f" ({en})" if en else ""), ""]
+        lines.append(f"- 海湾面积 area: {row['area_ha']:,.1f} ha ({row['area_ha'] / 100:,.2f} km²)")
+        if "coast_km" in row:
+            if row["coast_km"] and row["coast_km"] > 0:
+                lines.append(
+                    f"- 岸线 coastline: {row['coast_km']:,.2f} km, 自然岸线 natural {row['natural_km']:,.2f} km, "
+                    f"保有率 retention {row['retention']:.1%}"
+                )
+                parts = [f"{COASTLINE_CLASSES.label(c)} {row[f'{c}_km']:,.2f}" for c in COASTLINE_CLASSES.codes if row.get(f"{c}_km", 0) > 0]
+                lines.append(f"  - 按类型 by class (km): {'; '.join(parts)}")
+            else:
+                lines.append("- 岸线 coastline: none within the bay's tolerance")
+        if "redline_ha" in row:
+            lines.append(f"- {KINDS['redline'].zh} marine red line: {row['redline_ha']:,.1f} ha ({row['redline_share']:.1%} of the bay)")
+        if "ranch_ha" in row:
+            lines.append(f"- {KINDS['marine_ranch'].zh} marine ranches: {row['ranches']} ({row['ranch_ha']:,.1f} ha, {row['ranch_share']:.1%})")
+        if "restoration_ha" in row:
+            listed = row["restoration_projects"] or "none"
+            lines.append(f"- {KINDS['restoration'].zh} restoration: {listed} ({row['restoration_ha']:,.1f} ha)")
+        lines.append("")
+    return "\n".join(lines)
