@@ -80,7 +80,7 @@ def coastline_change(
     a = _checked(after, class_field, notes)
     if not include_islands:
         b, a = (x.loc[~x["island"].fillna(False).astype(bool).to_numpy()] if "island" in x.columns else x for x in (b, a))
-    anchor, moved = prepare_layers(_extent(pd.concat([b, a])), {"before": b, "after": a}, notes, polygons=False,
+    anchor, moved = prepare_layers(_extent(b), {"before": b, "after": a}, notes, polygons=False,
                                    zones_name="coastline extent")
     b, a = moved["before"], moved["after"]
     kw = {"class_field": "_class", "include_islands": True, "estuarine": estuarine}

@@ -29,6 +29,7 @@ import shapely
 from ..errors import SchemaError
 from ..schema import KINDS, normalise_code
 from ..units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
+from .coastline import _extent
 from .coverage import TOTAL, prepare_layers
 from .overlay import covered_area, dissolve
 
@@ -200,13 +201,6 @@ def _normalised(projects: gpd.GeoDataFrame, fields: Sequence[str], status) -> gp
         out = out[out["status"].isin(wanted)]
     out.attrs = dict(projects.attrs)
     return out
-
-
-def _extent(projects: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A stand-in zones frame (the projects' bounding box) to choose the measurement CRS from."""
-    if projects.crs is None or not len(projects):
-        return gpd.GeoDataFrame({"name": []}, geometry=[], crs=projects.crs)
-    return gpd.GeoDataFrame({"name": ["extent"]}, geometry=[shapely.box(*projects.total_bounds)], crs=projects.crs)
 
 
 def _summed(zones: np.ndarray, geoms: np.ndarray) -> np.ndarray:
