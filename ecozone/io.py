@@ -168,7 +168,8 @@ def _read_in_batches(p: Path, kwargs: dict[str, Any]) -> gpd.GeoDataFrame:
         parts, fids = [], []
         for batch in reader:
             parts.append(shapely.from_wkb(batch.column(name).to_numpy(zero_copy_only=False)))
-            fids.append(batch.column(meta["fid_column"]).to_numpy())
+            # a copy: a view would keep the whole batch, WKB included, alive
+            fids.append(batch.column(meta["fid_column"]).to_numpy().copy())
     geoms = np.concatenate(parts) if parts else np.array([], dtype=object)
     fid = np.concatenate(fids) if fids else np.array([], dtype=np.int64)
     attrs = pyogrio.read_dataframe(p, use_arrow=True, read_geometry=False, fid_as_index=True, **kwargs)

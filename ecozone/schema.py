@@ -20,6 +20,7 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "COASTLINE_CLASSES",
     "NATURAL_CLASSES",
     "normalise_code",
+    "normalise_codes",
     "label",
 ]
 
@@ -60,6 +62,10 @@ class CodeList:
 
     def lookup(self) -> dict[str, str]:
         """Map every accepted spelling (code, zh, en, aliases; case-folded) to its code."""
+        return self._table
+
+    @cached_property
+    def _table(self) -> dict[str, str]:  # built once per code list: lookups run per feature
         table: dict[str, str] = {}
         for c in self.items:
             for spelling in (c.code, c.zh, c.en, *c.aliases):
@@ -335,6 +341,13 @@ KINDS: dict[str, LayerKind] = {
         ),
     )
 }
+
+
+def normalise_codes(codes: CodeList, values: Any) -> list[str | None]:
+    """:func:`normalise_code` for a whole column, each distinct value looked up once."""
+    values = list(values)
+    known = {v: normalise_code(codes, v) for v in set(v for v in values if v is not None and v == v)}
+    return [known.get(v) if v is not None and v == v else None for v in values]
 
 
 def normalise_code(codes: CodeList, value: Any) -> str | None:

@@ -35,7 +35,7 @@ import pandas as pd
 import shapely
 
 from ..errors import GeometryError, SchemaError
-from ..schema import COASTLINE_CLASSES, NATURAL_CLASSES, normalise_code
+from ..schema import COASTLINE_CLASSES, NATURAL_CLASSES, normalise_codes
 from ..units import M_PER_KM
 from .coverage import prepare_layers
 
@@ -270,7 +270,7 @@ def _checked(coastline: gpd.GeoDataFrame, class_field: str, notes: list[str]) ->
     if class_field not in coastline.columns:
         have = ", ".join(str(c) for c in coastline.columns if c != coastline.geometry.name) or "none"
         raise SchemaError(f"{source}: no class field '{class_field}' (fields: {have}); fix: pass --class-field NAME")
-    codes = [normalise_code(COASTLINE_CLASSES, v) if v is not None and v == v else None for v in coastline[class_field]]
+    codes = normalise_codes(COASTLINE_CLASSES, coastline[class_field])
     bad = [i for i, c in enumerate(codes) if c is None and not empty[i]]
     if bad:
         shown = ", ".join(f"{_name(coastline, i)} ({coastline[class_field].iloc[i]!r})" for i in bad[:5])
@@ -291,9 +291,11 @@ def _check_duplicates(lines: gpd.GeoDataFrame, source: str, tolerance_m: float =
     if len(geoms) < 2:
         return
     tree = shapely.STRtree(geoms)
-    a, b = tree.query(geoms, predicate="intersects")
+    a, b = tree.query(geoms)  # boxes only; neighbours that merely share an end point drop out next
     keep = a < b
     a, b = a[keep], b[keep]
+    along = shapely.relate_pattern(geoms[a], geoms[b], "1********")  # interiors share a line
+    a, b = a[along], b[along]
     if not len(a):
         return
     shared = shapely.length(shapely.intersection(geoms[a], geoms[b]))
