@@ -158,10 +158,10 @@ def _read_in_batches(p: Path, kwargs: dict[str, Any]) -> gpd.GeoDataFrame:
     converting it, so every WKB string sits in memory beside every geometry
     (a million parcels: 1.1 GB peak).  Here the attributes are read by
     ``read_dataframe`` without geometry (same dtypes), and the geometries
-    stream in Arrow batches of 64k features (0.87 GB peak).  The two reads
-    are matched by feature id.
+    stream in Arrow batches of 16k features (0.79 GB peak; as fast as 64k
+    batches, 80 MB less).  The two reads are matched by feature id.
     """
-    with pyogrio.open_arrow(p, columns=[], return_fids=True, use_pyarrow=True, **kwargs) as (meta, reader):
+    with pyogrio.open_arrow(p, columns=[], return_fids=True, use_pyarrow=True, batch_size=16_384, **kwargs) as (meta, reader):
         name = meta["geometry_name"] or "wkb_geometry"
         if name not in reader.schema.names:  # no geometry: read_dataframe says so its own way
             return pyogrio.read_dataframe(p, use_arrow=True, **kwargs)

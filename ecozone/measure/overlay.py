@@ -21,6 +21,10 @@ Example
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import shapely
 
@@ -97,20 +101,52 @@ def _coverage_union(geoms: np.ndarray, *, rtol: float = 1e-9) -> shapely.Geometr
     """
     areas = shapely.area(geoms)
     order = _spatial_order(geoms, _CHUNK)
-    unions = []
+    chunks = [order[start : start + _CHUNK] for start in range(0, len(geoms), _CHUNK)]
+
+    def union_of(idx: np.ndarray) -> shapely.Geometry | None:
+        union = shapely.coverage_union_all(geoms[idx])
+        return union if _adds_up(union, float(areas[idx].sum()), rtol) else None
+
     try:
-        for start in range(0, len(geoms), _CHUNK):
-            idx = order[start : start + _CHUNK]
-            union = shapely.coverage_union_all(geoms[idx])
-            if not _adds_up(union, float(areas[idx].sum()), rtol):
-                return None
-            unions.append(union)
-        if len(unions) == 1:
-            return unions[0]
+        first = union_of(chunks[0])  # alone: an overlapping layer is given up on here
+        if first is None or len(chunks) == 1:
+            return first
+        unions = [first]
+        with ThreadPoolExecutor(_workers()) as pool:  # GEOS runs outside the GIL
+            for union in pool.map(union_of, chunks[1:]):
+                if union is None:
+                    pool.shutdown(cancel_futures=True)
+                    return None
+                unions.append(union)
         union = shapely.coverage_union_all(np.array(unions, dtype=object))
     except shapely.errors.GEOSException:
         return None
     return union if _adds_up(union, float(areas.sum()), rtol) else None
+
+
+def _workers() -> int:
+    """Threads for GEOS work: the CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def threaded(func: Callable[..., np.ndarray], *arrays: np.ndarray, min_size: int = 50_000) -> np.ndarray:
+    """``func(*arrays)`` for a vectorised function, in slices on all CPUs (GEOS releases the GIL).
+
+    The arrays are cut at the same places; the slices' results are joined.
+    Used for the passes over every feature or pair of a large layer
+    (``is_valid`` of a million parcels: 1.3 s on one core, 0.75 s on two).
+    """
+    arrays = tuple(np.asarray(a) for a in arrays)
+    n, workers = len(arrays[0]), _workers()
+    if n < min_size or workers == 1:
+        return func(*arrays)
+    cuts = np.linspace(0, n, workers + 1).astype(int)
+    with ThreadPoolExecutor(workers) as pool:
+        parts = pool.map(lambda lo, hi: func(*(a[lo:hi] for a in arrays)), cuts[:-1], cuts[1:])
+        return np.concatenate(list(parts))
 
 
 def _adds_up(union: shapely.Geometry, total: float, rtol: float) -> bool:
@@ -129,10 +165,13 @@ def _spatial_order(geoms: np.ndarray, chunk: int) -> np.ndarray:
     n = len(geoms)
     if n <= chunk:
         return np.arange(n)
-    bounds = shapely.bounds(geoms)
-    x = bounds[:, 0] + bounds[:, 2]
-    y = bounds[:, 1] + bounds[:, 3]
-    del bounds  # in place from here on: this runs beside a million geometries
+    # bounding-box centres (doubled), a slice at a time, and in place from
+    # here on: this runs beside a million geometries
+    x, y = np.empty(n), np.empty(n)
+    for start in range(0, n, 65_536):
+        bounds = shapely.bounds(geoms[start : start + 65_536])
+        np.add(bounds[:, 0], bounds[:, 2], out=x[start : start + 65_536])
+        np.add(bounds[:, 1], bounds[:, 3], out=y[start : start + 65_536])
     strips = max(1, int(np.sqrt(n / chunk)))
     x -= x.min()
     x *= strips / max(float(x.max()), 1e-9)
@@ -167,12 +206,15 @@ def _union_groups(
     if grid_size is not None:
         alone = shapely.set_precision(alone, grid_size)
     pairs = first[size == 2]  # the commonest group: one vectorised call for all of them
-    unions = [shapely.union(geoms[order[pairs]], geoms[order[pairs + 1]], grid_size=grid_size)]
-    unions.append(np.array(
-        [shapely.union_all(geoms[order[start : start + count]], grid_size=grid_size)
-         for start, count in zip(first[size > 2], size[size > 2])],
-        dtype=object,
-    ))
+    unions = [threaded(lambda a, b: shapely.union(a, b, grid_size=grid_size), geoms[order[pairs]], geoms[order[pairs + 1]])]
+
+    def union_each(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        return np.array(
+            [shapely.union_all(geoms[order[s : s + c]], grid_size=grid_size) for s, c in zip(starts, counts)],
+            dtype=object,
+        )
+
+    unions.append(threaded(union_each, first[size > 2], size[size > 2], min_size=1_000))
     pieces = np.concatenate([alone, _polygon_parts(np.concatenate(unions))])
     return pieces[~shapely.is_empty(pieces)]
 
@@ -208,7 +250,7 @@ def overlapping_pairs(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     left, right = left[keep], right[keep]
     if len(left) == 0:
         return left, right
-    hit = shapely.relate_pattern(geoms[left], geoms[right], "2********")
+    hit = threaded(lambda a, b: shapely.relate_pattern(a, b, "2********"), geoms[left], geoms[right])
     return left[hit], right[hit]
 
 
