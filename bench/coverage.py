@@ -20,9 +20,11 @@ Options: ``--sizes`` (default ``10000,100000,1000000``), ``--kinds``
 ``--repeat N`` (runs per tool below 1M features, default 3; the median is
 reported; at 1M and above each tool runs ``--repeat-large`` times, default
 1), ``--timeout`` (seconds per run, default 300; a run killed then is
-reported as a timeout), ``--no-results`` (do not touch ``bench/RESULTS.md``).
+reported as a timeout, with the time and memory it had reached as lower
+bounds), ``--no-results`` (do not touch ``bench/RESULTS.md``),
+``--report-only`` (rebuild the RESULTS section from the recorded cases).
 
-The full default run takes about 35 minutes on 2 cores, most of it the peers
+The full default run takes about 30 minutes on 2 cores, most of it the peers
 on ``overlapping`` 1M, which they do not finish within the timeout.  Cases
 can be measured in several invocations: each case (one input, every tool side
 by side) is recorded in ``bench/out/coverage_results.json`` and replaces its
@@ -72,7 +74,6 @@ import json
 import os
 import platform
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -436,6 +437,14 @@ def table(results: list[Result]) -> str:
         for tool, r in tools.items():
             t_ratio = r.seconds / eco.seconds if eco and eco.seconds and r.seconds else None
             m_ratio = r.peak_mb / eco.peak_mb if eco and eco.peak_mb and r.peak_mb else None
+            seconds, peak = _fmt(r.seconds, ".2f"), _fmt(r.peak_mb, ".0f")
+            t_text, m_text = _fmt(t_ratio, ".2f"), _fmt(m_ratio, ".2f")
+            if r.runs and all(x.status == "timeout" for x in r.runs):  # a lower bound is still a result
+                killed = min(r.runs, key=lambda x: x.seconds)
+                seconds, peak = f"> {killed.seconds:.0f}", f"≥ {killed.peak_mb:.0f} when killed"
+                if eco and eco.seconds:
+                    t_text = f"> {killed.seconds / eco.seconds:.1f}"
+                    m_text = f"≥ {killed.peak_mb / eco.peak_mb:.1f}"
             if r.max_rel_diff is None:
                 agrees = "—"
             else:
@@ -444,8 +453,8 @@ def table(results: list[Result]) -> str:
             runs = f"median of {len(r.runs)}" if len(r.runs) > 1 else ""
             note = "; ".join(x for x in (runs, note) if x)
             lines.append(
-                f"| {kind} | {size:,} | {tool} | {_fmt(r.seconds, '.2f')} | {_fmt(r.peak_mb, '.0f')} | "
-                f"{_fmt(t_ratio, '.2f')} | {_fmt(m_ratio, '.2f')} | {_fmt(r.max_rel_diff, '.1e')} | {agrees} | {note} |"
+                f"| {kind} | {size:,} | {tool} | {seconds} | {peak} | "
+                f"{t_text} | {m_text} | {_fmt(r.max_rel_diff, '.1e')} | {agrees} | {note} |"
             )
     return "\n".join(lines)
 
@@ -537,7 +546,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat-large", type=int, default=1, help="runs per tool at 1M features and above")
     parser.add_argument("--timeout", type=float, default=300, help="seconds per run before it is killed")
     parser.add_argument("--no-results", action="store_true", help="do not update bench/RESULTS.md")
+    parser.add_argument("--report-only", action="store_true", help="rebuild the RESULTS section from the recorded cases; run nothing")
     args = parser.parse_args(argv)
+    if args.report_only:
+        update_results(section(json.loads((OUT / "coverage_results.json").read_text())))
+        print(f"written: {RESULTS.relative_to(ROOT)}")
+        return 0
     sizes = [int(s) for s in args.sizes.split(",") if s]
     kinds = [k for k in args.kinds.split(",") if k]
     tools = [t for t in args.tools.split(",") if t]

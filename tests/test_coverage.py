@@ -190,3 +190,26 @@ def test_errors_name_the_file_when_read_from_one(tmp_path):
     path.with_suffix(".prj").unlink()
     with pytest.raises(CRSError, match=r"noprj\.shp: layer: has no CRS; fix:"):
         ecozone.coverage(zones_gdf(), ecozone.read_layer(path))
+
+
+def test_non_overlap_check_catches_an_overlap_between_blocks(monkeypatch):
+    """The non-overlap proof works block by block: an overlap between two blocks must still be found."""
+    import ecozone.measure.overlay as overlay
+
+    monkeypatch.setattr(overlay, "_CHUNK", 16)
+    rng = np.random.default_rng(7)
+    pts = shapely.points(rng.uniform(0, 1000, (400, 2)))
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=box(0, 0, 1000, 1000)))
+    cells = shapely.intersection(cells, box(0, 0, 1000, 1000))
+    rng.shuffle(cells)
+    assert is_non_overlapping(cells)
+    first, last = cells[0], cells[-1]  # shuffled: almost surely in different blocks
+    spoiled = np.append(cells, shapely.union(first, last).buffer(5))  # overlaps both
+    assert not is_non_overlapping(spoiled)
+    assert not is_non_overlapping(np.append(cells, [cells[200]]))  # an exact duplicate
+    merged = dissolve(cells, merge=True)
+    assert shapely.area(merged).sum() == pytest.approx(1e6, rel=1e-9)
+    assert len(merged) < len(cells)
+    zones = np.array([box(0, 0, 500, 1000), box(500, 0, 1000, 1000)])
+    assert covered_area(zones, merged).tolist() == pytest.approx([5e5, 5e5], rel=1e-9)
+    assert covered_area(zones, dissolve(spoiled, merge=True)).sum() == pytest.approx(1e6, rel=1e-9)

@@ -288,7 +288,8 @@ def covered_area(
             touching = shapely.intersects(zg[rest], pg[rest])
             rest = rest[touching]
             if len(rest):
-                clipped = shapely.intersection(zg[rest], pg[rest], grid_size=grid_size)
+                # on all CPUs even for a few pairs: a zone against a merged layer is a big overlay
+                clipped = threaded(lambda a, b: shapely.intersection(a, b, grid_size=grid_size), zg[rest], pg[rest], min_size=8)
                 area[rest] = shapely.area(clipped)
     finally:
         shapely.destroy_prepared(zones)
