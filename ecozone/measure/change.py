@@ -88,38 +88,37 @@ def coastline_change(
     r_after = coastline_retention(a.drop(columns=["island"], errors="ignore"), **kw)
 
     natural = set(NATURAL_CLASSES) | ({"estuarine"} if estuarine == "natural" else set())
-    rows = []
+    frames = []
     for pieces, other, direction in ((coastline_pieces(a, None, spacing_m=spacing_m), b, "after"),
                                      (coastline_pieces(b, None, spacing_m=spacing_m), a, "before")):
         mids = shapely.line_interpolate_point(pieces.geometry.values, 0.5, normalized=True)
         tree = shapely.STRtree(other.geometry.values)
-        idx, dist = tree.query_nearest(mids, max_distance=match_m, return_distance=True, all_matches=False)
-        matched = np.full(len(pieces), -1)
-        matched[idx[0]] = idx[1]
-        other_class = np.where(matched >= 0, other["_class"].to_numpy()[np.maximum(matched, 0)], None)
-        own = pieces["class"].to_numpy()
-        for i in range(len(pieces)):
-            if direction == "after":
-                cb, ca = other_class[i], own[i]
-                if cb is None:
-                    change = "new"
-                elif cb == ca:
-                    continue
-                elif cb in natural and ca not in natural:
-                    change = "lost"
-                elif cb not in natural and ca in natural:
-                    change = "gained"
-                else:
-                    change = "reclassified"
-            else:
-                if other_class[i] is not None:
-                    continue
-                cb, ca, change = own[i], None, "removed"
-            rows.append((pieces.geometry.values[i], cb, ca, change, pieces["length_m"].iloc[i]))
-    changes = gpd.GeoDataFrame(
-        pd.DataFrame(rows, columns=["geometry", "class_before", "class_after", "change", "length_m"]),
-        geometry="geometry", crs=a.crs,
-    )
+        found = tree.query_nearest(mids, max_distance=match_m, all_matches=False)
+        other_class = np.full(len(pieces), None, dtype=object)
+        other_class[found[0]] = other["_class"].to_numpy()[found[1]]
+        own = pieces["class"].to_numpy(dtype=object)
+        unmatched = pd.isna(other_class)
+        if direction == "after":
+            before_class, after_class = other_class, own
+            was, now = np.isin(other_class, list(natural)), np.isin(own, list(natural))
+            change = np.select(
+                [unmatched, other_class == own, was & ~now, ~was & now],
+                ["new", "", "lost", "gained"],
+                default="reclassified",
+            )
+        else:  # earlier coastline with no later coastline near it
+            before_class, after_class = own, np.full(len(pieces), None, dtype=object)
+            change = np.where(unmatched, "removed", "")
+        keep = change != ""
+        frames.append(pd.DataFrame({
+            "geometry": pieces.geometry.values[keep],
+            "class_before": before_class[keep],
+            "class_after": after_class[keep],
+            "change": change[keep],
+            "length_m": pieces["length_m"].to_numpy()[keep],
+        }))
+    rows = pd.concat(frames, ignore_index=True)
+    changes = gpd.GeoDataFrame(rows, geometry="geometry", crs=a.crs)
     changes = _merge_runs(changes)
     km = changes.groupby("change")["length_m"].sum() / M_PER_KM if len(changes) else pd.Series(dtype=float)
     summary = {

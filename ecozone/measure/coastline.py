@@ -195,8 +195,7 @@ def coastline_pieces(
     geoms = lines.geometry.values
     dense = shapely.segmentize(geoms, spacing_m)
     # consecutive vertices of the same line part form one piece
-    parts = shapely.get_parts(dense, return_index=True)[1] if len(dense) else np.array([], dtype=int)
-    part_geoms = shapely.get_parts(dense)
+    part_geoms, parts = shapely.get_parts(dense, return_index=True)
     part_coords, part_idx = shapely.get_coordinates(part_geoms, return_index=True)
     same = part_idx[1:] == part_idx[:-1]
     starts, ends = part_coords[:-1][same], part_coords[1:][same]

@@ -39,7 +39,7 @@ from ..schema import KINDS, normalise_code
 from ..units import M2_PER_HA
 from .coverage import prepare_layers
 
-__all__ = ["Rule", "RULES", "SEVERITIES", "conflicts", "atlas_conflicts", "FINDING_COLUMNS"]
+__all__ = ["Rule", "RULES", "SEVERITIES", "conflicts", "atlas_conflicts", "sort_findings", "FINDING_COLUMNS"]
 
 #: Severities, most serious first: 违规 violation, 需关注 warning, 信息 info.
 SEVERITIES = {"violation": "违规", "warning": "需关注", "info": "信息"}
@@ -173,7 +173,7 @@ def conflicts(
     layer_name = layer_name or _stem(layer, "layer")
     against_name = against_name or _stem(against, "against")
     notes: list[str] = []
-    against_p, moved = prepare_layers(against, {layer_name: _checked(layer, id_field, rule_list)}, notes, polygons=False, zones_name=against_name)
+    against_p, moved = prepare_layers(against, {layer_name: _checked(layer, rule_list)}, notes, polygons=False, zones_name=against_name)
     layer_p = moved[layer_name]
     rows: list[dict[str, Any]] = []
     for rule in rule_list:
@@ -183,11 +183,7 @@ def conflicts(
             control = control[[normalise_code(realm_codes, v) == rule.realm for v in control["realm"]]]
         rows.extend(_check(rule, layer_p, control, search_m, id_field, name_field, layer_name, against_name))
     table = pd.DataFrame(rows, columns=FINDING_COLUMNS)
-    rank = {s: i for i, s in enumerate(SEVERITIES)}
-    table = table.assign(_rank=table["severity"].map(rank)).sort_values(
-        ["_rank", "rule", "feature_layer", "feature_id", "distance_m", "against_id"], kind="stable"
-    )
-    table = table.drop(columns="_rank").reset_index(drop=True)
+    table = sort_findings(table, ["rule", "feature_layer", "feature_id", "distance_m", "against_id"])
     table.attrs["notes"] = notes
     return table
 
@@ -204,9 +200,13 @@ def atlas_conflicts(atlas, *, search_m: float = 1000.0) -> pd.DataFrame:
                     frames.append(found)
     if not frames:
         return pd.DataFrame(columns=FINDING_COLUMNS)
-    table = pd.concat(frames, ignore_index=True)
+    return sort_findings(pd.concat(frames, ignore_index=True), ["rule", "feature_id"])
+
+
+def sort_findings(table: pd.DataFrame, then: Sequence[str] = ()) -> pd.DataFrame:
+    """Findings most severe first (violation, warning, info), then by ``then``; stable."""
     rank = {s: i for i, s in enumerate(SEVERITIES)}
-    table = table.assign(_rank=table["severity"].map(rank)).sort_values(["_rank", "rule", "feature_id"], kind="stable")
+    table = table.assign(_rank=table["severity"].map(rank)).sort_values(["_rank", *then], kind="stable")
     return table.drop(columns="_rank").reset_index(drop=True)
 
 
@@ -228,7 +228,7 @@ def _rules(rules) -> list[Rule]:
     return out
 
 
-def _checked(layer: gpd.GeoDataFrame, id_field: str, rules: list[Rule]) -> gpd.GeoDataFrame:
+def _checked(layer: gpd.GeoDataFrame, rules: list[Rule]) -> gpd.GeoDataFrame:
     for rule in rules:
         if rule.field is not None and rule.field not in layer.columns:
             source = layer.attrs.get("source", rule.kind)
@@ -264,7 +264,7 @@ def _check(rule, layer, control, search_m, id_field, name_field, layer_name, aga
     cid = _values(control, id_field, lambda i: str(i))
     cname = _values(control, name_field)
     ctype = _values(control, "type")
-    severity = [rule.severity(ftype[i]) if rule.field else rule.default for i in range(len(layer))]
+    severity = [rule.severity(v) for v in ftype]
     near_ok = rule.near is not None and search_m > 0
 
     tree = shapely.STRtree(cgeoms)

@@ -101,14 +101,13 @@ def restoration(
         sum_m2 = float(shapely.area(own).sum())
         if len(zone_geoms):
             zone_m2 = covered_area(zone_geoms, pieces)
-            zone_sum = _summed(zone_geoms, own)
-            counts = _counts(zone_geoms, own)
+            zone_sum, counts = _summed(zone_geoms, own)
             for name, area, summed, n in zip(zone_names, zone_m2, zone_sum, counts):
                 if n:
                     rows.append({"zone": name, **labels, "projects": n, "area": area, "overlap": summed - area})
             inside = float(covered_area(np.array([zone_union]), pieces)[0])
             if union_m2 - inside > 1e-6 * max(union_m2, 1.0):
-                inside_sum = float(_summed(np.array([zone_union]), own)[0])
+                inside_sum = float(_summed(np.array([zone_union]), own)[0][0])
                 n_out = int((~shapely.within(own, zone_union)).sum())
                 rows.append({"zone": OUTSIDE, **labels, "projects": n_out, "area": union_m2 - inside,
                              "overlap": (sum_m2 - inside_sum) - (union_m2 - inside)})
@@ -203,17 +202,13 @@ def _normalised(projects: gpd.GeoDataFrame, fields: Sequence[str], status) -> gp
     return out
 
 
-def _summed(zones: np.ndarray, geoms: np.ndarray) -> np.ndarray:
-    """Per zone, the plain sum of each geometry's area inside it (overlaps counted every time)."""
-    return covered_area(zones, geoms) if len(geoms) else np.zeros(len(zones))
-
-
-def _counts(zones: np.ndarray, geoms: np.ndarray) -> np.ndarray:
-    """Per zone, how many geometries share area with it."""
+def _summed(zones: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per zone, the plain sum of each geometry's area inside it (overlaps counted every time)
+    and how many geometries share area with it."""
     if not len(geoms):
-        return np.zeros(len(zones), dtype=int)
-    _, (zi, _, _) = covered_area(zones, geoms, return_pairs=True)
-    return np.bincount(zi, minlength=len(zones))
+        return np.zeros(len(zones)), np.zeros(len(zones), dtype=int)
+    summed, (zi, _, _) = covered_area(zones, geoms, return_pairs=True)
+    return summed, np.bincount(zi, minlength=len(zones))
 
 
 def _sort_key(item):

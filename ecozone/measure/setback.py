@@ -28,7 +28,7 @@ import shapely
 from ..errors import SchemaError
 from ..units import M2_PER_HA
 from .coastline import _checked, _extent, _name
-from .conflicts import conflicts
+from .conflicts import conflicts, sort_findings
 from .coverage import prepare_layers
 from .sea import _polygonal
 
@@ -131,8 +131,7 @@ def setback_findings(layer: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, **kwargs)
     found = conflicts(layer, zones, None, against_name="setback_zones", **kwargs)
     found["rule"] = "in_setback_zone"
     found["severity"] = found["against_type"].map({"core": "violation", "general": "warning"}).fillna("warning")
-    rank = {"violation": 0, "warning": 1, "info": 2}
-    return found.sort_values("severity", key=lambda s: s.map(rank), kind="stable").reset_index(drop=True)
+    return sort_findings(found)
 
 
 def _widths(lines, core_m, general_m, by_class, source):
