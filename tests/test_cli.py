@@ -132,6 +132,9 @@ def test_conflicts_command_fail_on_and_bad_rule(tmp_path):
     header = (tmp_path / "c.csv").read_text("utf-8-sig").splitlines()[0]
     assert header.startswith("rule,severity,feature_layer,feature_id,feature_name")
     assert run(*args, "--fail-on", "violation").returncode == 1
+    # no land project lies in the marine red line: a planner sees "(no rows)", not a pandas dump
+    far = run("conflicts", "--layer", str(d / "projects.geojson"), "--against", str(d / "redline_marine.geojson"))
+    assert far.returncode == 0 and far.stdout.splitlines()[-1] == "(no rows)"
     r = run(*args[:-1], "no_such_rule")
     assert r.returncode == 2 and "no_such_rule" in r.stderr
 

@@ -56,6 +56,10 @@ def echo_notes(ctx: click.Context, table) -> None:
 def write_table(table: pd.DataFrame, out: Path | None, *, overwrite: bool, extra: dict | None = None) -> None:
     """Print the table, or write it as CSV/JSON atomically."""
     if out is None:
+        if table.empty:  # not pandas' "Empty DataFrame" dump
+            click.echo(",".join(str(c) for c in table.columns))
+            click.echo("(no rows)")
+            return
         with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200):
             click.echo(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
         return
