@@ -30,6 +30,7 @@ __all__ = [
     "LayerKind",
     "KINDS",
     "COASTLINE_CLASSES",
+    "LAND_COVER_CLASSES",
     "NATURAL_CLASSES",
     "normalise_code",
     "normalise_codes",
@@ -212,6 +213,34 @@ RESTORATION_STATUS = _codes(
     ("completed", "已完成", "completed", ("完成", "竣工", "done")),
 )
 
+TRANSPORT_CLASSES = _codes(
+    "transport line class",
+    ("expressway", "高速公路", "expressway", ("高速",)),
+    ("national_road", "国道", "national road", ("国省道", "省道", "主干公路", "main road")),
+    ("railway", "铁路", "railway", ("高铁", "high-speed railway", "rail")),
+)
+
+#: The 三区 of 三区两线: areas around which mines are in the visible range.
+SENSITIVE_AREA_CLASSES = _codes(
+    "sensitive area class",
+    ("nature_reserve", "自然保护区", "nature reserve", ("保护区", "自然保护地", "protected area")),
+    ("scenic_area", "风景名胜区", "scenic area", ("景区", "风景区", "scenic")),
+    ("residential", "居民集中生活区", "residential area", ("城镇", "居民区", "村庄", "urban")),
+)
+
+#: Land-cover classes for categorical rasters (e.g. forest share for 林木绿化率).
+LAND_COVER_CLASSES = _codes(
+    "land-cover class",
+    ("forest", "林地", "forest", ("森林", "乔木林地", "tree cover")),
+    ("shrub", "灌木林地", "shrubland", ("灌木",)),
+    ("grassland", "草地", "grassland", ("草",)),
+    ("cropland", "耕地", "cropland", ("农田",)),
+    ("wetland", "湿地", "wetland", ()),
+    ("water", "水域", "water", ("水体",)),
+    ("built_up", "建设用地", "built-up", ("城乡建设用地", "建筑", "urban")),
+    ("bare", "裸地", "bare land", ("未利用地",)),
+)
+
 _ID = Field("id", "编号", "id", aliases=("code", "编码", "fid"))
 _NAME = Field("name", "名称", "name", aliases=("名字",))
 _NAME_REQUIRED = Field("name", "名称", "name", required=True, aliases=("名字",))
@@ -338,6 +367,30 @@ KINDS: dict[str, LayerKind] = {
             ("polygon", "line", "point"),
             (_ID, _NAME_REQUIRED, Field("type", "项目类型", "project type"), Field("year", "年份", "year", dtype="int")),
             "Planned construction footprints, checked against the red line.",
+        ),
+        LayerKind(
+            "transport",
+            "交通干线",
+            "main road or railway",
+            ("line",),
+            (_ID, _NAME, Field("class", "类别", "class", required=True, dtype="code", codes=TRANSPORT_CLASSES)),
+            "Main roads and railways (两线): mines within sight of them are in the visible range.",
+        ),
+        LayerKind(
+            "sensitive_area",
+            "三区范围",
+            "nature reserve, scenic or residential area",
+            ("polygon",),
+            (_ID, _NAME, Field("class", "类别", "class", required=True, dtype="code", codes=SENSITIVE_AREA_CLASSES)),
+            "Nature reserves, scenic areas and residential areas (三区) for the mines' visible range.",
+        ),
+        LayerKind(
+            "wind_farm",
+            "海上风电场",
+            "offshore wind farm",
+            ("polygon",),
+            (_ID, _NAME, Field("capacity_mw", "装机容量(兆瓦)", "capacity (MW)", dtype="float")),
+            "Offshore wind farm sites; marine ranches sharing them are 风渔融合 (information).",
         ),
     )
 }

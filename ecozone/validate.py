@@ -33,9 +33,9 @@ import shapely
 
 from . import crs as _crs
 from .errors import CRSError, EcozoneError, GeometryError, SchemaError
-from .schema import KINDS, Field, LayerKind
+from .schema import KINDS, Field, LayerKind, normalise_codes
 
-__all__ = ["Issue", "LayerReport", "ValidationReport", "validate_layer", "repair", "ROW"]
+__all__ = ["Issue", "LayerReport", "ValidationReport", "validate_layer", "repair", "coded_field", "ROW"]
 
 #: Column that keeps each feature's position in its source file.
 ROW = "_row"
@@ -180,6 +180,31 @@ def _describe_many(gdf: pd.DataFrame, positions: list[int], limit: int = 3) -> s
     if len(positions) > limit:
         text += f" and {len(positions) - limit} more"
     return text
+
+
+def coded_field(gdf: pd.DataFrame, kind: str, name: str, *, source: str | None = None) -> np.ndarray:
+    """The English codes of a coded field (given in English, Chinese or an alias), as an object array.
+
+    Raises :class:`SchemaError` naming the first feature whose value is missing
+    or unknown and listing the allowed values, e.g. for a mine layer with a
+    status ``open``.  Measurement functions call this on the raw frames they
+    are given; an Atlas has already normalised its layers.
+    """
+    f = KINDS[kind].field(name)
+    source = source or gdf.attrs.get("source", kind)
+    if name not in gdf.columns:
+        have = ", ".join(str(c) for c in gdf.columns if c != "geometry") or "none"
+        raise SchemaError(f"{source}: no field '{name}' ({f.zh}) (fields: {have}); fix: rename the column holding it to '{name}'")
+    values = gdf[name].tolist()
+    codes = np.array(normalise_codes(f.codes, values), dtype=object)
+    bad = np.flatnonzero(pd.isna(codes))
+    if len(bad):
+        pos = int(bad[0])
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        raise SchemaError(
+            f"{source}: {_describe(gdf, pos)}: {name} {values[pos]!r} unknown{more}; fix: use one of {f.codes.describe()}"
+        )
+    return codes
 
 
 def _lonlat(geom: Any, crs: Any) -> tuple[float, float] | None:

@@ -104,6 +104,15 @@ RULES: dict[str, Rule] = {
             basis=_BASIS + "; 投礁型海洋牧场、围海养殖不在其列",
         ),
         Rule(
+            "ranch_wind_farm",
+            "海洋牧场与海上风电场重叠(风渔融合)",
+            "marine ranch sharing an offshore wind farm site",
+            kind="marine_ranch",
+            against="wind_farm",
+            default="info",
+            basis="风渔融合: the plans promote ranching inside offshore wind farms; information, not a violation",
+        ),
+        Rule(
             "project_in_redline",
             "建设项目占用生态保护红线",
             "construction project touching the red line",

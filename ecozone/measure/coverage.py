@@ -26,7 +26,7 @@ from ..units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
 from ..validate import repair
 from .overlay import covered_area, dissolve, overlapping_pairs, threaded
 
-__all__ = ["coverage", "TOTAL", "prepare_layers"]
+__all__ = ["coverage", "TOTAL", "prepare_layers", "projected"]
 
 _log = logging.getLogger("ecozone")
 
@@ -41,20 +41,20 @@ def prepare_layers(
     *,
     polygons: bool = True,
     zones_name: str = "zones",
+    zones_polygons: bool = True,
 ) -> tuple[gpd.GeoDataFrame, dict[str, gpd.GeoDataFrame]]:
     """Bring zones and layers into one projected measurement CRS; repair invalid polygons.
 
     Zones in a geographic CRS move to the Gauss-Krüger zone of their centre;
     a layer in another CRS is reprojected to the zones'.  What was done is
     appended to ``notes`` (and logged).  Zones must be polygons; so must the
-    layers unless ``polygons=False`` (conflicts check points and lines too).
+    layers unless ``polygons=False`` (conflicts check points and lines too)
+    and the zones unless ``zones_polygons=False`` (the zones are then the
+    layer the others are measured against, e.g. mines or a coastline).
     """
-    _check_input(zones, zones_name)
+    _check_input(zones, zones_name, polygons=zones_polygons)
+    zones = projected(zones, zones_name, notes)
     target = zones.crs
-    if not _measurable(zones.crs):
-        target = _crs.measurement_crs(_crs.lonlat_bounds(zones)) if len(zones) else _crs.gk_zone_crs(120)
-        _note(notes, f"{zones_name} reprojected from {_crs.short_label(zones.crs)} to {_crs.short_label(target)} for measuring")
-        zones = zones.to_crs(target)
     zones = _repair(zones, zones_name, notes)
     out: dict[str, gpd.GeoDataFrame] = {}
     for name, layer in layers.items():
@@ -64,6 +64,18 @@ def prepare_layers(
             layer = layer.to_crs(target)
         out[name] = _repair(layer, name, notes)
     return zones, out
+
+
+def projected(gdf: gpd.GeoDataFrame, name: str, notes: list[str]) -> gpd.GeoDataFrame:
+    """``gdf`` itself if its CRS is fit for measuring, else reprojected to the Gauss-Krüger zone
+    of its centre (noted)."""
+    if gdf.crs is None:
+        _check_input(gdf, name, polygons=False)
+    if _measurable(gdf.crs):
+        return gdf
+    target = _crs.measurement_crs(_crs.lonlat_bounds(gdf)) if len(gdf) else _crs.gk_zone_crs(120)
+    _note(notes, f"{name} reprojected from {_crs.short_label(gdf.crs)} to {_crs.short_label(target)} for measuring")
+    return gdf.to_crs(target)
 
 
 def _check_input(gdf: gpd.GeoDataFrame, name: str, *, polygons: bool = True) -> None:
