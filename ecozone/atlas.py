@@ -21,6 +21,11 @@ Manifest format::
     illustrative = false
     # layer = "name in a GeoPackage", encoding = "GBK", fields = { class = "岸线类型" }
 
+    [rasters.landcover]          # optional rasters: kind dem, land_cover or continuous
+    file = "landcover.tif"
+    kind = "land_cover"
+    classes = { 1 = "forest", 2 = "cropland" }   # cell value = land-cover class (林地, 耕地 …)
+
 Example
 -------
 >>> import ecozone
@@ -49,9 +54,12 @@ from .io import read_layer
 from .schema import KINDS
 from .validate import ROW, LayerReport, ValidationReport, validate_layer
 
-__all__ = ["Atlas", "Layer"]
+__all__ = ["Atlas", "Layer", "Raster", "RASTER_KINDS"]
 
-_MANIFEST_KEYS = {"name", "title", "description", "crs", "credits", "layers"}
+_MANIFEST_KEYS = {"name", "title", "description", "crs", "credits", "layers", "rasters"}
+_RASTER_KEYS = {"file", "kind", "source", "licence", "illustrative", "title", "classes"}
+#: Kinds of raster an atlas may hold: a DEM (line of sight), a land-cover map (class shares), any other.
+RASTER_KINDS = {"dem": "数字高程模型", "land_cover": "土地覆盖", "continuous": "栅格数据"}
 _LAYER_KEYS = {"file", "kind", "crs", "layer", "encoding", "source", "licence", "illustrative", "title", "fields"}
 
 
@@ -72,6 +80,59 @@ class Layer:
 
 
 @dataclass
+class Raster:
+    """A raster of an Atlas, kept as a file (read by window when measured): where it is and what it holds."""
+
+    name: str
+    kind: str
+    path: str
+    crs: Any = field(repr=False)
+    source: str = ""
+    licence: str = ""
+    illustrative: bool = False
+    title: str = ""
+    classes: dict[int, str] | None = None  # land_cover: cell value -> land-cover code
+
+    @classmethod
+    def from_manifest(cls, manifest: Path, rname: str, entry: Any) -> Raster:
+        import rasterio
+
+        from .schema import LAND_COVER_CLASSES, normalise_code
+
+        where = f"{manifest}: [rasters.{rname}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where} is not a table; fix: write it as [rasters.{rname}] with file and kind")
+        unknown = set(entry) - _RASTER_KEYS
+        if unknown:
+            raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r}; fix: use only {', '.join(sorted(_RASTER_KEYS))}")
+        for key in ("file", "kind"):
+            if key not in entry:
+                raise ConfigError(f"{where}: '{key}' is missing; fix: add {key} = \"…\"")
+        if entry["kind"] not in RASTER_KINDS:
+            raise ConfigError(f"{where}: kind {entry['kind']!r} is unknown; fix: use one of {', '.join(RASTER_KINDS)}")
+        classes = None
+        if "classes" in entry:
+            classes = {}
+            for value, code in dict(entry["classes"]).items():
+                norm = normalise_code(LAND_COVER_CLASSES, code)
+                if norm is None or not str(value).lstrip("-").isdigit():
+                    raise ConfigError(f"{where}: classes: {value} = {code!r}; fix: map cell values to one of "
+                                      f"{LAND_COVER_CLASSES.describe()}")
+                classes[int(value)] = norm
+        path = (manifest.parent / str(entry["file"])).resolve()
+        try:
+            with rasterio.open(path) as ds:
+                crs = ds.crs
+        except rasterio.errors.RasterioIOError as err:
+            raise InputError(f"{path}: cannot open the raster ({str(err).splitlines()[0]}); fix: check {where} file") from None
+        if crs is None:
+            raise CRSError(f"{path}: raster has no CRS; fix: assign one (gdal_edit.py -a_srs EPSG:4549 {path.name})")
+        return cls(name=rname, kind=entry["kind"], path=str(path), crs=crs, source=str(entry.get("source", "")),
+                   licence=str(entry.get("licence", "")), illustrative=bool(entry.get("illustrative", False)),
+                   title=str(entry.get("title", "")), classes=classes)
+
+
+@dataclass
 class Atlas:
     """Named, validated layers in one measurement CRS (城市生态空间一张图)."""
 
@@ -82,6 +143,7 @@ class Atlas:
     title: str = ""
     root: Path | None = None
     credits: list[str] = field(default_factory=list)
+    rasters: dict[str, Raster] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ access
     def __getitem__(self, name: str) -> gpd.GeoDataFrame:
@@ -102,6 +164,10 @@ class Atlas:
     def names(self, kind: str | None = None) -> list[str]:
         """Layer names, optionally only those of one kind."""
         return [n for n, layer in self.layers.items() if kind is None or layer.kind == kind]
+
+    def raster_names(self, kind: str | None = None) -> list[str]:
+        """Raster names, optionally only those of one kind (dem, land_cover, continuous)."""
+        return [n for n, r in self.rasters.items() if kind is None or r.kind == kind]
 
     def of_kind(self, kind: str) -> gpd.GeoDataFrame:
         """All layers of one kind concatenated (e.g. land and marine red lines)."""
@@ -179,7 +245,10 @@ class Atlas:
         specs = []
         for lname, entry in layers.items():
             specs.append(_LayerSpec.from_manifest(path, lname, entry))
-        return cls._build(
+        rasters = doc.get("rasters", {})
+        if not isinstance(rasters, dict):
+            raise ConfigError(f"{path}: rasters must be [rasters.NAME] tables; fix: write [rasters.dem] with file and kind")
+        atlas = cls._build(
             specs,
             name=str(doc.get("name", path.parent.name)),
             title=str(doc.get("title", "")),
@@ -188,6 +257,8 @@ class Atlas:
             root=path.parent,
             credits=[str(c) for c in doc.get("credits", [])],
         )
+        atlas.rasters = {rname: Raster.from_manifest(path, rname, entry) for rname, entry in rasters.items()}
+        return atlas
 
     @classmethod
     def _build(

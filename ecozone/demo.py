@@ -30,7 +30,10 @@ from .measure.change import coastline_change
 from .measure.coastline import coastline_retention
 from .measure.conflicts import SEVERITIES, atlas_conflicts
 from .measure.coverage import coverage
+from .measure.mines import atlas_mines_in_view, mine_restoration
+from .measure.ranches import ranch_summary
 from .measure.restoration import restoration, restoration_progress
+from .measure.rivers import river_buffers, river_designation, river_encroachment
 from .measure.sea import sea_zones
 from .measure.setback import setback_findings, setback_zones
 from .units import M2_PER_KM2
@@ -127,7 +130,34 @@ def measure_atlas(atlas: Atlas) -> dict[str, pd.DataFrame]:
         tables["bay_report"] = table
     for name in atlas.names("restoration"):
         tables["restoration"] = restoration(atlas[name], districts, by=("type", "status"))
+    tables.update(_themes(atlas, districts, seas if coast and marine else None))
     tables["conflicts"] = atlas_conflicts(atlas)
+    return tables
+
+
+def _themes(atlas: Atlas, districts, seas) -> dict[str, pd.DataFrame]:
+    """Rivers, mines and marine ranches (and rasters, when the atlas has them)."""
+    tables: dict[str, pd.DataFrame] = {}
+    for name in atlas.names("river")[:1]:
+        buffers = river_buffers(atlas[name])
+        tables["river_buffers"] = pd.DataFrame(buffers.drop(columns=buffers.geometry.name))
+        checked = {n: atlas[n] for kind in ("mine", "project") for n in atlas.names(kind)}
+        tables["river_encroachment"] = river_encroachment(buffers, checked)
+        tables["river_designation"], tables["rivers_undesignated"] = river_designation(atlas[name], districts)
+    if atlas.names("mine"):
+        mines = atlas[atlas.names("mine")[0]]
+        tables["mine_restoration"] = mine_restoration(mines, districts)
+        if atlas.names("transport") or atlas.names("sensitive_area"):
+            view = atlas_mines_in_view(atlas)
+            tables["mines_in_view"] = pd.DataFrame(view.drop(columns=view.geometry.name))
+            tables["mine_restoration_in_view"] = mine_restoration(view[view["in_view"]], districts)
+    for name in atlas.names("marine_ranch")[:1]:
+        redline = atlas.of_kind("redline") if atlas.names("redline") else None
+        wind = atlas[atlas.names("wind_farm")[0]] if atlas.names("wind_farm") else None
+        if seas is not None:
+            tables["ranches_by_sea_zone"] = ranch_summary(atlas[name], seas, redline=redline, wind_farms=wind)
+        for bays in atlas.names("bay")[:1]:
+            tables["ranches_by_bay"] = ranch_summary(atlas[name], atlas[bays], by=("level",))
     return tables
 
 
@@ -157,7 +187,8 @@ def build_report(atlas: Atlas, tables: dict[str, pd.DataFrame] | None = None) ->
     summary = atlas.summary()
     extra: dict[str, Any] = {}
     for key in ("redline_land_coverage", "sea_zones", "marine_coverage", "restoration", "setback_zones", "setback_findings",
-                "bay_report"):
+                "bay_report", "river_buffers", "river_encroachment", "river_designation", "rivers_undesignated",
+                "mine_restoration", "mines_in_view", "mine_restoration_in_view", "ranches_by_sea_zone", "ranches_by_bay"):
         if key in tables:
             extra[key] = _records(tables[key], 6)
     if atlas.names("restoration"):

@@ -85,9 +85,38 @@ def demo(ctx: click.Context, out: Path, data: Path | None) -> None:
             f"{p['achieved_ha']:,.1f} ha from {p['projects']} completed projects — {verdict}"
             + (f" (overlaps of {p['overlap_ha']:,.1f} ha counted once)" if p["overlap_ha"] > 0 else "")
         )
+    if "river_designation" in report:
+        total = report["river_designation"][-1]
+        echo(
+            f"rivers (illustrative): {total['designated_share']:.1%} of {total['river_km']:,.1f} km designated 美丽幸福河湖; "
+            f"not yet: {', '.join(r['name'] for r in report['rivers_undesignated']) or 'none'}; "
+            f"{len(report['river_encroachment'])} feature(s) inside the buffer zones"
+        )
+    if "mine_restoration" in report:
+        rates = {r["status"]: r for r in report["mine_restoration"] if r["zone"] == "total"}
+        for status, label in (("historic", "historic"), ("production", "production")):
+            if status in rates:
+                r = rates[status]
+                echo(f"{label} mines restored (illustrative): {r['rate_by_count']:.1%} by count ({r['restored']}/{r['mines']}), "
+                     f"{r['rate_by_area']:.1%} by area")
+        if "mine_restoration_in_view" in report:
+            seen = {r["status"]: r for r in report["mine_restoration_in_view"] if r["zone"] == "total"}
+            h = seen.get("historic")
+            in_view = sum(1 for m in report["mines_in_view"] if m["in_view"])
+            echo(f"  in the 三区两线 visible range (1 km, DEM line of sight): {in_view} mines"
+                 + (f"; historic ones restored {h['rate_by_count']:.1%} by count, {h['rate_by_area']:.1%} by area" if h else ""))
+    if "ranches_by_sea_zone" in report:
+        rows = [r for r in report["ranches_by_sea_zone"] if r["zone"] == "total"]
+        national = sum(r["ranches"] for r in rows if r["level"] == "national")
+        echo(
+            f"marine ranches (illustrative): {sum(r['ranches'] for r in rows)} ({national} national), "
+            f"{sum(r['area_km2'] for r in rows):,.1f} km²; in the marine red line: "
+            f"{sum(r['in_marine_redline'] for r in rows)} ({sum(r['not_allowed_in_redline'] for r in rows)} of a type not allowed); "
+            f"sharing a wind farm (风渔融合): {sum(r['with_wind_farm'] for r in rows)}"
+        )
     counts = report["conflicts"]["counts"]
     echo(
-        f"conflicts with the red line (illustrative): {counts['violation']} violations, "
+        f"conflicts (illustrative): {counts['violation']} violations, "
         f"{counts['warning']} warnings, {counts['info']} for information"
     )
     for f in report["conflicts"]["findings"]:

@@ -36,7 +36,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
+from pyproj import CRS, Transformer
 
 from .. import crs as _crs
 from ..errors import CRSError, InputError, SchemaError
@@ -45,7 +45,7 @@ from ..units import M2_PER_HA
 from ..validate import coded_field
 from .coverage import TOTAL, prepare_layers, projected
 
-__all__ = ["DEFAULT_VIEW_DISTANCE_M", "mine_restoration", "mines_in_view", "line_of_sight"]
+__all__ = ["DEFAULT_VIEW_DISTANCE_M", "mine_restoration", "mines_in_view", "atlas_mines_in_view", "line_of_sight"]
 
 #: Distance (m) within which a mine counts as in the visible range, per class unless set: a convention.
 DEFAULT_VIEW_DISTANCE_M = 1000.0
@@ -234,6 +234,49 @@ def mines_in_view(
     return out
 
 
+def atlas_mines_in_view(
+    atlas,
+    distance: float | Mapping[str, float] = DEFAULT_VIEW_DISTANCE_M,
+    *,
+    dem: bool | str = True,
+    observer_m: float = 1.7,
+) -> gpd.GeoDataFrame:
+    """:func:`mines_in_view` on an atlas's layers: its transport lines by class (expressway,
+    national_road, railway), rivers, mainland coastline, and sensitive areas by class
+    (nature_reserve, scenic_area, residential); with ``dem=True`` its first DEM, if any
+    (or the named one)."""
+    from ..schema import SENSITIVE_AREA_CLASSES, TRANSPORT_CLASSES
+
+    lines: dict[str, gpd.GeoDataFrame] = {}
+    areas: dict[str, gpd.GeoDataFrame] = {}
+    for name in atlas.names("transport"):
+        for cls in TRANSPORT_CLASSES.codes:
+            part = atlas[name][atlas[name]["class"] == cls]
+            if len(part):
+                lines[cls] = pd.concat([lines[cls], part]) if cls in lines else part
+    for kind, cls in (("river", "river"), ("coastline", "coastline")):
+        for name in atlas.names(kind):
+            layer = atlas[name]
+            if kind == "coastline" and "island" in layer.columns:
+                layer = layer[~layer["island"].fillna(False).astype(bool)]
+            lines[cls] = pd.concat([lines[cls], layer]) if cls in lines else layer
+    for name in atlas.names("sensitive_area"):
+        for cls in SENSITIVE_AREA_CLASSES.codes:
+            part = atlas[name][atlas[name]["class"] == cls]
+            if len(part):
+                areas[cls] = pd.concat([areas[cls], part]) if cls in areas else part
+    mines = pd.concat([atlas[n] for n in atlas.names("mine")]) if atlas.names("mine") else None
+    if mines is None:
+        raise SchemaError(f"atlas {atlas.name!r} has no mine layer; fix: add one (kind = \"mine\")")
+    if isinstance(distance, Mapping):
+        distance = {k: v for k, v in distance.items() if k in lines or k in areas}
+    dem_path = None
+    if dem:
+        names = atlas.raster_names("dem")
+        dem_path = atlas.rasters[dem].path if isinstance(dem, str) else (atlas.rasters[names[0]].path if names else None)
+    return mines_in_view(gpd.GeoDataFrame(mines, crs=atlas.crs), lines, areas, distance, dem=dem_path, observer_m=observer_m)
+
+
 def _limits(distance: float | Mapping[str, float], classes: Mapping[str, Any]) -> dict[str, float]:
     if isinstance(distance, Mapping):
         unknown = set(distance) - set(classes)
@@ -269,8 +312,6 @@ def line_of_sight(
     nodata never blocks.  ``crs`` is the segments' CRS; a DEM in another CRS is
     sampled at the transformed points (noted).
     """
-    import rasterio
-
     segments = np.asarray(segments, dtype=object)
     if not len(segments):
         return np.zeros(0, dtype=bool)
@@ -279,10 +320,11 @@ def line_of_sight(
         if ds.crs is None:
             raise CRSError(f"{ds.name}: DEM has no CRS; fix: assign one (gdal_edit.py -a_srs EPSG:4549 {ds.name})")
         to_dem = None
-        if not ds.crs.equals(rasterio.crs.CRS.from_user_input(crs)):
-            to_dem = Transformer.from_crs(crs, ds.crs.to_wkt(), always_xy=True)
+        dem_crs = CRS.from_user_input(ds.crs.to_wkt())
+        if not dem_crs.equals(CRS.from_user_input(crs)):
+            to_dem = Transformer.from_crs(crs, dem_crs, always_xy=True)
             if notes is not None:
-                notes.append(f"DEM {ds.name} in {_crs.short_label(_crs.parse_crs(ds.crs.to_wkt()))}: sampled at reprojected points")
+                notes.append(f"DEM {ds.name} is in {_crs.short_label(dem_crs)}: sight lines reprojected to it for sampling")
         step = _step_m(ds, crs)
         coords = [shapely.get_coordinates(s) for s in segments]
         lengths = np.array([np.hypot(*(c[-1] - c[0])) for c in coords])

@@ -569,6 +569,117 @@ def build_projects(land, redline_land, coast):
     return gpd.GeoDataFrame(rows, crs=GK)
 
 
+def build_transport(land):
+    """Main roads and railways (两线) along their real corridors, simplified to a few waypoints."""
+    lines = [
+        ("G18", "荣乌高速(示意)", "expressway", [(121.80, 37.36), (121.55, 37.40), (121.30, 37.46), (121.15, 37.52),
+                                              (120.90, 37.62), (120.62, 37.60), (120.42, 37.50), (120.25, 37.36),
+                                              (120.05, 37.22), (119.85, 37.08)]),
+        ("G15", "沈海高速(示意)", "expressway", [(121.28, 37.46), (121.10, 37.26), (120.88, 37.06), (120.70, 36.92),
+                                              (120.56, 36.72)]),
+        ("T01", "蓝烟铁路(示意)", "railway", [(121.38, 37.52), (121.20, 37.40), (120.95, 37.20), (120.76, 36.99),
+                                           (120.58, 36.76)]),
+        ("T02", "青荣城际铁路(示意)", "railway", [(120.62, 36.62), (120.86, 36.71), (121.12, 36.77), (121.40, 36.88),
+                                              (121.72, 36.97)]),
+        ("G204", "G204国道(示意)", "national_road", [(121.39, 37.53), (121.60, 37.39), (121.90, 37.30)]),
+    ]
+    rows = []
+    for code, name, cls, ways in lines:
+        line = LineString(smooth([(p.x, p.y) for p in (pt(*w) for w in ways)], rounds=2)).intersection(land)
+        rows.append({"id": code, "name": name, "class": cls, "geometry": line})
+    return gpd.GeoDataFrame(rows, crs=GK)
+
+
+def build_sensitive_areas(land, rng):
+    """三区: nature reserves, scenic areas and residential (town) areas, as rough shapes at the real places."""
+    sites = [  # id, name, class, lon, lat, radius m
+        ("S01", "昆嵛山国家级自然保护区(示意)", "nature_reserve", 121.72, 37.26, 6000),
+        ("S02", "招远罗山省级自然保护区(示意)", "nature_reserve", 120.45, 37.31, 3500),
+        ("S03", "蓬莱阁风景名胜区(示意)", "scenic_area", 120.765, 37.81, 1500),
+        ("S04", "莱州大基山风景名胜区(示意)", "scenic_area", 119.99, 37.13, 2000),
+        ("S05", "栖霞牙山风景区(示意)", "scenic_area", 121.03, 37.22, 2500),
+        ("S06", "芝罘城区(示意)", "residential", 121.38, 37.53, 4500),
+        ("S07", "莱州城区(示意)", "residential", 119.94, 37.18, 3000),
+        ("S08", "招远城区(示意)", "residential", 120.41, 37.36, 3000),
+        ("S09", "龙口城区(示意)", "residential", 120.48, 37.64, 3000),
+        ("S10", "栖霞城区(示意)", "residential", 120.84, 37.33, 2000),
+        ("S11", "莱阳城区(示意)", "residential", 120.71, 36.98, 3000),
+        ("S12", "海阳城区(示意)", "residential", 121.16, 36.78, 2500),
+    ]
+    rows = [{"id": i, "name": n, "class": c, "geometry": largest(blob(lon, lat, r, r * 0.8, rng, rough=0.15).intersection(land))}
+            for i, n, c, lon, lat, r in sites]
+    return gpd.GeoDataFrame(rows, crs=GK)
+
+
+def build_wind_farms(sea):
+    """Offshore wind farm sites: one shares the 海阳千里岩 ranch (风渔融合), one the 莱州湾 ranch, one none."""
+    sites = [("W01", "海阳海上风电场(示意)", 121.38, 36.33, 5.0, 4.0, 300.0),
+             ("W02", "莱州湾海上风电场(示意)", 119.84, 37.52, 6.0, 3.0, 250.0),
+             ("W03", "招远海上风电场(示意)", 120.12, 37.74, 4.0, 3.0, 200.0)]
+    rows = []
+    for i, name, lon, lat, w, h, mw in sites:
+        c = pt(lon, lat)
+        g = shapely.box(c.x - w * 500, c.y - h * 500, c.x + w * 500, c.y + h * 500).intersection(sea)
+        rows.append({"id": i, "name": name, "capacity_mw": mw, "geometry": largest(g)})
+    return gpd.GeoDataFrame(rows, crs=GK)
+
+
+#: Real summits of the peninsula (m): the illustrative DEM is their hills plus gentle noise.
+SUMMITS = [(121.74, 37.25, 923, 9000), (121.03, 37.23, 805, 7000), (120.77, 37.17, 814, 8000),
+           (120.45, 37.31, 759, 7000), (119.99, 37.13, 500, 5000), (121.28, 36.93, 500, 6000),
+           (121.55, 37.28, 480, 6000), (120.30, 37.10, 400, 9000)]
+CELL = 250.0  # metres
+LANDCOVER_CODES = {1: "forest", 2: "grassland", 3: "cropland", 4: "water", 5: "built_up", 6: "wetland"}
+
+
+def build_rasters(districts_gk, land, coast, rivers, sensitive, rng):
+    """An illustrative DEM (int16 m) and land-cover map (uint8) on one 250 m grid in EPSG:4549; sea is nodata."""
+    import rasterio
+    from rasterio.features import rasterize
+    from rasterio.transform import from_origin
+
+    x0, y0, x1, y1 = (math.floor(v / 1000) * 1000 for v in land.bounds)
+    x1, y1 = x1 + 1000, y1 + 1000
+    width, height = int((x1 - x0) / CELL), int((y1 - y0) / CELL)
+    transform = from_origin(x0, y1, CELL, CELL)
+    xs = x0 + (np.arange(width) + 0.5) * CELL
+    ys = y1 - (np.arange(height) + 0.5) * CELL
+    gx, gy = np.meshgrid(xs, ys)
+    z = np.zeros((height, width))
+    for lon, lat, top, radius in SUMMITS:
+        c = pt(lon, lat)
+        z += top * np.exp(-(((gx - c.x) ** 2 + (gy - c.y) ** 2) / (2 * radius**2)))
+    # gentle rolling terrain: a few random long waves
+    for _ in range(6):
+        kx, ky = rng.uniform(-1, 1, 2) * 2 * np.pi / 20000
+        z += rng.uniform(10, 40) * np.sin(kx * gx + ky * gy + rng.uniform(0, 2 * np.pi))
+    on_land = rasterize([(land, 1)], out_shape=(height, width), transform=transform, fill=0, dtype="uint8").astype(bool)
+    shore_dist = shapely.distance(shapely.points(gx.ravel(), gy.ravel()), coast.geometry.union_all()).reshape(height, width)
+    z = np.clip(z * np.clip(shore_dist / 3000, 0, 1) + 2, 1, None)  # land rises from the shore
+    dem = np.where(on_land, np.round(z), -9999).astype("int16")
+
+    cover = np.full((height, width), 3, dtype="uint8")  # cropland
+    cover[dem > 120] = 2  # grassland on the slopes
+    cover[dem > 220] = 1  # forest on the hills
+    noise = rng.random((height, width))
+    cover[(dem > 80) & (dem <= 220) & (noise < 0.25)] = 1
+    cover[(shore_dist < 800) & (dem < 8)] = 6  # coastal wetland on the low shore
+    urban = sensitive[sensitive["class"] == "residential"].geometry
+    cover[rasterize([(g, 1) for g in urban], out_shape=(height, width), transform=transform, fill=0, dtype="uint8") == 1] = 5
+    water = [g.buffer(120) if g.geom_type.endswith("LineString") else g for g in rivers.geometry]
+    cover[rasterize([(g, 1) for g in water], out_shape=(height, width), transform=transform, fill=0, dtype="uint8") == 1] = 4
+    cover = np.where(on_land, cover, 0).astype("uint8")
+
+    profile = {"driver": "GTiff", "width": width, "height": height, "count": 1, "crs": GK, "transform": transform,
+               "compress": "deflate", "tiled": True, "blockxsize": 256, "blockysize": 256}
+    for name, data, nodata, predictor in (("dem", dem, -9999, 2), ("landcover", cover, 0, 1)):
+        path = HERE / f"{name}.tif"
+        with rasterio.open(path, "w", dtype=data.dtype, nodata=nodata, predictor=predictor, **profile) as dst:
+            dst.write(data, 1)
+            dst.update_tags(ILLUSTRATIVE="made by layers/yantai/build.py; not a survey")
+        print(f"{name}: {width}x{height} cells of {CELL:g} m, {path.stat().st_size / 1024:.0f} KiB")
+
+
 def main() -> None:
     rng = np.random.default_rng(SEED)
     districts = load_districts()
@@ -590,6 +701,13 @@ def main() -> None:
     write(build_ranches(sea, red_marine, rng), "marine_ranches")
     write(build_restoration(land, sea, coast, mines, rng), "restoration")
     write(build_projects(land, red_land, coast), "projects")
+    # layers added later draw from their own generator, so the ones above stay as they were
+    rng2 = np.random.default_rng(SEED + 1)
+    write(build_transport(land), "transport")
+    sensitive = build_sensitive_areas(land, rng2)
+    write(sensitive, "sensitive_areas")
+    write(build_wind_farms(sea), "wind_farms")
+    build_rasters(dist_gk, land, coast, gpd.read_file(HERE / "rivers.geojson").to_crs(GK), sensitive, rng2)
 
 
 if __name__ == "__main__":
