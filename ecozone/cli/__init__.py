@@ -89,7 +89,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from . import bays, change, coastline, conflicts, coverage, demo, restoration, sea_zones, setback
+    from . import bays, change, coastline, conflicts, coverage, demo, mines, ranches, restoration, rivers, sea_zones, setback
 
     main.add_command(demo.demo)
     main.add_command(coverage.coverage)
@@ -100,6 +100,9 @@ def _register() -> None:
     main.add_command(setback.setback)
     main.add_command(change.change)
     main.add_command(bays.bay_report)
+    main.add_command(rivers.rivers)
+    main.add_command(mines.mines)
+    main.add_command(ranches.ranches)
 
 
 _register()

@@ -72,3 +72,36 @@ def write_table(table: pd.DataFrame, out: Path | None, *, overwrite: bool, extra
         else:
             doc = {"rows": json.loads(table.to_json(orient="records", force_ascii=False)), **(extra or {})}
             tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def named_paths(values: tuple[str, ...], option: str) -> dict[str, Path]:
+    """``("road=roads.shp", "river=rivers.gpkg")`` → ``{"road": Path("roads.shp"), …}``; a bare FILE is named by its stem."""
+    out: dict[str, Path] = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep:
+            name, path = Path(value).stem, value
+        if not name or not path:
+            raise InputError(f"{option} {value!r}: expected NAME=FILE; fix: e.g. {option} road=roads.gpkg")
+        out[name] = Path(path)
+    return out
+
+
+def named_numbers(values: tuple[str, ...], option: str) -> dict[str, float] | float | None:
+    """``("500",)`` → 500.0 for every name; ``("road=500", "river=200")`` → ``{"road": 500.0, …}``."""
+    if not values:
+        return None
+    if len(values) == 1 and "=" not in values[0]:
+        pairs = {"": values[0]}
+    else:
+        pairs = {}
+        for value in values:
+            name, sep, number = value.partition("=")
+            if not sep:
+                raise InputError(f"{option} {value!r}: give one number for all, or NAME=NUMBER each; fix: e.g. {option} road=500")
+            pairs[name] = number
+    try:
+        parsed = {k: float(v) for k, v in pairs.items()}
+    except ValueError:
+        raise InputError(f"{option} {' '.join(values)!r}: not a number; fix: e.g. {option} 1000 or {option} road=500") from None
+    return parsed[""] if "" in parsed else parsed
