@@ -32,7 +32,10 @@ from .measure.change import coastline_change, shoreline_change
 from .measure.coastline import Retention, coastline_retention
 from .measure.conflicts import atlas_conflicts, conflicts
 from .measure.coverage import coverage
+from .measure.mines import mine_restoration, mines_in_view
+from .measure.ranches import ranch_summary
 from .measure.restoration import restoration, restoration_progress
+from .measure.rivers import river_buffers, river_designation, river_encroachment
 from .measure.sea import sea_zones
 from .measure.setback import setback_findings, setback_zones
 from .schema import KINDS
@@ -55,6 +58,12 @@ __all__ = [
     "atlas_conflicts",
     "restoration",
     "restoration_progress",
+    "river_buffers",
+    "river_encroachment",
+    "river_designation",
+    "mine_restoration",
+    "mines_in_view",
+    "ranch_summary",
     "sea_zones",
     "setback_zones",
     "setback_findings",
