@@ -132,6 +132,8 @@ def _zone_of(geoms: np.ndarray, zone_geoms: np.ndarray, zone_names: np.ndarray) 
     points = shapely.point_on_surface(geoms)
     tree = shapely.STRtree(zone_geoms)
     pi, zi = tree.query(points, predicate="intersects")
+    order = np.lexsort((zi, pi))  # the tree returns zones in its own order: sort so "first" means the zones' order
+    pi, zi = pi[order], zi[order]
     zone = np.full(len(geoms), OUTSIDE, dtype=object)
     zone[pi[::-1]] = zone_names[zi[::-1]]  # on a shared border: the first zone
     return zone
@@ -341,6 +343,9 @@ def line_of_sight(
             ds.close()
     result = np.ones(len(segments), dtype=bool)
     bounds = np.r_[0, np.cumsum(counts)]
+    blind = np.add.reduceat(np.isnan(z), bounds[:-1]) > 0
+    if blind.any() and notes is not None:
+        notes.append(f"{int(blind.sum())} sight line(s) leave the DEM or cross nodata: those parts never block the view")
     earth = 6_371_000.0
     for i in range(len(segments)):
         zs = z[bounds[i]:bounds[i + 1]]
@@ -374,8 +379,9 @@ def _open(dem):
 def _step_m(ds, crs) -> float:
     """Half a DEM cell in the segments' units (metres)."""
     res = min(abs(ds.transform.a), abs(ds.transform.e))
-    if ds.crs.is_geographic:
-        res *= 111_000.0 * 0.8  # a degree of longitude at ~37°N is ≈ 89 km
+    if ds.crs.is_geographic:  # degrees: the shorter side of a cell at the DEM's mid-latitude
+        lat = (ds.bounds.bottom + ds.bounds.top) / 2.0
+        res *= 111_320.0 * max(np.cos(np.radians(lat)), 0.01)
     return max(res / 2.0, 1.0)
 
 

@@ -34,6 +34,7 @@ import pandas as pd
 import shapely
 
 from ..errors import SchemaError
+from ..schema import KINDS, normalise_code
 from ..units import M2_PER_HA, M2_PER_KM2
 from ..validate import coded_field
 from .conflicts import conflicts
@@ -71,8 +72,11 @@ def ranch_summary(
     -------
     DataFrame: ``zone``, the ``by`` fields, ``ranches`` (count, each ranch in
     the zone holding most of its area; ``outside`` when none), ``area_ha``,
-    ``area_km2`` (union area inside the zone), and the columns above; a
-    ``total`` row per group.  Groups with no ranch in a zone are left out.
+    ``area_km2`` (union area inside the zone, so a ranch counted in one zone
+    still has its area split across the zones it covers; ``outside`` holds the
+    area in no zone), and the columns above; a ``total`` row per group with
+    every ranch and the area of the group's whole union.  Groups with neither a
+    ranch nor any area in a zone are left out.
     """
     source = ranches.attrs.get("source", "ranches")
     if zone_field not in zones.columns:
@@ -96,35 +100,66 @@ def ranch_summary(
         pos = _positions(frame, found)
         flags["in_marine_redline"] = np.isin(np.arange(len(frame)), pos)
         flags["not_allowed_in_redline"] = np.isin(np.arange(len(frame)), pos[found["severity"].to_numpy() == "violation"])
-        overlap = np.zeros(len(frame))
-        np.add.at(overlap, pos, found["overlap_ha"].to_numpy(dtype=float))
-        flags["redline_overlap_ha"] = overlap
+        flags["redline_overlap_ha"] = np.zeros(len(frame))  # measured per row below, on unions
     if wind_farms is not None:
         found = conflicts(frame, wind_farms, "ranch_wind_farm", layer_name="ranches", against_name="wind_farms")
         found = found[found["relation"] != "touches"]
         flags["with_wind_farm"] = np.isin(np.arange(len(frame)), _positions(frame, found))
 
     by = list(by)
-    area = coverage(zones_p, frame, by=by or None, zone_field=zone_field)
-    per = pd.DataFrame({"zone": home, **{f: frame[f].astype("string").fillna("").to_numpy() for f in by}, "ranches": 1, **flags})
-    counts = per.groupby(["zone", *by], sort=False).sum(numeric_only=True).reset_index()
+    keys = ["zone", *by]
+    labels = {f: frame[f].astype("string").fillna("").astype(object).to_numpy() for f in by}
+    per = pd.DataFrame({"zone": home, **labels, "ranches": 1, **flags})
+    counts = per.groupby(keys, sort=False).sum(numeric_only=True).reset_index()
     totals = per.drop(columns="zone").groupby(by, sort=False).sum(numeric_only=True).reset_index() if by else \
         per.drop(columns="zone").sum(numeric_only=True).to_frame().T
     totals.insert(0, "zone", TOTAL)
     counts = pd.concat([counts, totals], ignore_index=True)
-    keys = ["zone", *by]
-    area = area[keys + ["covered_ha", "covered_km2"]].rename(columns={"covered_ha": "area_ha", "covered_km2": "area_km2"})
-    table = counts.merge(area, on=keys, how="left")
-    outside = table["zone"] == OUTSIDE
-    if outside.any():  # the part of the outside ranches' area in no zone
-        for i in np.flatnonzero(outside):
-            mask = (home == OUTSIDE) & np.all([frame[f].astype("string").fillna("").to_numpy() == table.at[i, f] for f in by], axis=0)
-            rest = shapely.difference(shapely.union_all(geoms[mask]), shapely.union_all(zones_p.geometry.values)).area
-            table.at[i, "area_ha"], table.at[i, "area_km2"] = rest / M2_PER_HA, rest / M2_PER_KM2
-    table[["area_ha", "area_km2"]] = table[["area_ha", "area_km2"]].fillna(0.0)
+    # areas: each group's union split at the zone boundaries (a ranch counted in one zone still
+    # has its area in every zone it covers), the part in no zone (outside) and the whole union (total)
+    area = coverage(zones_p, frame, by=by or None, zone_field=zone_field, total=False)
+    area = area[keys + ["covered_ha"]].rename(columns={"covered_ha": "area_ha"})
+    zone_union = shapely.union_all(zones_p.geometry.values)
+    groups = pd.DataFrame(labels).groupby(by, sort=False).indices.items() if by else [((), np.arange(len(frame)))]
+    extra = []
+    for key, idx in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        union = shapely.union_all(geoms[idx])
+        rest = shapely.difference(union, zone_union).area
+        extra.append({"zone": OUTSIDE, **dict(zip(by, key)), "area_ha": rest / M2_PER_HA})
+        extra.append({"zone": TOTAL, **dict(zip(by, key)), "area_ha": union.area / M2_PER_HA})
+    area = pd.concat([area, pd.DataFrame(extra, columns=area.columns)], ignore_index=True)
+    for f in by:  # merge keys of one dtype on both sides
+        area[f] = area[f].astype(object)
+        counts[f] = counts[f].astype(object)
+    table = counts.merge(area, on=keys, how="outer")
+    table["ranches"] = table["ranches"].fillna(0).astype(int)
+    for col in flags:
+        table[col] = table[col].fillna(0)
+    table["area_ha"] = table["area_ha"].fillna(0.0)
+    # rows with neither a ranch counted nor any area (a zone the group does not reach) are left out
+    table = table[(table["ranches"] > 0) | (table["area_ha"] * M2_PER_HA > 1e-6)].copy()
+    table["area_km2"] = table["area_ha"] * M2_PER_HA / M2_PER_KM2
     for col in ("in_marine_redline", "not_allowed_in_redline", "with_wind_farm"):
         if col in table:
             table[col] = table[col].astype(int)
+    if redline is not None:
+        # the union of the row's ranches (those counted in it) inside the union of the marine red line:
+        # red-line polygons that overlap each other, or ranches that do, are never counted twice
+        _, red = prepare_layers(zones_p, {"redline": redline}, notes)
+        red = red["redline"]
+        if "realm" in red.columns:
+            realm_codes = KINDS["redline"].field("realm").codes
+            red = red[[normalise_code(realm_codes, v) == "marine" for v in red["realm"]]]
+        marine = shapely.union_all(red.geometry.values)
+        overlap = []
+        for _, r in table.iterrows():
+            mask = np.ones(len(frame), dtype=bool) if r["zone"] == TOTAL else (home == r["zone"])
+            for f in by:
+                mask &= labels[f] == r[f]
+            inside = shapely.intersection(shapely.union_all(geoms[mask]), marine).area if mask.any() else 0.0
+            overlap.append(inside / M2_PER_HA)
+        table["redline_overlap_ha"] = overlap
     order = {z: i for i, z in enumerate([*names, OUTSIDE, TOTAL])}
     table = table.sort_values(keys, key=lambda c: c.map(order) if c.name == "zone" else c, kind="stable")
     cols = [*keys, "ranches", "area_ha", "area_km2", *flags]

@@ -128,8 +128,6 @@ def river_buffers(
 def river_encroachment(
     buffers: gpd.GeoDataFrame,
     layers: Mapping[str, gpd.GeoDataFrame],
-    *,
-    search_m: float = 0.0,
 ) -> pd.DataFrame:
     """Features of each layer inside the river buffer zones (侵占河湖缓冲带), as findings.
 
@@ -147,9 +145,11 @@ def river_encroachment(
     feature inside; rule ``river_buffer_encroachment``, severity warning.
     """
     frames = [
-        conflicts(layer, buffers, ENCROACHMENT, search_m=search_m, layer_name=name, against_name="river_buffers")
+        conflicts(layer, buffers, ENCROACHMENT, layer_name=name, against_name="river_buffers")
         for name, layer in layers.items()
     ]
+    # a polygon that only touches the edge of a buffer (no area in common) does not encroach on it
+    frames = [f[f["relation"] != "touches"] for f in frames]
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=FINDING_COLUMNS)
@@ -215,6 +215,8 @@ def river_designation(
 
     tree = shapely.STRtree(zone_geoms)
     ri, zi = tree.query(geoms, predicate="intersects")
+    order = np.lexsort((zi, ri))  # the tree returns zones in its own order: list them in the zones' order
+    ri, zi = ri[order], zi[order]
     where: dict[int, list[str]] = {}
     for r, z in zip(ri, zi):
         where.setdefault(int(r), []).append(zone_names[z])
