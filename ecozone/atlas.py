@@ -239,25 +239,39 @@ class Atlas:
             raise ConfigError(
                 f"{path}: unknown key {sorted(unknown)[0]!r}; fix: use only {', '.join(sorted(_MANIFEST_KEYS))}"
             )
-        layers = doc.get("layers")
-        if not isinstance(layers, dict) or not layers:
-            raise ConfigError(f"{path}: no [layers.NAME] tables; fix: list at least one layer with file and kind")
-        specs = []
-        for lname, entry in layers.items():
-            specs.append(_LayerSpec.from_manifest(path, lname, entry))
-        rasters = doc.get("rasters", {})
-        if not isinstance(rasters, dict):
-            raise ConfigError(f"{path}: rasters must be [rasters.NAME] tables; fix: write [rasters.dem] with file and kind")
-        atlas = cls._build(
-            specs,
+        return cls.from_tables(
+            path,
+            doc.get("layers"),
+            doc.get("rasters", {}),
             name=str(doc.get("name", path.parent.name)),
             title=str(doc.get("title", "")),
             crs=crs if crs is not None else doc.get("crs"),
             strict=strict,
-            root=path.parent,
             credits=[str(c) for c in doc.get("credits", [])],
         )
-        atlas.rasters = {rname: Raster.from_manifest(path, rname, entry) for rname, entry in rasters.items()}
+
+    @classmethod
+    def from_tables(
+        cls,
+        path: Path,
+        layers: Any,
+        rasters: Any = None,
+        *,
+        name: str,
+        title: str = "",
+        crs: Any = None,
+        strict: bool = False,
+        credits: list[str] | None = None,
+    ) -> Atlas:
+        """Build an Atlas from ``[layers.NAME]`` and ``[rasters.NAME]`` tables read from the TOML file
+        ``path`` (a manifest or an audit config): files are relative to it, messages name it."""
+        if not isinstance(layers, dict) or not layers:
+            raise ConfigError(f"{path}: no [layers.NAME] tables; fix: list at least one layer with file and kind")
+        if not isinstance(rasters or {}, dict):
+            raise ConfigError(f"{path}: rasters must be [rasters.NAME] tables; fix: write [rasters.dem] with file and kind")
+        specs = [_LayerSpec.from_manifest(path, lname, entry) for lname, entry in layers.items()]
+        atlas = cls._build(specs, name=name, title=title, crs=crs, strict=strict, root=path.parent, credits=credits or [])
+        atlas.rasters = {rname: Raster.from_manifest(path, rname, entry) for rname, entry in (rasters or {}).items()}
         return atlas
 
     @classmethod
