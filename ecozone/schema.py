@@ -247,6 +247,13 @@ _NAME_REQUIRED = Field("name", "名称", "name", required=True, aliases=("名字
 _NAME_EN = Field("name_en", "英文名称", "English name")
 _DISTRICT = Field("district", "区县", "district", aliases=("区县名称",))
 
+_REDLINE_FIELDS = (
+    _ID,
+    _NAME,
+    Field("type", "红线类型", "red-line type", required=True, dtype="code", codes=REDLINE_TYPES),
+    Field("realm", "陆海", "land or marine", dtype="code", codes=REALMS),
+)
+
 KINDS: dict[str, LayerKind] = {
     k.name: k
     for k in (
@@ -271,13 +278,16 @@ KINDS: dict[str, LayerKind] = {
             "生态保护红线",
             "ecological protection red line",
             ("polygon",),
-            (
-                _ID,
-                _NAME,
-                Field("type", "红线类型", "red-line type", required=True, dtype="code", codes=REDLINE_TYPES),
-                Field("realm", "陆海", "land or marine", dtype="code", codes=REALMS),
-            ),
+            _REDLINE_FIELDS,
             "Ecological protection red line (layer code STBHHX); land and marine.",
+        ),
+        LayerKind(
+            "redline_baseline",
+            "生态保护红线(基线)",
+            "ecological protection red line, baseline",
+            ("polygon",),
+            _REDLINE_FIELDS,
+            "An earlier red line (e.g. the 2020 delineation) the current one must not shrink from (面积不减少).",
         ),
         LayerKind("bay", "海湾", "bay", ("polygon",), (_ID, _NAME_REQUIRED, _NAME_EN), "Beautiful-bay sea polygons."),
         LayerKind(

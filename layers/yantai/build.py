@@ -680,6 +680,18 @@ def build_rasters(districts_gk, land, coast, rivers, sensitive, rng):
         print(f"{name}: {width}x{height} cells of {CELL:g} m, {path.stat().st_size / 1024:.0f} KiB")
 
 
+def build_redline_baseline(red_land):
+    """An illustrative 2020 baseline of the land red line: the current one, except that the 大基山
+    polygon was 300 m wider then, and a 莱阳 polygon has since been taken out — two losses for the
+    面积不减少 check to find."""
+    base = red_land.copy()
+    daji = base["name"].str.startswith("大基山")
+    base.loc[daji, "geometry"] = base.loc[daji, "geometry"].buffer(300, quad_segs=4)
+    dropped = {"id": "RL11", "name": "莱阳旌旗山水土保持红线(已调出)", "type": "soil_conservation", "realm": "land",
+               "geometry": blob(120.78, 36.90, 1200, 900, None, rough=0.1)}
+    return gpd.GeoDataFrame(pd.concat([base, gpd.GeoDataFrame([dropped], crs=GK)], ignore_index=True), crs=GK)
+
+
 def main() -> None:
     rng = np.random.default_rng(SEED)
     districts = load_districts()
@@ -708,6 +720,7 @@ def main() -> None:
     write(sensitive, "sensitive_areas")
     write(build_wind_farms(sea), "wind_farms")
     build_rasters(dist_gk, land, coast, gpd.read_file(HERE / "rivers.geojson").to_crs(GK), sensitive, rng2)
+    write(build_redline_baseline(red_land), "redline_land_2020")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,765 @@
+"""Scripted audits (规划指标审计): a TOML config in, indicators against targets out.
+
+A config names the layers (or a manifest holding them), the zones, the
+settings and the indicators with their targets; it may start from a preset
+(targets from a real plan, each citing its source) and override any of it.
+:func:`load_config` checks the whole config up front against :data:`SPEC`
+(errors name the key and its line); :func:`run_audit` measures every
+indicator and returns an :class:`AuditResult`, which :mod:`ecozone.report`
+writes as JSON, CSV, Markdown and HTML.
+
+Config format (paths relative to the config file)::
+
+    title = "烟台市 2025 目标审计"
+    preset = "shandong-city-2025"      # optional: see PRESETS
+    manifest = "manifest.toml"         # optional: layers and rasters from a manifest
+    # crs = "EPSG:4549"                # optional measurement CRS
+
+    [layers.redline_2020]              # more layers, same keys as a manifest's
+    file = "redline_2020.gpkg"
+    kind = "redline"
+    crs = "gcj02"
+    fields = { type = "红线类型" }
+
+    [zones]
+    districts = "districts"            # layer names
+    bays = "bays"
+
+    [settings]
+    include_islands = false
+    estuarine = "artificial"           # artificial | natural | exclude
+    view_distance_m = 1000
+
+    [indicators.coastline_retention]   # an indicator of the catalogue, by its id …
+    target = 37
+    [indicators.retention_sishili]     # … or any name, saying which indicator it is
+    indicator = "coastline_retention"
+    bay = "四十里湾"
+    target = 40
+
+Example
+-------
+>>> from ecozone.audit import INDICATORS, PRESETS
+>>> INDICATORS["coastline_retention"].unit, PRESETS["national"]["indicators"]["coastline_retention"]["target"]
+('%', 35)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._version import __version__
+from .atlas import Atlas
+from .errors import ConfigError, EcozoneError
+from .units import M2_PER_HA
+
+__all__ = ["Indicator", "INDICATORS", "PRESETS", "SPEC", "AuditConfig", "AuditResult", "load_config", "run_audit"]
+
+
+# ----------------------------------------------------------------------------- the config spec
+
+#: Every key a config may hold: section -> {key: (types, help)}.  ``*`` is any table name.
+SPEC: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
+    "": {
+        "title": ((str,), "the audit's title, shown on the report"),
+        "preset": ((str,), f"targets of a published plan to start from (see PRESETS)"),
+        "manifest": ((str,), "a manifest.toml whose layers and rasters the audit uses"),
+        "crs": ((str,), "measurement CRS (default: the Gauss-Krüger zone of the data)"),
+        "lang": ((str,), "zh or en: the language of report.md and report.html"),
+        "layers": ((dict,), "[layers.NAME] tables, as in a manifest"),
+        "rasters": ((dict,), "[rasters.NAME] tables, as in a manifest"),
+        "zones": ((dict,), "[zones]: which layers are the districts and the bays"),
+        "settings": ((dict,), "[settings]: measurement rules"),
+        "indicators": ((dict,), "[indicators.NAME] tables: indicator, target, operator and parameters"),
+    },
+    "zones": {
+        "districts": ((str,), "layer of the districts (default: the first district layer)"),
+        "bays": ((str,), "layer of the bays (default: the first bay layer)"),
+        "zone_field": ((str,), "field naming the zones (default name)"),
+    },
+    "settings": {
+        "include_islands": ((bool,), "count island shoreline in coastline retention (default false)"),
+        "estuarine": ((str,), "estuarine shoreline counts as artificial (default), natural, or is excluded"),
+        "view_distance_m": ((int, float), "三区两线 visible-range distance in metres (default 1000)"),
+        "observer_m": ((int, float), "observer height for the DEM line of sight (default 1.7)"),
+        "search_m": ((int, float), "radius for 'near' conflict findings (default 1000)"),
+        "river_widths": ((dict,), "river buffer width per level, e.g. { trunk = 50, tributary = 20 }"),
+    },
+    "indicator": {
+        "indicator": ((str,), "the catalogue id (default: the table's name)"),
+        "target": ((int, float), "the target value, in the indicator's unit"),
+        "operator": ((str,), "how the value must compare with the target: >=, >, <=, <, =="),
+        "label": ((str,), "a label for this indicator on the report"),
+        "source": ((str,), "where the target comes from (plan, article)"),
+    },
+}
+
+_OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    ">=": lambda v, t: v >= t - 1e-9,
+    ">": lambda v, t: v > t,
+    "<=": lambda v, t: v <= t + 1e-9,
+    "<": lambda v, t: v < t,
+    "==": lambda v, t: abs(v - t) <= 1e-9,
+}
+_ESTUARINE = ("artificial", "natural", "exclude")
+
+
+# ----------------------------------------------------------------------------- indicators
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One spatial indicator: id, labels, unit, formula, the default comparison, and how to compute it.
+
+    ``params`` are the keys a config entry may add (with their types and help);
+    ``compute(ctx, params)`` returns ``(value, details, tables)``, or None for
+    the value when the atlas lacks what it needs (status ``not_applicable``).
+    """
+
+    id: str
+    zh: str
+    en: str
+    unit: str
+    formula: str
+    compute: Callable[..., tuple[float | None, dict[str, Any], dict[str, pd.DataFrame]]]
+    operator: str = ">="
+    target: float | None = None
+    params: Mapping[str, tuple[tuple[type, ...], str]] = field(default_factory=dict)
+
+
+class _Context:
+    """What indicators share during one run: the atlas, the settings, and measurements made once."""
+
+    def __init__(self, atlas: Atlas, zones: dict[str, Any], settings: dict[str, Any]):
+        self.atlas = atlas
+        self.settings = settings
+        self.zone_field = zones.get("zone_field", "name")
+        self.districts_name = zones.get("districts") or next(iter(atlas.names("district")), None)
+        self.bays_name = zones.get("bays") or next(iter(atlas.names("bay")), None)
+        self._cache: dict[Any, Any] = {}
+
+    @property
+    def districts(self) -> gpd.GeoDataFrame | None:
+        return self.atlas[self.districts_name] if self.districts_name else None
+
+    @property
+    def bays(self) -> gpd.GeoDataFrame | None:
+        return self.atlas[self.bays_name] if self.bays_name else None
+
+    def first(self, kind: str) -> gpd.GeoDataFrame | None:
+        names = self.atlas.names(kind)
+        return self.atlas[names[0]] if names else None
+
+    def once(self, key: Any, make: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+
+def _zone_row(table: pd.DataFrame, zone: str | None, column: str = "zone") -> pd.Series | None:
+    from .measure.coverage import TOTAL
+
+    rows = table[table[column].astype(str) == (zone if zone is not None else TOTAL)]
+    return rows.iloc[0] if len(rows) else None
+
+
+def _unknown_zone(ctx: _Context, zone: str, what: str = "district") -> ConfigError:
+    names = ctx.districts[ctx.zone_field].astype(str).tolist() if what == "district" else ctx.bays["name"].astype(str).tolist()
+    return ConfigError(f"no {what} named {zone!r}; fix: use one of {', '.join(names)}")
+
+
+def _retention(ctx: _Context, p: dict) -> tuple:
+    from .measure.coastline import coastline_retention
+
+    coast = ctx.first("coastline")
+    if coast is None or (p.get("zone") and ctx.districts is None) or (p.get("bay") and ctx.bays is None):
+        return None, {}, {}
+    r = ctx.once("retention", lambda: coastline_retention(
+        coast, zones=ctx.districts, bays=ctx.bays, zone_field=ctx.zone_field,
+        include_islands=ctx.settings.get("include_islands", False), estuarine=ctx.settings.get("estuarine", "artificial")))
+    if p.get("bay"):
+        row = _zone_row(r.by_bay, p["bay"], "bay")
+        if row is None:
+            raise _unknown_zone(ctx, p["bay"], "bay")
+    elif p.get("zone"):
+        row = _zone_row(r.by_zone, p["zone"])
+        if row is None:
+            raise _unknown_zone(ctx, p["zone"])
+    else:
+        row = pd.Series({"total_km": r.total_km, "natural_km": r.natural_km, "retention": r.retention})
+    value = None if pd.isna(row["retention"]) else float(row["retention"]) * 100
+    return value, {"natural_km": float(row["natural_km"]), "total_km": float(row["total_km"])}, {}
+
+
+def _redline_layers(ctx: _Context, realm: str | None) -> gpd.GeoDataFrame | None:
+    from .schema import KINDS, normalise_code
+
+    names = ctx.atlas.names("redline")
+    if not names:
+        return None
+    frame = gpd.GeoDataFrame(pd.concat([ctx.atlas[n] for n in names], ignore_index=True), crs=ctx.atlas.crs)
+    if realm and "realm" in frame.columns:
+        codes = KINDS["redline"].field("realm").codes
+        frame = frame[[normalise_code(codes, v) == realm for v in frame["realm"]]]
+    return frame
+
+
+def _redline_coverage(ctx: _Context, p: dict) -> tuple:
+    from .measure.coverage import coverage
+
+    red = _redline_layers(ctx, p.get("realm", "land"))
+    if red is None or ctx.districts is None:
+        return None, {}, {}
+    table = ctx.once(("redline_coverage", p.get("realm", "land")), lambda: coverage(ctx.districts, red, zone_field=ctx.zone_field))
+    row = _zone_row(table, p.get("zone"))
+    if row is None:
+        raise _unknown_zone(ctx, p["zone"])
+    return float(row["covered_share"]) * 100, {"covered_km2": float(row["covered_km2"])}, {}
+
+
+def _redline_not_reduced(ctx: _Context, p: dict) -> tuple:
+    baseline = p["baseline"]
+    if baseline not in ctx.atlas or ctx.atlas.layers[baseline].kind != "redline_baseline":
+        raise ConfigError(f"baseline layer {baseline!r} is not a redline_baseline layer of the audit; "
+                          f"fix: add [layers.{baseline}] with kind = \"redline_baseline\"")
+    current = _redline_layers(ctx, p.get("realm"))
+    if current is None:
+        return None, {}, {}
+    lost = redline_loss(ctx.atlas[baseline], current)
+    before = float(shapely.union_all(ctx.atlas[baseline].geometry.values).area) / M2_PER_HA
+    after = float(shapely.union_all(current.geometry.values).area) / M2_PER_HA
+    details = {"baseline_ha": before, "current_ha": after, "change_ha": after - before, "polygons_lost": len(lost)}
+    return float(lost["lost_ha"].sum()), details, {"redline_lost": lost}
+
+
+def redline_loss(baseline: gpd.GeoDataFrame, current: gpd.GeoDataFrame, *, tolerance_m2: float = 1.0) -> pd.DataFrame:
+    """The baseline red-line polygons not wholly kept in the current red line (面积不减少 check).
+
+    Returns one row per baseline polygon that lost more than ``tolerance_m2``:
+    ``id``, ``name``, ``type``, ``baseline_ha``, ``lost_ha``, ``lost_share``
+    (0–1).  Both layers are measured in the baseline's (projected) CRS.
+    """
+    from .measure.coverage import prepare_layers
+
+    notes: list[str] = []
+    base, moved = prepare_layers(baseline, {"current": current}, notes, zones_name="baseline")
+    kept = shapely.union_all(moved["current"].geometry.values)
+    geoms = base.geometry.values
+    lost = shapely.area(shapely.difference(geoms, kept))
+    area = shapely.area(geoms)
+    mask = lost > tolerance_m2
+    out = pd.DataFrame(
+        {
+            "id": base["id"].to_numpy()[mask] if "id" in base.columns else np.flatnonzero(mask),
+            "name": base["name"].to_numpy()[mask] if "name" in base.columns else None,
+            "type": base["type"].to_numpy()[mask] if "type" in base.columns else None,
+            "baseline_ha": area[mask] / M2_PER_HA,
+            "lost_ha": lost[mask] / M2_PER_HA,
+            "lost_share": lost[mask] / np.where(area[mask] > 0, area[mask], 1.0),
+        }
+    )
+    return out.reset_index(drop=True)
+
+
+def _restoration_area(ctx: _Context, p: dict) -> tuple:
+    from .measure.restoration import restoration_progress
+
+    projects = ctx.first("restoration")
+    if projects is None:
+        return None, {}, {}
+    status = p.get("status", "completed")
+    got = restoration_progress(projects, 0.0, type=p.get("type"), until=p.get("until"), status=status,
+                               zones=ctx.districts if p.get("zone") else None, zone=p.get("zone"), zone_field=ctx.zone_field)
+    return got["achieved_ha"], {"projects": got["projects"], "overlap_ha": got["overlap_ha"], "status": got["status"]}, {}
+
+
+def _river_designation(ctx: _Context, p: dict) -> tuple:
+    from .measure.rivers import river_designation
+
+    rivers = ctx.first("river")
+    if rivers is None or ctx.districts is None:
+        return None, {}, {}
+    by_zone, missing = ctx.once(("rivers", p.get("until")), lambda: river_designation(
+        rivers, ctx.districts, zone_field=ctx.zone_field, until=p.get("until")))
+    row = _zone_row(by_zone, p.get("zone"))
+    if row is None:
+        raise _unknown_zone(ctx, p["zone"])
+    value = None if pd.isna(row["designated_share"]) else float(row["designated_share"]) * 100
+    return value, {"river_km": float(row["river_km"]), "designated_km": float(row["designated_km"])}, {"rivers_undesignated": missing}
+
+
+def _mines_in_view(ctx: _Context) -> gpd.GeoDataFrame:
+    from .measure.mines import atlas_mines_in_view
+
+    return ctx.once("mines_in_view", lambda: atlas_mines_in_view(
+        ctx.atlas, ctx.settings.get("view_distance_m", 1000.0), observer_m=ctx.settings.get("observer_m", 1.7)))
+
+
+def _mine_rate(ctx: _Context, p: dict) -> tuple:
+    from .measure.mines import mine_restoration
+
+    mines = ctx.first("mine")
+    if mines is None:
+        return None, {}, {}
+    tables: dict[str, pd.DataFrame] = {}
+    if p.get("scope", "all") == "in_view":
+        if not (ctx.atlas.names("transport") or ctx.atlas.names("sensitive_area") or ctx.atlas.names("river")):
+            return None, {}, {}
+        view = _mines_in_view(ctx)
+        tables["mines_in_view"] = pd.DataFrame(view.drop(columns=view.geometry.name))
+        mines = view[view["in_view"]]
+    table = mine_restoration(mines, ctx.districts, zone_field=ctx.zone_field) if ctx.districts is not None else mine_restoration(mines)
+    if "zone" not in table.columns:
+        table.insert(0, "zone", "total")
+    status = p.get("status", "historic")
+    rows = table[(table["zone"] == (p.get("zone") or "total")) & ((table["status"] == status) if status != "all" else True)]
+    count = int(rows["mines"].sum())
+    if count == 0:
+        return None, {"mines": 0}, tables
+    if p.get("basis", "count") == "area":
+        area = float(rows["area_ha"].sum())
+        value = float(rows["restored_ha"].sum()) / area * 100 if area > 0 else None
+    else:
+        value = float(rows["restored"].sum()) / count * 100
+    return value, {"mines": count, "restored": int(rows["restored"].sum()), "area_ha": float(rows["area_ha"].sum()),
+                   "restored_ha": float(rows["restored_ha"].sum())}, tables
+
+
+def _ranches(ctx: _Context, p: dict, *, area: bool) -> tuple:
+    from .validate import coded_field
+
+    ranches = ctx.first("marine_ranch")
+    if ranches is None:
+        return None, {}, {}
+    keep = np.ones(len(ranches), dtype=bool)
+    for key in ("level", "type"):
+        if p.get(key):
+            from .schema import KINDS, normalise_code
+
+            wanted = normalise_code(KINDS["marine_ranch"].field(key).codes, p[key])
+            if wanted is None:
+                raise ConfigError(f"{key} {p[key]!r} unknown; fix: use one of {KINDS['marine_ranch'].field(key).codes.describe()}")
+            keep &= coded_field(ranches, "marine_ranch", key) == wanted
+    chosen = ranches[keep]
+    if area:
+        return float(shapely.union_all(chosen.geometry.values).area) / 1e6 if len(chosen) else 0.0, {"ranches": int(keep.sum())}, {}
+    return float(keep.sum()), {}, {}
+
+
+def _land_cover_share(ctx: _Context, p: dict) -> tuple:
+    names = [p["raster"]] if p.get("raster") else ctx.atlas.raster_names("land_cover")
+    if not names or ctx.districts is None:
+        return None, {}, {}
+    raster = ctx.atlas.rasters.get(names[0])
+    if raster is None:
+        raise ConfigError(f"no raster named {names[0]!r}; fix: use one of {', '.join(ctx.atlas.rasters) or '(none)'}")
+    table = ctx.once(("zonal", raster.name), lambda: land_cover_table(raster, ctx.districts, ctx.zone_field))
+    cls = p.get("class", "forest")
+    zone = p.get("zone") or "total"
+    rows = table[(table["zone"] == zone) & (table["land_cover"] == cls)]
+    if zone != "total" and not (table["zone"] == zone).any():
+        raise _unknown_zone(ctx, zone)
+    value = float(rows["share"].sum()) * 100 if len(rows) else 0.0
+    return value, {"class_ha": float(rows["area_ha"].sum()) if len(rows) else 0.0}, {"land_cover": table}
+
+
+def land_cover_table(raster, zones: gpd.GeoDataFrame, zone_field: str = "name") -> pd.DataFrame:
+    """Class areas and shares per zone of an atlas land-cover raster, and for the union of the zones
+    (zone ``total``); ``land_cover`` names each cell value's class (forest, cropland …)."""
+    from .measure.coverage import TOTAL
+    from .measure.zonal import zonal
+
+    union = gpd.GeoDataFrame({zone_field: [TOTAL]}, geometry=[shapely.union_all(zones.geometry.values)], crs=zones.crs)
+    table = pd.concat([zonal(raster.path, zones, categorical=True, zone_field=zone_field),
+                       zonal(raster.path, union, categorical=True, zone_field=zone_field)], ignore_index=True)
+    classes = raster.classes or {}
+    table.insert(2, "land_cover", [classes.get(int(v), str(int(v))) if pd.notna(v) else None for v in table["class"]])
+    return table
+
+
+def _violations(ctx: _Context, p: dict) -> tuple:
+    from .measure.conflicts import atlas_conflicts
+
+    found = ctx.once("conflicts", lambda: atlas_conflicts(ctx.atlas, search_m=ctx.settings.get("search_m", 1000.0)))
+    severity = p.get("severity", "violation")
+    return float((found["severity"] == severity).sum()), {}, {"conflicts": found}
+
+
+_ZONE = {"zone": ((str,), "a district's name: the figure for that district instead of the city")}
+
+INDICATORS: dict[str, Indicator] = {
+    i.id: i
+    for i in (
+        Indicator("coastline_retention", "大陆自然岸线保有率", "natural mainland coastline retention", "%",
+                  "(natural + restored-natural coastline length) ÷ mainland coastline length × 100", _retention, ">=",
+                  params={**_ZONE, "bay": ((str,), "a bay's name: the figure for that bay")}),
+        Indicator("redline_coverage", "生态保护红线面积占比", "red-line share of the area", "%",
+                  "red-line area (dissolved) inside the zone ÷ zone area × 100", _redline_coverage, ">=",
+                  params={**_ZONE, "realm": ((str,), "land (default) or marine")}),
+        Indicator("redline_not_reduced", "生态保护红线面积不减少", "red-line area not reduced", "ha",
+                  "area of the baseline red line not inside the current red line (any loss fails)", _redline_not_reduced,
+                  "<=", 0.0, params={"baseline": ((str,), "layer name of the baseline red line (required)"),
+                                     "realm": ((str,), "land or marine: compare only that part of the current red line")}),
+        Indicator("restoration_area", "生态修复面积", "restored area", "ha",
+                  "union area of the restoration projects of the type and status, up to the year", _restoration_area, ">=",
+                  params={**_ZONE, "type": ((str,), "restoration type, e.g. coastal_wetland / 滨海湿地"),
+                          "status": ((str, list), "statuses counted (default completed)"),
+                          "until": ((int,), "count projects of this year or earlier")}),
+        Indicator("river_designation_share", "美丽幸福河湖覆盖率", "river length designated", "%",
+                  "designated river length ÷ river length × 100", _river_designation, ">=",
+                  params={**_ZONE, "until": ((int,), "count designations of this year or earlier")}),
+        Indicator("mine_restoration_rate", "矿山地质环境治理率", "mine restoration rate", "%",
+                  "restored mines ÷ mines × 100 (by count or by area)", _mine_rate, ">=",
+                  params={**_ZONE, "status": ((str,), "historic (default), production, closed or all"),
+                          "basis": ((str,), "count (default) or area"),
+                          "scope": ((str,), "all (default) or in_view: the 三区两线 visible range")}),
+        Indicator("ranch_count", "海洋牧场数量", "marine ranches", "count", "number of marine ranches of the level and type",
+                  lambda ctx, p: _ranches(ctx, p, area=False), ">=",
+                  params={"level": ((str,), "national, provincial or city"), "type": ((str,), "ranch type")}),
+        Indicator("ranch_area", "海洋牧场面积", "marine ranch area", "km²", "union area of the marine ranches of the level and type",
+                  lambda ctx, p: _ranches(ctx, p, area=True), ">=",
+                  params={"level": ((str,), "national, provincial or city"), "type": ((str,), "ranch type")}),
+        Indicator("land_cover_share", "土地覆盖类型占比(如林木绿化率)", "land-cover class share", "%",
+                  "area of the class in the zone ÷ zone area with data × 100 (fractional cells)", _land_cover_share, ">=",
+                  params={**_ZONE, "class": ((str,), "land-cover class (default forest)"),
+                          "raster": ((str,), "raster name (default: the first land_cover raster)")}),
+        Indicator("violations", "违规冲突数", "violations", "count",
+                  "number of conflict findings of the severity (red line: mines, ranches, projects)", _violations, "<=", 0.0,
+                  params={"severity": ((str,), "violation (default), warning or info")}),
+    )
+}
+
+
+# ----------------------------------------------------------------------------- presets
+
+#: Targets from published plans.  Each indicator carries the source it comes from.
+PRESETS: dict[str, dict[str, Any]] = {
+    "national": {
+        "title": "全国 自然岸线保有率 ≥ 35 %",
+        "source": "海岸线保护与利用管理办法 (国家海洋局, 2017): 全国自然岸线保有率不低于35% (不含海岛岸线)",
+        "indicators": {"coastline_retention": {"target": 35}},
+    },
+    "shandong-city-2025": {
+        "title": "山东沿海城市 2025 (自然岸线保有率 ≥ 37 %, 滨海湿地修复 ≥ 120 公顷)",
+        "source": "a Shandong coastal city's 2025 美丽城市/生态文明 action plan, targets as quoted in ecozone's design "
+                  "notes (DESIGN.md §1); check them against the city's published text",
+        "indicators": {
+            "coastline_retention": {"target": 37},
+            "coastal_wetland_restoration": {"indicator": "restoration_area", "type": "coastal_wetland",
+                                            "until": 2025, "target": 120},
+        },
+    },
+    "qingdao-2025": {
+        "title": "青岛市 2025 自然岸线保有率 ≥ 41.68 %",
+        "source": "青岛市 2025 年目标: 大陆自然岸线保有率不低于 41.68% (as quoted in ecozone's design notes, DESIGN.md §1)",
+        "indicators": {"coastline_retention": {"target": 41.68}},
+    },
+    "shandong-2020-mines": {
+        "title": "山东省 2020 矿山治理 (历史遗留、生产矿山治理率 ≥ 60 %)",
+        "source": "山东省 2020 年矿山地质环境治理目标: 历史遗留矿山与生产矿山治理率 ≥ 60% (as quoted in ecozone's design "
+                  "notes, DESIGN.md §1-2)",
+        "indicators": {
+            "historic_mine_restoration": {"indicator": "mine_restoration_rate", "status": "historic", "target": 60},
+            "production_mine_restoration": {"indicator": "mine_restoration_rate", "status": "production", "target": 60},
+        },
+    },
+}
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+@dataclass
+class AuditConfig:
+    """A checked config: where it is, its raw text's sha256, and its parts with the preset merged in."""
+
+    path: Path
+    sha256: str
+    title: str
+    preset: str | None
+    manifest: Path | None
+    crs: str | None
+    lang: str
+    layers: dict[str, Any]
+    rasters: dict[str, Any]
+    zones: dict[str, Any]
+    settings: dict[str, Any]
+    indicators: dict[str, dict[str, Any]]
+
+
+def _line(text: str, section: str, key: str | None) -> int:
+    """The 1-based line of ``key`` inside ``[section]`` (or of the section header), 0 if not found."""
+    current = ""
+    header_line = 0
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        m = re.match(r"^\[+\s*([^\]]+?)\s*\]+", line)
+        if m:
+            current = m.group(1).replace('"', "").replace(" ", "")
+            if current == section:
+                header_line = n
+                if key is None:
+                    return n
+            continue
+        if key is not None and current == section and re.match(rf'^"?{re.escape(key)}"?\s*=', line):
+            return n
+        if key is not None and section == "" and current == "" and re.match(rf'^"?{re.escape(key)}"?\s*=', line):
+            return n
+    return header_line
+
+
+def _fail(path: Path, text: str, section: str, key: str | None, problem: str, fix: str) -> ConfigError:
+    where = f"[{section}] " if section else ""
+    name = f"{where}{key}" if key else where.strip()
+    line = _line(text, section, key)
+    at = f" (line {line})" if line else ""
+    return ConfigError(f"{path}: {name}{at}: {problem}; fix: {fix}")
+
+
+def _check_keys(path: Path, text: str, section: str, table: Mapping[str, Any], spec: Mapping[str, tuple]) -> None:
+    for key, value in table.items():
+        if key not in spec:
+            raise _fail(path, text, section, key, "unknown key", f"use one of {', '.join(spec)}")
+        types = spec[key][0]
+        if isinstance(value, bool) and bool not in types:
+            ok = False
+        else:
+            ok = isinstance(value, types)
+        if not ok:
+            names = " or ".join({"str": "text", "int": "a whole number", "float": "a number", "bool": "true/false",
+                                 "dict": "a table", "list": "a list"}[t.__name__] for t in types)
+            raise _fail(path, text, section, key, f"{value!r} is not {names}", f"write {key} as {names}")
+
+
+def load_config(path: str | Path) -> AuditConfig:
+    """Read and check an audit config (TOML) against :data:`SPEC`; merge its preset.
+
+    Every problem raises :class:`ecozone.errors.ConfigError` naming the file,
+    the key and its line.  Layers are not read here: :func:`run_audit` (or
+    ``ecozone validate``) reads and validates them.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config not found; fix: check the path") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config ({exc.strerror}); fix: check the path and permissions") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text; fix: save the config as UTF-8") from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}; fix: correct the syntax at that line") from None
+    _check_keys(path, text, "", doc, SPEC[""])
+    for section in ("zones", "settings"):
+        _check_keys(path, text, section, doc.get(section, {}), SPEC[section])
+    settings = dict(doc.get("settings", {}))
+    if settings.get("estuarine", "artificial") not in _ESTUARINE:
+        raise _fail(path, text, "settings", "estuarine", f"{settings['estuarine']!r} is not a rule", f"use one of {', '.join(_ESTUARINE)}")
+    lang = doc.get("lang", "zh")
+    if lang not in ("zh", "en"):
+        raise _fail(path, text, "", "lang", f"{lang!r} is not a language ecozone writes", "use zh or en")
+
+    preset = doc.get("preset")
+    indicators: dict[str, dict[str, Any]] = {}
+    if preset is not None:
+        if preset not in PRESETS:
+            raise _fail(path, text, "", "preset", f"{preset!r} is not a preset", f"use one of {', '.join(PRESETS)}")
+        for name, entry in PRESETS[preset]["indicators"].items():
+            indicators[name] = {**entry, "source": PRESETS[preset]["source"]}
+    for name, entry in doc.get("indicators", {}).items():
+        section = f"indicators.{name}"
+        if not isinstance(entry, dict):
+            raise _fail(path, text, "indicators", name, "is not a table", f"write it as [indicators.{name}] with target = …")
+        merged = {**indicators.get(name, {}), **entry}
+        if "target" in entry and "source" not in entry:
+            merged.pop("source", None)  # the user's own target: the preset's source no longer applies
+        ind_id = merged.get("indicator", name)
+        if ind_id not in INDICATORS:
+            raise _fail(path, text, section, "indicator" if "indicator" in entry else None, f"{ind_id!r} is not an indicator",
+                        f"use one of {', '.join(INDICATORS)}")
+        spec = {**SPEC["indicator"], **INDICATORS[ind_id].params}
+        _check_keys(path, text, section, entry, spec)
+        if merged.get("operator", INDICATORS[ind_id].operator) not in _OPERATORS:
+            raise _fail(path, text, section, "operator", f"{merged['operator']!r} is not an operator", f"use one of {', '.join(_OPERATORS)}")
+        if ind_id == "redline_not_reduced" and "baseline" not in merged:
+            raise _fail(path, text, section, None, "needs a baseline red-line layer", "add baseline = \"LAYER NAME\"")
+        indicators[name] = merged
+    manifest = doc.get("manifest")
+    manifest_path = (path.parent / manifest).resolve() if manifest else None
+    if manifest_path is not None and manifest_path.is_dir():
+        manifest_path = manifest_path / "manifest.toml"
+    if manifest_path is not None and not manifest_path.exists():
+        raise _fail(path, text, "", "manifest", f"{manifest} not found", "give the path of a manifest.toml relative to the config")
+    if manifest_path is None and not doc.get("layers"):
+        raise _fail(path, text, "", None, "no layers", "add [layers.NAME] tables or manifest = \"manifest.toml\"")
+    return AuditConfig(
+        path=path, sha256=hashlib.sha256(raw).hexdigest(), title=str(doc.get("title", path.stem)), preset=preset,
+        manifest=manifest_path, crs=doc.get("crs"), lang=lang, layers=dict(doc.get("layers", {})),
+        rasters=dict(doc.get("rasters", {})), zones=dict(doc.get("zones", {})), settings=settings, indicators=indicators,
+    )
+
+
+def load_atlas(config: AuditConfig) -> Atlas:
+    """The audit's layers (manifest first, then the config's own) as one validated Atlas."""
+    layers: dict[str, Any] = {}
+    rasters: dict[str, Any] = {}
+    credits: list[str] = []
+    name = config.path.stem
+    if config.manifest is not None:
+        doc = tomllib.loads(config.manifest.read_text(encoding="utf-8"))
+        manifest_atlas_root = config.manifest.parent
+        for lname, entry in (doc.get("layers") or {}).items():
+            layers[lname] = _rebase(entry, manifest_atlas_root, config.path.parent)
+        for rname, entry in (doc.get("rasters") or {}).items():
+            rasters[rname] = _rebase(entry, manifest_atlas_root, config.path.parent)
+        credits = [str(c) for c in doc.get("credits", [])]
+        name = str(doc.get("name", name))
+    layers.update(config.layers)
+    rasters.update(config.rasters)
+    atlas = Atlas.from_tables(config.path, layers, rasters, name=name, title=config.title, crs=config.crs, credits=credits)
+    for key in ("districts", "bays"):
+        lname = config.zones.get(key)
+        if lname is not None and lname not in atlas:
+            raise ConfigError(f"{config.path}: [zones] {key}: no layer {lname!r}; fix: use one of {', '.join(atlas.layers)}")
+    return atlas
+
+
+def _rebase(entry: Any, root: Path, base: Path) -> Any:
+    """A manifest's layer entry with its file made relative to the config's folder."""
+    if not isinstance(entry, dict) or "file" not in entry:
+        return entry
+    return {**entry, "file": str((root / str(entry["file"])).resolve())}
+
+
+# ----------------------------------------------------------------------------- running
+
+
+@dataclass
+class AuditResult:
+    """What an audit found: the indicators with their status, the tables behind them, the inputs."""
+
+    config: AuditConfig
+    atlas: Atlas
+    indicators: list[dict[str, Any]]
+    tables: dict[str, pd.DataFrame]
+    inputs: list[dict[str, Any]]
+    generated_at: str
+
+    @property
+    def failed(self) -> list[dict[str, Any]]:
+        return [i for i in self.indicators if i["status"] == "fail"]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every target passes (not applicable ones aside), 1 when any fails."""
+        return 1 if self.failed else 0
+
+
+def run_audit(config: AuditConfig | str | Path, *, progress: Callable[[str], None] | None = None) -> AuditResult:
+    """Load the layers, measure every indicator of the config, judge it against its target."""
+    if not isinstance(config, AuditConfig):
+        config = load_config(config)
+    say = progress or (lambda _msg: None)
+    say("reading and validating the layers")
+    atlas = load_atlas(config)
+    ctx = _Context(atlas, config.zones, config.settings)
+    results: list[dict[str, Any]] = []
+    tables: dict[str, pd.DataFrame] = {}
+    for name, entry in config.indicators.items():
+        ind = INDICATORS[entry.get("indicator", name)]
+        params = {k: v for k, v in entry.items() if k in ind.params}
+        say(f"measuring {name}")
+        try:
+            value, details, found = ind.compute(ctx, params)
+        except ConfigError as exc:
+            raise ConfigError(f"{config.path}: [indicators.{name}]: {exc}") from None
+        for tname, table in found.items():
+            tables.setdefault(tname, table)
+        target = entry.get("target", ind.target)
+        operator = entry.get("operator", ind.operator)
+        if value is None or target is None:
+            status = "not_applicable"
+        else:
+            status = "pass" if _OPERATORS[operator](value, float(target)) else "fail"
+        results.append(
+            {
+                "id": name,
+                "indicator": ind.id,
+                "label_zh": entry.get("label", ind.zh) if config.lang == "zh" else ind.zh,
+                "label_en": entry.get("label", ind.en) if config.lang == "en" else ind.en,
+                "unit": ind.unit,
+                "formula": ind.formula,
+                "params": params,
+                "value": value,
+                "operator": operator,
+                "target": target,
+                "status": status,
+                "source": entry.get("source"),
+                "details": details,
+            }
+        )
+    inputs = _inputs(atlas, config)
+    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return AuditResult(config=config, atlas=atlas, indicators=results, tables=tables, inputs=inputs, generated_at=now)
+
+
+def _inputs(atlas: Atlas, config: AuditConfig) -> list[dict[str, Any]]:
+    """Every input file with its path (relative to the config), sha256 and feature count."""
+    rows = [{"name": "config", "kind": "config", "path": config.path.name, "sha256": config.sha256, "features": None}]
+    for layer in atlas.layers.values():
+        rows.append({"name": layer.name, "kind": layer.kind, "path": _relative(layer.path, config.path.parent),
+                     "sha256": _sha256(layer.path), "features": layer.report.features_read if layer.report else len(layer.frame)})
+    for raster in atlas.rasters.values():
+        rows.append({"name": raster.name, "kind": raster.kind, "path": _relative(raster.path, config.path.parent),
+                     "sha256": _sha256(raster.path), "features": None})
+    return rows
+
+
+def _relative(path: str | None, base: Path) -> str | None:
+    if path is None:
+        return None
+    import os
+
+    try:
+        return Path(os.path.relpath(path, base.resolve())).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def _sha256(path: str | None) -> str | None:
+    """sha256 of the file; for a Shapefile, of its .shp, .shx, .dbf, .prj and .cpg in that order."""
+    if path is None:
+        return None
+    p = Path(path)
+    parts = [p.with_suffix(s) for s in (".shp", ".shx", ".dbf", ".prj", ".cpg")] if p.suffix.lower() == ".shp" else [p]
+    digest = hashlib.sha256()
+    for part in parts:
+        if part.exists():
+            digest.update(part.read_bytes())
+    return digest.hexdigest()
+
+
+def check(config: str | Path) -> tuple[AuditConfig, Atlas]:
+    """Check the config and read and validate its layers, measuring nothing (``ecozone validate``)."""
+    cfg = load_config(config)
+    try:
+        atlas = load_atlas(cfg)
+    except EcozoneError:
+        raise
+    return cfg, atlas

@@ -1,0 +1,82 @@
+"""``ecozone audit`` and ``ecozone validate``: a TOML config in, a report and an exit code out."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ._common import check_output
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    from ..errors import InputError
+    from ..report import FORMATS
+
+    chosen = tuple(f.strip().lower() for f in value.split(",") if f.strip())
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise InputError(f"--format {value!r}: unknown format {unknown[0] if unknown else '(none)'!r}; fix: use some of {','.join(FORMATS)}")
+    return chosen
+
+
+@click.command()
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("ecozone-audit"), show_default=True,
+              help="Folder for report.json, the CSV tables, report.md and report.html.")
+@click.option("-f", "--format", "formats", default="json,csv,md,html", show_default=True, help="Formats to write, comma-separated.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language of report.md / report.html (default: the config's, else zh).")
+@click.pass_context
+def audit(ctx, config, out, formats, lang):
+    """Measure every indicator of CONFIG against its target; write the report.
+
+    Exit status: 0 when every target passes, 1 when any fails (the failing
+    indicators are named on stdout), 2 on bad input or a bad config.
+    """
+    from ..audit import load_config, run_audit
+    from ..report import write_report
+
+    chosen = _formats(formats)
+    cfg = load_config(config)
+    check_output(out / "report.json", [config], overwrite=True)
+    quiet = ctx.obj.get("quiet") or not sys.stderr.isatty()
+    result = _with_progress(lambda say: run_audit(cfg, progress=say), quiet)
+    write_report(result, out, chosen, lang=lang)
+    st = {"pass": "pass", "fail": "FAIL", "not_applicable": "n/a"}
+    for i in result.indicators:
+        value = "—" if i["value"] is None else f"{i['value']:,.2f}"
+        target = "" if i["target"] is None else f" (target {i['operator']} {i['target']:g})"
+        click.echo(f"{st[i['status']]:<5} {i['id']}: {value} {i['unit']}{target}")
+    failed = [i["id"] for i in result.failed]
+    click.echo(f"{len(failed)} of {len(result.indicators)} indicators failed" + (f": {', '.join(failed)}" if failed else "")
+               + f"; report in {out}")
+    ctx.exit(result.exit_code)
+
+
+def _with_progress(work, quiet: bool):
+    """Run ``work(say)`` with a rich status line on stderr saying what is being measured, unless quiet."""
+    if quiet:
+        return work(lambda _msg: None)
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    with console.status("ecozone audit") as status:
+        return work(lambda msg: status.update(f"ecozone audit: {msg}"))
+
+
+@click.command()
+@click.argument("config", type=click.Path(path_type=Path))
+@click.pass_context
+def validate(ctx, config):
+    """Check CONFIG and read and validate its layers, measuring nothing (exit 0, or 2 with the problem)."""
+    from ..audit import load_atlas, load_config
+
+    cfg = load_config(config)
+    atlas = load_atlas(cfg)
+    report = atlas.report.to_dict()
+    if not ctx.obj.get("quiet"):
+        for issue in atlas.report.warnings:
+            click.echo(f"ecozone: warning: {issue}", err=True)
+    click.echo(f"{config}: ok — {len(atlas.layers)} layers, {len(atlas.rasters)} rasters, {len(cfg.indicators)} indicators; "
+               f"{report['warnings']} warnings")

@@ -1,0 +1,211 @@
+"""Audit reports (审计报告): an :class:`~ecozone.audit.AuditResult` as JSON, CSV, Markdown and HTML.
+
+``report.json`` is for machines: the ecozone version, the time, the
+measurement CRS, every input (path relative to the config, sha256, feature
+count), every indicator (value, unit, target, operator, ``status``
+pass/fail/not_applicable) and the tables behind them.  Apart from
+``generated_at`` it is identical from run to run on the same inputs.
+``report.md`` and ``report.html`` are for people; the HTML is one
+self-contained file (no script, no external stylesheet), every value escaped.
+
+Example
+-------
+>>> import pandas as pd
+>>> json_records(pd.DataFrame({"a": [1.23456789, float("nan")]}), 3)
+[{'a': 1.235}, {'a': None}]
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ._version import __version__
+from .io import atomic_path, write_text
+
+__all__ = ["FORMATS", "json_records", "report_dict", "write_report"]
+
+#: Formats ``write_report`` writes; ``csv`` is one file per table.
+FORMATS = ("json", "csv", "md", "html")
+
+_STATUS = {
+    "zh": {"pass": "达标", "fail": "未达标", "not_applicable": "不适用"},
+    "en": {"pass": "pass", "fail": "FAIL", "not_applicable": "n/a"},
+}
+_WORDS = {
+    "zh": {"indicator": "指标", "value": "数值", "target": "目标", "status": "结论", "source": "目标来源",
+           "inputs": "输入数据", "tables": "明细表", "crs": "量测坐标系", "generated": "生成时间", "summary": "概况",
+           "illustrative": "示意数据", "rows": "行", "file": "文件", "features": "要素数"},
+    "en": {"indicator": "indicator", "value": "value", "target": "target", "status": "status", "source": "source of the target",
+           "inputs": "inputs", "tables": "tables", "crs": "measurement CRS", "generated": "generated", "summary": "summary",
+           "illustrative": "illustrative data", "rows": "rows", "file": "file", "features": "features"},
+}
+
+
+def json_records(table: pd.DataFrame, digits: int = 6) -> list[dict[str, Any]]:
+    """JSON-ready rows: numpy scalars as Python values, floats rounded, NaN/NA as null."""
+
+    def plain(v: Any) -> Any:
+        if v is None or v is pd.NA or v is pd.NaT:
+            return None
+        v = v.item() if hasattr(v, "item") else v
+        if isinstance(v, float):
+            return None if v != v else round(v, digits)
+        return v
+
+    return [{str(k): plain(v) for k, v in row.items()} for row in table.to_dict("records")]
+
+
+def _plain(value: Any, digits: int = 6) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v, digits) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, digits) for v in value]
+    return json_records(pd.DataFrame({"v": [value]}), digits)[0]["v"] if not isinstance(value, str) else value
+
+
+def report_dict(result) -> dict[str, Any]:
+    """The machine-readable report of an audit (what ``report.json`` holds)."""
+    atlas = result.atlas
+    counts = {s: sum(1 for i in result.indicators if i["status"] == s) for s in ("pass", "fail", "not_applicable")}
+    return {
+        "ecozone": __version__,
+        "generated_at": result.generated_at,
+        "title": result.config.title,
+        "config": {"path": result.config.path.name, "sha256": result.config.sha256, "preset": result.config.preset,
+                   "settings": _plain(result.config.settings), "zones": result.config.zones},
+        "measurement_crs": {"epsg": atlas.crs.to_epsg(), "name": atlas.crs.name, "wkt": atlas.crs.to_wkt()},
+        "inputs": result.inputs,
+        "illustrative_layers": [n for n, layer in atlas.layers.items() if layer.illustrative]
+        + [n for n, r in atlas.rasters.items() if r.illustrative],
+        "summary": {**counts, "exit_code": result.exit_code},
+        "indicators": [_plain(i) for i in result.indicators],
+        "tables": {name: json_records(table) for name, table in sorted(result.tables.items())},
+        "validation": atlas.report.to_dict(),
+    }
+
+
+def write_report(result, out: str | Path, formats: tuple[str, ...] | list[str] = FORMATS, *, lang: str | None = None,
+                 overwrite: bool = True) -> list[Path]:
+    """Write the audit's report files into ``out``; returns their paths (each written atomically)."""
+    out = Path(out)
+    lang = lang or result.config.lang
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        from .errors import InputError
+
+        raise InputError(f"--format {unknown[0]!r} unknown; fix: use some of {', '.join(FORMATS)}")
+    doc = report_dict(result)
+    written = []
+    if "json" in formats:
+        written.append(write_text(out / "report.json", json.dumps(doc, ensure_ascii=False, indent=2) + "\n", overwrite=overwrite))
+    if "csv" in formats:
+        indicators = pd.DataFrame([{k: v for k, v in i.items() if k not in ("params", "details")} for i in result.indicators])
+        for name, table in {"indicators": indicators, **result.tables}.items():
+            with atomic_path(out / f"{name}.csv", overwrite=overwrite) as tmp:
+                table.to_csv(tmp, index=False, encoding="utf-8-sig")
+            written.append(out / f"{name}.csv")
+    if "md" in formats:
+        written.append(write_text(out / "report.md", markdown(doc, lang), overwrite=overwrite))
+    if "html" in formats:
+        written.append(write_text(out / "report.html", html_page(doc, lang), overwrite=overwrite))
+    return written
+
+
+def _value(v: Any, unit: str) -> str:
+    if v is None:
+        return "—"
+    if unit == "count":
+        return f"{v:,.0f}"
+    return f"{v:,.2f} {unit}"
+
+
+def _target(i: dict[str, Any]) -> str:
+    return "—" if i["target"] is None else f"{i['operator']} {_value(i['target'], i['unit'])}"
+
+
+def _label(i: dict[str, Any], lang: str) -> str:
+    label = i["label_zh"] if lang == "zh" else i["label_en"]
+    where = i["params"].get("zone") or i["params"].get("bay")
+    return f"{label} ({where})" if where else label
+
+
+def markdown(doc: dict[str, Any], lang: str = "zh") -> str:
+    """The report as Markdown: the indicators with their status, then the inputs."""
+    w, st = _WORDS[lang], _STATUS[lang]
+    s = doc["summary"]
+    lines = [f"# {doc['title']}", "",
+             f"{w['summary']}: {st['pass']} {s['pass']} · {st['fail']} {s['fail']} · {st['not_applicable']} {s['not_applicable']}  ",
+             f"{w['crs']}: EPSG:{doc['measurement_crs']['epsg']} ({doc['measurement_crs']['name']})  ",
+             f"{w['generated']}: {doc['generated_at']} · ecozone {doc['ecozone']}", ""]
+    if doc["illustrative_layers"]:
+        lines += [f"> {w['illustrative']}: {', '.join(doc['illustrative_layers'])}", ""]
+    lines += [f"| {w['indicator']} | {w['value']} | {w['target']} | {w['status']} |", "|---|---:|---:|---|"]
+    for i in doc["indicators"]:
+        cell = lambda t: str(t).replace("|", "\\|")  # noqa: E731
+        lines.append(f"| {cell(_label(i, lang))} | {_value(i['value'], i['unit'])} | {_target(i)} | {st[i['status']]} |")
+    sources = sorted({i["source"] for i in doc["indicators"] if i.get("source")})
+    if sources:
+        lines += ["", f"{w['source']}:"] + [f"- {src}" for src in sources]
+    lines += ["", f"## {w['inputs']}", "", f"| {w['file']} | kind | {w['features']} | sha256 |", "|---|---|---:|---|"]
+    for inp in doc["inputs"]:
+        lines.append(f"| {inp['path']} | {inp['kind']} | {'' if inp['features'] is None else inp['features']} | `{inp['sha256'][:12]}…` |")
+    if doc["tables"]:
+        lines += ["", f"## {w['tables']}", ""] + [f"- `{name}.csv`: {len(rows)} {w['rows']}" for name, rows in doc["tables"].items()]
+    return "\n".join(lines) + "\n"
+
+
+_CSS = """
+body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2em;color:#222}
+h1{font-size:1.4em}h2{font-size:1.15em;margin-top:2em}
+table{border-collapse:collapse;margin:.5em 0;font-size:.9em}
+th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+.pass{background:#d9f2d9}.fail{background:#f8d0d0;font-weight:bold}.not_applicable{background:#eee;color:#666}
+.badge{display:inline-block;padding:.1em .6em;border-radius:.8em;margin-right:.5em}
+.note{color:#666;font-size:.85em}
+"""
+
+
+def html_page(doc: dict[str, Any], lang: str = "zh", *, max_rows: int = 200) -> str:
+    """The report as one self-contained HTML page (inline CSS, no script); every value escaped."""
+    e = html.escape
+    w, st = _WORDS[lang], _STATUS[lang]
+    s = doc["summary"]
+    out = [f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
+           f"<title>{e(doc['title'])}</title><style>{_CSS}</style></head><body>", f"<h1>{e(doc['title'])}</h1>",
+           "<p>" + "".join(f'<span class="badge {k}">{e(st[k])} {s[k]}</span>' for k in ("pass", "fail", "not_applicable")) + "</p>",
+           f'<p class="note">{e(w["crs"])}: EPSG:{doc["measurement_crs"]["epsg"]} ({e(doc["measurement_crs"]["name"])}) · '
+           f'{e(w["generated"])}: {e(doc["generated_at"])} · ecozone {e(doc["ecozone"])}</p>']
+    if doc["illustrative_layers"]:
+        out.append(f'<p class="note">{e(w["illustrative"])}: {e(", ".join(doc["illustrative_layers"]))}</p>')
+    out.append(f"<table><tr><th>{e(w['indicator'])}</th><th>{e(w['value'])}</th><th>{e(w['target'])}</th>"
+               f"<th>{e(w['status'])}</th><th>{e(w['source'])}</th></tr>")
+    for i in doc["indicators"]:
+        out.append(f'<tr class="{e(i["status"])}"><td>{e(_label(i, lang))}<br><span class="note">{e(i["formula"])}</span></td>'
+                   f'<td class="num">{e(_value(i["value"], i["unit"]))}</td><td class="num">{e(_target(i))}</td>'
+                   f'<td>{e(st[i["status"]])}</td><td class="note">{e(i.get("source") or "")}</td></tr>')
+    out.append("</table>")
+    for name, rows in doc["tables"].items():
+        out.append(f"<h2>{e(name)} ({len(rows)} {e(w['rows'])})</h2>")
+        if not rows:
+            continue
+        cols = list(rows[0])
+        out.append("<table><tr>" + "".join(f"<th>{e(c)}</th>" for c in cols) + "</tr>")
+        for row in rows[:max_rows]:
+            out.append("<tr>" + "".join(
+                f'<td class="num">{e(f"{v:,.4f}" if isinstance(v, float) else str(v))}</td>' if isinstance(v, (int, float))
+                and not isinstance(v, bool) else f"<td>{e('' if v is None else str(v))}</td>" for v in row.values()) + "</tr>")
+        out.append("</table>")
+        if len(rows) > max_rows:
+            out.append(f'<p class="note">… {len(rows) - max_rows} more {e(w["rows"])}: see {e(name)}.csv</p>')
+    out.append(f"<h2>{e(w['inputs'])}</h2><table><tr><th>{e(w['file'])}</th><th>kind</th><th>{e(w['features'])}</th><th>sha256</th></tr>")
+    for inp in doc["inputs"]:
+        out.append(f"<tr><td>{e(str(inp['path']))}</td><td>{e(inp['kind'])}</td><td class=\"num\">"
+                   f"{'' if inp['features'] is None else inp['features']}</td><td><code>{e(str(inp['sha256']))}</code></td></tr>")
+    out.append("</table></body></html>")
+    return "\n".join(out) + "\n"
