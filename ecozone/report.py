@@ -129,9 +129,10 @@ def _target(i: dict[str, Any]) -> str:
 
 
 def _label(i: dict[str, Any], lang: str) -> str:
+    """``矿山地质环境治理率 (status=historic, scope=in_view) [visible_mine_restoration]``: label, parameters, id."""
     label = i["label_zh"] if lang == "zh" else i["label_en"]
-    where = i["params"].get("zone") or i["params"].get("bay")
-    return f"{label} ({where})" if where else label
+    params = ", ".join(f"{k}={v}" for k, v in i["params"].items())
+    return f"{label}{f' ({params})' if params else ''} [{i['id']}]"
 
 
 def markdown(doc: dict[str, Any], lang: str = "zh") -> str:
@@ -164,7 +165,7 @@ body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;m
 h1{font-size:1.4em}h2{font-size:1.15em;margin-top:2em}
 table{border-collapse:collapse;margin:.5em 0;font-size:.9em}
 th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .pass{background:#d9f2d9}.fail{background:#f8d0d0;font-weight:bold}.not_applicable{background:#eee;color:#666}
 .badge{display:inline-block;padding:.1em .6em;border-radius:.8em;margin-right:.5em}
 .note{color:#666;font-size:.85em}

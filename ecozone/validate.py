@@ -339,6 +339,14 @@ def validate_layer(
     gdf = gdf.copy()
     if ROW not in gdf.columns:
         gdf[ROW] = np.arange(len(gdf))
+    for ours, theirs in (fields or {}).items():
+        if ours not in {f.name for f in spec.fields}:
+            raise SchemaError(f"{source}: fields: {ours!r} is not a field of a {kind} layer; "
+                              f"fix: map one of {', '.join(f.name for f in spec.fields)}")
+        if theirs not in gdf.columns:
+            have = ", ".join(str(c) for c in gdf.columns if c not in (ROW, gdf.geometry.name)) or "none"
+            raise SchemaError(f"{source}: fields: {ours} = {theirs!r}, but the layer has no column {theirs!r} "
+                              f"(columns: {have}); fix: name one of its columns")
     gdf = _rename_aliases(gdf, spec, fields)
 
     # 1. CRS
