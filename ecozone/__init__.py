@@ -38,6 +38,7 @@ from .measure.restoration import restoration, restoration_progress
 from .measure.rivers import river_buffers, river_designation, river_encroachment
 from .measure.sea import sea_zones
 from .measure.setback import setback_findings, setback_zones
+from .measure.zonal import zonal
 from .schema import KINDS
 from .validate import ValidationReport, validate_layer
 
@@ -64,6 +65,7 @@ __all__ = [
     "mine_restoration",
     "mines_in_view",
     "ranch_summary",
+    "zonal",
     "sea_zones",
     "setback_zones",
     "setback_findings",

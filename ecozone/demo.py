@@ -23,6 +23,7 @@ import pandas as pd
 from ._resources import dataset_dir
 from ._version import __version__
 from .atlas import Atlas
+from .audit import run_audit
 from .io import atomic_path, write_text
 from .measure.area import area_table
 from .measure.bays import bay_report
@@ -36,6 +37,7 @@ from .measure.restoration import restoration, restoration_progress
 from .measure.rivers import river_buffers, river_designation, river_encroachment
 from .measure.sea import sea_zones
 from .measure.setback import setback_findings, setback_zones
+from .report import json_records, report_dict, write_report
 from .units import M2_PER_KM2
 
 __all__ = ["demo_atlas", "run_demo", "measure_atlas", "build_report"]
@@ -49,12 +51,31 @@ def demo_atlas(data: str | os.PathLike | None = None) -> Atlas:
 def run_demo(out: str | os.PathLike = "ecozone-demo", data: str | os.PathLike | None = None) -> dict[str, Any]:
     """Load, validate and measure the demo; write ``report.json`` and CSV tables into ``out``.
 
+    When the folder holds an ``audit.toml`` (the embedded demo does), the demo
+    runs through the audit path: its indicators and targets go under
+    ``audit`` in ``report.json``, with ``report.md`` and ``report.html``.
     Returns the report as a dict.
     """
-    atlas = demo_atlas(data)
+    folder = Path(data) if data is not None else dataset_dir("yantai")
+    config = folder / "audit.toml"
+    if config.exists():  # the same path as `ecozone audit`: the folder's audit config and its targets
+        result = run_audit(config)
+        atlas = result.atlas
+    else:
+        result, atlas = None, demo_atlas(folder)
     tables = measure_atlas(atlas)
     report = build_report(atlas, tables)
     out = Path(out)
+    if result is not None:
+        audit = report_dict(result)
+        report["audit"] = {k: audit[k] for k in ("title", "config", "summary", "indicators", "inputs")}
+        tables = {**{k: v for k, v in result.tables.items() if k not in tables}, **tables}
+        write_report(result, out, ("md", "html"))
+        indicators = pd.DataFrame([{k: v for k, v in i.items() if k not in ("params", "details")} for i in result.indicators])
+        tables["indicators"] = indicators
+        for key in ("land_cover", "redline_lost"):
+            if key in tables:
+                report[key] = json_records(tables[key], 6)
     write_text(out / "report.json", json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     for name, table in tables.items():
         with atomic_path(out / f"{name}.csv") as tmp:
@@ -161,18 +182,6 @@ def _themes(atlas: Atlas, districts, seas) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def _records(table, digits: int) -> list[dict[str, Any]]:
-    """JSON-ready rows: floats rounded, NaN (e.g. the retention of a district without coast) as null."""
-
-    def plain(v):
-        v = v.item() if hasattr(v, "item") else v
-        if isinstance(v, float):
-            return None if v != v else round(v, digits)
-        return v
-
-    return [{k: plain(v) for k, v in row.items()} for row in table.to_dict("records")]
-
-
 #: The example restoration target the demo checks: coastal wetland restored ≥ 120 ha by 2025,
 #: completed projects only (the figure of a Shandong coastal city's 2025 plan; presets cite sources).
 DEMO_TARGET = {"type": "coastal_wetland", "target_ha": 120.0, "until": 2025}
@@ -190,27 +199,27 @@ def build_report(atlas: Atlas, tables: dict[str, pd.DataFrame] | None = None) ->
                 "bay_report", "river_buffers", "river_encroachment", "river_designation", "rivers_undesignated",
                 "mine_restoration", "mines_in_view", "mine_restoration_in_view", "ranches_by_sea_zone", "ranches_by_bay"):
         if key in tables:
-            extra[key] = _records(tables[key], 6)
+            extra[key] = json_records(tables[key], 6)
     if atlas.names("restoration"):
         extra["restoration_progress"] = restoration_progress(
             atlas[atlas.names("restoration")[0]], DEMO_TARGET["target_ha"], type=DEMO_TARGET["type"], until=DEMO_TARGET["until"]
         )
     if "coastline_change" in tables:
         extra["coastline_change_simulated"] = {
-            **_records(tables["coastline_change"], 6)[0],
-            "changes": _records(tables["coastline_changes"], 3),
+            **json_records(tables["coastline_change"], 6)[0],
+            "changes": json_records(tables["coastline_changes"], 3),
         }
     if "coastline_retention" in tables:
         extra["coastline_retention"] = {
-            **_records(tables["coastline_retention"], 6)[0],
-            "by_class": _records(tables["coastline_by_class"], 6),
-            "by_district": _records(tables["coastline_by_district"], 6),
-            "by_bay": _records(tables["coastline_by_bay"], 6) if "coastline_by_bay" in tables else None,
+            **json_records(tables["coastline_retention"], 6)[0],
+            "by_class": json_records(tables["coastline_by_class"], 6),
+            "by_district": json_records(tables["coastline_by_district"], 6),
+            "by_bay": json_records(tables["coastline_by_bay"], 6) if "coastline_by_bay" in tables else None,
         }
     findings = tables["conflicts"]
     extra["conflicts"] = {
         "counts": {s: int((findings["severity"] == s).sum()) for s in SEVERITIES},
-        "findings": _records(findings, 4),
+        "findings": json_records(findings, 4),
     }
     return {
         "ecozone": __version__,
@@ -223,7 +232,7 @@ def build_report(atlas: Atlas, tables: dict[str, pd.DataFrame] | None = None) ->
         },
         "measurement_crs": {"epsg": atlas.crs.to_epsg(), "name": atlas.crs.name},
         "layers": summary.to_dict("records"),
-        "district_areas": _records(tables["district_areas"], 4),
+        "district_areas": json_records(tables["district_areas"], 4),
         "city_area_km2": round(city_m2 / M2_PER_KM2, 3),
         **extra,
         "validation": atlas.report.to_dict(),

@@ -191,3 +191,33 @@ def test_validate_ok_and_catalogue_is_complete(city):
         assert preset["source"] and preset["indicators"]
     with pytest.raises(ConfigError, match="preset"):
         load_config(write_config(city, "", preset="atlantis"))
+
+
+def test_demo_config_runs_through_the_audit_path(tmp_path):
+    """The embedded demo's audit: indicators against direct computations on its files."""
+    import numpy as np
+    import rasterio
+    from rasterio.features import geometry_mask
+
+    from ecozone._resources import dataset_dir
+    from ecozone.demo import run_demo
+
+    d = dataset_dir("yantai")
+    report = run_demo(tmp_path)
+    got = {i["id"]: i for i in report["audit"]["indicators"]}
+    assert report["audit"]["summary"]["fail"] >= 1 and (tmp_path / "report.html").exists() and (tmp_path / "report.md").exists()
+    mines = gpd.read_file(d / "mines.geojson")
+    historic = mines[mines["status"] == "historic"]
+    assert got["historic_mine_restoration"]["value"] == pytest.approx((historic["restoration"] == "restored").mean() * 100)
+    assert got["coastal_wetland_restoration"]["value"] == pytest.approx(report["restoration_progress"]["achieved_ha"])
+    # forest share: cell-centre count over the city (fractional coverage differs only at the edge)
+    with rasterio.open(d / "landcover.tif") as ds:
+        cover = ds.read(1)
+        city = gpd.read_file(d / "districts.geojson").to_crs(ds.crs).geometry.union_all()
+        inside = ~geometry_mask([city], out_shape=cover.shape, transform=ds.transform)
+    valid = inside & (cover != 0)
+    assert got["forest_share"]["value"] == pytest.approx((cover[valid] == 1).mean() * 100, abs=0.3)
+    # the lost red line: the dropped baseline polygon in full, and the ring 大基山 lost
+    lost = {row["id"]: row for row in report["redline_lost"]}
+    assert set(lost) == {"RL08", "RL11"} and lost["RL11"]["lost_share"] == pytest.approx(1.0)
+    assert np.isclose(got["redline_not_reduced"]["value"], sum(r["lost_ha"] for r in lost.values()), rtol=1e-6)

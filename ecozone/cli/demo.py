@@ -122,6 +122,15 @@ def demo(ctx: click.Context, out: Path, data: Path | None) -> None:
     for f in report["conflicts"]["findings"]:
         if f["severity"] == "violation":
             echo(f"  {f['feature_id']} {f['feature_name']} — {f['against_name']}: {f['overlap_ha']:,.1f} ha ({f['share']:.0%})")
+    if "audit" in report:
+        a = report["audit"]
+        st = {"pass": "pass", "fail": "FAIL", "not_applicable": "n/a"}
+        echo(f"audit against the targets of {a['config']['path']} (preset {a['config']['preset']}; illustrative data): "
+             f"{a['summary']['pass']} pass, {a['summary']['fail']} fail, {a['summary']['not_applicable']} n/a")
+        for i in a["indicators"]:
+            value = "—" if i["value"] is None else f"{i['value']:,.2f}"
+            target = "" if i["target"] is None else f" (target {i['operator']} {i['target']:g})"
+            echo(f"  {st[i['status']]:<5} {i['id']}: {value} {i['unit']}{target}")
     val = report["validation"]
     echo(f"validation: {val['errors']} errors, {val['warnings']} warnings")
-    echo(f"wrote {out / 'report.json'} and the tables beside it (CSV)")
+    echo(f"wrote {out / 'report.json'}, report.html, report.md and the tables beside it (CSV)")
