@@ -58,7 +58,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
-import json
 import os
 import platform
 import statistics
@@ -190,7 +189,6 @@ class Result:
     runs: list[Run] = field(default_factory=list)
     check: str = ""
     agrees: bool | None = None
-    note: str = ""
 
     @property
     def ok(self) -> bool:
@@ -441,7 +439,6 @@ def main(argv: list[str] | None = None) -> int:
     command = "python bench/zonal.py " + " ".join(argv)
     update_results(section(results, meta, versions(), command.strip(), load))
     print(f"\nwritten: {RESULTS.relative_to(ROOT)}")
-    (work / "results.json").write_text(json.dumps([r.__dict__ | {"runs": [x.__dict__ for x in r.runs]} for r in results], indent=1))
     return 0
 
 

@@ -16,7 +16,6 @@ import json
 import math
 import warnings
 
-import click
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -29,7 +28,7 @@ from rasterio.transform import Affine
 from rasterio.vrt import WarpedVRT
 from shapely.geometry import LineString, Polygon, box
 
-from ecozone.cli.zonal import zonal as zonal_command
+from ecozone.cli import main
 from ecozone.errors import CRSError, GeometryError, InputError, SchemaError
 from ecozone.measure import zonal as zonal_module
 from ecozone.measure.zonal import zonal
@@ -530,41 +529,23 @@ def test_bad_inputs_raise_one_line_naming_file_and_fix(tmp_path):
 # ------------------------------------------------------------------ CLI
 
 
-def _cli() -> click.Group:
-    """The ``ecozone`` group with ``zonal`` in it (registered, or wrapped as the group does)."""
-    from ecozone.cli import EcozoneGroup, main
-
-    if "zonal" in main.commands:
-        return main
-
-    @click.group(cls=EcozoneGroup)
-    @click.option("-q", "--quiet", is_flag=True)
-    @click.pass_context
-    def group(ctx, quiet):
-        ctx.ensure_object(dict)
-        ctx.obj.update(verbose=0, quiet=quiet)
-
-    group.add_command(zonal_command)
-    return group
-
-
 def test_cli_writes_csv_and_json_and_notes(tmp_path):
     arr = values()
     raster = write_raster(tmp_path / "v.tif", arr)
     zones_path = tmp_path / "zones.geojson"
     zones_of(cell_box(2, 3, rows=4, cols=5), name=["芝罘区"]).to_crs(4326).to_file(zones_path)
     out = tmp_path / "z.csv"
-    r = CliRunner().invoke(_cli(), ["zonal", "--raster", str(raster), "--zones", str(zones_path), "--stats", "count,mean", "-o", str(out)])
+    r = CliRunner().invoke(main, ["zonal", "--raster", str(raster), "--zones", str(zones_path), "--stats", "count,mean", "-o", str(out)])
     assert r.exit_code == 0, r.output
     assert "zones reprojected from EPSG:4326 to EPSG:4549" in r.stderr
     csv = pd.read_csv(out, encoding="utf-8-sig")
     assert csv.columns.tolist() == ["zone", "zone_area_ha", "nodata_ha", "nodata_share", "count", "mean"]
     assert csv["zone"].iloc[0] == "芝罘区" and csv["count"].iloc[0] == pytest.approx(20, abs=1e-6)
     assert csv["mean"].iloc[0] == pytest.approx(float(arr[2:6, 3:8].astype(float).mean()), rel=1e-6)
-    r = CliRunner().invoke(_cli(), ["zonal", "--raster", str(raster), "--zones", str(zones_path), "-o", str(out)])
+    r = CliRunner().invoke(main, ["zonal", "--raster", str(raster), "--zones", str(zones_path), "-o", str(out)])
     assert r.exit_code == 2 and "exists already; fix:" in r.stderr and r.stderr.count("\n") == 1
     js = tmp_path / "z.json"
-    r = CliRunner().invoke(_cli(), ["-q", "zonal", "--raster", str(raster), "--zones", str(zones_path), "--categorical", "-o", str(js)])
+    r = CliRunner().invoke(main, ["-q", "zonal", "--raster", str(raster), "--zones", str(zones_path), "--categorical", "-o", str(js)])
     assert r.exit_code == 0 and r.stderr == ""
     doc = json.loads(js.read_text("utf-8"))
     assert doc["notes"][0].startswith("zones reprojected") and doc["rows"][0]["zone"] == "芝罘区"
@@ -593,7 +574,7 @@ def test_cli_bad_input_exits_2_with_one_line(tmp_path, case, expected):
     zones_of(cell_box(1, 1)).to_file(zones_path)
     args = ["zonal", "--raster", str(raster), "--zones", str(zones_path)]
     args += {"band": ["--band", "3"], "stats": ["--stats", "mean,median"]}.get(case, [])
-    r = CliRunner().invoke(_cli(), args)
+    r = CliRunner().invoke(main, args)
     assert r.exit_code == 2, r.output
     assert r.stderr.startswith("ecozone: error: ") and expected in r.stderr and r.stderr.count("\n") == 1
     assert "Traceback" not in r.output

@@ -445,8 +445,9 @@ def _blocks(windows: np.ndarray, order: np.ndarray) -> Iterator[tuple]:
 
     Yields ``(top, bottom, left, right, positions, strip)``: the block's rows
     and columns and its zones.  A block spans at most ``_BLOCK_CELLS`` cells,
-    so memory stays bounded; beyond a quarter of that, at most twice the cells
-    its zones' windows need, so sparse zones do not read the whole raster.  A
+    so memory stays bounded, and beyond 65,536 cells (a 256 × 256 tile) at
+    most twice the cells its zones' windows need, so that scattered zones do
+    not read the whole raster.  A
     zone whose own window is larger is a block of its own, cut into strips of
     rows (``strip`` True).
     """
@@ -463,7 +464,7 @@ def _blocks(windows: np.ndarray, order: np.ndarray) -> Iterator[tuple]:
         if group:
             t, b, lo, hi = min(top, r0), max(bottom, r1), min(left, c0), max(right, c1)
             union = (b - t) * (hi - lo)
-            if union <= _BLOCK_CELLS and (union <= _BLOCK_CELLS // 4 or union <= 2 * (need + cells)):
+            if union <= _BLOCK_CELLS and (union <= 1 << 16 or union <= 2 * (need + cells)):
                 group.append(pos)
                 top, bottom, left, right, need = t, b, lo, hi, need + cells
                 continue
