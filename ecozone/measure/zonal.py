@@ -58,7 +58,7 @@ STATS = ("count", "mean", "min", "max", "sum")
 _EPS = 1e-9
 #: Cells read at once: neighbouring zones up to this many, a larger zone in strips of rows.
 _BLOCK_CELLS = 1 << 22
-#: Cells read through one dataset handle before it is reopened (dropping GDAL's cached blocks).
+#: Cells of the tiles read through one dataset handle before it is reopened (dropping GDAL's cached tiles).
 _REOPEN_CELLS = 1 << 24
 #: Segments per parallel edge of a cell when its geodesic area is measured.
 _DENSIFY = 8
@@ -500,7 +500,7 @@ def _prefetched(grid: _Grid, blocks: Iterator[tuple], depth: int = 3) -> Iterato
 
 
 class _Reader:
-    """Reads blocks through a handle of its own, reopened every ``_REOPEN_CELLS`` cells.
+    """Reads blocks through a handle of its own, reopened after ``_REOPEN_CELLS`` cells of tiles.
 
     GDAL keeps every block it decompresses in its cache (up to 5 % of RAM by
     default) until the dataset is closed; the blocks are read in order and
@@ -521,7 +521,9 @@ class _Reader:
         if self.ds is None or (self.cells > _REOPEN_CELLS and self.ds is not self.grid.dataset):
             self.close()
             self.ds = self._open()
-        self.cells += (bottom - top) * (right - left)
+        # what GDAL decompresses and caches: the whole tiles (or strips) the window touches
+        bh, bw = self.ds.block_shapes[self.grid.band - 1]
+        self.cells += (-(-bottom // bh) - top // bh) * bh * (-(-right // bw) - left // bw) * bw
         window = Window(left, top, right - left, bottom - top)
         try:
             data = self.ds.read(self.grid.band, window=window)
