@@ -72,22 +72,20 @@ import csv
 import datetime
 import json
 import os
-import platform
 import re
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+from harness import RESULTS, Run, fmt, machine, run_once, update_results
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 OUT = BENCH / "out"
-RESULTS = BENCH / "RESULTS.md"
 DISTRICTS_SOURCE = ROOT / "layers" / "yantai" / "districts.geojson"
 CRS = "EPSG:4549"
 SEED = 20240601
@@ -280,35 +278,6 @@ def read_areas(tool: str, path: Path) -> dict[str, float]:
     return {r["zone"]: float(r["covered_ha"]) for r in rows}
 
 
-@dataclass
-class Run:
-    seconds: float
-    peak_mb: float
-    status: str = "ok"  # ok, failed, timeout
-    detail: str = ""
-
-
-def run_once(argv: list[str], env: dict[str, str], timeout: float, log: Path) -> Run:
-    """Run one child; wall time from spawn to exit, peak RSS from its rusage."""
-    with log.open("wb") as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env={**os.environ, **env})
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() - start > timeout:
-                proc.kill()
-                _, status, usage = os.wait4(proc.pid, 0)
-                proc.returncode = -9
-                return Run(time.perf_counter() - start, usage.ru_maxrss / 1024, "timeout", f"> {timeout:.0f} s")
-            time.sleep(0.005)
-        seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        tail = log.read_text(errors="replace").strip().splitlines()[-1:] or [""]
-        return Run(seconds, usage.ru_maxrss / 1024, "failed", f"exit {proc.returncode}: {tail[0][:200]}")
-    return Run(seconds, usage.ru_maxrss / 1024)
 
 
 @dataclass
@@ -367,7 +336,7 @@ def bench_case(kind: str, size: int, tools: list[str], repeat: int, timeout: flo
             out = work / f"{tool}.csv"
             out.unlink(missing_ok=True)
             argv, env = command(tool, zones, layer, out)
-            run = run_once(argv, env, timeout, work / f"{tool}.log")
+            run = run_once(argv, timeout, work / f"{tool}.log", env)
             res.runs.append(run)
             print(f"  {kind} {size:>9,} {tool:<10} run {i + 1}: {run.seconds:7.2f} s {run.peak_mb:7.0f} MB {run.status} {run.detail}", flush=True)
             if run.status == "ok" and res.areas is None:
@@ -387,12 +356,8 @@ def versions() -> dict[str, str]:
     import geopandas
     import shapely
 
-    import ecozone
-
     info = {
-        "machine": f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB RAM, {platform.platform()}",
-        "python": platform.python_version(),
-        "ecozone": ecozone.__version__,
+        **machine(),
         "geopandas": geopandas.__version__,
         "shapely": shapely.__version__,
         "GEOS": shapely.geos_version_string,
@@ -419,10 +384,6 @@ def versions() -> dict[str, str]:
     return info
 
 
-def _fmt(value: float | None, spec: str) -> str:
-    return "—" if value is None else format(value, spec)
-
-
 def table(results: list[Result]) -> str:
     """A Markdown table: seconds, MB, ratios to ecozone and agreement per input and tool."""
     lines = [
@@ -437,8 +398,8 @@ def table(results: list[Result]) -> str:
         for tool, r in tools.items():
             t_ratio = r.seconds / eco.seconds if eco and eco.seconds and r.seconds else None
             m_ratio = r.peak_mb / eco.peak_mb if eco and eco.peak_mb and r.peak_mb else None
-            seconds, peak = _fmt(r.seconds, ".2f"), _fmt(r.peak_mb, ".0f")
-            t_text, m_text = _fmt(t_ratio, ".2f"), _fmt(m_ratio, ".2f")
+            seconds, peak = fmt(r.seconds, ".2f"), fmt(r.peak_mb, ".0f")
+            t_text, m_text = fmt(t_ratio, ".2f"), fmt(m_ratio, ".2f")
             if r.runs and all(x.status == "timeout" for x in r.runs):  # a lower bound is still a result
                 killed = min(r.runs, key=lambda x: x.seconds)
                 seconds, peak = f"> {killed.seconds:.0f}", f"≥ {killed.peak_mb:.0f} when killed"
@@ -454,7 +415,7 @@ def table(results: list[Result]) -> str:
             note = "; ".join(x for x in (runs, note) if x)
             lines.append(
                 f"| {kind} | {size:,} | {tool} | {seconds} | {peak} | "
-                f"{t_text} | {m_text} | {_fmt(r.max_rel_diff, '.1e')} | {agrees} | {note} |"
+                f"{t_text} | {m_text} | {fmt(r.max_rel_diff, '.1e')} | {agrees} | {note} |"
             )
     return "\n".join(lines)
 
@@ -522,18 +483,6 @@ Machine and versions:
 {SECTION_END}"""
 
 
-def update_results(text: str) -> None:
-    """Replace the coverage section of bench/RESULTS.md (or append it)."""
-    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if SECTION_BEGIN in old and SECTION_END in old:
-        head, rest = old.split(SECTION_BEGIN, 1)
-        tail = rest.split(SECTION_END, 1)[1]
-        new = head + text + tail
-    else:
-        new = old.rstrip("\n") + "\n\n" + text + "\n"
-    RESULTS.write_text(new, encoding="utf-8")
-
-
 # ---------------------------------------------------------------- main
 
 
@@ -549,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report-only", action="store_true", help="rebuild the RESULTS section from the recorded cases; run nothing")
     args = parser.parse_args(argv)
     if args.report_only:
-        update_results(section(json.loads((OUT / "coverage_results.json").read_text())))
+        update_results(section(json.loads((OUT / "coverage_results.json").read_text())), SECTION_BEGIN, SECTION_END)
         print(f"written: {RESULTS.relative_to(ROOT)}")
         return 0
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -572,7 +521,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results))
     if not args.no_results:
         doc = store(results, metas, versions(), argv if argv is not None else sys.argv[1:])
-        update_results(section(doc))
+        update_results(section(doc), SECTION_BEGIN, SECTION_END)
         print(f"\nwritten: {RESULTS.relative_to(ROOT)}")
     return 0
 

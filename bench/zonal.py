@@ -59,19 +59,16 @@ import argparse
 import csv
 import datetime
 import os
-import platform
 import statistics
-import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from harness import RESULTS, Run, fmt, machine, run_once, update_results
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-RESULTS = BENCH / "RESULTS.md"
 CRS = "EPSG:4549"
 X0, Y0, CELL = 580_000.0, 4_200_000.0, 10.0  # top-left corner near Yantai
 NODATA = -9999.0
@@ -174,14 +171,6 @@ def child(tool: str, raster: str, zones_path: str, out: str, limit: int) -> None
 
 
 @dataclass
-class Run:
-    seconds: float
-    peak_mb: float
-    status: str = "ok"
-    detail: str = ""
-
-
-@dataclass
 class Result:
     case: str
     zones: int
@@ -203,27 +192,6 @@ class Result:
         return statistics.median(r.peak_mb for r in self.runs) if self.ok else None
 
 
-def run_once(argv: list[str], timeout: float, log: Path) -> Run:
-    """One child process: wall time from spawn to exit, peak RSS from its rusage."""
-    with log.open("wb") as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() - start > timeout:
-                proc.kill()
-                _, status, usage = os.wait4(proc.pid, 0)
-                proc.returncode = -9
-                return Run(time.perf_counter() - start, usage.ru_maxrss / 1024, "timeout", f"> {timeout:.0f} s")
-            time.sleep(0.005)
-        seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        tail = log.read_text(errors="replace").strip().splitlines()[-1:] or [""]
-        return Run(seconds, usage.ru_maxrss / 1024, "failed", f"exit {proc.returncode}: {tail[0][:200]}")
-    return Run(seconds, usage.ru_maxrss / 1024)
 
 
 def read_csv(path: Path) -> dict[str, np.ndarray]:
@@ -301,13 +269,7 @@ def bench_case(
 def versions() -> dict[str, str]:
     from importlib import metadata
 
-    import ecozone
-
-    info = {
-        "machine": f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB RAM, {platform.platform()}",
-        "python": platform.python_version(),
-        "ecozone": ecozone.__version__,
-    }
+    info = machine()
     for dist in ("numpy", "shapely", "rasterio", "exactextract", "rasterstats"):
         try:
             info[dist] = metadata.version(dist)
@@ -319,10 +281,6 @@ def versions() -> dict[str, str]:
     return info
 
 
-def _fmt(value: float | None, spec: str) -> str:
-    return "—" if value is None else format(value, spec)
-
-
 def table(results: list[Result]) -> str:
     lines = [
         "| case | zones | tool | seconds | peak MB | time / ecozone | memory / ecozone | agreement with ecozone | agrees |",
@@ -332,13 +290,13 @@ def table(results: list[Result]) -> str:
         eco = next(x for x in results if x.case == r.case and x.tool == "ecozone")
         t_ratio = r.seconds / eco.seconds if r.seconds and eco.seconds else None
         m_ratio = r.peak_mb / eco.peak_mb if r.peak_mb and eco.peak_mb else None
-        seconds = _fmt(r.seconds, ".2f")
+        seconds = fmt(r.seconds, ".2f")
         if not r.ok and r.runs:
             seconds = "; ".join(sorted({x.status + " " + x.detail for x in r.runs if x.status != "ok"}))
         agrees = "—" if r.agrees is None else ("yes" if r.agrees else "**no**")
         lines.append(
-            f"| {r.case} | {r.zones:,} | {r.tool} | {seconds} | {_fmt(r.peak_mb, '.0f')} | "
-            f"{_fmt(t_ratio, '.2f')} | {_fmt(m_ratio, '.2f')} | {r.check or 'reference'} | {agrees} |"
+            f"| {r.case} | {r.zones:,} | {r.tool} | {seconds} | {fmt(r.peak_mb, '.0f')} | "
+            f"{fmt(t_ratio, '.2f')} | {fmt(m_ratio, '.2f')} | {r.check or 'reference'} | {agrees} |"
         )
     return "\n".join(lines)
 
@@ -369,17 +327,6 @@ Machine and versions:
 
 {info_lines}
 {SECTION_END}"""
-
-
-def update_results(text: str) -> None:
-    """Replace the zonal section of bench/RESULTS.md, or append it at the end."""
-    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if SECTION_BEGIN in old and SECTION_END in old:
-        head, rest = old.split(SECTION_BEGIN, 1)
-        new = head + text + rest.split(SECTION_END, 1)[1]
-    else:
-        new = old.rstrip("\n") + "\n\n" + text + "\n"
-    RESULTS.write_text(new, encoding="utf-8")
 
 
 # ---------------------------------------------------------------- main
@@ -440,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{os.cpu_count()} cores: another engineer's tests may have run meanwhile, so single runs vary; the medians and ratios are what to read."
     )
     command = "python bench/zonal.py " + " ".join(argv)
-    update_results(section(results, meta, versions(), command.strip(), load))
+    update_results(section(results, meta, versions(), command.strip(), load), SECTION_BEGIN, SECTION_END)
     print(f"\nwritten: {RESULTS.relative_to(ROOT)}")
     return 0
 

@@ -1,0 +1,74 @@
+"""What the benchmarks share: timing a child process, formatting, and their section of RESULTS.md.
+
+Imported by the bench scripts (``python bench/coverage.py`` puts ``bench/`` on the path).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+    status: str = "ok"  # ok, failed, timeout
+    detail: str = ""
+
+
+def run_once(argv: list[str], timeout: float, log: Path, env: dict[str, str] | None = None) -> Run:
+    """Run one child; wall time from spawn to exit, peak RSS from its rusage; killed after ``timeout`` s."""
+    with log.open("wb") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env={**os.environ, **(env or {})})
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() - start > timeout:
+                proc.kill()
+                _, status, usage = os.wait4(proc.pid, 0)
+                proc.returncode = -9
+                return Run(time.perf_counter() - start, usage.ru_maxrss / 1024, "timeout", f"> {timeout:.0f} s")
+            time.sleep(0.005)
+        seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        tail = log.read_text(errors="replace").strip().splitlines()[-1:] or [""]
+        return Run(seconds, usage.ru_maxrss / 1024, "failed", f"exit {proc.returncode}: {tail[0][:200]}")
+    return Run(seconds, usage.ru_maxrss / 1024)
+
+
+def fmt(value: float | None, spec: str) -> str:
+    return "—" if value is None else format(value, spec)
+
+
+def machine() -> dict[str, str]:
+    """The machine, Python and ecozone: the first lines of every benchmark's versions."""
+    import ecozone
+
+    return {
+        "machine": f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB RAM, "
+                   f"{platform.platform()}",
+        "python": platform.python_version(),
+        "ecozone": ecozone.__version__,
+    }
+
+
+def update_results(text: str, begin: str, end: str) -> None:
+    """Replace the section between the ``begin`` and ``end`` markers of bench/RESULTS.md, or append it."""
+    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    if begin in old and end in old:
+        head, rest = old.split(begin, 1)
+        new = head + text + rest.split(end, 1)[1]
+    else:
+        new = old.rstrip("\n") + "\n\n" + text + "\n"
+    RESULTS.write_text(new, encoding="utf-8")
