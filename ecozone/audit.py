@@ -60,7 +60,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._version import __version__
 from .atlas import Atlas
 from .errors import ConfigError, EcozoneError
 from .units import M2_PER_HA
@@ -74,7 +73,7 @@ __all__ = ["Indicator", "INDICATORS", "PRESETS", "SPEC", "AuditConfig", "AuditRe
 SPEC: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
     "": {
         "title": ((str,), "the audit's title, shown on the report"),
-        "preset": ((str,), f"targets of a published plan to start from (see PRESETS)"),
+        "preset": ((str,), "targets of a published plan to start from (see PRESETS)"),
         "manifest": ((str,), "a manifest.toml whose layers and rasters the audit uses"),
         "crs": ((str,), "measurement CRS (default: the Gauss-Krüger zone of the data)"),
         "lang": ((str,), "zh or en: the language of report.md and report.html"),
@@ -204,16 +203,9 @@ def _retention(ctx: _Context, p: dict) -> tuple:
 
 
 def _redline_layers(ctx: _Context, realm: str | None) -> gpd.GeoDataFrame | None:
-    from .schema import KINDS, normalise_code
+    from .measure.conflicts import of_realm
 
-    names = ctx.atlas.names("redline")
-    if not names:
-        return None
-    frame = gpd.GeoDataFrame(pd.concat([ctx.atlas[n] for n in names], ignore_index=True), crs=ctx.atlas.crs)
-    if realm and "realm" in frame.columns:
-        codes = KINDS["redline"].field("realm").codes
-        frame = frame[[normalise_code(codes, v) == realm for v in frame["realm"]]]
-    return frame
+    return of_realm(ctx.atlas.of_kind("redline"), realm) if ctx.atlas.names("redline") else None
 
 
 def _redline_coverage(ctx: _Context, p: dict) -> tuple:

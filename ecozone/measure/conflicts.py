@@ -39,7 +39,7 @@ from ..schema import KINDS, normalise_code
 from ..units import M2_PER_HA
 from .coverage import prepare_layers
 
-__all__ = ["Rule", "RULES", "SEVERITIES", "conflicts", "atlas_conflicts", "sort_findings", "FINDING_COLUMNS"]
+__all__ = ["Rule", "RULES", "SEVERITIES", "conflicts", "atlas_conflicts", "of_realm", "sort_findings", "FINDING_COLUMNS"]
 
 #: Severities, most serious first: 违规 violation, 需关注 warning, 信息 info.
 SEVERITIES = {"violation": "违规", "warning": "需关注", "info": "信息"}
@@ -187,9 +187,7 @@ def conflicts(
     rows: list[dict[str, Any]] = []
     for rule in rule_list:
         control = against_p
-        if rule.realm is not None and "realm" in control.columns:
-            realm_codes = KINDS["redline"].field("realm").codes
-            control = control[[normalise_code(realm_codes, v) == rule.realm for v in control["realm"]]]
+        control = of_realm(control, rule.realm)
         rows.extend(_check(rule, layer_p, control, search_m, id_field, name_field, layer_name, against_name))
     table = pd.DataFrame(rows, columns=FINDING_COLUMNS)
     table = sort_findings(table, ["rule", "feature_layer", "feature_id", "distance_m", "against_id"])
@@ -210,6 +208,15 @@ def atlas_conflicts(atlas, *, search_m: float = 1000.0) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=FINDING_COLUMNS)
     return sort_findings(pd.concat(frames, ignore_index=True), ["rule", "feature_id"])
+
+
+def of_realm(redline: gpd.GeoDataFrame, realm: str | None) -> gpd.GeoDataFrame:
+    """The part of a red-line layer in one realm (``land``/``marine``, or 陆域/海洋 in the data);
+    the whole layer when ``realm`` is None or the layer has no ``realm`` field."""
+    if realm is None or "realm" not in redline.columns:
+        return redline
+    codes = KINDS["redline"].field("realm").codes
+    return redline[[normalise_code(codes, v) == realm for v in redline["realm"]]]
 
 
 def sort_findings(table: pd.DataFrame, then: Sequence[str] = ()) -> pd.DataFrame:

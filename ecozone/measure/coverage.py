@@ -26,12 +26,14 @@ from ..units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
 from ..validate import repair
 from .overlay import covered_area, dissolve, overlapping_pairs, threaded
 
-__all__ = ["coverage", "TOTAL", "prepare_layers", "projected"]
+__all__ = ["coverage", "TOTAL", "OUTSIDE", "prepare_layers", "projected"]
 
 _log = logging.getLogger("ecozone")
 
 #: The ``zone`` value of the totals row.
 TOTAL = "total"
+#: The ``zone`` value of what lies in none of the zones (restoration on tidal flats, ranches at sea …).
+OUTSIDE = "outside"
 
 
 def prepare_layers(

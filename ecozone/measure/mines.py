@@ -43,15 +43,12 @@ from ..errors import CRSError, InputError, SchemaError
 from ..schema import MINE_RESTORATION, MINE_STATUS
 from ..units import M2_PER_HA
 from ..validate import coded_field
-from .coverage import TOTAL, prepare_layers, projected
+from .coverage import OUTSIDE, TOTAL, prepare_layers, projected
 
 __all__ = ["DEFAULT_VIEW_DISTANCE_M", "mine_restoration", "mines_in_view", "atlas_mines_in_view", "line_of_sight"]
 
 #: Distance (m) within which a mine counts as in the visible range, per class unless set: a convention.
 DEFAULT_VIEW_DISTANCE_M = 1000.0
-
-#: Zone of mines that lie in none of the zones.
-OUTSIDE = "outside"
 
 _RESTORATION = MINE_RESTORATION.codes  # untreated, in_progress, restored
 
@@ -177,7 +174,7 @@ def mines_in_view(
     of range) and ``in_view`` (in range, and seen when a DEM is given).
     ``attrs["notes"]`` says what was reprojected, and which DEM was used.
     """
-    classes = {**{k: v for k, v in (lines or {}).items()}, **{k: v for k, v in (areas or {}).items()}}
+    classes = {**(lines or {}), **(areas or {})}
     if not classes:
         raise SchemaError("mines_in_view: no lines or areas given; fix: give main roads, rivers, coastline or reserves")
     overlap = set(lines or {}) & set(areas or {})
@@ -249,24 +246,17 @@ def atlas_mines_in_view(
     (or the named one)."""
     from ..schema import SENSITIVE_AREA_CLASSES, TRANSPORT_CLASSES
 
-    lines: dict[str, gpd.GeoDataFrame] = {}
-    areas: dict[str, gpd.GeoDataFrame] = {}
-    for name in atlas.names("transport"):
-        for cls in TRANSPORT_CLASSES.codes:
-            part = atlas[name][atlas[name]["class"] == cls]
-            if len(part):
-                lines[cls] = pd.concat([lines[cls], part]) if cls in lines else part
-    for kind, cls in (("river", "river"), ("coastline", "coastline")):
-        for name in atlas.names(kind):
-            layer = atlas[name]
-            if kind == "coastline" and "island" in layer.columns:
-                layer = layer[~layer["island"].fillna(False).astype(bool)]
-            lines[cls] = pd.concat([lines[cls], layer]) if cls in lines else layer
-    for name in atlas.names("sensitive_area"):
-        for cls in SENSITIVE_AREA_CLASSES.codes:
-            part = atlas[name][atlas[name]["class"] == cls]
-            if len(part):
-                areas[cls] = pd.concat([areas[cls], part]) if cls in areas else part
+    def by_class(kind: str, codes: tuple[str, ...]) -> dict[str, gpd.GeoDataFrame]:
+        layer = atlas.of_kind(kind) if atlas.names(kind) else None
+        return {c: layer[layer["class"] == c] for c in codes if layer is not None and (layer["class"] == c).any()}
+
+    lines = by_class("transport", TRANSPORT_CLASSES.codes)
+    if atlas.names("river"):
+        lines["river"] = atlas.of_kind("river")
+    if atlas.names("coastline"):
+        coast = atlas.of_kind("coastline")
+        lines["coastline"] = coast[~coast["island"].fillna(False).astype(bool)] if "island" in coast.columns else coast
+    areas = by_class("sensitive_area", SENSITIVE_AREA_CLASSES.codes)
     mines = pd.concat([atlas[n] for n in atlas.names("mine")]) if atlas.names("mine") else None
     if mines is None:
         raise SchemaError(f"atlas {atlas.name!r} has no mine layer; fix: add one (kind = \"mine\")")

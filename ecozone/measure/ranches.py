@@ -34,16 +34,12 @@ import pandas as pd
 import shapely
 
 from ..errors import SchemaError
-from ..schema import KINDS, normalise_code
 from ..units import M2_PER_HA, M2_PER_KM2
 from ..validate import coded_field
-from .conflicts import conflicts
-from .coverage import TOTAL, coverage, prepare_layers
+from .conflicts import conflicts, of_realm
+from .coverage import OUTSIDE, TOTAL, coverage, prepare_layers
 
 __all__ = ["ranch_summary"]
-
-#: Zone of ranches that lie in none of the zones.
-OUTSIDE = "outside"
 
 
 def ranch_summary(
@@ -147,10 +143,7 @@ def ranch_summary(
         # the union of the row's ranches (those counted in it) inside the union of the marine red line:
         # red-line polygons that overlap each other, or ranches that do, are never counted twice
         _, red = prepare_layers(zones_p, {"redline": redline}, notes)
-        red = red["redline"]
-        if "realm" in red.columns:
-            realm_codes = KINDS["redline"].field("realm").codes
-            red = red[[normalise_code(realm_codes, v) == "marine" for v in red["realm"]]]
+        red = of_realm(red["redline"], "marine")
         marine = shapely.union_all(red.geometry.values)
         overlap = []
         for _, r in table.iterrows():

@@ -30,13 +30,10 @@ from ..errors import SchemaError
 from ..schema import KINDS, normalise_code
 from ..units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
 from .coastline import _extent
-from .coverage import TOTAL, prepare_layers
+from .coverage import OUTSIDE, TOTAL, prepare_layers
 from .overlay import covered_area, dissolve
 
 __all__ = ["restoration", "restoration_progress", "OUTSIDE"]
-
-#: The ``zone`` value of the row for project area outside every zone.
-OUTSIDE = "outside"
 
 _SPEC = KINDS["restoration"]
 

@@ -38,7 +38,7 @@ import pandas as pd
 import shapely
 
 from ..errors import SchemaError
-from ..schema import KINDS, RIVER_LEVELS, normalise_code
+from ..schema import RIVER_LEVELS, normalise_code
 from ..units import M2_PER_HA, M_PER_KM
 from ..validate import coded_field
 from .conflicts import FINDING_COLUMNS, Rule, conflicts, sort_findings
