@@ -61,7 +61,7 @@ import pandas as pd
 import shapely
 
 from .atlas import Atlas
-from .errors import ConfigError, EcozoneError
+from .errors import ConfigError
 from .units import M2_PER_HA
 
 __all__ = ["Indicator", "INDICATORS", "PRESETS", "SPEC", "AuditConfig", "AuditResult", "load_config", "run_audit"]
@@ -615,11 +615,10 @@ def load_atlas(config: AuditConfig) -> Atlas:
     name = config.path.stem
     if config.manifest is not None:
         doc = tomllib.loads(config.manifest.read_text(encoding="utf-8"))
-        manifest_atlas_root = config.manifest.parent
         for lname, entry in (doc.get("layers") or {}).items():
-            layers[lname] = _rebase(entry, manifest_atlas_root, config.path.parent)
+            layers[lname] = _rebase(entry, config.manifest.parent)
         for rname, entry in (doc.get("rasters") or {}).items():
-            rasters[rname] = _rebase(entry, manifest_atlas_root, config.path.parent)
+            rasters[rname] = _rebase(entry, config.manifest.parent)
         credits = [str(c) for c in doc.get("credits", [])]
         name = str(doc.get("name", name))
     layers.update(config.layers)
@@ -632,8 +631,8 @@ def load_atlas(config: AuditConfig) -> Atlas:
     return atlas
 
 
-def _rebase(entry: Any, root: Path, base: Path) -> Any:
-    """A manifest's layer entry with its file made relative to the config's folder."""
+def _rebase(entry: Any, root: Path) -> Any:
+    """A manifest's layer entry with its file made absolute (it is relative to the manifest's folder)."""
     if not isinstance(entry, dict) or "file" not in entry:
         return entry
     return {**entry, "file": str((root / str(entry["file"])).resolve())}
@@ -746,12 +745,3 @@ def _sha256(path: str | None) -> str | None:
             digest.update(part.read_bytes())
     return digest.hexdigest()
 
-
-def check(config: str | Path) -> tuple[AuditConfig, Atlas]:
-    """Check the config and read and validate its layers, measuring nothing (``ecozone validate``)."""
-    cfg = load_config(config)
-    try:
-        atlas = load_atlas(cfg)
-    except EcozoneError:
-        raise
-    return cfg, atlas

@@ -37,7 +37,7 @@ from .measure.restoration import restoration, restoration_progress
 from .measure.rivers import river_buffers, river_designation, river_encroachment
 from .measure.sea import sea_zones
 from .measure.setback import setback_findings, setback_zones
-from .report import json_records, report_dict, write_report
+from .report import indicator_table, json_records, report_dict, write_report
 from .units import M2_PER_KM2
 
 __all__ = ["demo_atlas", "run_demo", "measure_atlas", "build_report"]
@@ -71,8 +71,7 @@ def run_demo(out: str | os.PathLike = "ecozone-demo", data: str | os.PathLike | 
         report["audit"] = {k: audit[k] for k in ("title", "config", "summary", "indicators", "inputs")}
         tables = {**{k: v for k, v in result.tables.items() if k not in tables}, **tables}
         write_report(result, out, ("md", "html"))
-        indicators = pd.DataFrame([{k: v for k, v in i.items() if k not in ("params", "details")} for i in result.indicators])
-        tables["indicators"] = indicators
+        tables["indicators"] = indicator_table(result)
         for key in ("land_cover", "redline_lost"):
             if key in tables:
                 report[key] = json_records(tables[key], 6)

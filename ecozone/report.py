@@ -27,7 +27,7 @@ import pandas as pd
 from ._version import __version__
 from .io import atomic_path, write_text
 
-__all__ = ["FORMATS", "json_records", "report_dict", "write_report"]
+__all__ = ["FORMATS", "json_value", "json_records", "indicator_table", "status_line", "report_dict", "write_report"]
 
 #: Formats ``write_report`` writes; ``csv`` is one file per table.
 FORMATS = ("json", "csv", "md", "html")
@@ -46,18 +46,19 @@ _WORDS = {
 }
 
 
-def json_records(table: pd.DataFrame, digits: int = 6) -> list[dict[str, Any]]:
-    """JSON-ready rows: numpy scalars as Python values, floats rounded, NaN/NA as null."""
+def json_value(v: Any, digits: int | None = None) -> Any:
+    """A JSON-ready value: numpy scalars as Python values, floats rounded (unless ``digits`` is None), NaN/NA as null."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    v = v.item() if hasattr(v, "item") else v
+    if isinstance(v, float):
+        return None if v != v else (v if digits is None else round(v, digits))
+    return v
 
-    def plain(v: Any) -> Any:
-        if v is None or v is pd.NA or v is pd.NaT:
-            return None
-        v = v.item() if hasattr(v, "item") else v
-        if isinstance(v, float):
-            return None if v != v else round(v, digits)
-        return v
 
-    return [{str(k): plain(v) for k, v in row.items()} for row in table.to_dict("records")]
+def json_records(table: pd.DataFrame, digits: int | None = 6) -> list[dict[str, Any]]:
+    """JSON-ready rows: numpy scalars as Python values, floats rounded (``digits=None``: as they are), NaN/NA as null."""
+    return [{str(k): json_value(v, digits) for k, v in row.items()} for row in table.to_dict("records")]
 
 
 def _plain(value: Any, digits: int = 6) -> Any:
@@ -65,7 +66,20 @@ def _plain(value: Any, digits: int = 6) -> Any:
         return {str(k): _plain(v, digits) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v, digits) for v in value]
-    return json_records(pd.DataFrame({"v": [value]}), digits)[0]["v"] if not isinstance(value, str) else value
+    return json_value(value, digits)
+
+
+def indicator_table(result) -> pd.DataFrame:
+    """One row per indicator of an audit (what ``indicators.csv`` holds): its parameters and details left out."""
+    return pd.DataFrame([{k: v for k, v in i.items() if k not in ("params", "details")} for i in result.indicators])
+
+
+def status_line(i: dict[str, Any]) -> str:
+    """``FAIL  forest_share: 20.95 % (target >= 40)``: an indicator's status on one line of the terminal."""
+    status = {"pass": "pass", "fail": "FAIL", "not_applicable": "n/a"}[i["status"]]
+    value = "—" if i["value"] is None else f"{i['value']:,.2f}"
+    target = "" if i["target"] is None else f" (target {i['operator']} {i['target']:g})"
+    return f"{status:<5} {i['id']}: {value} {i['unit']}{target}"
 
 
 def report_dict(result) -> dict[str, Any]:
@@ -104,8 +118,7 @@ def write_report(result, out: str | Path, formats: tuple[str, ...] | list[str] =
     if "json" in formats:
         written.append(write_text(out / "report.json", json.dumps(doc, ensure_ascii=False, indent=2) + "\n", overwrite=overwrite))
     if "csv" in formats:
-        indicators = pd.DataFrame([{k: v for k, v in i.items() if k not in ("params", "details")} for i in result.indicators])
-        for name, table in {"indicators": indicators, **result.tables}.items():
+        for name, table in {"indicators": indicator_table(result), **result.tables}.items():
             with atomic_path(out / f"{name}.csv", overwrite=overwrite) as tmp:
                 table.to_csv(tmp, index=False, encoding="utf-8-sig")
             written.append(out / f"{name}.csv")

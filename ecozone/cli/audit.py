@@ -35,7 +35,7 @@ def audit(ctx, config, out, formats, lang):
     indicators are named on stdout), 2 on bad input or a bad config.
     """
     from ..audit import load_config, run_audit
-    from ..report import write_report
+    from ..report import status_line, write_report
 
     chosen = _formats(formats)
     cfg = load_config(config)
@@ -43,11 +43,8 @@ def audit(ctx, config, out, formats, lang):
     quiet = ctx.obj.get("quiet") or not sys.stderr.isatty()
     result = _with_progress(lambda say: run_audit(cfg, progress=say), quiet)
     write_report(result, out, chosen, lang=lang)
-    st = {"pass": "pass", "fail": "FAIL", "not_applicable": "n/a"}
     for i in result.indicators:
-        value = "—" if i["value"] is None else f"{i['value']:,.2f}"
-        target = "" if i["target"] is None else f" (target {i['operator']} {i['target']:g})"
-        click.echo(f"{st[i['status']]:<5} {i['id']}: {value} {i['unit']}{target}")
+        click.echo(status_line(i))
     failed = [i["id"] for i in result.failed]
     click.echo(f"{len(failed)} of {len(result.indicators)} indicators failed" + (f": {', '.join(failed)}" if failed else "")
                + f"; report in {out}")

