@@ -79,6 +79,23 @@ class Layer:
     report: LayerReport | None = None
 
 
+def _checked_entry(manifest: Path, section: str, name: str, entry: Any, keys: set[str], kinds: Mapping[str, Any]) -> str:
+    """Check a ``[layers.NAME]`` / ``[rasters.NAME]`` table: a table, known keys, a file and a known kind.
+    Returns how messages name it."""
+    where = f"{manifest}: [{section}.{name}]"
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where} is not a table; fix: write it as [{section}.{name}] with file and kind")
+    unknown = set(entry) - keys
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r}; fix: use only {', '.join(sorted(keys))}")
+    for key in ("file", "kind"):
+        if key not in entry:
+            raise ConfigError(f"{where}: '{key}' is missing; fix: add {key} = \"…\"")
+    if entry["kind"] not in kinds:
+        raise ConfigError(f"{where}: kind {entry['kind']!r} is unknown; fix: use one of {', '.join(kinds)}")
+    return where
+
+
 @dataclass
 class Raster:
     """A raster of an Atlas, kept as a file (read by window when measured): where it is and what it holds."""
@@ -99,17 +116,7 @@ class Raster:
 
         from .schema import LAND_COVER_CLASSES, normalise_code
 
-        where = f"{manifest}: [rasters.{rname}]"
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{where} is not a table; fix: write it as [rasters.{rname}] with file and kind")
-        unknown = set(entry) - _RASTER_KEYS
-        if unknown:
-            raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r}; fix: use only {', '.join(sorted(_RASTER_KEYS))}")
-        for key in ("file", "kind"):
-            if key not in entry:
-                raise ConfigError(f"{where}: '{key}' is missing; fix: add {key} = \"…\"")
-        if entry["kind"] not in RASTER_KINDS:
-            raise ConfigError(f"{where}: kind {entry['kind']!r} is unknown; fix: use one of {', '.join(RASTER_KINDS)}")
+        where = _checked_entry(manifest, "rasters", rname, entry, _RASTER_KEYS, RASTER_KINDS)
         classes = None
         if "classes" in entry:
             classes = {}
@@ -356,20 +363,8 @@ class _LayerSpec:
 
     @classmethod
     def from_manifest(cls, manifest: Path, lname: str, entry: Any) -> _LayerSpec:
-        where = f"{manifest}: [layers.{lname}]"
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{where} is not a table; fix: write it as [layers.{lname}] with file and kind")
-        unknown = set(entry) - _LAYER_KEYS
-        if unknown:
-            raise ConfigError(
-                f"{where}: unknown key {sorted(unknown)[0]!r}; fix: use only {', '.join(sorted(_LAYER_KEYS))}"
-            )
-        for key in ("file", "kind"):
-            if key not in entry:
-                raise ConfigError(f"{where}: '{key}' is missing; fix: add {key} = \"…\"")
+        where = _checked_entry(manifest, "layers", lname, entry, _LAYER_KEYS, KINDS)
         kind = entry["kind"]
-        if kind not in KINDS:
-            raise ConfigError(f"{where}: kind {kind!r} is unknown; fix: use one of {', '.join(KINDS)}")
         declared = entry.get("crs")
         if declared is not None:
             try:
