@@ -125,6 +125,11 @@ def test_ranches_command(tmp_path):
     assert {k: v["ranches"] for k, v in totals.items()} == ranches["level"].value_counts().to_dict()
     # the reef ranch MR04 is the one in the marine red line of a type not allowed there
     assert sum(v["not_allowed_in_redline"] for v in totals.values()) == 1
+    red = gpd.read_file(D / "redline_marine.geojson").to_crs(4549).geometry.union_all()
+    inside = ranches.to_crs(4549).geometry.intersection(red).area > 0
+    assert sum(v["in_marine_redline"] for v in totals.values()) == int(inside.sum()) == 3
+    assert sum(v["redline_overlap_ha"] for v in totals.values()) == pytest.approx(
+        ranches.to_crs(4549).geometry.union_all().intersection(red).area / 1e4, rel=1e-6)
     wind = gpd.read_file(D / "wind_farms.geojson").to_crs(4549).geometry.union_all()
     sharing = ranches.to_crs(4549).geometry.intersection(wind).area > 0
     assert sum(v["with_wind_farm"] for v in totals.values()) == int(sharing.sum()) == 2
