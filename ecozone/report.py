@@ -180,6 +180,7 @@ table{border-collapse:collapse;margin:.5em 0;font-size:.9em}
 th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .pass{background:#d9f2d9}.fail{background:#f8d0d0;font-weight:bold}.not_applicable{background:#eee;color:#666}
+td.status{white-space:nowrap}
 .badge{display:inline-block;padding:.1em .6em;border-radius:.8em;margin-right:.5em}
 .note{color:#666;font-size:.85em}
 """
@@ -202,7 +203,7 @@ def html_page(doc: dict[str, Any], lang: str = "zh", *, max_rows: int = 200) -> 
     for i in doc["indicators"]:
         out.append(f'<tr class="{e(i["status"])}"><td>{e(_label(i, lang))}<br><span class="note">{e(i["formula"])}</span></td>'
                    f'<td class="num">{e(_value(i["value"], i["unit"]))}</td><td class="num">{e(_target(i))}</td>'
-                   f'<td>{e(st[i["status"]])}</td><td class="note">{e(i.get("source") or "")}</td></tr>')
+                   f'<td class="status">{e(st[i["status"]])}</td><td class="note">{e(i.get("source") or "")}</td></tr>')
     out.append("</table>")
     for name, rows in doc["tables"].items():
         out.append(f"<h2>{e(name)} ({len(rows)} {e(w['rows'])})</h2>")
