@@ -183,6 +183,13 @@ class Atlas:
             raise KeyError(f"atlas {self.name!r} has no {kind} layer; layers: {', '.join(self.layers)}")
         return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=self.crs)
 
+    def map(self, preset: str = "overview", **kwargs: Any):
+        """The preset's folium map of this atlas (``overview``, ``coastline``, ``coverage``,
+        ``conflicts``); shown inline in Jupyter.  Keywords: see :func:`ecozone.maps.render_map`."""
+        from .maps import render_map
+
+        return render_map(preset, self, **kwargs)
+
     def summary(self) -> pd.DataFrame:
         """One row per layer: name, kind, features, geometry, source, illustrative."""
         rows = []
