@@ -81,7 +81,19 @@ def run_demo(out: str | os.PathLike = "ecozone-demo", data: str | os.PathLike | 
             table.to_csv(tmp, index=False, encoding="utf-8-sig")
     if "bay_report" in tables:
         write_text(out / "bay_report.md", tables["bay_report"].attrs["markdown"])
+    report["maps"] = [str(p.relative_to(out)) for p in _write_maps(atlas, result, out / "maps")]
     return report
+
+
+def _write_maps(atlas: Atlas, result, folder: Path) -> list[Path]:
+    """The four preset maps, offline; the coastline map shows the SIMULATED survey's changes."""
+    from .maps import write_maps
+
+    changes = None
+    if atlas.names("coastline"):
+        coast = atlas[atlas.names("coastline")[0]]
+        _, changes = coastline_change(coast, simulated_survey(coast))
+    return write_maps(atlas, folder, audit=result, changes=changes, offline=True)
 
 
 def simulated_survey(coastline):

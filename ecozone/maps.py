@@ -58,7 +58,8 @@ from .io import write_text
 from .schema import COASTLINE_CLASSES, KINDS
 from .units import M2_PER_HA, M_PER_KM
 
-__all__ = ["Preset", "load_preset", "preset_names", "render_map", "write_map", "BASEMAPS", "SIZE_LIMIT_MB"]
+__all__ = ["Preset", "MapSizeWarning", "load_preset", "preset_names", "render_map", "resolve_basemap", "write_map",
+           "write_maps", "SIZE_LIMIT_MB"]
 
 #: Above this size a map warns: Leaflet slows down past ~20 MB of GeoJSON.
 SIZE_LIMIT_MB = 20.0
@@ -180,11 +181,7 @@ def _basemaps() -> dict[str, dict[str, Any]]:
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
-#: Named basemaps (``maps/basemaps.toml``): tiles, attribution, 审图号, coordinate system.
-BASEMAPS = ("none", "osm", "tianditu", "tianditu-img", "amap")
-
-
-def _basemap(basemap: str, tianditu_key: str | None) -> dict[str, Any] | None:
+def resolve_basemap(basemap: str, tianditu_key: str | None = None) -> dict[str, Any] | None:
     """The basemap's definition (None for ``none``); URL templates become a custom basemap."""
     if basemap in (None, "", "none"):
         return None
@@ -278,9 +275,13 @@ def _river_buffers(ctx: _Context, spec: Mapping[str, Any]) -> gpd.GeoDataFrame:
 
 
 def _setback_zones(ctx: _Context, spec: Mapping[str, Any]) -> gpd.GeoDataFrame:
+    from .errors import SchemaError
     from .measure.setback import setback_zones
 
-    return setback_zones(ctx.need("coastline", "setback zones"), land=ctx.first("district"))
+    try:
+        return setback_zones(ctx.need("coastline", "setback zones"), land=ctx.first("district"))
+    except SchemaError as why:  # no setback widths in the data: nothing to draw
+        raise _Missing(str(why).split("; fix")[0]) from None
 
 
 def _coastline_change(ctx: _Context, spec: Mapping[str, Any]) -> gpd.GeoDataFrame:
@@ -712,7 +713,7 @@ def render_map(
     if lang not in ("zh", "en"):
         raise InputError(f"lang {lang!r}; fix: zh or en")
     preset = load_preset(preset)
-    bm = _basemap(basemap, tianditu_key)
+    bm = resolve_basemap(basemap, tianditu_key)
     shift = "gcj02" if bm and bm.get("coords") == "gcj02" else None
     if audit is not None and findings is None:
         findings = audit.tables.get("conflicts")
@@ -740,14 +741,15 @@ def render_map(
     for spec in preset.layers:
         source = spec["source"]
         kind = source if source in KINDS else _SOURCE_KIND.get(source)
+        name = _labels(spec.get("label", _default_label(spec, kind)), "label")[lang]
         try:
             frame = (SOURCES[source] if source in SOURCES else _kind_source(source))(ctx, spec)
         except _Missing as why:
-            notes.append(f"{_labels(spec.get('label', _default_label(spec, kind)), 'label')[lang]}: left out ({why})")
+            notes.append(f"map layer {name}: left out ({why})")
             continue
         frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
         if frame.empty:
-            notes.append(f"{source}: left out (no features)")
+            notes.append(f"map layer {name}: left out (no features)")
             continue
         family = _family(frame)
         keys, styles, legend, label = _classify(frame, spec, kind, family, lang)
@@ -881,6 +883,6 @@ def write_map(m: folium.Map, out: str | os.PathLike, *, overwrite: bool = True, 
     return write_text(out, page, overwrite=overwrite)
 
 
-def atlas_map(atlas: Atlas, preset: str = "overview", **kwargs: Any) -> folium.Map:
-    """``atlas.map(preset)``: the map, displayed inline in Jupyter."""
-    return render_map(preset, atlas, **kwargs)
+def write_maps(atlas: Atlas, folder: str | os.PathLike, presets: Sequence[str] | None = None, **kwargs: Any) -> list[Path]:
+    """Write every preset's map (default: all shipped presets) as ``folder/PRESET.html``."""
+    return [write_map(render_map(p, atlas, **kwargs), Path(folder) / f"{p}.html") for p in (presets or preset_names())]

@@ -39,3 +39,12 @@ def square_districts(crs: str = "EPSG:4326") -> gpd.GeoDataFrame:
         geometry=[box(121.0, 37.0, 121.1, 37.1), box(121.1, 37.0, 121.2, 37.1)],
         crs=crs,
     )
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """``run_demo`` once for the session: (output folder, report)."""
+    from ecozone.demo import run_demo
+
+    out = tmp_path_factory.mktemp("demo")
+    return out, run_demo(out)

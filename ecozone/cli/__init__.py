@@ -89,7 +89,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from . import audit, bays, change, coastline, conflicts, coverage, demo, mines, ranches, restoration, rivers, sea_zones, setback, zonal
+    from . import audit, bays, change, coastline, conflicts, coverage, demo, maps, mines, ranches, restoration, rivers, sea_zones, setback, zonal
 
     main.add_command(demo.demo)
     main.add_command(coverage.coverage)
@@ -106,6 +106,7 @@ def _register() -> None:
     main.add_command(zonal.zonal)
     main.add_command(audit.audit)
     main.add_command(audit.validate)
+    main.add_command(maps.map_command)
 
 
 _register()

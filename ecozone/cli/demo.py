@@ -132,3 +132,4 @@ def demo(ctx: click.Context, out: Path, data: Path | None) -> None:
     val = report["validation"]
     echo(f"validation: {val['errors']} errors, {val['warnings']} warnings")
     echo(f"wrote {out / 'report.json'}, report.html, report.md and the tables beside it (CSV)")
+    echo(f"maps (offline HTML, open in a browser): {', '.join(str(out / p) for p in report['maps'])}")
