@@ -774,15 +774,15 @@ def render_map(
                 props[i]["_k"] = key
         data = _feature_collection(geoms, props)
         bounds.append(np.asarray(shapely.bounds(shapely.union_all(geoms))))
-        aliases = [text(_field_label(kind, f, lang)) for f in shown]
+        alias = {f: text(_field_label(kind, f, lang)) for f in shown}
         gj = folium.GeoJson(
             data,
             name=text(label),
             show=bool(spec.get("show", True)),
             style_function=lambda f, styles=styles: styles[f["properties"]["_k"]],
             marker=folium.CircleMarker(radius=5) if np.isin(types, (0, 4)).any() else None,
-            tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases[: len(fields)], sticky=True) if fields else None,
-            popup=folium.GeoJsonPopup(fields=shown, aliases=aliases) if popup_fields else None,
+            tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[alias[f] for f in fields], sticky=True) if fields else None,
+            popup=folium.GeoJsonPopup(fields=popup_fields, aliases=[alias[f] for f in popup_fields]) if popup_fields else None,
             zoom_on_click=False,
         )
         gj.add_to(m)
