@@ -143,8 +143,22 @@ def read_layer(
         raise InputError(f"{p}: has no geometry column; fix: give a spatial layer, not a table")
     if declared_crs is not None:
         gdf = _apply_declared_crs(gdf, declared_crs, p)
+    _check_lonlat_range(gdf, p)
     gdf.attrs["source"] = str(p)  # messages about this frame name the file
     return gdf
+
+
+def _check_lonlat_range(gdf: gpd.GeoDataFrame, p: Path) -> None:
+    """A layer labelled lon/lat whose coordinates are metres (a projected file saved as EPSG:4326) is refused."""
+    if gdf.crs is None or not gdf.crs.is_geographic or gdf.empty:
+        return
+    west, south, east, north = gdf.total_bounds
+    if not (-180.5 <= west <= east <= 180.5 and -90.5 <= south <= north <= 90.5):
+        raise CRSError(
+            f"{p}: coordinates up to ({max(abs(west), abs(east)):.0f}, {max(abs(south), abs(north)):.0f}) are not longitude/"
+            f"latitude, yet the file says {gdf.crs.to_string()}: they look projected (metres); fix: declare the real CRS "
+            f"(--input-crs EPSG:4549, or crs = \"EPSG:4549\" in the manifest) or reproject the file"
+        )
 
 
 #: Formats whose attributes GDAL reads without decoding the geometries.

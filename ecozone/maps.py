@@ -74,10 +74,8 @@ class MapSizeWarning(UserWarning):
 
 # ----------------------------------------------------------------------------- presets
 
-_STYLE_KEYS = {"color", "weight", "opacity", "fill_color", "fill_opacity", "radius", "dash_array"}
-_LAYER_KEYS = {"source", "label", "style", "color_by", "classes", "class_labels", "value", "bins", "colors",
-               "percent", "tooltip", "popup", "show", "legend", "of", "realm"}
-_PRESET_KEYS = {"title", "description", "simplify_m", "size_limit_mb", "view", "layers"}
+_COLOUR = re.compile(r"#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|#[0-9a-fA-F]{8}|[a-zA-Z]{3,20}")
+_DASH = re.compile(r"[0-9]+(?:[ ,]+[0-9]+)*")
 
 
 @dataclass
@@ -99,78 +97,192 @@ def preset_names() -> list[str]:
     return sorted(p.stem for p in resource_dir("maps").glob("*.toml") if p.stem != "basemaps")
 
 
-def _labels(value: Any, where: str) -> dict[str, str]:
+class _Bad(Exception):
+    """A preset value of the wrong type or shape: (problem, fix)."""
+
+
+def _labels(value: Any, where: str = "label") -> dict[str, str]:
     if isinstance(value, str):
         return {"zh": value, "en": value}
-    if isinstance(value, Mapping) and set(value) <= {"zh", "en"} and value:
-        return {"zh": str(value.get("zh", value.get("en"))), "en": str(value.get("en", value.get("zh")))}
-    raise ConfigError(f"{where}: a label is a string or {{ zh = \"…\", en = \"…\" }}, not {value!r}")
+    if isinstance(value, Mapping) and value and set(value) <= {"zh", "en"} and all(isinstance(v, str) for v in value.values()):
+        return {"zh": value.get("zh", value.get("en")), "en": value.get("en", value.get("zh"))}
+    raise _Bad(f"{where} = {value!r}", 'a string or { zh = "…", en = "…" }')
+
+
+def _number(value: Any, where: str, lo: float = 0.0, hi: float = math.inf) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (lo <= value <= hi) or math.isnan(value):
+        raise _Bad(f"{where} = {value!r}", f"a number from {lo:g} to {hi:g}")
+    return float(value)
+
+
+def _colour(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not _COLOUR.fullmatch(value):
+        raise _Bad(f"{where} = {value!r}", 'a colour such as "#2e7d32" or "teal"')
+    return value
+
+
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise _Bad(f"{where} = {value!r}", "true or false")
+    return value
+
+
+def _fields(value: Any, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(f, str) and f for f in value) or "geometry" in value:
+        raise _Bad(f"{where} = {value!r}", 'a list of field names such as ["name", "area_ha"] (not "geometry")')
+    return value
+
+
+def _table(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _Bad(f"{where} = {value!r}", f"a table: {where} = {{ key = value, … }}")
+    return value
+
+
+def _name(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise _Bad(f"{where} = {value!r}", "a field name")
+    return value
+
+
+def _one_of(choices: Sequence[str]):
+    def check(value: Any, where: str) -> str:
+        if value not in choices:
+            raise _Bad(f"{where} = {value!r}", f"one of {', '.join(choices)}")
+        return value
+
+    return check
+
+
+def _check_style(value: Any, where: str) -> None:
+    checks = {"color": _colour, "fill_color": _colour, "weight": lambda v, w: _number(v, w, 0, 20),
+              "opacity": lambda v, w: _number(v, w, 0, 1), "fill_opacity": lambda v, w: _number(v, w, 0, 1),
+              "radius": lambda v, w: _number(v, w, 1, 50)}
+    for key, v in _table(value, where).items():
+        if key == "dash_array":
+            if not isinstance(v, str) or not _DASH.fullmatch(v):
+                raise _Bad(f"{where}.dash_array = {v!r}", 'dash and gap lengths in pixels, e.g. "6 4"')
+        elif key in checks:
+            checks[key](v, f"{where}.{key}")
+        else:
+            raise _Bad(f"{where}: key {key!r} unknown", f"use {', '.join(sorted([*checks, 'dash_array']))}")
+
+
+def _check_choropleth(layer: Mapping[str, Any]) -> None:
+    bins, colors = layer.get("bins"), layer.get("colors")
+    if (not isinstance(bins, list) or len(bins) < 2
+            or not all(not isinstance(b, bool) and isinstance(b, (int, float)) and math.isfinite(b) for b in bins)
+            or any(a >= b for a, b in zip(bins, bins[1:]))):
+        raise _Bad(f"bins = {bins!r}", "ascending numbers, e.g. bins = [0, 0.1, 0.2]")
+    if not isinstance(colors, list) or len(colors) != len(bins) - 1:
+        raise _Bad(f"colors = {colors!r}", f"one colour per bin: {len(bins) - 1} colours for {len(bins)} bin edges")
+    for i, c in enumerate(colors):
+        _colour(c, f"colors[{i}]")
+
+
+#: Each layer key: how it is checked.
+_LAYER_SPEC: dict[str, Any] = {
+    "source": lambda v, w: v,  # checked first, below
+    "label": _labels,
+    "style": _check_style,
+    "color_by": _name,
+    "classes": lambda v, w: [_colour(c, f"{w}.{k}") for k, c in _table(v, w).items()],
+    "class_labels": lambda v, w: [_labels(lb, f"{w}.{k}") for k, lb in _table(v, w).items()],
+    "value": _name,
+    "bins": lambda v, w: v,
+    "colors": lambda v, w: v,
+    "percent": _flag,
+    "tooltip": _fields,
+    "popup": _fields,
+    "show": _flag,
+    "legend": _flag,
+    "of": _one_of(list(KINDS)),
+    "realm": _one_of(["land", "marine"]),
+}
+_PRESET_KEYS = {"title", "description", "simplify_m", "size_limit_mb", "view", "layers"}
 
 
 def load_preset(preset: str | os.PathLike | Preset) -> Preset:
-    """Read a preset by name (``overview``, ``coastline``, ``coverage``, ``conflicts``) or from a TOML file."""
+    """Read a preset by name (``overview``, ``coastline``, ``coverage``, ``conflicts``) or from a TOML file.
+
+    Every key is checked before anything is drawn: a wrong key, type or value is
+    a :class:`~ecozone.errors.ConfigError` naming the file, the key and the fix.
+    """
     if isinstance(preset, Preset):
         return preset
     text_name = str(preset)
     path = Path(text_name)
-    if not text_name.endswith(".toml"):
+    if not text_name.lower().endswith(".toml"):
         path = resource_dir("maps") / f"{text_name}.toml"
-        if not path.exists() or text_name == "basemaps":
+        if not path.is_file() or text_name == "basemaps":
             raise ConfigError(f"no map preset {text_name!r}; fix: use one of {', '.join(preset_names())} or a preset .toml file")
+    if not path.is_file():
+        raise InputError(f"{path}: {'is a folder' if path.is_dir() else 'file not found'}; fix: give the preset's .toml file")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found; fix: check the preset path") from None
+        raw = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text; fix: save the preset as UTF-8") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML ({err}); fix: correct the file") from None
+    try:
+        return _preset(path, raw)
+    except _Bad as bad:
+        problem, fix = bad.args
+        raise ConfigError(f"{path}: {problem}; fix: {fix}") from None
+
+
+def _preset(path: Path, raw: dict[str, Any]) -> Preset:
     unknown = sorted(set(raw) - _PRESET_KEYS)
     if unknown:
-        raise ConfigError(f"{path}: unknown key {unknown[0]!r}; fix: use only {', '.join(sorted(_PRESET_KEYS))}")
+        raise _Bad(f"unknown key {unknown[0]!r}", f"use only {', '.join(sorted(_PRESET_KEYS))}")
     layers = raw.get("layers")
     if not isinstance(layers, list) or not layers:
-        raise ConfigError(f"{path}: no [[layers]]; fix: add at least one [[layers]] table with a source")
+        raise _Bad("no [[layers]]", "add at least one [[layers]] table with a source")
     for i, layer in enumerate(layers, 1):
-        _check_layer(path, i, layer)
-    for key in ("simplify_m", "size_limit_mb"):
-        if key in raw and (not isinstance(raw[key], (int, float)) or raw[key] < 0):
-            raise ConfigError(f"{path}: {key} = {raw[key]!r}; fix: a number ≥ 0")
+        where = f"[[layers]] #{i}"
+        if not isinstance(layer, Mapping):
+            raise _Bad(f"{where} is not a table", "write [[layers]] tables")
+        unknown = sorted(set(layer) - set(_LAYER_SPEC))
+        if unknown:
+            raise _Bad(f"{where}: unknown key {unknown[0]!r}", f"use only {', '.join(sorted(_LAYER_SPEC))}")
+        source = layer.get("source")
+        if source not in SOURCES and source not in KINDS:
+            raise _Bad(f"{where}: source {source!r} unknown",
+                       f"a layer kind ({', '.join(KINDS)}) or a measured layer ({', '.join(SOURCES)})")
+        for key, value in layer.items():
+            _LAYER_SPEC[key](value, f"{where} {key}")
+        if "value" in layer or "bins" in layer or "colors" in layer:
+            try:
+                _check_choropleth(layer)
+            except _Bad as bad:
+                raise _Bad(f"{where} {bad.args[0]}", bad.args[1]) from None
+            if "color_by" in layer:
+                raise _Bad(f"{where}: both color_by and a choropleth (value, bins, colors)", "keep one of them")
+        if ("color_by" in layer) != ("classes" in layer):
+            raise _Bad(f"{where}: color_by and classes go together", "name the field with color_by and its colours in classes")
+    view = dict(_table(raw.get("view", {}), "view"))
+    if view:
+        if set(view) != {"center", "zoom"}:
+            raise _Bad(f"[view] keys {sorted(view)}", "give center = [lon, lat] and zoom = N together (or no [view]: fit the layers)")
+        center = view["center"]
+        if not isinstance(center, list) or len(center) != 2:
+            raise _Bad(f"[view] center = {center!r}", "center = [lon, lat], e.g. [121.4, 37.5]")
+        view["center"] = [_number(center[0], "[view] center lon", -180, 180), _number(center[1], "[view] center lat", -85, 85)]
+        if isinstance(view["zoom"], bool) or not isinstance(view["zoom"], int) or not 0 <= view["zoom"] <= 20:
+            raise _Bad(f"[view] zoom = {view['zoom']!r}", "a whole number from 0 to 20")
+    description = raw.get("description", "")
+    if not isinstance(description, str):
+        raise _Bad(f"description = {description!r}", "a string")
     return Preset(
         name=path.stem,
         path=path,
-        title=_labels(raw.get("title", path.stem), f"{path}: title"),
+        title=_labels(raw.get("title", path.stem), "title"),
         layers=layers,
-        simplify_m=float(raw.get("simplify_m", 20.0)),
-        size_limit_mb=float(raw.get("size_limit_mb", SIZE_LIMIT_MB)),
-        view=dict(raw.get("view", {})),
-        description=str(raw.get("description", "")),
+        simplify_m=_number(raw.get("simplify_m", 20.0), "simplify_m", 0, 10000),
+        size_limit_mb=_number(raw.get("size_limit_mb", SIZE_LIMIT_MB), "size_limit_mb", 0.01, 1000),
+        view=view,
+        description=description,
     )
-
-
-def _check_layer(path: Path, i: int, layer: Any) -> None:
-    where = f"{path}: [[layers]] #{i}"
-    if not isinstance(layer, Mapping):
-        raise ConfigError(f"{where}: not a table; fix: write [[layers]] tables")
-    unknown = sorted(set(layer) - _LAYER_KEYS)
-    if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r}; fix: use only {', '.join(sorted(_LAYER_KEYS))}")
-    source = layer.get("source")
-    if source not in SOURCES and source not in KINDS:
-        raise ConfigError(f"{where}: source {source!r} unknown; fix: a layer kind ({', '.join(KINDS)}) "
-                          f"or a measured layer ({', '.join(SOURCES)})")
-    if "label" in layer:
-        _labels(layer["label"], where + " label")
-    bad = sorted(set(layer.get("style", {})) - _STYLE_KEYS)
-    if bad:
-        raise ConfigError(f"{where}: style key {bad[0]!r} unknown; fix: use {', '.join(sorted(_STYLE_KEYS))}")
-    if "value" in layer:
-        bins, colors = layer.get("bins"), layer.get("colors")
-        if (not isinstance(bins, list) or not isinstance(colors, list) or len(bins) != len(colors) + 1
-                or not all(isinstance(b, (int, float)) for b in bins) or any(a >= b for a, b in zip(bins, bins[1:]))):
-            raise ConfigError(f"{where}: a choropleth needs ascending bins and one colour per bin "
-                              f"(len(bins) = len(colors) + 1); fix: e.g. bins = [0, 0.1, 0.2], colors = [\"#eee\", \"#393\"]")
-    for key in ("tooltip", "popup"):
-        if key in layer and (not isinstance(layer[key], list) or not all(isinstance(f, str) for f in layer[key])):
-            raise ConfigError(f"{where}: {key} must be a list of field names")
 
 
 # ----------------------------------------------------------------------------- basemaps
@@ -185,6 +297,8 @@ def resolve_basemap(basemap: str, tianditu_key: str | None = None) -> dict[str, 
     """The basemap's definition (None for ``none``); URL templates become a custom basemap."""
     if basemap in (None, "", "none"):
         return None
+    if not isinstance(basemap, str):
+        raise InputError(f"basemap {basemap!r}; fix: a basemap name or a tile URL template")
     if "{" in basemap:
         missing = [p for p in ("{x}", "{y}", "{z}") if p not in basemap]
         if missing or not re.match(r"^https?://", basemap):
@@ -290,20 +404,30 @@ def _coastline_change(ctx: _Context, spec: Mapping[str, Any]) -> gpd.GeoDataFram
     return ctx.changes
 
 
-def _with_retention(frame: gpd.GeoDataFrame, table: pd.DataFrame, key: str) -> gpd.GeoDataFrame:
-    cols = ["total_km", "natural_km", "artificial_km", "retention"]
-    joined = frame.merge(table[[key] + cols].rename(columns={key: "name"}), on="name", how="left")
+def _join_by_name(frame: gpd.GeoDataFrame, table: pd.DataFrame, key: str, what: str) -> gpd.GeoDataFrame:
+    """``frame`` with ``table``'s columns, matched on the name as text; duplicate names refused
+    (a figure per name cannot be told apart)."""
+    names = frame["name"].astype("string").fillna("")
+    dup = names[names.duplicated()]
+    if len(dup):
+        raise InputError(f"{what}: the name {dup.iloc[0]!r} is used by more than one feature, so its figures cannot be "
+                         f"told apart; fix: give each feature its own name")
+    figures = table.assign(_key=table[key].astype("string")).drop(columns=[key]).drop_duplicates("_key")
+    joined = frame.assign(_key=names.to_numpy()).merge(figures, on="_key", how="left").drop(columns="_key")
     return gpd.GeoDataFrame(joined, geometry=frame.geometry.name, crs=frame.crs)
+
+
+_RETENTION = ["total_km", "natural_km", "artificial_km", "retention"]
 
 
 def _retention_by_district(ctx: _Context, spec: Mapping[str, Any]) -> gpd.GeoDataFrame:
     districts = ctx.need("district", "retention by district")
-    return _with_retention(_measured(districts), ctx.retention().by_zone, "zone")
+    return _join_by_name(_measured(districts), ctx.retention().by_zone[["zone", *_RETENTION]], "zone", "districts")
 
 
 def _retention_by_bay(ctx: _Context, spec: Mapping[str, Any]) -> gpd.GeoDataFrame:
     bays = ctx.need("bay", "retention by bay")
-    return _with_retention(_measured(bays), ctx.retention().by_bay, "bay")
+    return _join_by_name(_measured(bays), ctx.retention().by_bay[["bay", *_RETENTION]], "bay", "bays")
 
 
 def _coverage(ctx: _Context, spec: Mapping[str, Any]) -> gpd.GeoDataFrame:
@@ -315,9 +439,7 @@ def _coverage(ctx: _Context, spec: Mapping[str, Any]) -> gpd.GeoDataFrame:
     if not ctx.atlas.names(of):
         raise _Missing(f"no {of} layer to cover the districts")
     layer = of_realm(ctx.atlas.of_kind(of), spec.get("realm"))
-    table = coverage(districts, layer)
-    joined = districts.merge(table[table["zone"].isin(districts["name"])].rename(columns={"zone": "name"}), on="name", how="left")
-    return gpd.GeoDataFrame(joined, geometry=districts.geometry.name, crs=districts.crs)
+    return _join_by_name(districts, coverage(districts, layer, total=False), "zone", "districts")
 
 
 def _findings(ctx: _Context, spec: Mapping[str, Any]) -> gpd.GeoDataFrame:
@@ -325,6 +447,11 @@ def _findings(ctx: _Context, spec: Mapping[str, Any]) -> gpd.GeoDataFrame:
     from .measure.conflicts import RULES, SEVERITIES, atlas_conflicts
 
     found = ctx.findings if ctx.findings is not None else atlas_conflicts(ctx.atlas)
+    missing = [c for c in ("feature_layer", "feature_id", "severity", "rule") if c not in found.columns]
+    if missing:
+        if found.empty:
+            raise _Missing("no findings")
+        raise InputError(f"findings: no column {missing[0]!r}; fix: pass a findings table from ecozone.conflicts()")
     rows, geoms = [], []
     order = list(SEVERITIES)
     for (lname, fid), group in found.groupby(["feature_layer", "feature_id"], sort=False):
@@ -334,7 +461,7 @@ def _findings(ctx: _Context, spec: Mapping[str, Any]) -> gpd.GeoDataFrame:
         match = layer[layer["id"].astype(str) == str(fid)] if "id" in layer else layer.iloc[[int(fid)]]
         if match.empty:
             continue
-        group = group.assign(_o=group["severity"].map(order.index)).sort_values("_o")
+        group = group.assign(_o=group["severity"].map(lambda v: order.index(v) if v in order else len(order))).sort_values("_o")
         label = lambda r: RULES[r].zh if ctx.lang == "zh" and r in RULES else (RULES[r].en if r in RULES else r)  # noqa: E731
         rows.append({
             "id": fid,
@@ -399,7 +526,9 @@ MEASURED_FIELDS: dict[str, tuple[str, str, str]] = {
 }
 
 _VALUE_LABELS = {
-    "change": {"gained": ("新增自然岸线", "natural gained"), "lost": ("自然岸线减少", "natural lost")},
+    "change": {"gained": ("新增自然岸线", "natural gained"), "lost": ("自然岸线减少", "natural lost"),
+               "new": ("新增岸线(如围填海)", "new coastline (e.g. reclamation)"), "removed": ("岸线消失", "coastline removed"),
+               "reclassified": ("类型变更(自然性不变)", "reclassified (naturalness unchanged)")},
     "severity": {"violation": ("违规", "violation"), "warning": ("需关注", "warning"), "info": ("信息", "info")},
     "zone": {"core": ("核心区", "core zone"), "general": ("一般控制区", "general control zone")},
 }
@@ -538,10 +667,13 @@ def _classify(frame: pd.DataFrame, spec: Mapping[str, Any], kind: str | None, fa
     label = _labels(spec.get("label", _default_label(spec, kind)), "label")[lang]
     if "value" in spec:  # classed choropleth
         col = spec["value"]
+        fields = [str(c) for c in frame.columns if c not in ("_row", frame.geometry.name)]
         if col not in frame:
-            raise ConfigError(f"map layer {label}: no field {col!r} for the choropleth; fix: one of {', '.join(map(str, frame.columns))}")
+            raise ConfigError(f"map layer {label}: no field {col!r} for the choropleth; fix: value = one of {', '.join(fields)}")
         bins, colors = [float(b) for b in spec["bins"]], list(spec["colors"])
         values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
+        if np.isnan(values).all() and frame[col].notna().any():
+            raise ConfigError(f"map layer {label}: field {col!r} holds no numbers; fix: value = a numeric field")
         idx = np.clip(np.searchsorted(bins, values, side="right") - 1, 0, len(colors) - 1)
         keys = [("nodata" if np.isnan(v) else f"c{i}") for v, i in zip(values, idx)]
         styles = {f"c{i}": _leaflet_style(style, family, c) for i, c in enumerate(colors)}
@@ -715,8 +847,14 @@ def render_map(
     preset = load_preset(preset)
     bm = resolve_basemap(basemap, tianditu_key)
     shift = "gcj02" if bm and bm.get("coords") == "gcj02" else None
+    if not isinstance(atlas, Atlas):
+        raise TypeError(f"render_map needs an ecozone Atlas, not {type(atlas).__name__}; fix: Atlas.from_frames({{name: (gdf, kind)}})")
     if audit is not None and findings is None:
         findings = audit.tables.get("conflicts")
+    if isinstance(changes, tuple):  # coastline_change() returns (summary, changes)
+        changes = changes[1]
+    if changes is not None and (not isinstance(changes, gpd.GeoDataFrame) or changes.crs is None):
+        raise InputError("changes: a GeoDataFrame with a CRS from coastline_change() is needed; fix: pass coastline_change(before, after)[1]")
     ctx = _Context(atlas, lang, findings=findings, changes=changes)
 
     m = folium.Map(location=None, tiles=None, prefer_canvas=True, control_scale=True, zoom_control=True, zoomSnap=0.25)
@@ -752,7 +890,12 @@ def render_map(
             notes.append(f"map layer {name}: left out (no features)")
             continue
         family = _family(frame)
-        keys, styles, legend, label = _classify(frame, spec, kind, family, lang)
+        if "color_by" in spec and spec["color_by"] not in frame.columns:
+            notes.append(f"map layer {name}: no field {spec['color_by']!r} to colour by; drawn in one colour")
+        try:
+            keys, styles, legend, label = _classify(frame, spec, kind, family, lang)
+        except ConfigError as err:
+            raise ConfigError(f"{preset.path}: {err}") from None
         fields = [f for f in spec.get("tooltip", ["name"]) if f in frame.columns]
         popup_fields = [f for f in spec.get("popup", []) if f in frame.columns]
         shown = list(dict.fromkeys(fields + popup_fields))
@@ -773,7 +916,7 @@ def render_map(
                                   {**base, "radius": 9, "weight": max(2.0, base["weight"]), "fillOpacity": 0.15})
                 props[i]["_k"] = key
         data = _feature_collection(geoms, props)
-        bounds.append(np.asarray(shapely.bounds(shapely.union_all(geoms))))
+        bounds.append(shapely.total_bounds(geoms))
         alias = {f: text(_field_label(kind, f, lang)) for f in shown}
         gj = folium.GeoJson(
             data,
@@ -871,6 +1014,11 @@ def map_html(m: folium.Map) -> str:
 
 def write_map(m: folium.Map, out: str | os.PathLike, *, overwrite: bool = True, size_limit_mb: float | None = None) -> Path:
     """Write the map's HTML atomically; warn (:class:`MapSizeWarning`) when it is over the size limit."""
+    out = Path(out)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise InputError(f"{out}: a map is an HTML page; fix: name the output .html")
+    if out.is_dir():
+        raise InputError(f"{out}: is a folder; fix: name an .html file")
     page = map_html(m)
     size_mb = len(page.encode("utf-8")) / 1e6
     preset = getattr(m, "ecozone_preset", None)
@@ -878,11 +1026,14 @@ def write_map(m: folium.Map, out: str | os.PathLike, *, overwrite: bool = True, 
     if size_mb > limit:
         tol = preset.simplify_m if preset else 0
         warnings.warn(
-            f"{out}: the map is {size_mb:.1f} MB, over {limit:g} MB: browsers slow down; fix: raise simplify_m "
-            f"(now {tol:g} m) in the preset or leave out large layers", MapSizeWarning, stacklevel=2)
+            f"{out}: the map is {size_mb:.1f} MB, over {limit:g} MB: browsers slow down; fix: copy the preset "
+            f"({preset.path.name if preset else 'maps/NAME.toml'}), raise simplify_m (now {tol:g} m) or leave out large "
+            f"layers, and pass the copy as PRESET", MapSizeWarning, stacklevel=2)
     return write_text(out, page, overwrite=overwrite)
 
 
 def write_maps(atlas: Atlas, folder: str | os.PathLike, presets: Sequence[str] | None = None, **kwargs: Any) -> list[Path]:
     """Write every preset's map (default: all shipped presets) as ``folder/PRESET.html``."""
-    return [write_map(render_map(p, atlas, **kwargs), Path(folder) / f"{p}.html") for p in (presets or preset_names())]
+    chosen = [load_preset(p) for p in (presets or preset_names())]  # every preset checked before anything is written
+    maps = [render_map(p, atlas, **kwargs) for p in chosen]
+    return [write_map(m, Path(folder) / f"{p.name}.html") for p, m in zip(chosen, maps)]

@@ -50,7 +50,24 @@ def _show_versions(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 
 
 class EcozoneGroup(click.Group):
-    """A click group that turns EcozoneError into one line and exit 2."""
+    """A click group that turns EcozoneError, and click's own usage errors, into one line and exit 2."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:  # a bad option or value: one line, as for every other error
+            command = exc.ctx.command_path if exc.ctx is not None else "ecozone"
+            click.echo(f"ecozone: error: {exc.format_message().rstrip('.')}; fix: see {command} --help", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"ecozone: error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("ecozone: aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -53,6 +53,9 @@ def map_command(ctx, preset, atlas_dir, config, out, overwrite, offline, basemap
         manifest = atlas_dir / "manifest.toml" if atlas_dir.is_dir() else atlas_dir
         atlas = Atlas.from_manifest(manifest)
     changes = None
+    if earlier is not None and not any(spec["source"] == "coastline_change" for spec in chosen.layers):
+        click.echo(f"ecozone: --earlier: the {chosen.name} map shows no coastline change; ignored", err=True)
+        earlier = None
     if earlier is not None:
         from ..io import read_layer
         from ..measure.change import coastline_change
@@ -60,7 +63,18 @@ def map_command(ctx, preset, atlas_dir, config, out, overwrite, offline, basemap
         coast = atlas.names("coastline")
         if not coast:
             raise InputError(f"--earlier {earlier}: the atlas has no coastline layer to compare with; fix: drop --earlier")
-        _, changes = coastline_change(read_layer(earlier), atlas[coast[0]])
+        from ..validate import validate_layer
+
+        before = read_layer(earlier)
+        if before.empty:
+            raise InputError(f"--earlier {earlier}: no features; fix: give the earlier survey's coastline")
+        before, checked = validate_layer(before, "coastline", name="earlier", source=str(earlier))
+        if checked.errors:
+            raise checked.errors[0].exception()
+        _, changes = coastline_change(before, atlas[coast[0]])
+    # the output may be none of the files read: the manifest, a layer, a raster, the config, the preset
+    read = [chosen.path, *inputs, *(Path(p) for p in _files_of(atlas)), *([config_manifest] if (config_manifest := audit and audit.config.manifest) else [])]
+    check_output(out, read, overwrite=True)
     m = render_map(chosen, atlas, audit=audit, changes=changes, basemap=basemap, tianditu_key=tianditu_key,
                    lang=lang, offline=offline)
     with warnings.catch_warnings(record=True) as caught:
@@ -73,3 +87,12 @@ def map_command(ctx, preset, atlas_dir, config, out, overwrite, offline, basemap
         for note in m.ecozone_notes:
             click.echo(f"ecozone: {note}", err=True)
     click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB{', offline' if offline else ''})")
+
+
+def _files_of(atlas) -> list[str]:
+    """Every file an atlas was read from: its manifest, layers and rasters."""
+    files = [layer.path for layer in atlas.layers.values() if layer.path]
+    files += [r.path for r in atlas.rasters.values()]
+    if atlas.root is not None:
+        files.append(str(atlas.root / "manifest.toml"))
+    return files
