@@ -305,3 +305,122 @@ def test_demo_writes_four_offline_maps(demo_run):
     html = overview.read_text("utf-8")
     assert "Leaflet 1.9.4" in html and not re.findall(REMOTE, html)
     assert "示意图层" in page(html)  # the attribution marks illustrative layers
+
+
+BAD_PRESETS = {
+    "[[layers]]\nsource = 'mine'\ncolor_by = 'restoration'\nclasses = ['red', 'green']\n": "classes = ['red', 'green']",
+    "[view]\ncenter = 'yantai'\nzoom = 9\n[[layers]]\nsource = 'district'\n": "center = [lon, lat]",
+    "[view]\ncenter = [121.4]\nzoom = 9\n[[layers]]\nsource = 'district'\n": "center = [lon, lat]",
+    "[view]\ncenter = [37.5, 121.4]\nzoom = 9\n[[layers]]\nsource = 'district'\n": "center lat = 121.4",
+    "[view]\ncenter = [121.4, 37.5]\nzoom = 'nine'\n[[layers]]\nsource = 'district'\n": "zoom = 'nine'",
+    "[view]\ncentre = [121.4, 37.5]\n[[layers]]\nsource = 'district'\n": "[view] keys",
+    "view = 5\n[[layers]]\nsource = 'district'\n": "view = 5",
+    "[[layers]]\nsource = 'district'\nstyle = { weight = 'thick' }\n": "style.weight = 'thick'",
+    "[[layers]]\nsource = 'district'\nstyle = 'red'\n": "style = 'red'",
+    "[[layers]]\nsource = 'district'\nstyle = { color = 'red;background:url(http://x/a.png)' }\n": "style.color",
+    "[[layers]]\nsource = 'mine'\ncolor_by = 'restoration'\nclasses = { untreated = 5 }\n": "classes.untreated = 5",
+    "[[layers]]\nsource = 'mine'\ncolor_by = 'restoration'\n": "color_by and classes go together",
+    "[[layers]]\nsource = 'mine'\ncolor_by = 'restoration'\nclasses = { untreated = 'red' }\nclass_labels = 'x'\n": "class_labels = 'x'",
+    "[[layers]]\nsource = 'coverage'\nvalue = 'covered_share'\nbins = [0, nan, 1]\ncolors = ['#fff', '#000']\n": "bins = [0, nan, 1]",
+    "[[layers]]\nsource = 'district'\nshow = 'no'\n": "show = 'no'",
+    "[[layers]]\nsource = 'district'\ntooltip = 'name'\n": "tooltip = 'name'",
+    "[[layers]]\nsource = 'district'\ntooltip = ['geometry']\n": "not \"geometry\"",
+    "[[layers]]\nsource = 'coverage'\nrealm = 'sky'\n": "realm = 'sky'",
+    "[[layers]]\nsource = 'coverage'\nof = 'nonsense'\n": "of = 'nonsense'",
+    "[[layers]]\nsource = 'district'\nlabel = 5\n": "label = 5",
+    "title = 5\n[[layers]]\nsource = 'district'\n": "title = 5",
+    "simplify_m = inf\n[[layers]]\nsource = 'district'\n": "simplify_m = inf",
+    "simplify_m = true\n[[layers]]\nsource = 'district'\n": "simplify_m = True",
+}
+
+
+@pytest.mark.parametrize("text", list(BAD_PRESETS))
+def test_preset_values_are_checked(tmp_path, text):
+    p = tmp_path / "bad.toml"
+    p.write_text(text, "utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_preset(p)
+    message = str(err.value)
+    assert BAD_PRESETS[text] in message and str(p) in message and "; fix: " in message and "\n" not in message
+
+
+def test_preset_encodings_and_paths(tmp_path):
+    good = "title = '标题'\n[[layers]]\nsource = 'district'\n"
+    (tmp_path / "bom.toml").write_bytes(b"\xef\xbb\xbf" + good.encode("utf-8"))
+    assert load_preset(tmp_path / "bom.toml").title["zh"] == "标题"
+    (tmp_path / "UPPER.TOML").write_text(good, "utf-8")
+    assert load_preset(str(tmp_path / "UPPER.TOML")).name == "UPPER"
+    (tmp_path / "gbk.toml").write_bytes(good.encode("gbk"))
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_preset(tmp_path / "gbk.toml")
+    (tmp_path / "dir.toml").mkdir()
+    with pytest.raises(InputError, match="is a folder"):
+        load_preset(tmp_path / "dir.toml")
+
+
+def test_names_that_are_numbers_or_repeated():
+    x0, y0 = 500000, 4150000
+    districts = gpd.GeoDataFrame({"id": ["A", "B"], "name": [1, 2]},
+                                 geometry=[box(x0, y0, x0 + 4000, y0 + 3000), box(x0 + 4000, y0, x0 + 8000, y0 + 3000)], crs=4549)
+    red = gpd.GeoDataFrame({"id": ["R"], "type": ["biodiversity"], "realm": ["land"]},
+                           geometry=[box(x0, y0, x0 + 2000, y0 + 3000)], crs=4549)
+    atlas = ecozone.Atlas.from_frames({"districts": (districts, "district"), "red": (red, "redline")}, crs=4549)
+    shares = {f["properties"]["name"]: f["properties"]["covered_share"]
+              for f in layers_of(render_map("coverage", atlas, lang="en"))["Red-line coverage"]["features"]}
+    assert shares == {"1": "50.0 %", "2": "0.0 %"}  # half of district 1 (box areas), none of 2
+    districts["name"] = ["甲区", "甲区"]
+    atlas = ecozone.Atlas.from_frames({"districts": (districts, "district"), "red": (red, "redline")}, crs=4549)
+    with pytest.raises(InputError, match="'甲区' is used by more than one feature"):
+        render_map("coverage", atlas)
+
+
+def test_python_api_guards(demo_atlas, tmp_path):
+    with pytest.raises(ConfigError, match="nope"):
+        ecozone.maps.write_maps(demo_atlas, tmp_path / "m", presets=["coverage", "nope"])
+    assert not (tmp_path / "m").exists()  # nothing written before every preset was checked
+    with pytest.raises(TypeError, match="Atlas"):
+        render_map("overview", demo_atlas["districts"])
+    with pytest.raises(InputError, match="basemap"):
+        render_map("overview", demo_atlas, basemap=5)
+    m = render_map("conflicts", demo_atlas, findings=__import__("pandas").DataFrame())
+    assert any("冲突问题" in n and "no findings" in n for n in m.ecozone_notes)
+    for bad in ("c.png", "folder"):
+        (tmp_path / "folder").mkdir(exist_ok=True)
+        with pytest.raises(InputError):
+            write_map(m, tmp_path / bad)
+
+
+def test_cli_output_may_not_be_an_input(tmp_path):
+    import shutil
+
+    data = tmp_path / "yt"
+    shutil.copytree(dataset_dir("yantai"), data)
+    before = {p.name: p.read_bytes() for p in data.iterdir() if p.is_file()}
+    preset = tmp_path / "mine.toml"
+    preset.write_text("[[layers]]\nsource = 'district'\n", "utf-8")
+    for args in (["overview", "--atlas", str(data), "-o", str(data / "mines.geojson")],
+                 ["overview", "--atlas", str(data), "-o", str(data / "manifest.toml")],
+                 ["overview", "--config", str(data / "audit.toml"), "-o", str(data / "redline_land_2020.geojson")],
+                 [str(preset), "--atlas", str(data), "-o", str(preset)]):
+        r = ecozone_cli("map", *args, "--overwrite")
+        assert r.returncode == 2 and "is also an input" in r.stderr and r.stderr.count("\n") == 1, (args, r.stderr)
+    assert {p.name: p.read_bytes() for p in data.iterdir() if p.is_file()} == before
+    assert preset.read_text("utf-8").startswith("[[layers]]")
+
+
+def test_cli_usage_errors_are_one_line(tmp_path):
+    for args in (["map", "overview", "--atlas", str(dataset_dir("yantai")), "--lang", "fr"],
+                 ["map", "overview", "--atlas", str(dataset_dir("yantai")), "-o", str(tmp_path)],
+                 ["no-such-command"]):
+        r = ecozone_cli(*args, cwd=tmp_path)
+        assert r.returncode == 2 and r.stderr.startswith("ecozone: error: ") and r.stderr.count("\n") == 1, r.stderr
+        assert "; fix: see ecozone" in r.stderr
+
+
+def test_earlier_survey_in_the_wrong_crs_is_refused(tmp_path):
+    data = dataset_dir("yantai")
+    wrong = gpd.read_file(data / "coastline.geojson").to_crs(4549).set_crs(4326, allow_override=True)
+    wrong.to_file(tmp_path / "wrong.geojson")
+    r = ecozone_cli("map", "coastline", "--atlas", str(data), "--earlier", str(tmp_path / "wrong.geojson"), "-o", str(tmp_path / "k.html"))
+    assert r.returncode == 2 and "look projected" in r.stderr and r.stderr.count("\n") == 1
+    assert not (tmp_path / "k.html").exists()
