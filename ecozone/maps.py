@@ -51,12 +51,12 @@ from branca.element import Element, MacroElement
 from folium.template import Template
 
 from ._resources import resource_dir
+from . import results
 from .atlas import Atlas
 from .crs import from_wgs84_geometries
 from .errors import ConfigError, EcozoneError, InputError
 from .io import write_text
 from .schema import COASTLINE_CLASSES, KINDS
-from .units import M2_PER_HA, M_PER_KM
 
 __all__ = ["Preset", "MapSizeWarning", "load_preset", "preset_names", "render_map", "resolve_basemap", "write_map",
            "write_maps", "SIZE_LIMIT_MB"]
@@ -335,161 +335,76 @@ class _Context:
         names = self.atlas.names(kind)
         return self.atlas[names[0]] if names else None
 
-    def need(self, kind: str, what: str) -> gpd.GeoDataFrame:
-        frame = self.first(kind)
-        if frame is None:
-            raise _Missing(f"{what} needs a {kind} layer")
-        return frame
-
     def retention(self):
+        """Coastline retention by district and bay, measured once for the map's layers."""
         if "retention" not in self.cache:
             from .measure.coastline import coastline_retention
 
-            self.cache["retention"] = coastline_retention(
-                self.need("coastline", "coastline retention"), zones=self.first("district"), bays=self.first("bay"))
+            if self.first("coastline") is None:
+                raise results.Missing("coastline retention needs a coastline layer")
+            self.cache["retention"] = coastline_retention(self.first("coastline"), zones=self.first("district"), bays=self.first("bay"))
         return self.cache["retention"]
-
-
-class _Missing(Exception):
-    """A preset layer whose data the atlas does not have: left out, with a note."""
 
 
 def _kind_source(kind: str):
     def make(ctx: _Context, spec: Mapping[str, Any]) -> gpd.GeoDataFrame:
         if not ctx.atlas.names(kind):
-            raise _Missing(f"no {kind} layer")
+            raise results.Missing(f"no {kind} layer")
         frame = ctx.atlas.of_kind(kind)
         if spec.get("realm"):
             from .measure.conflicts import of_realm
 
             frame = of_realm(frame, spec["realm"])
-        return _measured(frame)
+        return results.measured(frame)
 
     return make
 
 
-def _measured(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Add ``area_ha`` to polygons and ``length_km`` to lines (in the atlas's projected CRS)."""
-    frame = frame.copy()
-    geoms = frame.geometry.values
-    kinds = shapely.get_type_id(geoms)
-    area = shapely.area(geoms)
-    length = shapely.length(geoms)
-    if np.isin(kinds, (3, 6)).any():
-        frame["area_ha"] = np.where(np.isin(kinds, (3, 6)), area / M2_PER_HA, np.nan)
-    if np.isin(kinds, (1, 2, 5)).any():
-        frame["length_km"] = np.where(np.isin(kinds, (1, 2, 5)), length / M_PER_KM, np.nan)
-    return frame
-
-
-def _river_buffers(ctx: _Context, spec: Mapping[str, Any]) -> gpd.GeoDataFrame:
-    from .measure.rivers import river_buffers
-
-    return river_buffers(ctx.need("river", "river buffers"))
-
-
-def _setback_zones(ctx: _Context, spec: Mapping[str, Any]) -> gpd.GeoDataFrame:
-    from .errors import SchemaError
-    from .measure.setback import setback_zones
-
-    try:
-        return setback_zones(ctx.need("coastline", "setback zones"), land=ctx.first("district"))
-    except SchemaError as why:  # no setback widths in the data: nothing to draw
-        raise _Missing(str(why).split("; fix")[0]) from None
-
-
 def _coastline_change(ctx: _Context, spec: Mapping[str, Any]) -> gpd.GeoDataFrame:
     if ctx.changes is None:
-        raise _Missing("no coastline change given (--earlier FILE)")
+        raise results.Missing("no coastline change given (--earlier FILE)")
     return ctx.changes
 
 
-def _join_by_name(frame: gpd.GeoDataFrame, table: pd.DataFrame, key: str, what: str) -> gpd.GeoDataFrame:
-    """``frame`` with ``table``'s columns, matched on the name as text; duplicate names refused
-    (a figure per name cannot be told apart)."""
-    names = frame["name"].astype("string").fillna("")
-    dup = names[names.duplicated()]
-    if len(dup):
-        raise InputError(f"{what}: the name {dup.iloc[0]!r} is used by more than one feature, so its figures cannot be "
-                         f"told apart; fix: give each feature its own name")
-    figures = table.assign(_key=table[key].astype("string")).drop(columns=[key]).drop_duplicates("_key")
-    joined = frame.assign(_key=names.to_numpy()).merge(figures, on="_key", how="left").drop(columns="_key")
-    return gpd.GeoDataFrame(joined, geometry=frame.geometry.name, crs=frame.crs)
-
-
-_RETENTION = ["total_km", "natural_km", "artificial_km", "retention"]
-
-
-def _retention_by_district(ctx: _Context, spec: Mapping[str, Any]) -> gpd.GeoDataFrame:
-    districts = ctx.need("district", "retention by district")
-    return _join_by_name(_measured(districts), ctx.retention().by_zone[["zone", *_RETENTION]], "zone", "districts")
-
-
-def _retention_by_bay(ctx: _Context, spec: Mapping[str, Any]) -> gpd.GeoDataFrame:
-    bays = ctx.need("bay", "retention by bay")
-    return _join_by_name(_measured(bays), ctx.retention().by_bay[["bay", *_RETENTION]], "bay", "bays")
-
-
-def _coverage(ctx: _Context, spec: Mapping[str, Any]) -> gpd.GeoDataFrame:
-    from .measure.conflicts import of_realm
-    from .measure.coverage import coverage
-
-    districts = ctx.need("district", "coverage")
-    of = spec.get("of", "redline")
-    if not ctx.atlas.names(of):
-        raise _Missing(f"no {of} layer to cover the districts")
-    layer = of_realm(ctx.atlas.of_kind(of), spec.get("realm"))
-    return _join_by_name(districts, coverage(districts, layer, total=False), "zone", "districts")
-
-
 def _findings(ctx: _Context, spec: Mapping[str, Any]) -> gpd.GeoDataFrame:
-    """One feature per feature in conflict: the most serious severity, every rule and control feature."""
-    from .measure.conflicts import RULES, SEVERITIES, atlas_conflicts
+    """One feature per feature in conflict: the most serious severity, every rule and control feature;
+    and each once more as a ring at a point on it, visible when the whole city is in view."""
+    from .measure.conflicts import RULES, SEVERITIES
 
-    found = ctx.findings if ctx.findings is not None else atlas_conflicts(ctx.atlas)
-    missing = [c for c in ("feature_layer", "feature_id", "severity", "rule") if c not in found.columns]
-    if missing:
-        if found.empty:
-            raise _Missing("no findings")
-        raise InputError(f"findings: no column {missing[0]!r}; fix: pass a findings table from ecozone.conflicts()")
-    rows, geoms = [], []
+    found = results.findings_layer(ctx.atlas, ctx.findings)
     order = list(SEVERITIES)
+    found["_o"] = found["severity"].map(lambda v: order.index(v) if v in order else len(order))
+    found = found.sort_values("_o", kind="stable")
+
+    def label(rule: str) -> str:
+        return (RULES[rule].zh if ctx.lang == "zh" else RULES[rule].en) if rule in RULES else rule
+
+    rows, geoms = [], []
     for (lname, fid), group in found.groupby(["feature_layer", "feature_id"], sort=False):
-        if lname not in ctx.atlas:
-            continue
-        layer = ctx.atlas[lname]
-        match = layer[layer["id"].astype(str) == str(fid)] if "id" in layer else layer.iloc[[int(fid)]]
-        if match.empty:
-            continue
-        group = group.assign(_o=group["severity"].map(lambda v: order.index(v) if v in order else len(order))).sort_values("_o")
-        label = lambda r: RULES[r].zh if ctx.lang == "zh" and r in RULES else (RULES[r].en if r in RULES else r)  # noqa: E731
         rows.append({
             "id": fid,
-            "name": group["feature_name"].iloc[0],
+            "name": group["feature_name"].iloc[0] if "feature_name" in group else "",
             "layer": lname,
             "severity": group["severity"].iloc[0],
             "rules": "; ".join(dict.fromkeys(label(r) for r in group["rule"])),
-            "against_name": "; ".join(dict.fromkeys(str(n) for n in group["against_name"])),
-            "overlap_ha": float(group["overlap_ha"].fillna(0).sum()),
-            "distance_m": float(group["distance_m"].min()),
+            "against_name": "; ".join(dict.fromkeys(str(n) for n in group.get("against_name", []))),
+            "overlap_ha": float(group["overlap_ha"].fillna(0).sum()) if "overlap_ha" in group else np.nan,
+            "distance_m": float(group["distance_m"].min()) if "distance_m" in group else np.nan,
             "findings": len(group),
         })
-        geoms.append(match.geometry.union_all())
-    if not rows:
-        raise _Missing("no findings")
-    # each finding twice: its feature, and a ring at a point on it that stays visible when the city is in view
+        geoms.append(group.geometry.iloc[0])
     rings = shapely.point_on_surface(np.asarray(geoms, dtype=object))
     return gpd.GeoDataFrame(rows + rows, geometry=list(geoms) + list(rings), crs=ctx.atlas.crs)
 
 
 #: Measured layers a preset can show besides the atlas's own kinds.
 SOURCES = {
-    "river_buffers": _river_buffers,
-    "setback_zones": _setback_zones,
+    "river_buffers": lambda ctx, spec: results.river_buffer_layer(ctx.atlas),
+    "setback_zones": lambda ctx, spec: results.setback_layer(ctx.atlas),
     "coastline_change": _coastline_change,
-    "retention_by_district": _retention_by_district,
-    "retention_by_bay": _retention_by_bay,
-    "coverage": _coverage,
+    "retention_by_district": lambda ctx, spec: results.retention_layer(ctx.atlas, "district", ctx.retention()),
+    "retention_by_bay": lambda ctx, spec: results.retention_layer(ctx.atlas, "bay", ctx.retention()),
+    "coverage": lambda ctx, spec: results.coverage_layer(ctx.atlas, spec.get("of", "redline"), spec.get("realm")),
     "findings": _findings,
 }
 
@@ -882,7 +797,7 @@ def render_map(
         name = _labels(spec.get("label", _default_label(spec, kind)), "label")[lang]
         try:
             frame = (SOURCES[source] if source in SOURCES else _kind_source(source))(ctx, spec)
-        except _Missing as why:
+        except results.Missing as why:
             notes.append(f"map layer {name}: left out ({why})")
             continue
         frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
