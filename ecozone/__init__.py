@@ -25,6 +25,7 @@ from .crs import (
 )
 from .demo import demo_atlas
 from .errors import ConfigError, CRSError, EcozoneError, GeometryError, InputError, SchemaError
+from .export import export
 from .io import read_layer
 from .measure.area import area_table
 from .measure.bays import bay_report
@@ -75,6 +76,7 @@ __all__ = [
     "gk_zone_crs",
     "measurement_crs",
     "read_layer",
+    "export",
     "validate_layer",
     "wgs84_to_gcj02",
     "EcozoneError",

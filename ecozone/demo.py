@@ -82,7 +82,19 @@ def run_demo(out: str | os.PathLike = "ecozone-demo", data: str | os.PathLike | 
     if "bay_report" in tables:
         write_text(out / "bay_report.md", tables["bay_report"].attrs["markdown"])
     report["maps"] = [str(p.relative_to(out)) for p in _write_maps(atlas, result, out / "maps")]
+    report["exports"] = [str(p.relative_to(out)) for p in _write_exports(atlas, result, out / "exports")]
     return report
+
+
+def _write_exports(atlas: Atlas, result, folder: Path) -> list[Path]:
+    """A GeoJSON (RFC 7946) per layer and one GeoPackage (EPSG:4490) of the layers and result layers."""
+    from .export import export
+
+    findings = result.tables.get("conflicts") if result is not None else None
+    written = export(atlas, folder, "geojson", overwrite=True)
+    written += export(atlas, folder / f"{atlas.name}.gpkg", layers=list(atlas.layers), results=True, findings=findings,
+                      overwrite=True)
+    return written
 
 
 def _write_maps(atlas: Atlas, result, folder: Path) -> list[Path]:

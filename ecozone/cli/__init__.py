@@ -106,7 +106,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from . import audit, bays, change, coastline, conflicts, coverage, demo, maps, mines, ranches, restoration, rivers, sea_zones, setback, zonal
+    from . import audit, bays, change, coastline, conflicts, coverage, demo, export, maps, mines, ranches, restoration, rivers, sea_zones, setback, zonal
 
     main.add_command(demo.demo)
     main.add_command(coverage.coverage)
@@ -124,6 +124,7 @@ def _register() -> None:
     main.add_command(audit.audit)
     main.add_command(audit.validate)
     main.add_command(maps.map_command)
+    main.add_command(export.export_command)
 
 
 _register()

@@ -133,3 +133,5 @@ def demo(ctx: click.Context, out: Path, data: Path | None) -> None:
     echo(f"validation: {val['errors']} errors, {val['warnings']} warnings")
     echo(f"wrote {out / 'report.json'}, report.html, report.md and the tables beside it (CSV)")
     echo(f"maps (offline HTML, open in a browser): {', '.join(str(out / p) for p in report['maps'])}")
+    echo(f"exports for QGIS/ArcGIS: {len(report['exports']) - 1} GeoJSON layers and {out / report['exports'][-1]} "
+         f"(layers and result layers)")

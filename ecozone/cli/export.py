@@ -1,0 +1,54 @@
+"""``ecozone export``: layers and result layers as GeoJSON (RFC 7946), GeoPackage, CSV or Shapefile."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import click
+
+
+@click.command("export")
+@click.option("--atlas", "atlas_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder with manifest.toml (or the manifest file).")
+@click.option("--config", type=click.Path(path_type=Path), default=None,
+              help="An audit config: its layers, and its conflict findings for the findings layer.")
+@click.option("--layers", default=None, help="Layers to write, comma-separated (default: all, unless --results alone).")
+@click.option("--results", is_flag=True, help="Add the result layers: coverage per district, retention, coastline "
+                                              "segments, setback zones, river buffers, findings.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["geojson", "gpkg", "csv", "shp"]), required=True,
+              help="geojson (RFC 7946), gpkg, csv (WKT geometry) or shp (only if you must: 10-character field names).")
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True,
+              help="A .gpkg file, a .geojson file for one layer, or a folder.")
+@click.option("--crs", default=None, help="Output CRS of gpkg/csv/shp: an EPSG code (default 4490, CGCS2000), "
+                                          "'measurement', or 'gcj02' to shift to AMap's coordinates (any format).")
+@click.option("--precision", type=int, default=7, show_default=True, help="GeoJSON decimals.")
+@click.option("--bbox", is_flag=True, help="Write GeoJSON bbox members.")
+@click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
+@click.pass_context
+def export_command(ctx, atlas_dir, config, layers, results, fmt, out, crs, precision, bbox, overwrite):
+    """Write layers and result layers for QGIS/ArcGIS (atomic; GCJ-02 only with --crs gcj02)."""
+    from ..errors import InputError
+    from ..export import export
+
+    if (atlas_dir is None) == (config is None):
+        raise InputError("give the layers with --atlas DIR or --config FILE (one of them); fix: e.g. ecozone export --atlas my_city/ -f gpkg -o city.gpkg")
+    findings = None
+    if config is not None:
+        from ..audit import run_audit
+
+        audit = run_audit(config)
+        atlas, findings = audit.atlas, audit.tables.get("conflicts")
+    else:
+        from ..atlas import Atlas
+
+        atlas = Atlas.from_manifest(atlas_dir / "manifest.toml" if atlas_dir.is_dir() else atlas_dir)
+    names = [n.strip() for n in layers.split(",") if n.strip()] if layers else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        written = export(atlas, out, fmt, layers=names, results=results, findings=findings, crs=crs,
+                         precision=precision, bbox=bbox, overwrite=overwrite)
+    for w in caught:
+        if not ctx.obj.get("quiet"):
+            click.echo(f"ecozone: warning: {w.message}", err=True)
+    click.echo(f"wrote {len(written)} file(s) to {out}")
