@@ -18,7 +18,7 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
-from shapely.geometry import Polygon, box
+from shapely.geometry import Polygon
 
 import ecozone
 from ecozone._resources import dataset_dir

@@ -19,7 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from shapely.geometry import LineString, Point, box
+from shapely.geometry import LineString, box
 
 import ecozone
 from ecozone._resources import dataset_dir

@@ -20,7 +20,6 @@ from pyproj import Geod
 from shapely.geometry import Point, box
 
 import ecozone
-from ecozone.io import write_layer
 from ecozone.maps import load_preset, render_map, write_map
 
 from .conftest import IN_CI, REPO
@@ -261,7 +260,7 @@ def test_amap_draws_at_the_gcj02_position_and_exports_stay_wgs84(browser, tmp_pa
         v.page.screenshot(path=str(ARTIFACTS / "amap-offset.png"))
     finally:
         v.close()
-    # the atlas, and any file written from it, stay in WGS84 / the measurement CRS: unshifted
-    write_layer(atlas["mines"].to_crs(4326), tmp_path / "mines.geojson")
+    # the atlas, and the files exported from it, stay unshifted
+    ecozone.export(atlas, tmp_path / "mines.geojson", layers=["mines"])
     back = gpd.read_file(tmp_path / "mines.geojson")
     assert back.geometry.iloc[0].x == pytest.approx(lon, abs=1e-7) and back.geometry.iloc[0].y == pytest.approx(lat, abs=1e-7)
