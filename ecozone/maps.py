@@ -329,7 +329,6 @@ class _Context:
     findings: pd.DataFrame | None = None
     changes: gpd.GeoDataFrame | None = None
     cache: dict[str, Any] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
 
     def first(self, kind: str) -> gpd.GeoDataFrame | None:
         names = self.atlas.names(kind)
