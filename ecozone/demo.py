@@ -105,6 +105,7 @@ def _write_maps(atlas: Atlas, result, folder: Path) -> list[Path]:
     if atlas.names("coastline"):
         coast = atlas[atlas.names("coastline")[0]]
         _, changes = coastline_change(coast, simulated_survey(coast))
+        changes.attrs["simulated"] = True  # the map's attribution says so
     return write_maps(atlas, folder, audit=result, changes=changes, offline=True)
 
 

@@ -863,7 +863,8 @@ def render_map(
     m.add_child(_HtmlControl(f"<h1>{text(title)}</h1><p>{text(sub)}</p>", "topleft", "ecozone-title"))
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.add_child(_HtmlControl(_legend_html("图例" if lang == "zh" else "Legend", legends), "bottomright", "ecozone-legend"))
-    m.add_child(_Attribution(text(_credit_line(atlas, preset, lang))))
+    simulated = changes is not None and bool(changes.attrs.get("simulated")) and "coastline_change" in shown_sources
+    m.add_child(_Attribution(text(_credit_line(atlas, preset, lang, simulated))))
     review = (bm or {}).get("review_no", "")
     if review:
         m.add_child(_HtmlControl(text(f"{'审图号' if lang == 'zh' else 'Map review no.'}: {review}"), "bottomleft", "ecozone-review"))
@@ -873,9 +874,11 @@ def render_map(
     return m
 
 
-def _credit_line(atlas: Atlas, preset: Preset, lang: str) -> str:
+def _credit_line(atlas: Atlas, preset: Preset, lang: str, simulated_changes: bool = False) -> str:
     summary = atlas.summary()
     illustrative = [(atlas.layers[n].title or n) for n in summary.loc[summary["illustrative"], "layer"]]
+    if simulated_changes:  # changes against a made-up survey (the demo's)
+        illustrative.append("岸线类型变化(模拟调查)" if lang == "zh" else "coastline changes (simulated survey)")
     parts = []
     if atlas.credits:
         parts.append(("数据来源: " if lang == "zh" else "Data: ") + "; ".join(atlas.credits))

@@ -304,7 +304,8 @@ def test_demo_writes_four_offline_maps(demo_run):
     assert overview.stat().st_size < 5e6
     html = overview.read_text("utf-8")
     assert "Leaflet 1.9.4" in html and not re.findall(REMOTE, html)
-    assert "示意图层" in page(html)  # the attribution marks illustrative layers
+    assert "示意图层" in page(html)
+    assert "岸线类型变化(模拟调查)" in page((out / "maps" / "coastline.html").read_text("utf-8"))  # the demo's survey is made up  # the attribution marks illustrative layers
 
 
 BAD_PRESETS = {
