@@ -330,18 +330,10 @@ class _Context:
     changes: gpd.GeoDataFrame | None = None
     cache: dict[str, Any] = field(default_factory=dict)
 
-    def first(self, kind: str) -> gpd.GeoDataFrame | None:
-        names = self.atlas.names(kind)
-        return self.atlas[names[0]] if names else None
-
     def retention(self):
         """Coastline retention by district and bay, measured once for the map's layers."""
         if "retention" not in self.cache:
-            from .measure.coastline import coastline_retention
-
-            if self.first("coastline") is None:
-                raise results.Missing("coastline retention needs a coastline layer")
-            self.cache["retention"] = coastline_retention(self.first("coastline"), zones=self.first("district"), bays=self.first("bay"))
+            self.cache["retention"] = results.atlas_retention(self.atlas)
         return self.cache["retention"]
 
 

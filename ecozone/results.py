@@ -27,7 +27,7 @@ from .atlas import Atlas
 from .errors import InputError, SchemaError
 from .units import M2_PER_HA, M_PER_KM
 
-__all__ = ["Missing", "result_layers", "coverage_layer", "retention_layer", "findings_layer", "coastline_segments",
+__all__ = ["Missing", "result_layers", "coverage_layer", "atlas_retention", "retention_layer", "findings_layer", "coastline_segments",
            "river_buffer_layer", "setback_layer", "measured"]
 
 
@@ -84,17 +84,23 @@ def coverage_layer(atlas: Atlas, of: str = "redline", realm: str | None = "land"
 _RETENTION = ["total_km", "natural_km", "artificial_km", "retention"]
 
 
-def retention_layer(atlas: Atlas, by: str = "district", retention: Any = None) -> gpd.GeoDataFrame:
-    """Districts (``by="district"``) or bays (``"bay"``) with their natural-coastline retention
-    (``retention`` 0–1, ``natural_km``, ``artificial_km``, ``total_km``) and ``area_ha``."""
+def atlas_retention(atlas: Atlas):
+    """Coastline retention of the atlas's first coastline layer, by district and by bay when it has them."""
     from .measure.coastline import coastline_retention
 
+    coast = _first(atlas, "coastline", "coastline retention")
+    bays = atlas[atlas.names("bay")[0]] if atlas.names("bay") else None
+    districts = atlas[atlas.names("district")[0]] if atlas.names("district") else None
+    return coastline_retention(coast, zones=districts, bays=bays)
+
+
+def retention_layer(atlas: Atlas, by: str = "district", retention: Any = None) -> gpd.GeoDataFrame:
+    """Districts (``by="district"``) or bays (``"bay"``) with their natural-coastline retention
+    (``retention`` 0–1, ``natural_km``, ``artificial_km``, ``total_km``) and ``area_ha``;
+    ``retention``: :func:`atlas_retention`'s result, when already measured."""
     polygons = _first(atlas, by, f"retention by {by}")
     if retention is None:
-        coast = _first(atlas, "coastline", "coastline retention")
-        bays = atlas[atlas.names("bay")[0]] if atlas.names("bay") else None
-        districts = atlas[atlas.names("district")[0]] if atlas.names("district") else None
-        retention = coastline_retention(coast, zones=districts, bays=bays)
+        retention = atlas_retention(atlas)
     table = (retention.by_zone.rename(columns={"zone": "key"}) if by == "district" else retention.by_bay.rename(columns={"bay": "key"}))
     return join_by_name(measured(polygons), table[["key", *_RETENTION]], "key", f"{by} layer")
 
@@ -158,10 +164,17 @@ def setback_layer(atlas: Atlas) -> gpd.GeoDataFrame:
 def result_layers(atlas: Atlas, *, findings: pd.DataFrame | None = None) -> dict[str, gpd.GeoDataFrame]:
     """Every result layer the atlas has the layers for: ``redline_coverage``, ``retention_by_district``,
     ``retention_by_bay``, ``coastline_segments``, ``setback_zones``, ``river_buffers``, ``findings``."""
+    measured_once: dict[str, Any] = {}
+
+    def retention() -> Any:  # one measurement for the district and the bay layer
+        if "retention" not in measured_once:
+            measured_once["retention"] = atlas_retention(atlas)
+        return measured_once["retention"]
+
     makers = {
         "redline_coverage": lambda: coverage_layer(atlas),
-        "retention_by_district": lambda: retention_layer(atlas, "district"),
-        "retention_by_bay": lambda: retention_layer(atlas, "bay"),
+        "retention_by_district": lambda: retention_layer(atlas, "district", retention()),
+        "retention_by_bay": lambda: retention_layer(atlas, "bay", retention()),
         "coastline_segments": lambda: coastline_segments(atlas),
         "setback_zones": lambda: setback_layer(atlas),
         "river_buffers": lambda: river_buffer_layer(atlas),
