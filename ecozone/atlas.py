@@ -183,6 +183,14 @@ class Atlas:
             raise KeyError(f"atlas {self.name!r} has no {kind} layer; layers: {', '.join(self.layers)}")
         return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=self.crs)
 
+    def files(self) -> list[Path]:
+        """The files the atlas was read from: its layers, its rasters and its manifest.toml."""
+        files = [Path(layer.path) for layer in self.layers.values() if layer.path]
+        files += [Path(r.path) for r in self.rasters.values()]
+        if self.root is not None:
+            files.append(self.root / "manifest.toml")
+        return files
+
     def map(self, preset: str = "overview", **kwargs: Any):
         """The preset's folium map of this atlas (``overview``, ``coastline``, ``coverage``,
         ``conflicts``); shown inline in Jupyter.  Keywords: see :func:`ecozone.maps.render_map`."""

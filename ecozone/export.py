@@ -177,10 +177,7 @@ def _frames(data, layers, results, findings) -> tuple[dict[str, gpd.GeoDataFrame
             from .results import result_layers
 
             frames.update(result_layers(data, findings=findings))
-        inputs = [Path(layer.path) for layer in data.layers.values() if layer.path]
-        if data.root is not None:
-            inputs.append(data.root / "manifest.toml")
-        return frames, inputs, data.crs
+        return frames, data.files(), data.crs
     if isinstance(data, gpd.GeoDataFrame):
         name = str(data.attrs.get("source", "layer")).rsplit("/", 1)[-1].rsplit(".", 1)[0] or "layer"
         source = data.attrs.get("source")

@@ -105,3 +105,25 @@ def named_numbers(values: tuple[str, ...], option: str) -> dict[str, float] | fl
     except ValueError:
         raise InputError(f"{option} {' '.join(values)!r}: not a number; fix: e.g. {option} 1000 or {option} road=500") from None
     return parsed[""] if "" in parsed else parsed
+
+
+def check_one_source(atlas_dir: Path | None, config: Path | None, example: str) -> None:
+    """Refuse neither or both of ``--atlas`` and ``--config``."""
+    if (atlas_dir is None) == (config is None):
+        raise InputError(f"give the layers with --atlas DIR or --config FILE (one of them); fix: e.g. {example}")
+
+
+def load_layers(atlas_dir: Path | None, config: Path | None, example: str):
+    """The layers of ``--atlas DIR`` (a manifest folder or file) or ``--config FILE`` (an audit, run):
+    ``(atlas, audit or None, every file read)``.  Exactly one of the two must be given."""
+    check_one_source(atlas_dir, config, example)
+    if config is not None:
+        from ..audit import run_audit
+
+        audit = run_audit(config)
+        extra = [config] + ([audit.config.manifest] if audit.config.manifest else [])
+        return audit.atlas, audit, audit.atlas.files() + extra
+    from ..atlas import Atlas
+
+    atlas = Atlas.from_manifest(atlas_dir / "manifest.toml" if atlas_dir.is_dir() else atlas_dir)
+    return atlas, None, atlas.files()

@@ -28,21 +28,11 @@ import click
 @click.pass_context
 def export_command(ctx, atlas_dir, config, layers, results, fmt, out, crs, precision, bbox, overwrite):
     """Write layers and result layers for QGIS/ArcGIS (atomic; GCJ-02 only with --crs gcj02)."""
-    from ..errors import InputError
     from ..export import export
+    from ._common import load_layers
 
-    if (atlas_dir is None) == (config is None):
-        raise InputError("give the layers with --atlas DIR or --config FILE (one of them); fix: e.g. ecozone export --atlas my_city/ -f gpkg -o city.gpkg")
-    findings = None
-    if config is not None:
-        from ..audit import run_audit
-
-        audit = run_audit(config)
-        atlas, findings = audit.atlas, audit.tables.get("conflicts")
-    else:
-        from ..atlas import Atlas
-
-        atlas = Atlas.from_manifest(atlas_dir / "manifest.toml" if atlas_dir.is_dir() else atlas_dir)
+    atlas, audit, _ = load_layers(atlas_dir, config, "ecozone export --atlas my_city/ -f gpkg -o city.gpkg")
+    findings = audit.tables.get("conflicts") if audit is not None else None
     names = [n.strip() for n in layers.split(",") if n.strip()] if layers else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -8,6 +8,9 @@ from pathlib import Path
 import click
 
 
+_EXAMPLE = "ecozone map overview --atlas my_city/ (ecozone demo writes the demo's maps)"
+
+
 @click.command("map")
 @click.argument("preset")
 @click.option("--atlas", "atlas_dir", type=click.Path(path_type=Path), default=None,
@@ -31,27 +34,15 @@ def map_command(ctx, preset, atlas_dir, config, out, overwrite, offline, basemap
     """Write the PRESET map (overview, coastline, coverage, conflicts, or a preset .toml) as HTML."""
     from ..errors import InputError
     from ..maps import MapSizeWarning, load_preset, render_map, resolve_basemap, write_map
-    from ._common import check_output
+    from ._common import check_one_source, check_output, load_layers
 
-    if (atlas_dir is None) == (config is None):
-        raise InputError("give the layers with --atlas DIR or --config FILE (one of them); "
-                         "fix: e.g. ecozone map overview --atlas my_city/ (ecozone demo writes the demo's maps)")
+    check_one_source(atlas_dir, config, _EXAMPLE)
     chosen = load_preset(preset)
     resolve_basemap(basemap, tianditu_key)  # a bad basemap or a missing key is said before any work
     out = out or Path(f"{chosen.name}.html")
     inputs = [p for p in (atlas_dir, config, earlier) if p is not None]
     check_output(out, inputs, overwrite=overwrite)
-    audit = None
-    if config is not None:
-        from ..audit import run_audit
-
-        audit = run_audit(config)
-        atlas = audit.atlas
-    else:
-        from ..atlas import Atlas
-
-        manifest = atlas_dir / "manifest.toml" if atlas_dir.is_dir() else atlas_dir
-        atlas = Atlas.from_manifest(manifest)
+    atlas, audit, read = load_layers(atlas_dir, config, _EXAMPLE)
     changes = None
     if earlier is not None and not any(spec["source"] == "coastline_change" for spec in chosen.layers):
         click.echo(f"ecozone: --earlier: the {chosen.name} map shows no coastline change; ignored", err=True)
@@ -73,8 +64,7 @@ def map_command(ctx, preset, atlas_dir, config, out, overwrite, offline, basemap
             raise checked.errors[0].exception()
         _, changes = coastline_change(before, atlas[coast[0]])
     # the output may be none of the files read: the manifest, a layer, a raster, the config, the preset
-    read = [chosen.path, *inputs, *(Path(p) for p in _files_of(atlas)), *([config_manifest] if (config_manifest := audit and audit.config.manifest) else [])]
-    check_output(out, read, overwrite=True)
+    check_output(out, [chosen.path, *inputs, *read], overwrite=True)
     m = render_map(chosen, atlas, audit=audit, changes=changes, basemap=basemap, tianditu_key=tianditu_key,
                    lang=lang, offline=offline)
     with warnings.catch_warnings(record=True) as caught:
@@ -88,11 +78,3 @@ def map_command(ctx, preset, atlas_dir, config, out, overwrite, offline, basemap
             click.echo(f"ecozone: {note}", err=True)
     click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB{', offline' if offline else ''})")
 
-
-def _files_of(atlas) -> list[str]:
-    """Every file an atlas was read from: its manifest, layers and rasters."""
-    files = [layer.path for layer in atlas.layers.values() if layer.path]
-    files += [r.path for r in atlas.rasters.values()]
-    if atlas.root is not None:
-        files.append(str(atlas.root / "manifest.toml"))
-    return files
