@@ -73,7 +73,6 @@ import datetime
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -81,7 +80,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from harness import RESULTS, Run, fmt, machine, run_once, update_results
+from harness import RESULTS, Run, Timed, fmt, machine, run_once, update_results
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -281,7 +280,7 @@ def read_areas(tool: str, path: Path) -> dict[str, float]:
 
 
 @dataclass
-class Result:
+class Result(Timed):
     kind: str
     size: int
     tool: str
@@ -289,18 +288,6 @@ class Result:
     areas: dict[str, float] | None = None
     max_rel_diff: float | None = None
     note: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.runs) and all(r.status == "ok" for r in self.runs)
-
-    @property
-    def seconds(self) -> float | None:
-        return statistics.median(r.seconds for r in self.runs) if self.ok else None
-
-    @property
-    def peak_mb(self) -> float | None:
-        return statistics.median(r.peak_mb for r in self.runs) if self.ok else None
 
 
 def compare(areas: dict[str, float], reference: dict[str, float]) -> float:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 import subprocess
 import time
 from dataclasses import dataclass
@@ -21,6 +22,24 @@ class Run:
     peak_mb: float
     status: str = "ok"  # ok, failed, timeout
     detail: str = ""
+
+
+class Timed:
+    """For a result that holds its ``runs``: whether all succeeded, and their median time and peak memory."""
+
+    runs: list[Run]
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.runs) and all(r.status == "ok" for r in self.runs)
+
+    @property
+    def seconds(self) -> float | None:
+        return statistics.median(r.seconds for r in self.runs) if self.ok else None
+
+    @property
+    def peak_mb(self) -> float | None:
+        return statistics.median(r.peak_mb for r in self.runs) if self.ok else None
 
 
 def run_once(argv: list[str], timeout: float, log: Path, env: dict[str, str] | None = None) -> Run:

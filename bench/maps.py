@@ -40,16 +40,22 @@ from __future__ import annotations
 
 import argparse
 import re
-import statistics
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from harness import Run, fmt, machine, run_once, update_results
+from harness import Run, Timed, fmt, machine, run_once, update_results
 
 BEGIN, END = "<!-- maps:begin -->", "<!-- maps:end -->"
 REMOTE = re.compile(r"""<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//""")
+
+
+@dataclass
+class Result(Timed):
+    tool: str
+    runs: list[Run] = field(default_factory=list)
 
 
 def make_zones(path: Path, n: int) -> Path:
@@ -106,25 +112,23 @@ def main() -> None:
     work = args.workdir
     zones = make_zones(work / f"zones_{args.zones}.gpkg", args.zones)
     tools = ["ecozone", "explore"]
-    runs: dict[str, list[Run]] = {t: [] for t in tools}
+    results = {t: Result(t) for t in tools}
     for i in range(args.repeat):
         for tool in tools:
             out = work / f"{tool}.html"
             run = run_once([sys.executable, str(Path(__file__).resolve()), "--child", tool, str(zones), str(out)],
                            args.timeout, work / f"{tool}.log")
-            runs[tool].append(run)
+            results[tool].runs.append(run)
             print(f"  {tool} run {i + 1}: {run.status} {run.seconds:.2f} s {run.peak_mb:.0f} MB {run.detail}", flush=True)
     rows = []
-    for tool in tools:
-        ok = all(r.status == "ok" for r in runs[tool])
-        html = (work / f"{tool}.html").read_text("utf-8") if ok else ""
+    for tool, res in results.items():
+        html = (work / f"{tool}.html").read_text("utf-8") if res.ok else ""
         rows.append({
             "tool": tool,
-            "seconds": statistics.median(r.seconds for r in runs[tool]) if ok else None,
-            "peak_mb": statistics.median(r.peak_mb for r in runs[tool]) if ok else None,
-            "html_mb": len(html.encode()) / 1e6 if ok else None,
-            "remote": len(REMOTE.findall(html)) if ok else None,
-            "status": "ok" if ok else runs[tool][-1].detail,
+            "seconds": res.seconds,
+            "peak_mb": res.peak_mb,
+            "html_mb": len(html.encode()) / 1e6 if res.ok else None,
+            "remote": len(REMOTE.findall(html)) if res.ok else None,
         })
     eco = rows[0]
     lines = [BEGIN, f"## Maps: {args.zones:,} polygons to HTML (`bench/maps.py`)", ""]

@@ -59,13 +59,12 @@ import argparse
 import csv
 import datetime
 import os
-import statistics
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from harness import RESULTS, Run, fmt, machine, run_once, update_results
+from harness import RESULTS, Run, Timed, fmt, machine, run_once, update_results
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -171,25 +170,13 @@ def child(tool: str, raster: str, zones_path: str, out: str, limit: int) -> None
 
 
 @dataclass
-class Result:
+class Result(Timed):
     case: str
     zones: int
     tool: str
     runs: list[Run] = field(default_factory=list)
     check: str = ""
     agrees: bool | None = None
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.runs) and all(r.status == "ok" for r in self.runs)
-
-    @property
-    def seconds(self) -> float | None:
-        return statistics.median(r.seconds for r in self.runs) if self.ok else None
-
-    @property
-    def peak_mb(self) -> float | None:
-        return statistics.median(r.peak_mb for r in self.runs) if self.ok else None
 
 
 
