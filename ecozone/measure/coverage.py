@@ -87,14 +87,18 @@ def _check_input(gdf: gpd.GeoDataFrame, name: str, *, polygons: bool = True) -> 
         raise CRSError(f"{source}: layer: has no CRS; fix: add a .prj or declare it (--input-crs / crs = ...)")
     if not polygons:
         return
-    types = shapely.get_type_id(gdf.geometry.values)  # ids, not names: no million strings
+    refuse_non_polygons(gdf.geometry.values, source, "coverage measures polygons",
+                        "buffer lines or points first if their area is meant")
+
+
+def refuse_non_polygons(geoms: Any, source: str, why: str, hint: str) -> None:
+    """Raise GeometryError naming the first feature that is neither a polygon nor missing."""
+    types = shapely.get_type_id(geoms)  # ids, not names: no million strings
     wrong = (types != 3) & (types != 6) & (types != -1)  # Polygon, MultiPolygon, missing
     if wrong.any():
         pos = int(np.flatnonzero(wrong)[0])
-        raise GeometryError(
-            f"{source}: feature {pos}: geometry type {gdf.geometry.iloc[pos].geom_type}, but coverage measures polygons; "
-            "fix: give a polygon layer (buffer lines or points first if their area is meant)"
-        )
+        raise GeometryError(f"{source}: feature {pos}: geometry type {geoms[pos].geom_type}, "
+                            f"but {why}; fix: give a polygon layer ({hint})")
 
 
 def _measurable(crs: Any) -> bool:

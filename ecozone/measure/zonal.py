@@ -45,9 +45,10 @@ import pandas as pd
 import shapely
 
 from .. import crs as _crs
-from ..errors import CRSError, GeometryError, InputError, SchemaError
+from ..errors import CRSError, InputError, SchemaError
 from ..units import M2_PER_HA
 from ..validate import repair
+from .coverage import refuse_non_polygons
 
 __all__ = ["zonal", "STATS"]
 
@@ -292,14 +293,8 @@ def _zone_geometries(zones: gpd.GeoDataFrame, grid: _Grid, notes: list[str]) -> 
     if zones.crs is None:
         raise CRSError(f"{source}: zones have no CRS; fix: add a .prj or declare it (--input-crs EPSG:xxxx)")
     geoms = np.asarray(zones.geometry.values, dtype=object)
-    types = shapely.get_type_id(geoms)
-    wrong = (types != 3) & (types != 6) & (types != -1)  # Polygon, MultiPolygon, missing
-    if wrong.any():
-        pos = int(np.flatnonzero(wrong)[0])
-        raise GeometryError(
-            f"{source}: feature {pos}: geometry type {geoms[pos].geom_type}, but zonal statistics need polygons; "
-            "fix: give a polygon layer (buffer lines or points first if their surroundings are meant)"
-        )
+    refuse_non_polygons(geoms, source, "zonal statistics need polygons",
+                        "buffer lines or points first if their surroundings are meant")
     if not grid.crs.equals(zones.crs, ignore_axis_order=True):
         notes.append(f"zones reprojected from {_crs.short_label(zones.crs)} to {grid.label()} (the raster's CRS)")
         geoms = np.asarray(zones.to_crs(grid.crs).geometry.values, dtype=object)
