@@ -48,7 +48,7 @@ import shapely
 from .atlas import Atlas
 from .crs import from_wgs84_geometries, parse_crs
 from .errors import CRSError, InputError
-from .io import atomic_path
+from .io import atomic_path, write_geojson
 
 __all__ = ["export", "FORMATS", "ShapefileFieldWarning", "GCJ02Warning"]
 
@@ -123,13 +123,13 @@ def export(
     if fmt == "geojson" and path.suffix.lower() in (".geojson", ".json"):
         (name, frame), = ready.items()
         with atomic_path(path, overwrite=overwrite) as tmp:
-            _write_geojson(frame, tmp, precision, bbox)
+            write_geojson(frame, tmp, precision=precision, bbox=bbox)
         return [path]
     with _staging(path) as stage:
         written = []
         for name, frame in ready.items():
             if fmt == "geojson":
-                _write_geojson(frame, stage / f"{name}.geojson", precision, bbox)
+                write_geojson(frame, stage / f"{name}.geojson", precision=precision, bbox=bbox)
             elif fmt == "csv":
                 _write_csv(frame, stage / f"{name}.csv")
             else:
@@ -221,13 +221,6 @@ def _prepared(frame: gpd.GeoDataFrame, target_crs: Any, shift: bool, fmt: str) -
         if col != out.geometry.name and out[col].dtype == object:
             out[col] = out[col].map(lambda v: v if v is None or isinstance(v, (str, int, float, bool)) else str(v))
     return out
-
-
-def _write_geojson(frame: gpd.GeoDataFrame, target: Path, precision: int, bbox: bool) -> None:
-    options = {"RFC7946": "YES", "COORDINATE_PRECISION": precision, "WRITE_BBOX": "YES" if bbox else "NO"}
-    if "id" in frame and frame["id"].notna().all() and frame["id"].astype(str).is_unique:
-        options["ID_FIELD"] = "id"  # stable feature ids: the layer's own
-    pyogrio.write_dataframe(frame, target, driver="GeoJSON", layer_options=options)
 
 
 def _write_csv(frame: gpd.GeoDataFrame, target: Path) -> None:

@@ -278,7 +278,17 @@ def write_layer(gdf: gpd.GeoDataFrame, target: str | os.PathLike, *, overwrite: 
         if suffix == ".gpkg":
             pyogrio.write_dataframe(gdf, tmp, driver="GPKG", layer=target.stem)
         else:
-            pyogrio.write_dataframe(
-                gdf.to_crs(4326), tmp, driver="GeoJSON", layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": 7}
-            )
+            write_geojson(gdf.to_crs(4326), tmp, ids=False)
     return target
+
+
+def write_geojson(gdf: gpd.GeoDataFrame, target: str | os.PathLike, *, precision: int = 7, bbox: bool = False,
+                  ids: bool = True) -> None:
+    """Write WGS84 features as RFC 7946 GeoJSON with GDAL's writer (counter-clockwise exteriors, the
+    antimeridian split, ``precision`` decimals); ``ids``: the ``id`` column as feature ids, when unique."""
+    options: dict[str, Any] = {"RFC7946": "YES", "COORDINATE_PRECISION": precision}
+    if bbox:
+        options["WRITE_BBOX"] = "YES"
+    if ids and "id" in gdf and gdf["id"].notna().all() and gdf["id"].astype(str).is_unique:
+        options["ID_FIELD"] = "id"
+    pyogrio.write_dataframe(gdf, target, driver="GeoJSON", layer_options=options)
