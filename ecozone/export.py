@@ -154,7 +154,11 @@ def _outputs(path: Path, fmt: str, frames: Mapping[str, Any]) -> list[Path]:
     if path.exists() and not path.is_dir():
         raise InputError(f"{path}: {fmt} export writes a folder of files, and this is a file; fix: give a folder")
     ext = FORMATS[fmt]
-    return [path / f"{name}{ext}" for name in frames] + ([path / f"{n}.fields.csv" for n in frames] if fmt == "shp" else [])
+    if fmt != "shp":
+        return [path / f"{name}{ext}" for name in frames]
+    # a Shapefile per geometry family when a layer mixes them (rivers_line.shp), and the field mapping
+    return [path / f"{name}{suffix}" for name in frames
+            for suffix in (ext, ".fields.csv", *(f"_{fam}{ext}" for fam in sorted(set(_FAMILY.values()))))]
 
 
 def _format_of(path: Path) -> str:

@@ -148,6 +148,9 @@ def test_csv_and_shapefile(demo_atlas, tmp_path):
     back = pyogrio.read_dataframe(shp / "redline_coverage.shp")
     assert "芝罘区" in back["name"].tolist() and back.crs.to_epsg() == 4490
     assert (shp / "rivers_line.shp").exists() and (shp / "rivers_polygon.shp").exists()  # one per geometry family
+    (shp / "rivers.fields.csv").unlink()  # so that the per-family files are what is found
+    with pytest.raises(InputError, match="rivers_line.shp: exists already"):  # those too are never replaced silently
+        ecozone.export(demo_atlas, shp, "shp", layers=["rivers"])
 
 
 def test_gcj02_only_when_asked(demo_atlas, tmp_path):
