@@ -24,6 +24,7 @@ from .crs import (
     wgs84_to_gcj02,
 )
 from .demo import demo_atlas
+from ._options import options
 from .errors import ConfigError, CRSError, EcozoneError, GeometryError, InputError, SchemaError
 from .export import export
 from .io import read_layer
@@ -45,6 +46,7 @@ from .validate import ValidationReport, validate_layer
 
 __all__ = [
     "__version__",
+    "options",
     "Atlas",
     "Layer",
     "KINDS",

@@ -34,10 +34,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .._options import resolve_engine
 from ..errors import SchemaError
 from ..schema import KINDS, normalise_code
 from ..units import M2_PER_HA
-from .coverage import prepare_layers
+from .coverage import as_frame, prepare_layers
 
 __all__ = ["Rule", "RULES", "SEVERITIES", "conflicts", "atlas_conflicts", "of_realm", "sort_findings", "FINDING_COLUMNS"]
 
@@ -145,7 +146,7 @@ FINDING_COLUMNS = [
 
 
 def conflicts(
-    layer: gpd.GeoDataFrame,
+    layer: Any,
     against: gpd.GeoDataFrame,
     rules: str | Rule | Sequence[str | Rule] | None = None,
     *,
@@ -154,20 +155,27 @@ def conflicts(
     name_field: str = "name",
     layer_name: str | None = None,
     against_name: str | None = None,
+    engine: str | None = None,
+    client: Any = None,
+    partitions: int | None = None,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Every overlap between ``layer``'s features and a control layer, as a findings table (冲突清单).
 
     Parameters
     ----------
-    layer : features to check (mines, marine ranches, projects …): polygons, lines or points
+    layer : features to check (mines, marine ranches, projects …): polygons, lines
+        or points, or their file; with ``engine="dask"`` also a dask-geopandas
+        GeoDataFrame or a (Geo)Parquet path
     against : the control layer (the red line …): polygons
     rules : rule name(s) from :data:`RULES` or :class:`Rule` objects; None: report
         every overlap as a warning (rule ``overlap``)
     search_m : radius in metres within which rules with a ``near`` severity report
         features that do not touch the control layer, with their distance
     id_field, name_field : fields that identify features on both sides (row number
-        and empty name when absent)
+        in the file and empty name when absent)
     layer_name, against_name : names of the layers in the table (default: their file stem)
+    engine, client, partitions, progress : as for :func:`ecozone.coverage`
 
     Returns
     -------
@@ -179,20 +187,50 @@ def conflicts(
     Sorted by severity, rule, feature.
     """
     rule_list = _rules(rules)
-    layer_name = layer_name or _stem(layer, "layer")
+    dask = resolve_engine(engine) == "dask"
+    against = with_row_ids(as_frame(against), id_field)
     against_name = against_name or _stem(against, "against")
     notes: list[str] = []
-    against_p, moved = prepare_layers(against, {layer_name: _checked(layer, rule_list)}, notes, polygons=False, zones_name=against_name)
-    layer_p = moved[layer_name]
-    rows: list[dict[str, Any]] = []
-    for rule in rule_list:
-        control = against_p
-        control = of_realm(control, rule.realm)
-        rows.extend(_check(rule, layer_p, control, search_m, id_field, name_field, layer_name, against_name))
+    if dask:
+        from ..dask_engine import conflict_rows, partitioned
+
+        big = partitioned(layer, "layer", partitions=partitions)
+        layer_name = layer_name or _stem(big.meta, "layer")
+        _checked(big.meta, rule_list)
+        against_p, _ = prepare_layers(against, {}, notes, zones_name=against_name)
+        rows = conflict_rows(big, against_p, rule_list, notes, search_m=search_m, id_field=id_field, name_field=name_field,
+                             layer_name=layer_name, against_name=against_name, client=client, progress=progress)
+    else:
+        layer = with_row_ids(as_frame(layer), id_field)
+        layer_name = layer_name or _stem(layer, "layer")
+        against_p, moved = prepare_layers(against, {layer_name: _checked(layer, rule_list)}, notes, polygons=False,
+                                          zones_name=against_name)
+        rows = findings(moved[layer_name], against_p, rule_list, search_m, id_field, name_field, layer_name, against_name)
     table = pd.DataFrame(rows, columns=FINDING_COLUMNS)
     table = sort_findings(table, ["rule", "feature_layer", "feature_id", "distance_m", "against_id"])
     table.attrs["notes"] = notes
     return table
+
+
+def findings(layer, control, rule_list, search_m, id_field, name_field, layer_name, against_name) -> list[dict[str, Any]]:
+    """The conflicts kernel: the finding rows of every rule for features and control layer in one CRS.
+
+    The dask engine runs this same function on each partition of the features."""
+    rows: list[dict[str, Any]] = []
+    for rule in rule_list:
+        rows.extend(_check(rule, layer, of_realm(control, rule.realm), search_m, id_field, name_field, layer_name, against_name))
+    return rows
+
+
+def with_row_ids(gdf: gpd.GeoDataFrame, id_field: str, start: int = 0) -> gpd.GeoDataFrame:
+    """``gdf`` with its row numbers (from ``start``) as ``id_field`` when it has no such field,
+    so a feature is named by its row in the file, whatever is dropped later."""
+    if id_field in gdf.columns:
+        return gdf
+    out = gdf.copy()
+    out[id_field] = [str(i) for i in range(start, start + len(gdf))]
+    out.attrs = dict(gdf.attrs)
+    return out
 
 
 def atlas_conflicts(atlas, *, search_m: float = 1000.0) -> pd.DataFrame:

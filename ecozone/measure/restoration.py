@@ -19,6 +19,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import geopandas as gpd
@@ -27,10 +28,11 @@ import pandas as pd
 import shapely
 
 from ..errors import SchemaError
+from .._options import resolve_engine
 from ..schema import KINDS, normalise_code
 from ..units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
 from .coastline import _extent
-from .coverage import OUTSIDE, TOTAL, prepare_layers
+from .coverage import OUTSIDE, TOTAL, as_frame, prepare_layers
 from .overlay import covered_area, dissolve
 
 __all__ = ["restoration", "restoration_progress", "OUTSIDE"]
@@ -39,23 +41,29 @@ _SPEC = KINDS["restoration"]
 
 
 def restoration(
-    projects: gpd.GeoDataFrame,
+    projects: Any,
     zones: gpd.GeoDataFrame | None = None,
     by: str | Sequence[str] = ("type", "status", "year"),
     *,
     zone_field: str = "name",
     status: str | Sequence[str] | None = None,
+    engine: str | None = None,
+    client: Any = None,
+    partitions: int | None = None,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Union area of restoration projects by type, status and year, per zone and in total (修复面积).
 
     Parameters
     ----------
     projects : restoration project polygons with ``type``, ``status``, ``year``
-        (codes in English or Chinese: 滨海湿地, 已完成 …)
+        (codes in English or Chinese: 滨海湿地, 已完成 …), or their file; with
+        ``engine="dask"`` also a dask-geopandas GeoDataFrame or (Geo)Parquet path
     zones : optional zones (districts); without them only ``total`` rows
     by : project field(s) to group by; ``()`` for one group of all projects
     zone_field : column of ``zones`` naming each zone
     status : keep only projects of this status / these statuses (e.g. ``"completed"``)
+    engine, client, partitions, progress : as for :func:`ecozone.coverage`
 
     Returns
     -------
@@ -66,49 +74,53 @@ def restoration(
     outside every zone, when zones are given and there is some) and ``total``.
     """
     by_fields = [by] if isinstance(by, str) else list(by)
-    notes: list[str] = []
-    projects = _normalised(projects, by_fields, status)
-    if zones is not None:
-        if zone_field not in zones.columns:
-            raise SchemaError(f"zones: no field '{zone_field}' to name the zones; fix: pass --zone-field NAME")
-        zones, layers = prepare_layers(zones, {"restoration": projects}, notes)
-        projects = layers["restoration"]
-        zone_geoms = zones.geometry.values
-        zone_names = list(zones[zone_field].astype(str))
-    else:
-        _, layers = prepare_layers(_extent(projects), {"restoration": projects}, notes, zones_name="projects' extent")
-        projects = layers["restoration"]
-        zone_geoms = np.array([], dtype=object)
-        zone_names = []
-    geoms = projects.geometry.values
-    zone_union = shapely.union_all(zone_geoms) if len(zone_geoms) else None
+    select = partial(_normalised, fields=by_fields, status=status)
+    return _restoration(projects, zones, by_fields, zone_field, select,
+                        engine=engine, client=client, partitions=partitions, progress=progress)[0]
 
-    if by_fields:
-        keys = projects[by_fields]
-        groups = sorted(projects.groupby([keys[f] for f in by_fields], sort=False, dropna=False).indices.items(), key=_sort_key)
+
+def _restoration(projects, zones, by_fields, zone_field, select, *, engine, client, partitions, progress,
+                 id_field=None) -> tuple[pd.DataFrame, list[str]]:
+    """The restoration table of the projects ``select`` keeps, and their ids (``id_field``) in file order."""
+    dask = resolve_engine(engine) == "dask"
+    notes: list[str] = []
+    zones = as_frame(zones)
+    if zones is not None and zone_field not in zones.columns:
+        raise SchemaError(f"zones: no field '{zone_field}' to name the zones; fix: pass --zone-field NAME")
+    if dask:
+        from ..dask_engine import partitioned, restoration_figures
+
+        big = partitioned(projects, "restoration", partitions=partitions)
+        select(big.meta)  # the fields are checked before any work
+        if zones is not None:
+            zones, _ = prepare_layers(zones, {}, notes)
+        zone_geoms = zones.geometry.values if zones is not None else np.array([], dtype=object)
+        figures, ids = restoration_figures(big, zone_geoms, None if zones is None else zones.crs, by_fields, select,
+                                           notes, id_field=id_field, client=client, partitions=partitions, progress=progress)
     else:
-        groups = [((), np.arange(len(projects)))]
+        projects = select(as_frame(projects))
+        if zones is not None:
+            zones, layers = prepare_layers(zones, {"restoration": projects}, notes)
+        else:
+            _, layers = prepare_layers(_extent(projects), {"restoration": projects}, notes, zones_name="projects' extent")
+        projects = layers["restoration"]
+        zone_geoms = zones.geometry.values if zones is not None else np.array([], dtype=object)
+        figures = restoration_by_group(projects, projects, zone_geoms, by_fields)
+        ids = projects[id_field].astype(str).tolist() if id_field and id_field in projects.columns else []
+    zone_names = list(zones[zone_field].astype(str)) if zones is not None else []
     rows = []
-    for key, idx in groups:
-        key = key if isinstance(key, tuple) else (key,)
+    for key in sorted(figures, key=lambda k: _sort_key((k, None))):
+        f = figures[key]
         labels = dict(zip(by_fields, key))
-        own = geoms[idx]
-        pieces = dissolve(own)
-        union_m2 = float(shapely.area(pieces).sum())
-        sum_m2 = float(shapely.area(own).sum())
         if len(zone_geoms):
-            zone_m2 = covered_area(zone_geoms, pieces)
-            zone_sum, counts = _summed(zone_geoms, own)
-            for name, area, summed, n in zip(zone_names, zone_m2, zone_sum, counts):
+            for name, area, summed, n in zip(zone_names, f["zone_m2"], f["zone_sum"], f["zone_count"]):
                 if n:
-                    rows.append({"zone": name, **labels, "projects": n, "area": area, "overlap": summed - area})
-            inside = float(covered_area(np.array([zone_union]), pieces)[0])
-            if union_m2 - inside > 1e-6 * max(union_m2, 1.0):
-                inside_sum = float(_summed(np.array([zone_union]), own)[0][0])
-                n_out = int((~shapely.within(own, zone_union)).sum())
-                rows.append({"zone": OUTSIDE, **labels, "projects": n_out, "area": union_m2 - inside,
-                             "overlap": (sum_m2 - inside_sum) - (union_m2 - inside)})
-        rows.append({"zone": TOTAL, **labels, "projects": len(idx), "area": union_m2, "overlap": sum_m2 - union_m2})
+                    rows.append({"zone": name, **labels, "projects": int(n), "area": area, "overlap": _overlap(summed, area)})
+            if f["union_m2"] - f["inside"] > 1e-6 * max(f["union_m2"], 1.0):
+                rows.append({"zone": OUTSIDE, **labels, "projects": int(f["n_out"]), "area": f["union_m2"] - f["inside"],
+                             "overlap": _overlap(f["sum_m2"] - f["inside_sum"], f["union_m2"] - f["inside"])})
+        rows.append({"zone": TOTAL, **labels, "projects": int(f["n"]), "area": f["union_m2"],
+                     "overlap": _overlap(f["sum_m2"], f["union_m2"])})
 
     table = pd.DataFrame(rows, columns=["zone", *by_fields, "projects", "area", "overlap"])
     order = {z: i for i, z in enumerate([*zone_names, OUTSIDE, TOTAL])}
@@ -122,7 +134,53 @@ def restoration(
     table["overlap_ha"] = overlap / M2_PER_HA
     table = table.reset_index(drop=True)
     table.attrs["notes"] = notes
-    return table
+    return table, ids
+
+
+def restoration_by_group(
+    union_part: gpd.GeoDataFrame, own: gpd.GeoDataFrame, zone_geoms: np.ndarray, by_fields: Sequence[str]
+) -> dict[tuple, dict[str, Any]]:
+    """The restoration kernel: per group of ``by_fields`` values, the figures the table is made of.
+
+    ``union_part`` is what the union is measured on, ``own`` the projects
+    counted one by one (plain sums, numbers of projects).  In memory both are
+    the whole layer; the dask engine runs this on each spatial partition with
+    the projects reaching into it clipped to it as ``union_part`` and the
+    projects it owns as ``own``, and adds the figures up.
+
+    Figures (m² and counts): ``union_m2``, ``sum_m2``, ``n``, per zone
+    ``zone_m2``, ``zone_sum``, ``zone_count``, and against the zones' union
+    ``inside``, ``inside_sum``, ``n_out``.
+    """
+    zone_union = shapely.union_all(zone_geoms) if len(zone_geoms) else None
+    zeros = np.zeros(len(zone_geoms))
+    out: dict[tuple, dict[str, Any]] = {}
+    for key, (u_idx, o_idx) in _paired_groups(union_part, own, by_fields).items():
+        pieces = dissolve(union_part.geometry.values[u_idx])
+        geoms = own.geometry.values[o_idx]
+        f = {"union_m2": float(shapely.area(pieces).sum()), "sum_m2": float(shapely.area(geoms).sum()), "n": len(geoms),
+             "zone_m2": zeros, "zone_sum": zeros, "zone_count": zeros.astype(int), "inside": 0.0, "inside_sum": 0.0, "n_out": 0}
+        if zone_union is not None:
+            f["zone_m2"] = covered_area(zone_geoms, pieces)
+            f["zone_sum"], f["zone_count"] = _summed(zone_geoms, geoms)
+            f["inside"] = float(covered_area(np.array([zone_union]), pieces)[0])
+            f["inside_sum"] = float(_summed(np.array([zone_union]), geoms)[0][0])
+            f["n_out"] = int((~shapely.within(geoms, zone_union)).sum()) if len(geoms) else 0
+        out[key] = f
+    return out
+
+
+def _paired_groups(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, by_fields: Sequence[str]) -> dict[tuple, tuple[np.ndarray, np.ndarray]]:
+    """``{key: (positions in a, positions in b)}`` for every group of ``by_fields`` values in either frame."""
+    def groups(frame):
+        if not by_fields:  # one group, even of no projects: a total row of zeros
+            return {(): np.arange(len(frame))}
+        items = frame.groupby([frame[f] for f in by_fields], sort=False, dropna=False).indices.items()
+        return {(k if isinstance(k, tuple) else (k,)): v for k, v in items}
+
+    ga, gb = groups(a), groups(b)
+    empty = np.array([], dtype=int)
+    return {k: (ga.get(k, empty), gb.get(k, empty)) for k in {**ga, **gb}}
 
 
 def restoration_progress(
@@ -135,6 +193,10 @@ def restoration_progress(
     zones: gpd.GeoDataFrame | None = None,
     zone: str | None = None,
     zone_field: str = "name",
+    engine: str | None = None,
+    client: Any = None,
+    partitions: int | None = None,
+    progress: bool = False,
 ) -> dict[str, Any]:
     """Restored area against a target, e.g. coastal wetland ≥ 120 ha by 2025 (修复目标完成情况).
 
@@ -146,20 +208,17 @@ def restoration_progress(
     ``target_ha``, ``achieved_ha``, ``share`` (achieved ÷ target), ``met``,
     ``projects`` (ids of the projects counted, or their number) and
     ``overlap_ha`` (area counted once although several projects cover it).
+    ``engine`` and the rest as for :func:`ecozone.coverage`.
     """
     statuses = [status] if isinstance(status, str) else list(status)
-    chosen = _normalised(projects, ["type", "status", "year"], statuses)
-    if type is not None:
-        wanted = normalise_code(_SPEC.field("type").codes, type) or type
-        chosen = chosen[chosen["type"] == wanted]
-    if until is not None:
-        chosen = chosen[pd.to_numeric(chosen["year"], errors="coerce") <= until]
-    table = restoration(chosen, zones, by=(), zone_field=zone_field)
+    select = partial(_chosen, statuses=statuses, type=type, until=until)
+    table, ids = _restoration(projects, zones, [], zone_field, select, engine=engine, client=client,
+                              partitions=partitions, progress=progress, id_field="id")
     row_zone = zone if zone is not None else TOTAL
     row = table[table["zone"] == row_zone]
     achieved = float(row["area_ha"].sum())
     overlap = float(row["overlap_ha"].sum())
-    ids = chosen["id"].astype(str).tolist() if "id" in chosen.columns else None
+    counted = int(table.loc[table["zone"] == TOTAL, "projects"].sum())
     return {
         "type": type,
         "zone": row_zone,
@@ -169,10 +228,21 @@ def restoration_progress(
         "achieved_ha": achieved,
         "share": achieved / target_ha if target_ha > 0 else float("nan"),
         "met": bool(achieved >= target_ha),
-        "projects": len(chosen),
-        "project_ids": ids if ids is not None else [],
+        "projects": counted,
+        "project_ids": ids,
         "overlap_ha": overlap,
     }
+
+
+def _chosen(projects: gpd.GeoDataFrame, *, statuses: list[str], type: str | None, until: int | None) -> gpd.GeoDataFrame:
+    """The projects a target counts: of these statuses, of ``type``, of ``until`` or earlier."""
+    chosen = _normalised(projects, ["type", "status", "year"], statuses)
+    if type is not None:
+        wanted = normalise_code(_SPEC.field("type").codes, type) or type
+        chosen = chosen[chosen["type"] == wanted]
+    if until is not None:
+        chosen = chosen[pd.to_numeric(chosen["year"], errors="coerce") <= until]
+    return chosen
 
 
 def _normalised(projects: gpd.GeoDataFrame, fields: Sequence[str], status) -> gpd.GeoDataFrame:
@@ -197,6 +267,11 @@ def _normalised(projects: gpd.GeoDataFrame, fields: Sequence[str], status) -> gp
         out = out[out["status"].isin(wanted)]
     out.attrs = dict(projects.attrs)
     return out
+
+
+def _overlap(summed: float, union: float) -> float:
+    """What a plain sum counts twice; rounding noise (below 1e-9 of the sum) is none."""
+    return 0.0 if summed - union <= 1e-9 * abs(summed) else summed - union
 
 
 def _summed(zones: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

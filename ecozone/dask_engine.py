@@ -1,0 +1,656 @@
+"""The dask engine (分布式引擎): coverage, restoration and conflicts on a Dask cluster.
+
+A province's land-survey parcels — tens of millions of polygons — outgrow one
+process.  With ``engine="dask"`` the big layer is read partition by
+partition on the workers (a dask-geopandas frame, a (Geo)Parquet file by its
+row groups, a GeoPackage in feature ranges), the small one (districts, the
+red line) is sent to every worker, and each partition is measured by the
+same kernel as in memory (:func:`ecozone.measure.coverage.covered_by_group`,
+:func:`ecozone.measure.restoration.restoration_by_group`,
+:func:`ecozone.measure.conflicts.findings`).
+
+Exact across partitions
+-----------------------
+Coverage and restoration dissolve a layer before measuring it, so that
+overlapping polygons count once.  A dissolve cannot be cut at arbitrary rows:
+two overlapping polygons in different partitions would each be counted.  So
+the big layer is cut in space, not in rows:
+
+1. a first pass reads each partition's bounds and a sample of feature centres;
+2. the extent is divided into a grid of cells; the cells, taken in Hilbert
+   curve order, are cut into ``partitions`` runs of equal feature counts —
+   the *regions*: compact, disjoint, together covering the plane (the edge
+   cells reach far beyond the extent);
+3. a second pass sends each feature to every region its bounding box meets
+   (features in one region, nearly all of them, go to that one only), packed
+   as Shapely ragged arrays (coordinates and offsets, a fraction of the
+   memory of geometry objects);
+4. each region dissolves and measures what reaches into it, the features
+   that cross its edge clipped to it; areas of disjoint regions add up
+   exactly.  Counts and plain sums (restoration's ``projects`` and
+   ``overlap_ha``) are taken on each feature once, in the region of its
+   bounding-box centre.
+
+Conflicts need none of this: each finding concerns one feature, so each row
+partition is checked on its own and the findings are concatenated.
+
+Example
+-------
+>>> import ecozone, pytest
+>>> _ = pytest.importorskip("dask_geopandas")
+>>> atlas = ecozone.demo_atlas()
+>>> table = ecozone.coverage(atlas["districts"], atlas["redline_land"], engine="dask", partitions=4)
+>>> memory = ecozone.coverage(atlas["districts"], atlas["redline_land"])
+>>> bool(abs(table["covered_ha"] - memory["covered_ha"]).max() < 1e-6)
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+
+from . import crs as _crs
+from .errors import CRSError, InputError
+from .measure.overlay import _workers
+
+__all__ = ["require_dask", "connect", "local_client", "partitioned", "Partitioned", "Regions"]
+
+#: How to install what the engine needs.
+INSTALL = "pip install 'ecozone[dask]'"
+
+#: Features per spatial partition when ``partitions`` is not given.
+FEATURES_PER_PARTITION = 250_000
+
+#: Features per partition when a GeoPackage / Shapefile … is read in feature ranges.
+FEATURES_PER_READ = 250_000
+
+
+def require_dask() -> None:
+    """Raise a one-line InputError naming the ``dask`` extra when dask-geopandas or distributed is missing."""
+    for module in ("dask", "dask_geopandas", "distributed"):
+        try:
+            __import__(module)
+        except ImportError:
+            raise InputError(
+                f"engine 'dask': needs the optional 'dask' extra ({module.replace('_', '-')} is not installed); fix: {INSTALL}"
+            ) from None
+
+
+def connect(scheduler: Any, *, timeout: float = 10.0):
+    """A ``distributed.Client`` for a scheduler address (``tcp://HOST:8786``); a Client is returned as it is.
+
+    An address where no scheduler answers within ``timeout`` seconds raises a
+    one-line InputError instead of waiting for ever.
+    """
+    require_dask()
+    from distributed import Client
+
+    if isinstance(scheduler, Client):
+        return scheduler
+    try:
+        return Client(str(scheduler), timeout=timeout, set_as_default=False)
+    except Exception as exc:  # OSError (refused, timed out), ValueError (bad address) …
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise InputError(
+            f"scheduler {scheduler}: no Dask scheduler answered within {timeout:g} s ({reason}); "
+            "fix: check the address (e.g. tcp://10.0.0.5:8786) and that the scheduler is running, "
+            "or leave --scheduler out for a local cluster"
+        ) from None
+
+
+@contextlib.contextmanager
+def local_client(workers: int | None = None):
+    """A LocalCluster of ``workers`` single-threaded processes (default: one per CPU) and its Client."""
+    require_dask()
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=workers or _workers(), threads_per_worker=1, processes=True,
+                      dashboard_address=None, silence_logs=logging.ERROR) as cluster:
+        with Client(cluster, set_as_default=False) as client:
+            yield client
+
+
+# --------------------------------------------------------------------------- the big layer
+
+
+@dataclass
+class Partitioned:
+    """A layer read partition by partition on the workers."""
+
+    name: str  # what messages call it: its file, or the name given
+    parts: list  # dask Delayed objects, each a GeoDataFrame partition
+    meta: gpd.GeoDataFrame  # no rows: its columns and CRS
+    declared: Any = None  # a declared CRS (a CRS, or "gcj02" / "bd09") applied to each partition
+
+    @property
+    def columns(self):
+        return self.meta.columns
+
+    @property
+    def geometry(self):
+        return self.meta.geometry
+
+    @property
+    def crs(self) -> CRS | None:
+        return self.meta.crs
+
+    @property
+    def source(self) -> _Source:
+        """What a task needs to load a partition (never the partitions themselves)."""
+        return _Source(self.name, self.declared)
+
+
+class _Source(NamedTuple):
+    name: str
+    declared: Any
+
+
+def partitioned(source: Any, name: str, *, declared_crs: Any = None, partitions: int | None = None) -> Partitioned:
+    """The big layer for the dask engine, from a dask-geopandas or geopandas frame or a file.
+
+    (Geo)Parquet is read by its row groups; other formats (GeoPackage,
+    Shapefile, GeoJSON …) in ranges of :data:`FEATURES_PER_READ` features.
+    ``declared_crs`` is what ``--input-crs`` declares (gcj02/bd09 converted on each partition).
+    """
+    require_dask()
+    import dask_geopandas
+
+    if isinstance(source, Partitioned):
+        return source
+    if isinstance(source, dask_geopandas.GeoDataFrame):
+        ddf, label = source, name
+    elif isinstance(source, gpd.GeoDataFrame):
+        ddf = dask_geopandas.from_geopandas(source, npartitions=max(1, partitions or _workers()), sort=False)
+        label = source.attrs.get("source", name)
+    elif isinstance(source, (str, os.PathLike)):
+        ddf, label = _read(Path(source), partitions), str(source)
+    else:
+        raise InputError(f"{name}: a {type(source).__name__} is not a layer; "
+                         "fix: give a GeoDataFrame, a dask-geopandas GeoDataFrame or a file path")
+    meta = ddf._meta
+    declared = None
+    if declared_crs is not None:
+        declared = _crs.parse_crs(declared_crs, what=f"{label}: declared CRS")
+        meta = meta.set_crs(declared if isinstance(declared, CRS) else _crs.WGS84, allow_override=True)
+    meta = meta.copy()
+    meta.attrs["source"] = label
+    return Partitioned(label, list(ddf.to_delayed()), meta, declared)
+
+
+def _read(path: Path, partitions: int | None):
+    import dask_geopandas
+    import pyogrio
+
+    from .io import guess_dbf_encoding
+
+    if not path.exists():
+        raise InputError(f"{path}: file not found; fix: check the path (relative paths start at {Path.cwd()})")
+    try:
+        if path.suffix.lower() in (".parquet", ".geoparquet") or path.is_dir():
+            return dask_geopandas.read_parquet(path, split_row_groups=True)
+        count = pyogrio.read_info(path)["features"]
+        n = partitions or max(1, math.ceil(max(count, 0) / FEATURES_PER_READ))
+        encoding = guess_dbf_encoding(path)
+        return dask_geopandas.read_file(path, npartitions=n, **({"encoding": encoding} if encoding else {}))
+    except InputError:
+        raise
+    except Exception as exc:
+        reason = " ".join(str(exc).split())[:200]
+        raise InputError(f"{path}: cannot be read as a partitioned layer ({reason}); "
+                         "fix: give a GeoParquet file (geopandas' to_parquet) or a GeoPackage") from None
+
+
+def _load(part: gpd.GeoDataFrame, big: _Source) -> gpd.GeoDataFrame:
+    """A partition as the in-memory engine would have read it: declared CRS applied, lon/lat checked."""
+    from .io import _apply_declared_crs, _check_lonlat_range
+
+    if big.declared is not None:
+        part = _apply_declared_crs(part, big.declared, Path(big.name))
+    _check_lonlat_range(part, Path(big.name))
+    part.attrs["source"] = big.name
+    return part
+
+
+# --------------------------------------------------------------------------- regions
+
+
+def hilbert_index(level: int, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Position of cells ``(x, y)`` along the Hilbert curve through a ``2**level`` square grid.
+
+    >>> hilbert_index(1, np.array([0, 0, 1, 1]), np.array([0, 1, 1, 0])).tolist()
+    [0, 1, 2, 3]
+    """
+    n = 1 << level
+    x, y = np.array(x, dtype=np.int64), np.array(y, dtype=np.int64)
+    d = np.zeros(len(x), dtype=np.int64)
+    s = n >> 1
+    while s > 0:
+        rx = (x & s) > 0
+        ry = (y & s) > 0
+        d += s * s * ((3 * rx.astype(np.int64)) ^ ry.astype(np.int64))
+        flip = ~ry & rx
+        x[flip] = n - 1 - x[flip]
+        y[flip] = n - 1 - y[flip]
+        swap = ~ry
+        x[swap], y[swap] = y[swap], x[swap].copy()
+        s >>= 1
+    return d
+
+
+@dataclass
+class Regions:
+    """Disjoint regions covering the plane: runs of grid cells along a Hilbert curve.
+
+    ``cell_region[iy, ix]`` is the region of a cell.  Cells on the grid's edge
+    reach ten extents beyond it, so that nothing lies outside every region.
+    """
+
+    bounds: tuple[float, float, float, float]
+    cell_region: np.ndarray
+    geometries: list = field(default_factory=list)
+
+    @classmethod
+    def balanced(cls, bounds, centres: np.ndarray, count: int) -> Regions:
+        """``count`` regions holding about as many of the sampled ``centres`` (n × 2) each."""
+        minx, miny, maxx, maxy = bounds
+        span = max(maxx - minx, maxy - miny, 1.0)
+        # a hair beyond the extent, so the extent's own edge lies inside the grid
+        bounds = (minx - 1e-6 * span, miny - 1e-6 * span, maxx + 1e-6 * span, maxy + 1e-6 * span)
+        level = int(min(9, max(1, math.ceil(math.log(max(count, 1) * 16, 4)))))
+        n = 1 << level
+        grid = cls(bounds, np.zeros((n, n), dtype=np.int64))
+        ix, iy = grid._cells(centres[:, 0], centres[:, 1])
+        weight = np.bincount(iy * n + ix, minlength=n * n).astype(float) + 1e-3  # empty cells still spread
+        cx, cy = np.meshgrid(np.arange(n), np.arange(n))
+        order = np.argsort(hilbert_index(level, cx.ravel(), cy.ravel()))
+        before = np.cumsum(weight[order]) - weight[order]
+        region = np.minimum((before / weight.sum() * count).astype(np.int64), count - 1)
+        _, region = np.unique(region, return_inverse=True)  # no empty region numbers
+        cell_region = np.empty(n * n, dtype=np.int64)
+        cell_region[order] = region
+        grid.cell_region = cell_region.reshape(n, n)
+        grid.geometries = [grid._geometry(k) for k in range(int(region.max()) + 1)]
+        return grid
+
+    @property
+    def count(self) -> int:
+        return len(self.geometries)
+
+    def _cells(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = self.cell_region.shape[0]
+        minx, miny, maxx, maxy = self.bounds
+        ix = np.clip(np.floor((x - minx) / (maxx - minx) * n), 0, n - 1).astype(np.int64)
+        iy = np.clip(np.floor((y - miny) / (maxy - miny) * n), 0, n - 1).astype(np.int64)
+        return ix, iy
+
+    def _geometry(self, k: int) -> shapely.Geometry:
+        n = self.cell_region.shape[0]
+        minx, miny, maxx, maxy = self.bounds
+        iy, ix = np.nonzero(self.cell_region == k)
+        xs = minx + (maxx - minx) * np.arange(n + 1) / n
+        ys = miny + (maxy - miny) * np.arange(n + 1) / n
+        pad = 10 * max(maxx - minx, maxy - miny)
+        xs[0], xs[-1], ys[0], ys[-1] = xs[0] - pad, xs[-1] + pad, ys[0] - pad, ys[-1] + pad
+        boxes = shapely.box(xs[ix], ys[iy], xs[ix + 1], ys[iy + 1])
+        return shapely.union_all(boxes)
+
+    def assign(self, bboxes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For features with these bounding boxes (n × 4): ``(feature, region, owner)`` for every
+        region a feature's box meets; ``owner`` marks the region of its box's centre."""
+        n = len(bboxes)
+        span = max(self.bounds[2] - self.bounds[0], self.bounds[3] - self.bounds[1])
+        eps = 1e-9 * span  # a box on a cell line meets both cells: clipped, never lost
+        ix0, iy0 = self._cells(bboxes[:, 0] - eps, bboxes[:, 1] - eps)
+        ix1, iy1 = self._cells(bboxes[:, 2] + eps, bboxes[:, 3] + eps)
+        cx, cy = self._cells((bboxes[:, 0] + bboxes[:, 2]) / 2, (bboxes[:, 1] + bboxes[:, 3]) / 2)
+        own = self.cell_region[cy, cx]
+        rows, regions = [np.arange(n)], [own]
+        small = (ix1 - ix0 <= 1) & (iy1 - iy0 <= 1)  # its corners' cells are all its cells
+        idx = np.flatnonzero(small & ((ix0 != ix1) | (iy0 != iy1)))
+        seen = [own[idx]]
+        for cy_, cx_ in ((iy0, ix0), (iy0, ix1), (iy1, ix0), (iy1, ix1)):
+            r = self.cell_region[cy_[idx], cx_[idx]]
+            new = np.all([r != s for s in seen], axis=0)
+            rows.append(idx[new])
+            regions.append(r[new])
+            seen.append(r)
+        for i in np.flatnonzero(~small):  # large features: every cell under the box
+            for r in np.unique(self.cell_region[iy0[i] : iy1[i] + 1, ix0[i] : ix1[i] + 1]):
+                if r != own[i]:
+                    rows.append(np.array([i]))
+                    regions.append(np.array([r]))
+        rows_, regions_ = np.concatenate(rows), np.concatenate(regions)
+        owner = np.zeros(len(rows_), dtype=bool)
+        owner[:n] = True
+        return rows_, regions_, owner
+
+
+# --------------------------------------------------------------------------- the two passes
+
+
+def _scan(part: gpd.GeoDataFrame, index: int, big: _Source, select: Callable | None, polygons: bool,
+          id_field: str | None) -> dict[str, Any]:
+    """Pass 1 on one partition: its count, bounds, a sample of centres, its ids; bad geometry refused."""
+    from .measure.coverage import refuse_non_polygons
+
+    part = _load(part, big)
+    if select is not None:
+        part = select(part)
+    geoms = part.geometry.values
+    if polygons:
+        refuse_non_polygons(geoms, f"{big.name} (partition {index})", "coverage measures polygons",
+                            "buffer lines or points first if their area is meant")
+    b = shapely.bounds(geoms)
+    b = b[np.isfinite(b).all(axis=1)]
+    step = max(1, len(b) // 4096)
+    centres = np.column_stack([(b[::step, 0] + b[::step, 2]) / 2, (b[::step, 1] + b[::step, 3]) / 2])
+    bounds = (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()) if len(b) else None
+    ids = part[id_field].astype(str).tolist() if id_field and id_field in part.columns else []
+    return {"count": len(part), "bounds": bounds, "centres": centres, "ids": ids}
+
+
+def _split(part: gpd.GeoDataFrame, big: _Source, select: Callable | None, target: CRS, regions: Regions,
+           columns: Sequence[str]) -> tuple:
+    """Pass 2 on one partition: measured CRS, repaired, sent to the regions it meets.
+
+    Returns one bucket per region, then ``(empty geometries, repaired polygons)``.
+    """
+    from .measure.coverage import repaired
+
+    part = _load(part, big)
+    if select is not None:
+        part = select(part)
+    if part.crs is not None and not part.crs.equals(target):
+        part = part.to_crs(target)
+    part, empty, invalid = repaired(part)
+    geoms = part.geometry.values
+    rows, region, owner = regions.assign(shapely.bounds(geoms))
+    # a feature sent to several regions is clipped to each (its other rows say so)
+    spread = np.bincount(rows, minlength=len(geoms)) > 1
+    attrs = part[list(columns)].reset_index(drop=True)
+    buckets = []
+    order = np.argsort(region, kind="stable")
+    cuts = np.searchsorted(region[order], np.arange(regions.count + 1))
+    for k in range(regions.count):
+        sel = order[cuts[k] : cuts[k + 1]]
+        r = rows[sel]
+        buckets.append(_pack(geoms[r], attrs.iloc[r], owner[sel], spread[r]))
+    return (*buckets, (empty, invalid))
+
+
+def _pack(geoms: np.ndarray, attrs: pd.DataFrame, owner: np.ndarray, clip: np.ndarray) -> dict[str, Any]:
+    """Geometries as ragged coordinate arrays (far smaller than geometry objects in a worker's memory)."""
+    ragged = shapely.to_ragged_array(geoms) if len(geoms) else None
+    return {"ragged": ragged, "attrs": attrs.reset_index(drop=True), "owner": owner, "clip": clip}
+
+
+def _unpack(buckets: Sequence[dict[str, Any]], region: shapely.Geometry, crs: CRS):
+    """A region's features: ``(clipped to the region, the features it owns)`` as GeoDataFrames."""
+    geoms, attrs, owner, clip = [], [], [], []
+    for b in buckets:
+        if b["ragged"] is None:
+            continue
+        geoms.append(shapely.from_ragged_array(*b["ragged"]))
+        attrs.append(b["attrs"])
+        owner.append(b["owner"])
+        clip.append(b["clip"])
+    if not geoms:
+        empty = gpd.GeoDataFrame(buckets[0]["attrs"].iloc[0:0] if buckets else None, geometry=[], crs=crs)
+        return empty, empty
+    geoms = np.concatenate(geoms)
+    attrs = pd.concat(attrs, ignore_index=True)
+    owner, clip = np.concatenate(owner), np.concatenate(clip)
+    own = gpd.GeoDataFrame(attrs[owner].reset_index(drop=True), geometry=geoms[owner], crs=crs)
+    clipped = geoms.copy()
+    if clip.any():
+        clipped[clip] = _polygonal(shapely.intersection(geoms[clip], region))
+    keep = ~shapely.is_empty(clipped)
+    inside = gpd.GeoDataFrame(attrs[keep].reset_index(drop=True), geometry=clipped[keep], crs=crs)
+    return inside, own
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Clipped pieces without the lines and points a clip can leave on the region's edge."""
+    out = np.array(geoms, dtype=object)
+    mixed = np.flatnonzero(shapely.get_type_id(out) == 7)  # GeometryCollection
+    for i in mixed:
+        parts = shapely.get_parts(out[i])
+        out[i] = shapely.multipolygons(shapely.get_parts(parts[np.isin(shapely.get_type_id(parts), [3, 6])]))
+    lower = ~np.isin(shapely.get_type_id(out), [3, 6])
+    out[lower] = shapely.Polygon()
+    return out
+
+
+def _by_region(big: Partitioned, target: CRS, zones_payload: Any, kernel: Callable, columns: Sequence[str],
+               notes: list[str], *, select: Callable | None, polygons: bool, id_field: str | None, client: Any,
+               partitions: int | None, progress: bool, measured_crs: Callable | None = None):
+    """Run ``kernel(inside, own, payload)`` on every region of the big layer; ``(results, ids, target)``."""
+    if big.crs is None:
+        raise CRSError(f"{big.name}: layer: has no CRS; fix: add a .prj or declare it (--input-crs / crs = ...)")
+    with _connected(client) as client:
+        return _two_passes(big, target, zones_payload, kernel, columns, notes, select=select, polygons=polygons,
+                           id_field=id_field, client=client, partitions=partitions, progress=progress,
+                           measured_crs=measured_crs)
+
+
+def _two_passes(big, target, zones_payload, kernel, columns, notes, *, select, polygons, id_field, client, partitions,
+                progress, measured_crs):
+    import dask
+
+    src = big.source
+    scans = _compute([dask.delayed(_scan)(p, i, src, select, polygons, id_field) for i, p in enumerate(big.parts)],
+                     client, progress)
+    count = sum(s["count"] for s in scans)
+    ids = [i for s in scans for i in s["ids"]]
+    boxes = [s["bounds"] for s in scans if s["bounds"] is not None]
+    if target is None:  # no zones: the measurement CRS of the layer's extent
+        target = measured_crs(boxes)
+    if not boxes:
+        return [], ids, target
+    bounds = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    centres = np.concatenate([s["centres"] for s in scans])
+    if not big.crs.equals(target):
+        _note(notes, f"{big.name} reprojected from {_crs.short_label(big.crs)} to {_crs.short_label(target)}")
+        to = Transformer.from_crs(big.crs, target, always_xy=True)
+        bounds = to.transform_bounds(*bounds, densify_pts=101)
+        centres = np.column_stack(to.transform(centres[:, 0], centres[:, 1]))
+    n = partitions or max(_cluster_cores(client), math.ceil(count / FEATURES_PER_PARTITION))
+    regions = Regions.balanced(bounds, centres, n)
+    _note(notes, f"{big.name}: {count:,} features in {regions.count} Hilbert partitions (dask engine)")
+    regions_d = dask.delayed(regions, traverse=False)
+    split = [dask.delayed(_split, nout=regions.count + 1)(p, src, select, target, regions_d, list(columns))
+             for p in big.parts]
+    payload = client.scatter(zones_payload, broadcast=True) if client is not None else dask.delayed(zones_payload)
+    tasks = [dask.delayed(_region_task)(kernel, [s[k] for s in split], regions.geometries[k], target, payload)
+             for k in range(regions.count)]
+    stats = [s[regions.count] for s in split]
+    out = _compute(tasks + stats, client, progress)
+    from .measure.coverage import repair_notes
+
+    repair_notes(big.name, sum(e for e, _ in out[len(tasks):]), sum(i for _, i in out[len(tasks):]), notes)
+    return out[: len(tasks)], ids, target
+
+
+def _region_task(kernel: Callable, buckets: Sequence[dict[str, Any]], region: shapely.Geometry, crs: CRS, payload: Any):
+    inside, own = _unpack(buckets, region, crs)
+    # the kernels prepare the zones (a change to the objects): each task its own copy, for
+    # schedulers that run tasks as threads of one process over one shared payload
+    return kernel(inside, own, shapely.from_wkb(shapely.to_wkb(payload)))
+
+
+@contextlib.contextmanager
+def _connected(client: Any):
+    """The Client to compute on: ``client`` itself, or one connected to an address (closed afterwards),
+    or None (dask's default: the current Client if there is one)."""
+    if client is None:
+        yield None
+    elif isinstance(client, (str, os.PathLike)):
+        with connect(client) as connected:
+            yield connected
+    else:
+        yield connect(client)
+
+
+def _compute(tasks: list, client: Any, progress: bool) -> list:
+    """Compute dask tasks on the client (or dask's default scheduler), with a progress bar on stderr."""
+    import dask
+
+    if client is not None:
+        futures = client.compute(tasks)
+        if progress:
+            from distributed import progress as bar
+
+            with contextlib.redirect_stdout(sys.stderr):
+                bar(futures)
+        return client.gather(futures)
+    if progress:
+        from dask.diagnostics import ProgressBar
+
+        with ProgressBar(out=sys.stderr):
+            return list(dask.compute(*tasks))
+    return list(dask.compute(*tasks))
+
+
+def _cluster_cores(client: Any) -> int:
+    if client is None:
+        return _workers()
+    return max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
+
+
+def _note(notes: list[str], text: str) -> None:
+    from .measure.coverage import _note as note
+
+    note(notes, text)
+
+
+def _add(total: dict, part: dict) -> None:
+    """Add figures (numbers, arrays or dicts of them) of ``part`` into ``total``, key by key."""
+    for key, value in part.items():
+        if key not in total:
+            total[key] = value.copy() if isinstance(value, (dict, np.ndarray)) else value
+        elif isinstance(value, dict):
+            _add(total[key], value)
+        else:
+            total[key] = total[key] + value
+
+
+# --------------------------------------------------------------------------- the three measures
+
+
+def coverage_by_key(big: Partitioned, zones: np.ndarray, target: CRS, by_fields: Sequence[str], notes: list[str], *,
+                    grid_size: float | None, client: Any, partitions: int | None, progress: bool) -> dict:
+    """:func:`ecozone.measure.coverage.covered_by_group` of the big layer, region by region, added up."""
+    from functools import partial
+
+    from .measure.coverage import covered_by_group
+
+    kernel = partial(_coverage_kernel, by_fields=list(by_fields), grid_size=grid_size)
+    results, _, _ = _by_region(big, target, zones, kernel, by_fields, notes, select=None, polygons=True,
+                               id_field=None, client=client, partitions=partitions, progress=progress)
+    total: dict = {}
+    for r in results:
+        _add(total, r)
+    if not by_fields and () not in total:  # an empty layer: one row of zeros, as in memory
+        total[()] = covered_by_group(big.meta, zones, [])[()]
+    return total
+
+
+def _coverage_kernel(inside, own, zones, *, by_fields, grid_size):
+    from .measure.coverage import covered_by_group
+
+    return covered_by_group(inside, zones, by_fields, grid_size=grid_size)
+
+
+def restoration_figures(big: Partitioned, zone_geoms: np.ndarray, target: CRS | None, by_fields: Sequence[str],
+                        select: Callable, notes: list[str], *, id_field: str | None, client: Any,
+                        partitions: int | None, progress: bool) -> tuple[dict, list[str]]:
+    """:func:`ecozone.measure.restoration.restoration_by_group` of the big layer, region by region, added up."""
+    from functools import partial
+
+    from .measure.restoration import restoration_by_group
+
+    def measured_crs(boxes):
+        from .measure.coverage import projected
+
+        if not boxes:
+            return _crs.gk_zone_crs(120)
+        b = np.array(boxes)
+        extent = gpd.GeoDataFrame(geometry=[shapely.box(b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())],
+                                  crs=big.crs)
+        return projected(extent, "projects' extent", []).crs
+
+    kernel = partial(_restoration_kernel, by_fields=list(by_fields))
+    results, ids, target = _by_region(big, target, zone_geoms, kernel, by_fields, notes, select=select, polygons=True,
+                                      id_field=id_field, client=client, partitions=partitions, progress=progress,
+                                      measured_crs=measured_crs)
+    total: dict = {}
+    for r in results:
+        _add(total, r)
+    if not by_fields and () not in total:
+        empty = select(big.meta)
+        total[()] = restoration_by_group(empty, empty, zone_geoms, [])[()]
+    return total, ids
+
+
+def _restoration_kernel(inside, own, zone_geoms, *, by_fields):
+    from .measure.restoration import restoration_by_group
+
+    return restoration_by_group(inside, own, zone_geoms, by_fields)
+
+
+def conflict_rows(big: Partitioned, control: gpd.GeoDataFrame, rules: list, notes: list[str], *, search_m: float,
+                  id_field: str, name_field: str, layer_name: str, against_name: str, client: Any,
+                  progress: bool) -> list[dict[str, Any]]:
+    """:func:`ecozone.measure.conflicts.findings` on each partition of the big layer, concatenated."""
+    if big.crs is None:
+        raise CRSError(f"{big.name}: layer: has no CRS; fix: add a .prj or declare it (--input-crs / crs = ...)")
+    with _connected(client) as client:
+        return _conflict_rows(big, control, rules, notes, search_m=search_m, id_field=id_field, name_field=name_field,
+                              layer_name=layer_name, against_name=against_name, client=client, progress=progress)
+
+
+def _conflict_rows(big, control, rules, notes, *, search_m, id_field, name_field, layer_name, against_name, client,
+                   progress):
+    import dask
+
+    starts = [0] * len(big.parts)
+    if id_field not in big.columns:  # features are named by their row in the file
+        lengths = _compute([dask.delayed(len)(p) for p in big.parts], client, False)
+        starts = list(np.cumsum([0, *lengths[:-1]]))
+    if not big.crs.equals(control.crs):
+        _note(notes, f"{layer_name} reprojected from {_crs.short_label(big.crs)} to {_crs.short_label(control.crs)}")
+    payload = client.scatter(control, broadcast=True) if client is not None else dask.delayed(control)
+    tasks = [dask.delayed(_conflict_task)(p, int(start), big.source, payload, rules, search_m, id_field, name_field,
+                                          layer_name, against_name) for p, start in zip(big.parts, starts)]
+    out = _compute(tasks, client, progress)
+    from .measure.coverage import repair_notes
+
+    repair_notes(layer_name, sum(o[1] for o in out), sum(o[2] for o in out), notes)
+    return [row for o in out for row in o[0]]
+
+
+def _conflict_task(part, start, big, control, rules, search_m, id_field, name_field, layer_name, against_name):
+    from .measure.conflicts import _checked, findings, with_row_ids
+    from .measure.coverage import repaired
+
+    part = with_row_ids(_load(part, big), id_field, start)
+    _checked(part, rules)
+    if not part.crs.equals(control.crs):
+        part = part.to_crs(control.crs)
+    part, empty, invalid = repaired(part)
+    return findings(part, control, rules, search_m, id_field, name_field, layer_name, against_name), empty, invalid
