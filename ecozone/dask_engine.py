@@ -50,6 +50,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -100,15 +101,28 @@ def connect(scheduler: Any, *, timeout: float = 10.0):
 
     if isinstance(scheduler, Client):
         return scheduler
+    address = str(scheduler)
+    if not re.fullmatch(r"(tcp|tls|ws|wss|ucx)://[^\s/]+:\d+", address):
+        raise InputError(f"scheduler {address}: not a Dask scheduler address; fix: give PROTOCOL://HOST:PORT, "
+                         "e.g. tcp://10.0.0.5:8786 (what `dask scheduler` prints)")
+    _quiet()
     try:
-        return Client(str(scheduler), timeout=timeout, set_as_default=False)
-    except Exception as exc:  # OSError (refused, timed out), ValueError (bad address) …
+        return Client(address, timeout=timeout, set_as_default=False)
+    except Exception as exc:  # OSError (refused, timed out) …
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise InputError(
-            f"scheduler {scheduler}: no Dask scheduler answered within {timeout:g} s ({reason}); "
-            "fix: check the address (e.g. tcp://10.0.0.5:8786) and that the scheduler is running, "
-            "or leave --scheduler out for a local cluster"
+            f"scheduler {address}: no Dask scheduler answered within {timeout:g} s ({reason}); "
+            "fix: check the address and that the scheduler is running, or leave --scheduler out for a local cluster"
         ) from None
+
+
+def _quiet() -> None:
+    """Dask's own INFO messages (workers starting, connections …) stay out of ecozone's stderr."""
+    import logging
+
+    for name in ("distributed", "tornado"):
+        if logging.getLogger(name).getEffectiveLevel() < logging.WARNING:
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 @contextlib.contextmanager
@@ -119,8 +133,9 @@ def local_client(workers: int | None = None):
 
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=workers or _workers(), threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=logging.ERROR) as cluster:
+    _quiet()
+    with LocalCluster(n_workers=workers or _workers(), threads_per_worker=1, processes=True, dashboard_address=None,
+                      scheduler_kwargs={"dashboard": False}, silence_logs=logging.WARNING) as cluster:
         with Client(cluster, set_as_default=False) as client:
             yield client
 

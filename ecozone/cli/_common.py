@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -127,3 +128,54 @@ def load_layers(atlas_dir: Path | None, config: Path | None, example: str):
 
     atlas = Atlas.from_manifest(atlas_dir / "manifest.toml" if atlas_dir.is_dir() else atlas_dir)
     return atlas, None, atlas.files()
+
+
+def engine_options(f):
+    """``--engine``, ``--scheduler`` and ``--partitions``: the commands that can run on Dask."""
+    f = click.option("--partitions", type=click.IntRange(min=1), default=None, metavar="N",
+                     help="dask engine: spatial (Hilbert) partitions of the big layer; default: one per 250,000 "
+                     "features, at least one per worker.")(f)
+    f = click.option("--scheduler", default=None, metavar="ADDRESS",
+                     help="dask engine: the scheduler of an existing Dask cluster (tcp://HOST:8786); "
+                     "default: a local cluster of one worker per CPU.")(f)
+    return click.option("--engine", type=click.Choice(["geopandas", "dask"]), default=None,
+                        help="geopandas (in memory; the default, or ecozone.options.engine) or dask "
+                        "(layers read and measured partition by partition; needs the dask extra).")(f)
+
+
+@contextlib.contextmanager
+def engine_kwargs(engine: str | None, scheduler: str | None, partitions: int | None):
+    """The ``engine``/``client``/``partitions``/``progress`` arguments of a measure, with the cluster
+    they need open for as long as the block runs (a local one unless ``--scheduler`` names one)."""
+    import sys
+
+    from .._options import resolve_engine
+
+    engine = resolve_engine(engine)
+    if engine != "dask":
+        if scheduler is not None or partitions is not None:
+            option = "--scheduler" if scheduler is not None else "--partitions"
+            raise InputError(f"{option}: only for the dask engine; fix: add --engine dask")
+        yield {"engine": engine}
+        return
+    from ..dask_engine import connect, local_client, require_dask
+
+    require_dask()  # before any file is read or cluster started
+    progress = sys.stderr.isatty()
+    if scheduler is None:
+        with local_client() as client:
+            yield {"engine": engine, "client": client, "partitions": partitions, "progress": progress}
+    else:
+        with connect(scheduler) as client:
+            yield {"engine": engine, "client": client, "partitions": partitions, "progress": progress}
+
+
+def big_layer(path: Path, name: str, run: dict, input_crs: str | None):
+    """A layer the measure reads itself: whole with the geopandas engine, partition by partition with dask."""
+    if run["engine"] == "dask":
+        from ..dask_engine import partitioned
+
+        return partitioned(path, name, declared_crs=input_crs, partitions=run.get("partitions"))
+    from ..io import read_layer
+
+    return read_layer(path, declared_crs=input_crs)

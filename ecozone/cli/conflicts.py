@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._common import check_output, echo_notes, input_crs_option, out_option, write_table
+from ._common import big_layer, check_output, echo_notes, engine_kwargs, engine_options, input_crs_option, out_option, write_table
 
 
 def _rule_names() -> list[str]:
@@ -36,17 +36,21 @@ def _rule_names() -> list[str]:
     help="Exit 1 when a finding is this severe or worse.",
 )
 @input_crs_option
+@engine_options
 @out_option
 @click.pass_context
-def conflicts(ctx, layer, against, rules, search_m, id_field, name_field, fail_on, input_crs, out, overwrite):
+def conflicts(ctx, layer, against, rules, search_m, id_field, name_field, fail_on, input_crs, engine, scheduler, partitions,
+              out, overwrite):
     """Overlaps of LAYER's features with the control layer: ids, names, area, share, severity."""
     from ..io import read_layer
     from ..measure.conflicts import conflicts as check
 
     check_output(out, [layer, against], overwrite=overwrite)
-    features = read_layer(layer, declared_crs=input_crs)
-    control = read_layer(against, declared_crs=input_crs)
-    table = check(features, control, list(rules) or None, search_m=search_m, id_field=id_field, name_field=name_field)
+    with engine_kwargs(engine, scheduler, partitions) as run:
+        control = read_layer(against, declared_crs=input_crs)
+        features = big_layer(layer, "layer", run, input_crs)
+        table = check(features, control, list(rules) or None, search_m=search_m, id_field=id_field, name_field=name_field,
+                      layer_name=layer.stem, **run)
     echo_notes(ctx, table)
     write_table(table, out, overwrite=overwrite, extra={"notes": table.attrs.get("notes", [])})
     if not ctx.obj.get("quiet"):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._common import check_output, echo_notes, input_crs_option, out_option, write_table
+from ._common import big_layer, check_output, echo_notes, engine_kwargs, engine_options, input_crs_option, out_option, write_table
 
 
 @click.command()
@@ -19,9 +19,11 @@ from ._common import check_output, echo_notes, input_crs_option, out_option, wri
 @click.option("--type", "type_", default=None, help="Project type the target is for (e.g. coastal_wetland / 滨海湿地).")
 @click.option("--until", type=int, default=None, help="Count projects of this year or earlier for the target.")
 @input_crs_option
+@engine_options
 @out_option
 @click.pass_context
-def restoration(ctx, projects, zones, zone_field, by, statuses, target_ha, type_, until, input_crs, out, overwrite):
+def restoration(ctx, projects, zones, zone_field, by, statuses, target_ha, type_, until, input_crs, engine, scheduler,
+                partitions, out, overwrite):
     """Restored area (ha, km², mu) per zone and in total; overlapping projects count once.
 
     With --target-ha, progress against the target counts completed projects
@@ -32,16 +34,18 @@ def restoration(ctx, projects, zones, zone_field, by, statuses, target_ha, type_
     from ..measure.restoration import restoration_progress
 
     check_output(out, [p for p in (projects, zones) if p is not None], overwrite=overwrite)
-    project_gdf = read_layer(projects, declared_crs=input_crs)
-    zone_gdf = read_layer(zones, declared_crs=input_crs) if zones is not None else None
     by_fields = tuple(f.strip() for f in by.split(",") if f.strip())
-    table = measure(project_gdf, zone_gdf, by=by_fields, zone_field=zone_field, status=list(statuses) or None)
-    extra = {"notes": table.attrs.get("notes", [])}
+    with engine_kwargs(engine, scheduler, partitions) as run:
+        zone_gdf = read_layer(zones, declared_crs=input_crs) if zones is not None else None
+        project_gdf = big_layer(projects, "restoration", run, input_crs)
+        table = measure(project_gdf, zone_gdf, by=by_fields, zone_field=zone_field, status=list(statuses) or None, **run)
+        extra = {"notes": table.attrs.get("notes", [])}
+        if target_ha is not None:
+            progress = restoration_progress(
+                project_gdf, target_ha, type=type_, until=until, status=list(statuses) or ("completed",), **run
+            )
+            extra["progress"] = progress
     if target_ha is not None:
-        progress = restoration_progress(
-            project_gdf, target_ha, type=type_, until=until, status=list(statuses) or ("completed",)
-        )
-        extra["progress"] = progress
         if not ctx.obj.get("quiet"):
             verdict = "met" if progress["met"] else "NOT met"
             click.echo(
