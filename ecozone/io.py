@@ -1,7 +1,7 @@
 """Reading layers and writing files.
 
 Layers are read with pyogrio (GeoJSON, GeoPackage, Shapefile and whatever
-else GDAL reads).  Shapefiles honour their ``.cpg``; a shapefile with no
+else GDAL reads), GeoParquet with geopandas.  Shapefiles honour their ``.cpg``; a shapefile with no
 ``.cpg`` and no code page in its DBF header has its encoding guessed (UTF-8,
 else GBK, the usual encoding of Chinese shapefiles).  A layer declared as
 ``gcj02`` or ``bd09`` is converted to WGS84 here, on load.
@@ -89,7 +89,7 @@ def read_layer(
 
     Parameters
     ----------
-    path : file path (GeoJSON, GeoPackage, Shapefile, …)
+    path : file path (GeoJSON, GeoPackage, Shapefile, GeoParquet …)
     layer : layer name or index inside a multi-layer file (GeoPackage)
     declared_crs : the CRS the coordinates are really in, when the file does
         not say or says it wrongly: an EPSG code / WKT / PROJ string, or
@@ -129,7 +129,9 @@ def read_layer(
         with warnings.catch_warnings():
             # GDAL's GeoJSON driver renumbers repeated "id"s; validation reports them itself
             warnings.filterwarnings("ignore", message="Several features with id", category=RuntimeWarning)
-            if p.suffix.lower() in _GEOMETRY_APART and _arrow_available():
+            if p.suffix.lower() in (".parquet", ".geoparquet"):  # GeoParquet: geopandas, not GDAL
+                gdf = gpd.read_parquet(p)
+            elif p.suffix.lower() in _GEOMETRY_APART and _arrow_available():
                 gdf = _read_in_batches(p, kwargs)
             else:
                 gdf = pyogrio.read_dataframe(p, use_arrow=_arrow_available(), **kwargs)

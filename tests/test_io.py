@@ -166,3 +166,15 @@ def test_invalid_geometry_in_from_frames_counts_repairs():
     gdf = gpd.GeoDataFrame({"name": ["x"], "type": ["biodiversity"]}, geometry=[bow], crs=4326)
     atlas = ecozone.Atlas.from_frames({"red": (gdf, "redline")})
     assert atlas.layers["red"].report.repaired == 1
+
+
+def test_geoparquet(tmp_path):
+    """GeoParquet is read by geopandas (GDAL here has no Parquet driver); a broken one is one line."""
+    gdf = gpd.GeoDataFrame({"name": ["甲"]}, geometry=[shapely.box(121.0, 37.0, 121.1, 37.1)], crs=4326)
+    gdf.to_parquet(tmp_path / "a.parquet")
+    back = read_layer(tmp_path / "a.parquet")
+    assert back["name"].tolist() == ["甲"] and back.crs.to_epsg() == 4326
+    assert back.geometry.iloc[0].equals(gdf.geometry.iloc[0])
+    (tmp_path / "b.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(InputError, match=r"b.parquet: cannot be read as a vector layer .*; fix: "):
+        read_layer(tmp_path / "b.parquet")
