@@ -61,7 +61,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from . import crs as _crs
 from .errors import CRSError, InputError
@@ -358,78 +358,75 @@ class Regions:
 # --------------------------------------------------------------------------- the two passes
 
 
-def _scan(part: gpd.GeoDataFrame, index: int, big: _Source, select: Callable | None, polygons: bool,
-          id_field: str | None) -> dict[str, Any]:
-    """Pass 1 on one partition: its count, bounds, a sample of centres, its ids; bad geometry refused."""
-    from .measure.coverage import refuse_non_polygons
-
+def _bounds(part: gpd.GeoDataFrame, big: _Source, select: Callable | None) -> tuple | None:
+    """A partition's bounds in its own CRS (for a measurement CRS chosen from the extent)."""
     part = _load(part, big)
     if select is not None:
         part = select(part)
-    geoms = part.geometry.values
-    if polygons:
-        refuse_non_polygons(geoms, f"{big.name} (partition {index})", "coverage measures polygons",
-                            "buffer lines or points first if their area is meant")
-    b = shapely.bounds(geoms)
+    b = shapely.bounds(part.geometry.values)
     b = b[np.isfinite(b).all(axis=1)]
-    step = max(1, len(b) // 4096)
-    centres = np.column_stack([(b[::step, 0] + b[::step, 2]) / 2, (b[::step, 1] + b[::step, 3]) / 2])
-    bounds = (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()) if len(b) else None
-    ids = part[id_field].astype(str).tolist() if id_field and id_field in part.columns else []
-    return {"count": len(part), "bounds": bounds, "centres": centres, "ids": ids}
+    return (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()) if len(b) else None
 
 
-def _split(part: gpd.GeoDataFrame, big: _Source, select: Callable | None, target: CRS, regions: Regions,
-           columns: Sequence[str]) -> tuple:
-    """Pass 2 on one partition: measured CRS, repaired, sent to the regions it meets.
+def _packed(part: gpd.GeoDataFrame, index: int, big: _Source, select: Callable | None, target: CRS, polygons: bool,
+            columns: Sequence[str], id_field: str | None) -> dict[str, Any]:
+    """Pass 1 on one partition, kept in the workers' memory: the features chosen, in the measurement
+    CRS, repaired, as WKB (a compact Arrow array) with their bounding boxes and the ``columns`` the
+    kernel needs; and what the client needs to cut the regions (count, bounds, a sample of centres)."""
+    import pyarrow as pa
 
-    Returns one bucket per region, then ``(empty geometries, repaired polygons)``.
-    """
-    from .measure.coverage import repaired
+    from .measure.coverage import refuse_non_polygons, repaired
 
     part = _load(part, big)
     if select is not None:
         part = select(part)
+    if polygons:
+        refuse_non_polygons(part.geometry.values, f"{big.name} (partition {index})", "coverage measures polygons",
+                            "buffer lines or points first if their area is meant")
     if part.crs is not None and not part.crs.equals(target):
         part = part.to_crs(target)
     part, empty, invalid = repaired(part)
     geoms = part.geometry.values
-    rows, region, owner = regions.assign(shapely.bounds(geoms))
-    # a feature sent to several regions is clipped to each (its other rows say so)
-    spread = np.bincount(rows, minlength=len(geoms)) > 1
-    attrs = part[list(columns)].reset_index(drop=True)
-    buckets = []
+    boxes = shapely.bounds(geoms)
+    step = max(1, len(boxes) // 4096)
+    centres = np.column_stack([(boxes[::step, 0] + boxes[::step, 2]) / 2, (boxes[::step, 1] + boxes[::step, 3]) / 2])
+    stats = {"count": len(part), "empty": empty, "invalid": invalid, "centres": centres,
+             "bounds": (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()) if len(part) else None,
+             "ids": part[id_field].astype(str).tolist() if id_field and id_field in part.columns else []}
+    return {"wkb": pa.array(shapely.to_wkb(np.asarray(geoms)), pa.binary()), "boxes": boxes,
+            "attrs": part[list(columns)].reset_index(drop=True), "stats": stats}
+
+
+def _stats(packed: dict[str, Any]) -> dict[str, Any]:
+    return packed["stats"]
+
+
+def _split(packed: dict[str, Any], regions: Regions) -> tuple:
+    """Pass 2 on one partition: a bucket for each region, with every feature whose box meets it."""
+    import pyarrow as pa
+
+    rows, region, owner = regions.assign(packed["boxes"])
+    # a feature sent to several regions is clipped to each
+    spread = np.bincount(rows, minlength=len(packed["boxes"])) > 1
     order = np.argsort(region, kind="stable")
     cuts = np.searchsorted(region[order], np.arange(regions.count + 1))
+    buckets = []
     for k in range(regions.count):
         sel = order[cuts[k] : cuts[k + 1]]
         r = rows[sel]
-        buckets.append(_pack(geoms[r], attrs.iloc[r], owner[sel], spread[r]))
-    return (*buckets, (empty, invalid))
-
-
-def _pack(geoms: np.ndarray, attrs: pd.DataFrame, owner: np.ndarray, clip: np.ndarray) -> dict[str, Any]:
-    """Geometries as ragged coordinate arrays (far smaller than geometry objects in a worker's memory)."""
-    ragged = shapely.to_ragged_array(geoms) if len(geoms) else None
-    return {"ragged": ragged, "attrs": attrs.reset_index(drop=True), "owner": owner, "clip": clip}
+        buckets.append({"wkb": packed["wkb"].take(pa.array(r)), "attrs": packed["attrs"].iloc[r].reset_index(drop=True),
+                        "owner": owner[sel], "clip": spread[r]})
+    return tuple(buckets)
 
 
 def _unpack(buckets: Sequence[dict[str, Any]], region: shapely.Geometry, crs: CRS):
     """A region's features: ``(clipped to the region, the features it owns)`` as GeoDataFrames."""
-    geoms, attrs, owner, clip = [], [], [], []
-    for b in buckets:
-        if b["ragged"] is None:
-            continue
-        geoms.append(shapely.from_ragged_array(*b["ragged"]))
-        attrs.append(b["attrs"])
-        owner.append(b["owner"])
-        clip.append(b["clip"])
-    if not geoms:
-        empty = gpd.GeoDataFrame(buckets[0]["attrs"].iloc[0:0] if buckets else None, geometry=[], crs=crs)
-        return empty, empty
-    geoms = np.concatenate(geoms)
-    attrs = pd.concat(attrs, ignore_index=True)
-    owner, clip = np.concatenate(owner), np.concatenate(clip)
+    buckets = [b for b in buckets if len(b["wkb"])] or list(buckets[:1])
+    geoms = np.concatenate([shapely.from_wkb(b["wkb"].to_numpy(zero_copy_only=False)) for b in buckets]) \
+        if buckets else np.array([], dtype=object)
+    attrs = pd.concat([b["attrs"] for b in buckets], ignore_index=True) if buckets else pd.DataFrame()
+    owner = np.concatenate([b["owner"] for b in buckets]) if buckets else np.array([], dtype=bool)
+    clip = np.concatenate([b["clip"] for b in buckets]) if buckets else np.array([], dtype=bool)
     own = gpd.GeoDataFrame(attrs[owner].reset_index(drop=True), geometry=geoms[owner], crs=crs)
     clipped = geoms.copy()
     if clip.any():
@@ -451,7 +448,7 @@ def _polygonal(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
-def _by_region(big: Partitioned, target: CRS, zones_payload: Any, kernel: Callable, columns: Sequence[str],
+def _by_region(big: Partitioned, target: CRS | None, zones_payload: Any, kernel: Callable, columns: Sequence[str],
                notes: list[str], *, select: Callable | None, polygons: bool, id_field: str | None, client: Any,
                partitions: int | None, progress: bool, measured_crs: Callable | None = None):
     """Run ``kernel(inside, own, payload)`` on every region of the big layer; ``(results, ids, target)``."""
@@ -468,37 +465,35 @@ def _two_passes(big, target, zones_payload, kernel, columns, notes, *, select, p
     import dask
 
     src = big.source
-    scans = _compute([dask.delayed(_scan)(p, i, src, select, polygons, id_field) for i, p in enumerate(big.parts)],
-                     client, progress)
-    count = sum(s["count"] for s in scans)
-    ids = [i for s in scans for i in s["ids"]]
-    boxes = [s["bounds"] for s in scans if s["bounds"] is not None]
-    if target is None:  # no zones: the measurement CRS of the layer's extent
-        target = measured_crs(boxes)
-    if not boxes:
-        return [], ids, target
-    bounds = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-    centres = np.concatenate([s["centres"] for s in scans])
+    if target is None:  # no zones: the measurement CRS of the layer's extent, which a first look finds
+        boxes = _compute([dask.delayed(_bounds)(p, src, select) for p in big.parts], client, progress)
+        target = measured_crs([b for b in boxes if b is not None])
     if not big.crs.equals(target):
         _note(notes, f"{big.name} reprojected from {_crs.short_label(big.crs)} to {_crs.short_label(target)}")
-        to = Transformer.from_crs(big.crs, target, always_xy=True)
-        bounds = to.transform_bounds(*bounds, densify_pts=101)
-        centres = np.column_stack(to.transform(centres[:, 0], centres[:, 1]))
-    n = partitions or max(_cluster_cores(client), math.ceil(count / FEATURES_PER_PARTITION))
-    regions = Regions.balanced(bounds, centres, n)
-    _note(notes, f"{big.name}: {count:,} features in {regions.count} Hilbert partitions (dask engine)")
-    regions_d = dask.delayed(regions, traverse=False)
-    split = [dask.delayed(_split, nout=regions.count + 1)(p, src, select, target, regions_d, list(columns))
-             for p in big.parts]
-    payload = client.scatter(zones_payload, broadcast=True) if client is not None else dask.delayed(zones_payload)
-    tasks = [dask.delayed(_region_task)(kernel, [s[k] for s in split], regions.geometries[k], target, payload)
-             for k in range(regions.count)]
-    stats = [s[regions.count] for s in split]
-    out = _compute(tasks + stats, client, progress)
-    from .measure.coverage import repair_notes
+    packed = _persist([dask.delayed(_packed)(p, i, src, select, target, polygons, list(columns), id_field)
+                       for i, p in enumerate(big.parts)], client, progress)
+    try:
+        stats = _compute([dask.delayed(_stats)(p) for p in packed], client, False)
+        from .measure.coverage import repair_notes
 
-    repair_notes(big.name, sum(e for e, _ in out[len(tasks):]), sum(i for _, i in out[len(tasks):]), notes)
-    return out[: len(tasks)], ids, target
+        repair_notes(big.name, sum(s["empty"] for s in stats), sum(s["invalid"] for s in stats), notes)
+        count = sum(s["count"] for s in stats)
+        ids = [i for s in stats for i in s["ids"]]
+        boxes = [s["bounds"] for s in stats if s["bounds"] is not None]
+        if not boxes:
+            return [], ids, target
+        bounds = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+        n = partitions or max(_cluster_cores(client), math.ceil(count / FEATURES_PER_PARTITION))
+        regions = Regions.balanced(bounds, np.concatenate([s["centres"] for s in stats]), n)
+        _note(notes, f"{big.name}: {count:,} features in {regions.count} Hilbert partitions (dask engine)")
+        regions_d = dask.delayed(regions, traverse=False)
+        split = [dask.delayed(_split, nout=regions.count)(p, regions_d) for p in packed]
+        payload = client.scatter(zones_payload, broadcast=True) if client is not None else dask.delayed(zones_payload)
+        tasks = [dask.delayed(_region_task)(kernel, [s[k] for s in split], regions.geometries[k], target, payload)
+                 for k in range(regions.count)]
+        return _compute(tasks, client, progress), ids, target
+    finally:
+        del packed  # the workers let go of the packed layer
 
 
 def _region_task(kernel: Callable, buckets: Sequence[dict[str, Any]], region: shapely.Geometry, crs: CRS, payload: Any):
@@ -506,6 +501,26 @@ def _region_task(kernel: Callable, buckets: Sequence[dict[str, Any]], region: sh
     # the kernels prepare the zones (a change to the objects): each task its own copy, for
     # schedulers that run tasks as threads of one process over one shared payload
     return kernel(inside, own, shapely.from_wkb(shapely.to_wkb(payload)))
+
+
+def _persist(tasks: list, client: Any, progress: bool) -> list:
+    """Compute dask tasks into the workers' memory (the process's, without a cluster); their handles."""
+    import dask
+
+    if client is not None:
+        persisted = client.persist(tasks)
+        if progress:
+            from distributed import progress as bar
+
+            with contextlib.redirect_stdout(sys.stderr):
+                bar(persisted)
+        return persisted
+    if progress:
+        from dask.diagnostics import ProgressBar
+
+        with ProgressBar(out=sys.stderr):
+            return list(dask.persist(*tasks))
+    return list(dask.persist(*tasks))
 
 
 @contextlib.contextmanager
