@@ -24,7 +24,9 @@ written once as a GeoPackage in EPSG:4549.  The layer is synthetic and
 deterministic: a jittered grid of quadrilateral parcels tiling the
 districts' bounding box in EPSG:4549 (a land survey: no overlaps, shared
 vertices), written as GeoParquet in row groups of 250,000 parcels, row by
-row of the grid, as a survey export sorted by parcel code would be.  Because
+row of the grid, as a survey export sorted by parcel code would be, with the
+GeoParquet 1.1 bounding-box column (``to_parquet(write_covering_bbox=True)``
+in geopandas).  Because
 the parcels tile the box exactly, the covered area of each district has an
 independent oracle: the area of the district inside the box (shapely).
 
@@ -82,7 +84,7 @@ def parcels_file(size: int) -> Path:
     import pyarrow.parquet as pq
     import shapely
 
-    path = OUT / f"scale_parcels_{size}.parquet"
+    path = OUT / f"scale_parcels_{size}_bbox.parquet"
     if path.exists():
         return path
     minx, miny, maxx, maxy = gpd.read_file(districts_file()).total_bounds
@@ -102,9 +104,13 @@ def parcels_file(size: int) -> Path:
 
     crs = gpd.GeoSeries([], crs=CRS).crs.to_json_dict()
     geo = {"version": "1.0.0", "primary_column": "geometry",
-           "columns": {"geometry": {"encoding": "WKB", "geometry_types": ["Polygon"], "crs": crs,
-                                    "bbox": [float(minx), float(miny), float(maxx), float(maxy)]}}}
-    schema = pa.schema([("id", pa.int64()), ("type", pa.string()), ("geometry", pa.binary())],
+           "columns": {"geometry": {
+               "encoding": "WKB", "geometry_types": ["Polygon"], "crs": crs,
+               "bbox": [float(minx), float(miny), float(maxx), float(maxy)],
+               # GeoParquet 1.1 covering column, as geopandas' to_parquet(write_covering_bbox=True) writes
+               "covering": {"bbox": {k: ["bbox", k] for k in ("xmin", "ymin", "xmax", "ymax")}}}}}
+    box_type = pa.struct([(k, pa.float64()) for k in ("xmin", "ymin", "xmax", "ymax")])
+    schema = pa.schema([("id", pa.int64()), ("type", pa.string()), ("geometry", pa.binary()), ("bbox", box_type)],
                        metadata={b"geo": json.dumps(geo).encode()})
     kinds = np.array(["耕地", "林地", "园地", "草地", "建设用地"], dtype=object)
     tmp = path.with_suffix(".tmp")
@@ -126,8 +132,10 @@ def parcels_file(size: int) -> Path:
             polys = shapely.polygons(ring)
             n = len(polys)
             ids = np.arange(written, written + n)
-            table = pa.table({"id": ids, "type": kinds[ids % len(kinds)], "geometry": shapely.to_wkb(polys)},
-                             schema=schema)
+            b = shapely.bounds(polys)
+            boxes = pa.StructArray.from_arrays([pa.array(b[:, i]) for i in range(4)], fields=list(box_type))
+            table = pa.table({"id": ids, "type": kinds[ids % len(kinds)], "geometry": shapely.to_wkb(polys),
+                              "bbox": boxes}, schema=schema)
             writer.write_table(table, row_group_size=ROW_GROUP)
             written += n
     tmp.rename(path)

@@ -65,7 +65,7 @@ from pyproj import CRS
 
 from . import crs as _crs
 from .errors import CRSError, InputError
-from .measure.overlay import _workers
+from .measure.overlay import _workers, threaded
 
 __all__ = ["require_dask", "connect", "local_client", "partitioned", "Partitioned", "Regions"]
 
@@ -151,6 +151,7 @@ class Partitioned:
     parts: list  # dask Delayed objects, each a GeoDataFrame partition
     meta: gpd.GeoDataFrame  # no rows: its columns and CRS
     declared: Any = None  # a declared CRS (a CRS, or "gcj02" / "bd09") applied to each partition
+    parquet: _Parquet | None = None  # a GeoParquet file with a bounding-box column: read without parsing
 
     @property
     def columns(self):
@@ -175,6 +176,15 @@ class _Source(NamedTuple):
     declared: Any
 
 
+class _Parquet(NamedTuple):
+    """A GeoParquet file whose features carry their bounding boxes (GeoParquet 1.1 ``covering``)."""
+
+    path: str
+    geometry: str  # the WKB column
+    bbox: str  # the struct column of xmin, ymin, xmax, ymax
+    starts: list[int]  # the first row of each row group
+
+
 def partitioned(source: Any, name: str, *, declared_crs: Any = None, partitions: int | None = None) -> Partitioned:
     """The big layer for the dask engine, from a dask-geopandas or geopandas frame or a file.
 
@@ -187,6 +197,7 @@ def partitioned(source: Any, name: str, *, declared_crs: Any = None, partitions:
 
     if isinstance(source, Partitioned):
         return source
+    parquet = None
     if isinstance(source, dask_geopandas.GeoDataFrame):
         ddf, label = source, name
     elif isinstance(source, gpd.GeoDataFrame):
@@ -194,6 +205,7 @@ def partitioned(source: Any, name: str, *, declared_crs: Any = None, partitions:
         label = source.attrs.get("source", name)
     elif isinstance(source, (str, os.PathLike)):
         ddf, label = _read(Path(source), partitions), str(source)
+        parquet = _covered_parquet(Path(source))
     else:
         raise InputError(f"{name}: a {type(source).__name__} is not a layer; "
                          "fix: give a GeoDataFrame, a dask-geopandas GeoDataFrame or a file path")
@@ -204,7 +216,30 @@ def partitioned(source: Any, name: str, *, declared_crs: Any = None, partitions:
         meta = meta.set_crs(declared if isinstance(declared, CRS) else _crs.WGS84, allow_override=True)
     meta = meta.copy()
     meta.attrs["source"] = label
-    return Partitioned(label, list(ddf.to_delayed()), meta, declared)
+    return Partitioned(label, list(ddf.to_delayed()), meta, declared, parquet)
+
+
+def _covered_parquet(path: Path) -> _Parquet | None:
+    """The file's row groups and columns when it is one GeoParquet file of WKB with a bbox covering column."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    if path.is_dir():
+        return None
+    try:
+        meta = pq.ParquetFile(path).metadata
+        geo = json.loads(meta.metadata[b"geo"])
+        column = geo["primary_column"]
+        spec = geo["columns"][column]
+        bbox = spec["covering"]["bbox"]
+        if spec.get("encoding", "WKB").upper() != "WKB" or {tuple(v) for v in bbox.values()} != {
+                (bbox["xmin"][0], f) for f in ("xmin", "ymin", "xmax", "ymax")}:
+            return None
+    except (KeyError, TypeError, ValueError, OSError):
+        return None
+    starts = np.cumsum([0] + [meta.row_group(i).num_rows for i in range(meta.num_row_groups)])[:-1]
+    return _Parquet(str(path), column, bbox["xmin"][0], [int(v) for v in starts])
 
 
 def _read(path: Path, partitions: int | None):
@@ -403,37 +438,62 @@ def _stats(packed: dict[str, Any]) -> dict[str, Any]:
 
 def _split(packed: dict[str, Any], regions: Regions) -> tuple:
     """Pass 2 on one partition: a bucket for each region, with every feature whose box meets it."""
+    return _buckets(packed["wkb"], packed["boxes"], packed["attrs"], regions)
+
+
+def _buckets(wkb, boxes: np.ndarray, attrs: pd.DataFrame, regions: Regions, first_row: int | None = None) -> tuple:
+    """A bucket for each region: the features whose box meets it (WKB, attributes, whether the region
+    owns the feature, whether to clip it); with ``first_row``, the features' rows in the file, to check."""
     import pyarrow as pa
 
-    rows, region, owner = regions.assign(packed["boxes"])
-    # a feature sent to several regions is clipped to each
-    spread = np.bincount(rows, minlength=len(packed["boxes"])) > 1
+    rows, region, owner = regions.assign(boxes)
+    spread = np.bincount(rows, minlength=len(boxes)) > 1  # sent to several regions: clipped in each
     order = np.argsort(region, kind="stable")
     cuts = np.searchsorted(region[order], np.arange(regions.count + 1))
     buckets = []
     for k in range(regions.count):
         sel = order[cuts[k] : cuts[k + 1]]
         r = rows[sel]
-        buckets.append({"wkb": packed["wkb"].take(pa.array(r)), "attrs": packed["attrs"].iloc[r].reset_index(drop=True),
-                        "owner": owner[sel], "clip": spread[r]})
+        bucket = {"wkb": wkb.take(pa.array(r)), "attrs": attrs.iloc[r].reset_index(drop=True), "owner": owner[sel],
+                  "clip": spread[r]}
+        if first_row is not None:
+            bucket["row"] = first_row + r
+        buckets.append(bucket)
     return tuple(buckets)
 
 
-def _unpack(buckets: Sequence[dict[str, Any]], region: shapely.Geometry, crs: CRS):
-    """A region's features: ``(clipped to the region, the features it owns)`` as GeoDataFrames."""
+def _unpack(buckets: Sequence[dict[str, Any]], region: shapely.Geometry, crs: CRS, name: str):
+    """A region's features: ``(clipped to the region, the features it owns, empty, repaired)`` — the
+    last two counted on the features it owns, for buckets of a file's raw WKB (not yet checked)."""
     buckets = [b for b in buckets if len(b["wkb"])] or list(buckets[:1])
-    geoms = np.concatenate([shapely.from_wkb(b["wkb"].to_numpy(zero_copy_only=False)) for b in buckets]) \
-        if buckets else np.array([], dtype=object)
-    attrs = pd.concat([b["attrs"] for b in buckets], ignore_index=True) if buckets else pd.DataFrame()
-    owner = np.concatenate([b["owner"] for b in buckets]) if buckets else np.array([], dtype=bool)
-    clip = np.concatenate([b["clip"] for b in buckets]) if buckets else np.array([], dtype=bool)
+    geoms = np.concatenate([shapely.from_wkb(b["wkb"].to_numpy(zero_copy_only=False)) for b in buckets])
+    attrs = pd.concat([b["attrs"] for b in buckets], ignore_index=True)
+    owner = np.concatenate([b["owner"] for b in buckets])
+    clip = np.concatenate([b["clip"] for b in buckets])
+    empty = invalid = 0
+    if buckets and "row" in buckets[0]:  # raw: check and repair here, as pass 1 does for the other sources
+        from .measure.coverage import refuse_non_polygons
+        from .validate import repair
+
+        rows = np.concatenate([b["row"] for b in buckets])
+        refuse_non_polygons(geoms, name, "coverage measures polygons",
+                            "buffer lines or points first if their area is meant", rows=rows)
+        gone = np.asarray(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        empty = int((gone & owner).sum())
+        if gone.any():
+            geoms, attrs, owner, clip = geoms[~gone], attrs[~gone].reset_index(drop=True), owner[~gone], clip[~gone]
+        bad = ~threaded(shapely.is_valid, geoms)
+        invalid = int((bad & owner).sum())
+        if bad.any():
+            geoms = geoms.copy()
+            geoms[bad] = repair(geoms[bad], "polygon")
     own = gpd.GeoDataFrame(attrs[owner].reset_index(drop=True), geometry=geoms[owner], crs=crs)
     clipped = geoms.copy()
     if clip.any():
         clipped[clip] = _polygonal(shapely.intersection(geoms[clip], region))
     keep = ~shapely.is_empty(clipped)
     inside = gpd.GeoDataFrame(attrs[keep].reset_index(drop=True), geometry=clipped[keep], crs=crs)
-    return inside, own
+    return inside, own, empty, invalid
 
 
 def _polygonal(geoms: np.ndarray) -> np.ndarray:
@@ -470,37 +530,88 @@ def _two_passes(big, target, zones_payload, kernel, columns, notes, *, select, p
         target = measured_crs([b for b in boxes if b is not None])
     if not big.crs.equals(target):
         _note(notes, f"{big.name} reprojected from {_crs.short_label(big.crs)} to {_crs.short_label(target)}")
+    if big.parquet is not None and select is None and big.declared is None and big.crs.equals(target):
+        # GeoParquet with bounding boxes: regions cut from the boxes alone, the WKB sent as it is in the file
+        pq_ = big.parquet
+        stats = _compute([dask.delayed(_parquet_boxes)(pq_, i) for i in range(len(pq_.starts))], client, progress)
+        results = _measure_regions(big, stats, lambda regions_d, n: [
+            dask.delayed(_parquet_split, nout=n)(pq_, i, list(columns), regions_d) for i in range(len(pq_.starts))],
+            target, zones_payload, kernel, notes, client=client, partitions=partitions, progress=progress)
+        return results, [], target
     packed = _persist([dask.delayed(_packed)(p, i, src, select, target, polygons, list(columns), id_field)
                        for i, p in enumerate(big.parts)], client, progress)
-    try:
-        stats = _compute([dask.delayed(_stats)(p) for p in packed], client, False)
-        from .measure.coverage import repair_notes
-
-        repair_notes(big.name, sum(s["empty"] for s in stats), sum(s["invalid"] for s in stats), notes)
-        count = sum(s["count"] for s in stats)
-        ids = [i for s in stats for i in s["ids"]]
-        boxes = [s["bounds"] for s in stats if s["bounds"] is not None]
-        if not boxes:
-            return [], ids, target
-        bounds = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-        n = partitions or max(_cluster_cores(client), math.ceil(count / FEATURES_PER_PARTITION))
-        regions = Regions.balanced(bounds, np.concatenate([s["centres"] for s in stats]), n)
-        _note(notes, f"{big.name}: {count:,} features in {regions.count} Hilbert partitions (dask engine)")
-        regions_d = dask.delayed(regions, traverse=False)
-        split = [dask.delayed(_split, nout=regions.count)(p, regions_d) for p in packed]
-        payload = client.scatter(zones_payload, broadcast=True) if client is not None else dask.delayed(zones_payload)
-        tasks = [dask.delayed(_region_task)(kernel, [s[k] for s in split], regions.geometries[k], target, payload)
-                 for k in range(regions.count)]
-        return _compute(tasks, client, progress), ids, target
-    finally:
-        del packed  # the workers let go of the packed layer
+    stats = _compute([dask.delayed(_stats)(p) for p in packed], client, False)
+    results = _measure_regions(big, stats, lambda regions_d, n: [dask.delayed(_split, nout=n)(p, regions_d) for p in packed],
+                               target, zones_payload, kernel, notes, client=client, partitions=partitions, progress=progress)
+    return results, [i for s in stats for i in s["ids"]], target
 
 
-def _region_task(kernel: Callable, buckets: Sequence[dict[str, Any]], region: shapely.Geometry, crs: CRS, payload: Any):
-    inside, own = _unpack(buckets, region, crs)
+def _measure_regions(big, stats, splits, target, zones_payload, kernel, notes, *, client, partitions, progress) -> list:
+    """Cut the regions from pass 1's ``stats``, send the features there (``splits(regions, n)``: the
+    tasks giving each partition's buckets) and run the kernel on each region."""
+    import dask
+
+    from .measure.coverage import repair_notes
+
+    count = sum(s["count"] for s in stats)
+    boxes = [s["bounds"] for s in stats if s["bounds"] is not None]
+    if not boxes:
+        repair_notes(big.name, sum(s["empty"] for s in stats), 0, notes)
+        return []
+    bounds = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    n = partitions or max(_cluster_cores(client), math.ceil(count / FEATURES_PER_PARTITION))
+    regions = Regions.balanced(bounds, np.concatenate([s["centres"] for s in stats]), n)
+    _note(notes, f"{big.name}: {count:,} features in {regions.count} Hilbert partitions (dask engine)")
+    split = splits(dask.delayed(regions, traverse=False), regions.count)
+    payload = client.scatter(zones_payload, broadcast=True) if client is not None else dask.delayed(zones_payload)
+    tasks = [dask.delayed(_region_task)(kernel, [s[k] for s in split], regions.geometries[k], target, payload, big.name)
+             for k in range(regions.count)]
+    out = _compute(tasks, client, progress)
+    repair_notes(big.name, sum(s["empty"] for s in stats) + sum(o[1] for o in out),
+                 sum(s["invalid"] for s in stats) + sum(o[2] for o in out), notes)
+    return [o[0] for o in out]
+
+
+def _region_task(kernel: Callable, buckets: Sequence[dict[str, Any]], region: shapely.Geometry, crs: CRS, payload: Any,
+                 name: str) -> tuple:
+    inside, own, empty, invalid = _unpack(buckets, region, crs, name)
     # the kernels prepare the zones (a change to the objects): each task its own copy, for
     # schedulers that run tasks as threads of one process over one shared payload
-    return kernel(inside, own, shapely.from_wkb(shapely.to_wkb(payload)))
+    return kernel(inside, own, shapely.from_wkb(shapely.to_wkb(payload))), empty, invalid
+
+
+def _parquet_boxes(pq_: _Parquet, group: int) -> dict[str, Any]:
+    """Pass 1 on a row group of a GeoParquet file with bounding boxes: only the boxes are read."""
+    import pyarrow.parquet as pq
+
+    boxes = _boxes(pq.ParquetFile(pq_.path).read_row_group(group, columns=[pq_.bbox]).column(pq_.bbox))
+    fine = boxes[np.isfinite(boxes).all(axis=1)]
+    step = max(1, len(fine) // 4096)
+    return {"count": len(boxes), "empty": 0, "invalid": 0, "ids": [],
+            "centres": np.column_stack([(fine[::step, 0] + fine[::step, 2]) / 2, (fine[::step, 1] + fine[::step, 3]) / 2]),
+            "bounds": (fine[:, 0].min(), fine[:, 1].min(), fine[:, 2].max(), fine[:, 3].max()) if len(fine) else None}
+
+
+def _boxes(column) -> np.ndarray:
+    """An Arrow struct column of xmin, ymin, xmax, ymax as an n × 4 array (NaN where missing)."""
+    import pyarrow.compute as pc
+
+    if not len(column):
+        return np.zeros((0, 4))
+    return np.column_stack([pc.struct_field(column, f).to_numpy(zero_copy_only=False).astype(float)
+                            for f in ("xmin", "ymin", "xmax", "ymax")])
+
+
+def _parquet_split(pq_: _Parquet, group: int, columns: list[str], regions: Regions) -> tuple:
+    """Pass 2 on a row group: its WKB, untouched, in a bucket for each region its boxes meet."""
+    import pyarrow.parquet as pq
+
+    table = pq.ParquetFile(pq_.path).read_row_group(group, columns=[pq_.geometry, pq_.bbox, *columns])
+    boxes = _boxes(table.column(pq_.bbox))
+    missing = ~np.isfinite(boxes).all(axis=1)  # empty or missing geometries: dropped in their region
+    boxes[missing] = np.array(regions.bounds)[[0, 1, 0, 1]]
+    attrs = table.select(columns).to_pandas() if columns else pd.DataFrame(index=range(len(boxes)))
+    return _buckets(table.column(pq_.geometry).combine_chunks(), boxes, attrs, regions, first_row=pq_.starts[group])
 
 
 def _persist(tasks: list, client: Any, progress: bool) -> list:

@@ -93,12 +93,15 @@ def _check_input(gdf: gpd.GeoDataFrame, name: str, *, polygons: bool = True) -> 
                         "buffer lines or points first if their area is meant")
 
 
-def refuse_non_polygons(geoms: Any, source: str, why: str, hint: str) -> None:
-    """Raise GeometryError naming the first feature that is neither a polygon nor missing."""
+def refuse_non_polygons(geoms: Any, source: str, why: str, hint: str, rows: np.ndarray | None = None) -> None:
+    """Raise GeometryError naming the first feature that is neither a polygon nor missing
+    (by its position, or by ``rows[position]`` when the geometries are some rows of a file)."""
     types = shapely.get_type_id(geoms)  # ids, not names: no million strings
     wrong = (types != 3) & (types != 6) & (types != -1)  # Polygon, MultiPolygon, missing
     if wrong.any():
         pos = int(np.flatnonzero(wrong)[0])
+        if rows is not None:
+            pos, geoms = int(rows[pos]), {int(rows[pos]): geoms[pos]}
         raise GeometryError(f"{source}: feature {pos}: geometry type {geoms[pos].geom_type}, "
                             f"but {why}; fix: give a polygon layer ({hint})")
 
