@@ -65,7 +65,7 @@ from pyproj import CRS
 
 from . import crs as _crs
 from .errors import CRSError, InputError
-from .measure.overlay import _workers, threaded
+from .measure.overlay import _workers, one_thread, threaded
 
 __all__ = ["require_dask", "connect", "local_client", "partitioned", "Partitioned", "Regions"]
 
@@ -408,6 +408,11 @@ def _packed(part: gpd.GeoDataFrame, index: int, big: _Source, select: Callable |
     """Pass 1 on one partition, kept in the workers' memory: the features chosen, in the measurement
     CRS, repaired, as WKB (a compact Arrow array) with their bounding boxes and the ``columns`` the
     kernel needs; and what the client needs to cut the regions (count, bounds, a sample of centres)."""
+    with one_thread():
+        return _packed_part(part, index, big, select, target, polygons, columns, id_field)
+
+
+def _packed_part(part, index, big, select, target, polygons, columns, id_field):
     import pyarrow as pa
 
     from .measure.coverage import refuse_non_polygons, repaired
@@ -574,10 +579,11 @@ def _measure_regions(big, stats, splits, target, zones_payload, kernel, notes, *
 
 def _region_task(kernel: Callable, buckets: Sequence[dict[str, Any]], region: shapely.Geometry, crs: CRS, payload: Any,
                  name: str) -> tuple:
-    inside, own, empty, invalid = _unpack(buckets, region, crs, name)
-    # the kernels prepare the zones (a change to the objects): each task its own copy, for
-    # schedulers that run tasks as threads of one process over one shared payload
-    return kernel(inside, own, shapely.from_wkb(shapely.to_wkb(payload))), empty, invalid
+    with one_thread():  # the cluster runs a task per core already
+        inside, own, empty, invalid = _unpack(buckets, region, crs, name)
+        # the kernels prepare the zones (a change to the objects): each task its own copy, for
+        # schedulers that run tasks as threads of one process over one shared payload
+        return kernel(inside, own, shapely.from_wkb(shapely.to_wkb(payload))), empty, invalid
 
 
 def _parquet_boxes(pq_: _Parquet, group: int) -> dict[str, Any]:

@@ -272,3 +272,28 @@ def test_hilbert_and_regions():
     # balanced on the sample: every region holds a fair share of the clustered centres
     own = regions.cell_region[regions._cells(centres[:, 0], centres[:, 1])[::-1]]
     assert np.bincount(own).min() > 2000 / 5 / 3
+
+
+def test_geoparquet_with_bounding_boxes(client, tmp_path):
+    """A GeoParquet file with a bbox column is cut from its boxes alone; what it holds is checked in the regions:
+    an invalid polygon is repaired and an empty one ignored (said in the notes), a line refused by its row."""
+    shapes = [(x * 900.0, y * 900.0, 1200.0, 0.7, (x + y) % 2 == 0, "wetland", "completed", 2021)
+              for x in range(10) for y in range(10)]
+    layer = _layer(shapes, 3)
+    bowtie = shapely.Polygon([(X0 + 100, Y0 + 100), (X0 + 3000, Y0 + 3000), (X0 + 3000, Y0 + 100), (X0 + 100, Y0 + 3000)])
+    layer.loc[5, "geometry"] = bowtie
+    layer.loc[7, "geometry"] = shapely.Polygon()
+    path = tmp_path / "boxed.parquet"
+    layer.to_parquet(path, write_covering_bbox=True, row_group_size=17)
+    big = partitioned(path, "boxed")
+    assert big.parquet is not None and len(big.parquet.starts) == 7
+    zones = _zones()
+    memory = ecozone.coverage(zones, layer, by="type")
+    dask = ecozone.coverage(zones, str(path), by="type", engine="dask", client=client, partitions=5)
+    _close(memory, dask, scale=1e-3 * memory["zone_area_ha"].max())
+    for note in ("1 empty geometry ignored", "1 invalid polygon(s) repaired"):
+        assert any(note in n for n in memory.attrs["notes"]) and any(note in n for n in dask.attrs["notes"])
+    layer.loc[40, "geometry"] = shapely.LineString([(X0, Y0), (X0 + 10, Y0 + 10)])
+    layer.to_parquet(path, write_covering_bbox=True, row_group_size=17)
+    with pytest.raises(ecozone.GeometryError, match=r"boxed.parquet: feature 40: geometry type LineString"):
+        ecozone.coverage(zones, path, engine="dask", client=client, partitions=5)

@@ -21,8 +21,10 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -124,8 +126,24 @@ def _coverage_union(geoms: np.ndarray, *, rtol: float = 1e-9) -> shapely.Geometr
     return union if _adds_up(union, float(areas.sum()), rtol) else None
 
 
+_local = threading.local()
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """GEOS work of this thread on this thread only (for Dask tasks: the cluster runs one task per core)."""
+    before = getattr(_local, "threads", None)
+    _local.threads = 1
+    try:
+        yield
+    finally:
+        _local.threads = before
+
+
 def _workers() -> int:
-    """Threads for GEOS work: the CPUs this process may use."""
+    """Threads for GEOS work: the CPUs this process may use (one inside :func:`one_thread`)."""
+    if getattr(_local, "threads", None):
+        return _local.threads
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
