@@ -297,3 +297,25 @@ def test_geoparquet_with_bounding_boxes(client, tmp_path):
     layer.to_parquet(path, write_covering_bbox=True, row_group_size=17)
     with pytest.raises(ecozone.GeometryError, match=r"boxed.parquet: feature 40: geometry type LineString"):
         ecozone.coverage(zones, path, engine="dask", client=client, partitions=5)
+
+
+def test_cli_local_cluster_and_declared_crs(tmp_path, demo_atlas):
+    """Without --scheduler the CLI starts its own local cluster; --input-crs gcj02 is applied on each partition."""
+    from ecozone.crs import from_wgs84_geometries
+
+    shifted = demo_atlas["redline_land"].to_crs(4326)
+    shifted = shifted.set_geometry(from_wgs84_geometries(shifted.geometry.values, "gcj02"), crs=4326)
+    shifted.to_file(tmp_path / "red_gcj.gpkg")
+    demo_atlas["districts"].to_crs(4326).to_file(tmp_path / "districts.gpkg")
+    runner = CliRunner()
+    args = ["coverage", "--zones", str(tmp_path / "districts.gpkg"), "--layer", str(tmp_path / "red_gcj.gpkg")]
+    for extra, out in (([], "memory.json"), (["--engine", "dask"], "dask.json"), (["--input-crs", "gcj02"], "memory_gcj.json"),
+                       (["--input-crs", "gcj02", "--engine", "dask"], "dask_gcj.json")):
+        result = runner.invoke(main, [*args, *extra, "-o", str(tmp_path / out)], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    rows = {name: pd.DataFrame(json.loads((tmp_path / f"{name}.json").read_text(encoding="utf-8"))["rows"])
+            for name in ("memory", "dask", "memory_gcj", "dask_gcj")}
+    _close(rows["memory"], rows["dask"], 1e-3)
+    _close(rows["memory_gcj"], rows["dask_gcj"], 1e-3)
+    # the declaration moved the layer back: the shifted and unshifted figures differ
+    assert not np.allclose(rows["memory"]["covered_ha"], rows["memory_gcj"]["covered_ha"], rtol=1e-6)
