@@ -543,8 +543,8 @@ def _two_passes(big, target, zones_payload, kernel, columns, notes, *, select, p
             dask.delayed(_parquet_split, nout=n)(pq_, i, list(columns), regions_d) for i in range(len(pq_.starts))],
             target, zones_payload, kernel, notes, client=client, partitions=partitions, progress=progress)
         return results, [], target
-    packed = _persist([dask.delayed(_packed)(p, i, src, select, target, polygons, list(columns), id_field)
-                       for i, p in enumerate(big.parts)], client, progress)
+    packed = _compute([dask.delayed(_packed)(p, i, src, select, target, polygons, list(columns), id_field)
+                       for i, p in enumerate(big.parts)], client, progress, keep=True)
     stats = _compute([dask.delayed(_stats)(p) for p in packed], client, False)
     results = _measure_regions(big, stats, lambda regions_d, n: [dask.delayed(_split, nout=n)(p, regions_d) for p in packed],
                                target, zones_payload, kernel, notes, client=client, partitions=partitions, progress=progress)
@@ -620,26 +620,6 @@ def _parquet_split(pq_: _Parquet, group: int, columns: list[str], regions: Regio
     return _buckets(table.column(pq_.geometry).combine_chunks(), boxes, attrs, regions, first_row=pq_.starts[group])
 
 
-def _persist(tasks: list, client: Any, progress: bool) -> list:
-    """Compute dask tasks into the workers' memory (the process's, without a cluster); their handles."""
-    import dask
-
-    if client is not None:
-        persisted = client.persist(tasks)
-        if progress:
-            from distributed import progress as bar
-
-            with contextlib.redirect_stdout(sys.stderr):
-                bar(persisted)
-        return persisted
-    if progress:
-        from dask.diagnostics import ProgressBar
-
-        with ProgressBar(out=sys.stderr):
-            return list(dask.persist(*tasks))
-    return list(dask.persist(*tasks))
-
-
 @contextlib.contextmanager
 def _connected(client: Any):
     """The Client to compute on: ``client`` itself, or one connected to an address (closed afterwards),
@@ -653,24 +633,23 @@ def _connected(client: Any):
         yield connect(client)
 
 
-def _compute(tasks: list, client: Any, progress: bool) -> list:
-    """Compute dask tasks on the client (or dask's default scheduler), with a progress bar on stderr."""
+def _compute(tasks: list, client: Any, progress: bool, *, keep: bool = False) -> list:
+    """Compute dask tasks on the client (or dask's default scheduler), with a progress bar on stderr:
+    their results, or with ``keep`` their handles, the results staying in the workers' memory."""
     import dask
 
     if client is not None:
-        futures = client.compute(tasks)
+        futures = client.persist(tasks) if keep else client.compute(tasks)
         if progress:
             from distributed import progress as bar
 
             with contextlib.redirect_stdout(sys.stderr):
                 bar(futures)
-        return client.gather(futures)
-    if progress:
-        from dask.diagnostics import ProgressBar
+        return futures if keep else client.gather(futures)
+    from dask.diagnostics import ProgressBar
 
-        with ProgressBar(out=sys.stderr):
-            return list(dask.compute(*tasks))
-    return list(dask.compute(*tasks))
+    with ProgressBar(out=sys.stderr) if progress else contextlib.nullcontext():
+        return list((dask.persist if keep else dask.compute)(*tasks))
 
 
 def _cluster_cores(client: Any) -> int:
