@@ -169,7 +169,7 @@ def child(engine: str, size: int, out: Path) -> None:
         import distributed
 
         n = int(engine.removeprefix("dask"))
-        with distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+        with distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                                       scheduler_kwargs={"dashboard": False}) as cluster:
             with distributed.Client(cluster) as client:
                 table = ecozone.coverage(zones, parcels, engine="dask", client=client)

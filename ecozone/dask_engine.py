@@ -134,7 +134,8 @@ def local_client(workers: int | None = None):
     from distributed import Client, LocalCluster
 
     _quiet()
-    with LocalCluster(n_workers=workers or _workers(), threads_per_worker=1, processes=True, dashboard_address=None,
+    # no dashboard; the scheduler's HTTP endpoints on a free port, not 8787 (two clusters would clash)
+    with LocalCluster(n_workers=workers or _workers(), threads_per_worker=1, processes=True, dashboard_address=":0",
                       scheduler_kwargs={"dashboard": False}, silence_logs=logging.WARNING) as cluster:
         with Client(cluster, set_as_default=False) as client:
             yield client

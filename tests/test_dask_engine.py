@@ -37,7 +37,7 @@ X0, Y0 = 500_000.0, 4_100_000.0  # metres, inside CGCS2000 GK CM 120°E
 @pytest.fixture(scope="module")
 def client():
     """A LocalCluster of two single-threaded worker processes, as `ecozone … --engine dask` starts."""
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                                   scheduler_kwargs={"dashboard": False}) as cluster:
         with distributed.Client(cluster, set_as_default=False) as c:
             yield c
