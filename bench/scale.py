@@ -52,7 +52,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -145,7 +144,7 @@ def parcels_file(size: int) -> Path:
     return path
 
 
-def oracle(size: int) -> dict[str, float]:
+def oracle() -> dict[str, float]:
     """Covered ha per district: the district's area inside the parcels' box (they tile it)."""
     import geopandas as gpd
     import shapely
@@ -202,7 +201,7 @@ def main() -> None:
         t = time.perf_counter()
         parcels_file(size)
         print(f"{size:,} parcels ready ({time.perf_counter() - t:.0f} s)", flush=True)
-        expected = oracle(size)
+        expected = oracle()
         case = {}
         for engine in args.engines.split(","):
             out = OUT / f"scale_{engine}_{size}.json"

@@ -64,8 +64,9 @@ import shapely
 from pyproj import CRS
 
 from . import crs as _crs
-from .errors import CRSError, InputError
-from .measure.overlay import _workers, one_thread, threaded
+from .errors import InputError
+from .measure.coverage import _check_input
+from .measure.overlay import _workers, one_thread
 
 __all__ = ["require_dask", "connect", "local_client", "partitioned", "Partitioned", "Regions"]
 
@@ -399,9 +400,16 @@ def _bounds(part: gpd.GeoDataFrame, big: _Source, select: Callable | None) -> tu
     part = _load(part, big)
     if select is not None:
         part = select(part)
-    b = shapely.bounds(part.geometry.values)
-    b = b[np.isfinite(b).all(axis=1)]
-    return (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()) if len(b) else None
+    return _extent(shapely.bounds(part.geometry.values))["bounds"]
+
+
+def _extent(boxes: np.ndarray) -> dict[str, Any]:
+    """Of features' bounding boxes (n × 4; NaN rows, of empty geometries, left out): the ``bounds``
+    of them all (None if there are none) and a sample of about 4,096 box ``centres``."""
+    boxes = boxes[np.isfinite(boxes).all(axis=1)]
+    sample = boxes[:: max(1, len(boxes) // 4096)]
+    return {"bounds": (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()) if len(boxes) else None,
+            "centres": np.column_stack([(sample[:, 0] + sample[:, 2]) / 2, (sample[:, 1] + sample[:, 3]) / 2])}
 
 
 def _packed(part: gpd.GeoDataFrame, index: int, big: _Source, select: Callable | None, target: CRS, polygons: bool,
@@ -416,23 +424,19 @@ def _packed(part: gpd.GeoDataFrame, index: int, big: _Source, select: Callable |
 def _packed_part(part, index, big, select, target, polygons, columns, id_field):
     import pyarrow as pa
 
-    from .measure.coverage import refuse_non_polygons, repaired
+    from .measure.coverage import refuse_non_polygon_layer, repaired
 
     part = _load(part, big)
     if select is not None:
         part = select(part)
     if polygons:
-        refuse_non_polygons(part.geometry.values, f"{big.name} (partition {index})", "coverage measures polygons",
-                            "buffer lines or points first if their area is meant")
+        refuse_non_polygon_layer(part.geometry.values, f"{big.name} (partition {index})")
     if part.crs is not None and not part.crs.equals(target):
         part = part.to_crs(target)
     part, empty, invalid = repaired(part)
     geoms = part.geometry.values
     boxes = shapely.bounds(geoms)
-    step = max(1, len(boxes) // 4096)
-    centres = np.column_stack([(boxes[::step, 0] + boxes[::step, 2]) / 2, (boxes[::step, 1] + boxes[::step, 3]) / 2])
-    stats = {"count": len(part), "empty": empty, "invalid": invalid, "centres": centres,
-             "bounds": (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()) if len(part) else None,
+    stats = {"count": len(part), "empty": empty, "invalid": invalid, **_extent(boxes),
              "ids": part[id_field].astype(str).tolist() if id_field and id_field in part.columns else []}
     return {"wkb": pa.array(shapely.to_wkb(np.asarray(geoms)), pa.binary()), "boxes": boxes,
             "attrs": part[list(columns)].reset_index(drop=True), "stats": stats}
@@ -478,21 +482,14 @@ def _unpack(buckets: Sequence[dict[str, Any]], region: shapely.Geometry, crs: CR
     clip = np.concatenate([b["clip"] for b in buckets])
     empty = invalid = 0
     if buckets and "row" in buckets[0]:  # raw: check and repair here, as pass 1 does for the other sources
-        from .measure.coverage import refuse_non_polygons
-        from .validate import repair
+        from .measure.coverage import refuse_non_polygon_layer, repaired
 
-        rows = np.concatenate([b["row"] for b in buckets])
-        refuse_non_polygons(geoms, name, "coverage measures polygons",
-                            "buffer lines or points first if their area is meant", rows=rows)
-        gone = np.asarray(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-        empty = int((gone & owner).sum())
-        if gone.any():
-            geoms, attrs, owner, clip = geoms[~gone], attrs[~gone].reset_index(drop=True), owner[~gone], clip[~gone]
-        bad = ~threaded(shapely.is_valid, geoms)
-        invalid = int((bad & owner).sum())
-        if bad.any():
-            geoms = geoms.copy()
-            geoms[bad] = repair(geoms[bad], "polygon")
+        refuse_non_polygon_layer(geoms, name, rows=np.concatenate([b["row"] for b in buckets]))
+        frame = gpd.GeoDataFrame(attrs.assign(_owner=owner, _clip=clip), geometry=geoms)
+        frame, empty, invalid = repaired(frame, counted=owner)  # counted once: where owned
+        owner, clip = frame.pop("_owner").to_numpy(), frame.pop("_clip").to_numpy()
+        geoms, attrs = frame.geometry.values.to_numpy(), pd.DataFrame(frame.drop(columns=frame.geometry.name))
+        attrs = attrs.reset_index(drop=True)
     own = gpd.GeoDataFrame(attrs[owner].reset_index(drop=True), geometry=geoms[owner], crs=crs)
     clipped = geoms.copy()
     if clip.any():
@@ -518,8 +515,7 @@ def _by_region(big: Partitioned, target: CRS | None, zones_payload: Any, kernel:
                notes: list[str], *, select: Callable | None, polygons: bool, id_field: str | None, client: Any,
                partitions: int | None, progress: bool, measured_crs: Callable | None = None):
     """Run ``kernel(inside, own, payload)`` on every region of the big layer; ``(results, ids, target)``."""
-    if big.crs is None:
-        raise CRSError(f"{big.name}: layer: has no CRS; fix: add a .prj or declare it (--input-crs / crs = ...)")
+    _check_input(big.meta, big.name, polygons=False)  # a CRS, at least
     with _connected(client) as client:
         return _two_passes(big, target, zones_payload, kernel, columns, notes, select=select, polygons=polygons,
                            id_field=id_field, client=client, partitions=partitions, progress=progress,
@@ -592,11 +588,7 @@ def _parquet_boxes(pq_: _Parquet, group: int) -> dict[str, Any]:
     import pyarrow.parquet as pq
 
     boxes = _boxes(pq.ParquetFile(pq_.path).read_row_group(group, columns=[pq_.bbox]).column(pq_.bbox))
-    fine = boxes[np.isfinite(boxes).all(axis=1)]
-    step = max(1, len(fine) // 4096)
-    return {"count": len(boxes), "empty": 0, "invalid": 0, "ids": [],
-            "centres": np.column_stack([(fine[::step, 0] + fine[::step, 2]) / 2, (fine[::step, 1] + fine[::step, 3]) / 2]),
-            "bounds": (fine[:, 0].min(), fine[:, 1].min(), fine[:, 2].max(), fine[:, 3].max()) if len(fine) else None}
+    return {"count": len(boxes), "empty": 0, "invalid": 0, "ids": [], **_extent(boxes)}
 
 
 def _boxes(column) -> np.ndarray:
@@ -744,8 +736,7 @@ def conflict_rows(big: Partitioned, control: gpd.GeoDataFrame, rules: list, note
                   id_field: str, name_field: str, layer_name: str, against_name: str, client: Any,
                   progress: bool) -> list[dict[str, Any]]:
     """:func:`ecozone.measure.conflicts.findings` on each partition of the big layer, concatenated."""
-    if big.crs is None:
-        raise CRSError(f"{big.name}: layer: has no CRS; fix: add a .prj or declare it (--input-crs / crs = ...)")
+    _check_input(big.meta, big.name, polygons=False)  # a CRS, at least
     with _connected(client) as client:
         return _conflict_rows(big, control, rules, notes, search_m=search_m, id_field=id_field, name_field=name_field,
                               layer_name=layer_name, against_name=against_name, client=client, progress=progress)

@@ -87,10 +87,14 @@ def _check_input(gdf: gpd.GeoDataFrame, name: str, *, polygons: bool = True) -> 
     source = gdf.attrs.get("source", name)
     if gdf.crs is None:
         raise CRSError(f"{source}: layer: has no CRS; fix: add a .prj or declare it (--input-crs / crs = ...)")
-    if not polygons:
-        return
-    refuse_non_polygons(gdf.geometry.values, source, "coverage measures polygons",
-                        "buffer lines or points first if their area is meant")
+    if polygons:
+        refuse_non_polygon_layer(gdf.geometry.values, source)
+
+
+def refuse_non_polygon_layer(geoms: Any, source: str, rows: np.ndarray | None = None) -> None:
+    """Raise GeometryError naming the first feature of a layer to measure that is not a polygon."""
+    refuse_non_polygons(geoms, source, "coverage measures polygons",
+                        "buffer lines or points first if their area is meant", rows=rows)
 
 
 def refuse_non_polygons(geoms: Any, source: str, why: str, hint: str, rows: np.ndarray | None = None) -> None:
@@ -126,14 +130,18 @@ def _repair(gdf: gpd.GeoDataFrame, name: str, notes: list[str]) -> gpd.GeoDataFr
     return gdf
 
 
-def repaired(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int, int]:
+def repaired(gdf: gpd.GeoDataFrame, counted: np.ndarray | None = None) -> tuple[gpd.GeoDataFrame, int, int]:
     """``gdf`` without empty geometries and with invalid polygons made valid:
-    ``(frame, empty geometries dropped, polygons repaired)``."""
+    ``(frame, empty geometries dropped, polygons repaired)``, counting only the rows ``counted``
+    marks (all by default)."""
     geoms = gdf.geometry.values
+    counted = np.ones(len(gdf), dtype=bool) if counted is None else np.asarray(counted, dtype=bool)
     empty = np.asarray(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    dropped = int((empty & counted).sum())
     if empty.any():
         gdf = gdf.loc[~empty]
         geoms = gdf.geometry.values
+        counted = counted[~empty]
     # is_valid on all CPUs: the one pass over every feature of a large layer
     invalid = ~threaded(shapely.is_valid, geoms) & np.isin(shapely.get_type_id(geoms), [3, 6])  # polygons only
     if invalid.any():
@@ -141,7 +149,7 @@ def repaired(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int, int]:
         fixed[invalid] = repair(fixed[invalid], "polygon")
         gdf = gdf.copy()
         gdf[gdf.geometry.name] = gpd.GeoSeries(list(fixed), index=gdf.index, crs=gdf.crs)
-    return gdf, int(empty.sum()), int(invalid.sum())
+    return gdf, dropped, int((invalid & counted).sum())
 
 
 def repair_notes(name: str, empty: int, invalid: int, notes: list[str]) -> None:
