@@ -41,6 +41,20 @@ def square_districts(crs: str = "EPSG:4326") -> gpd.GeoDataFrame:
     )
 
 
+#: Test layers drawn in metres: CGCS2000 / 3-degree Gauss-Krüger CM 120°E, from a corner ≈ 121.1°E, 37.5°N.
+GK_CRS = "EPSG:4549"
+GK_X0, GK_Y0 = 600_000.0, 4_150_000.0
+
+
+def square_zones_m(names: tuple[str, str]) -> gpd.GeoDataFrame:
+    """Two adjacent 1 km squares east of (GK_X0, GK_Y0), named ``names``, in EPSG:4549."""
+    return gpd.GeoDataFrame(
+        {"name": list(names)},
+        geometry=[box(GK_X0, GK_Y0, GK_X0 + 1000, GK_Y0 + 1000), box(GK_X0 + 1000, GK_Y0, GK_X0 + 2000, GK_Y0 + 1000)],
+        crs=GK_CRS,
+    )
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory):
     """``run_demo`` once for the session: (output folder, report)."""

@@ -18,13 +18,12 @@ from shapely.geometry import LineString, Point, box
 from ecozone.errors import CRSError, InputError, SchemaError
 from ecozone.measure.mines import line_of_sight, mine_restoration, mines_in_view
 
-CRS = "EPSG:4549"
-X0, Y0 = 600_000.0, 4_150_000.0  # ≈ 121.1°E, 37.5°N in CGCS2000 / GK CM 120°E
-DISTRICTS = gpd.GeoDataFrame(
-    {"name": ["甲区", "乙区"]},
-    geometry=[box(X0, Y0, X0 + 1000, Y0 + 1000), box(X0 + 1000, Y0, X0 + 2000, Y0 + 1000)],
-    crs=CRS,
-)
+from .conftest import GK_CRS as CRS
+from .conftest import GK_X0 as X0
+from .conftest import GK_Y0 as Y0
+from .conftest import square_zones_m
+
+DISTRICTS = square_zones_m(("甲区", "乙区"))
 
 
 def mines(items) -> gpd.GeoDataFrame:

@@ -12,15 +12,12 @@ import ecozone
 from ecozone.errors import SchemaError
 from ecozone.measure.ranches import ranch_summary
 
-from .conftest import square_districts
+from .conftest import GK_CRS as CRS
+from .conftest import GK_X0 as X0
+from .conftest import GK_Y0 as Y0
+from .conftest import square_districts, square_zones_m
 
-CRS = "EPSG:4549"
-X0, Y0 = 600_000.0, 4_150_000.0
-SEAS = gpd.GeoDataFrame(
-    {"name": ["甲海域", "乙海域"]},
-    geometry=[box(X0, Y0, X0 + 1000, Y0 + 1000), box(X0 + 1000, Y0, X0 + 2000, Y0 + 1000)],
-    crs=CRS,
-)
+SEAS = square_zones_m(("甲海域", "乙海域"))
 
 
 def ranches(items) -> gpd.GeoDataFrame:
