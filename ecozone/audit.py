@@ -47,7 +47,9 @@ Example
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import hashlib
+import math
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -60,11 +62,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .atlas import Atlas
-from .errors import ConfigError
+from . import crs as _crs
+from .atlas import _LAYER_KEYS, _MANIFEST_KEYS, _RASTER_KEYS, RASTER_KINDS, Atlas, _checked_entry, _LayerSpec
+from .errors import ConfigError, CRSError
+from .measure.conflicts import SEVERITIES
+from .schema import KINDS, LAND_COVER_CLASSES, Code, CodeList, normalise_code
 from .units import M2_PER_HA
 
-__all__ = ["Indicator", "INDICATORS", "PRESETS", "SPEC", "AuditConfig", "AuditResult", "load_config", "run_audit"]
+__all__ = ["Choices", "Indicator", "INDICATORS", "PRESETS", "SPEC", "AuditConfig", "AuditResult", "load_config", "load_atlas",
+           "run_audit"]
 
 
 # ----------------------------------------------------------------------------- the config spec
@@ -115,6 +121,57 @@ _OPERATORS: dict[str, Callable[[float, float], bool]] = {
 _ESTUARINE = ("artificial", "natural", "exclude")
 
 
+@dataclass(frozen=True)
+class Choices:
+    """The values a text parameter may take: a code list of :mod:`ecozone.schema` (its English
+    codes, Chinese names and aliases are accepted and turned into the English code) and/or plain
+    words (``all``, ``in_view`` …), matched without regard to case.
+
+    Example
+    -------
+    >>> from ecozone.schema import KINDS
+    >>> Choices(KINDS["mine"].field("status").codes, ("all",)).normalise("历史遗留矿山")
+    'historic'
+    """
+
+    codes: CodeList | None = None
+    words: tuple[str, ...] = ()
+
+    def normalise(self, value: Any) -> str | None:
+        """The canonical spelling of ``value``, or None when it is not one of the choices."""
+        if not isinstance(value, str):
+            return None
+        for word in self.words:
+            if value.strip().casefold() == word.casefold():
+                return word
+        return normalise_code(self.codes, value) if self.codes is not None else None
+
+    def spellings(self) -> list[str]:
+        """Every accepted spelling, for suggestions."""
+        return [*self.words, *(self.codes.lookup() if self.codes is not None else ())]
+
+    def describe(self) -> str:
+        """``historic (历史遗留矿山), production (生产矿山), closed (关闭矿山), all`` for messages."""
+        return ", ".join([*([self.codes.describe()] if self.codes is not None else []), *self.words])
+
+
+def _schema_codes(kind: str, name: str) -> Choices:
+    """The code list of a coded field of :data:`ecozone.schema.KINDS` (the one place code lists are kept)."""
+    codes = KINDS[kind].field(name).codes
+    assert codes is not None, (kind, name)
+    return Choices(codes)
+
+
+#: Severities of conflict findings, from :data:`ecozone.measure.conflicts.SEVERITIES` (code -> Chinese label).
+_SEVERITY = Choices(CodeList("severity", tuple(Code(code, zh, code) for code, zh in SEVERITIES.items())))
+#: What ``[settings]`` values must be: the check and the fix, by key (types are in :data:`SPEC`).
+_SETTING_RANGES: dict[str, tuple[Callable[[float], bool], str]] = {
+    "view_distance_m": (lambda v: v > 0, "a distance in metres greater than 0 (default 1000)"),
+    "observer_m": (lambda v: v >= 0, "a height in metres of 0 or more (default 1.7)"),
+    "search_m": (lambda v: v > 0, "a distance in metres greater than 0 (default 1000)"),
+}
+
+
 # ----------------------------------------------------------------------------- indicators
 
 
@@ -122,8 +179,10 @@ _ESTUARINE = ("artificial", "natural", "exclude")
 class Indicator:
     """One spatial indicator: id, labels, unit, formula, the default comparison, and how to compute it.
 
-    ``params`` are the keys a config entry may add (with their types and help);
-    ``compute(ctx, params)`` returns ``(value, details, tables)``, or None for
+    ``params`` are the keys a config entry may add: ``(types, help)`` or
+    ``(types, help, choices)`` where :class:`Choices` lists the values a text
+    parameter may take (checked, and turned into the English code, when the
+    config is loaded); ``compute(ctx, params)`` returns ``(value, details, tables)``, or None for
     the value when the atlas lacks what it needs (status ``not_applicable``).
     """
 
@@ -135,7 +194,7 @@ class Indicator:
     compute: Callable[..., tuple[float | None, dict[str, Any], dict[str, pd.DataFrame]]]
     operator: str = ">="
     target: float | None = None
-    params: Mapping[str, tuple[tuple[type, ...], str]] = field(default_factory=dict)
+    params: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
 
 
 class _Context:
@@ -390,6 +449,8 @@ def _violations(ctx: _Context, p: dict) -> tuple:
 
 
 _ZONE = {"zone": ((str,), "a district's name: the figure for that district instead of the city")}
+_RANCH = {"level": ((str,), "national, provincial or city", _schema_codes("marine_ranch", "level")),
+          "type": ((str,), "ranch type", _schema_codes("marine_ranch", "type"))}
 
 INDICATORS: dict[str, Indicator] = {
     i.id: i
@@ -399,37 +460,39 @@ INDICATORS: dict[str, Indicator] = {
                   params={**_ZONE, "bay": ((str,), "a bay's name: the figure for that bay")}),
         Indicator("redline_coverage", "生态保护红线面积占比", "red-line share of the area", "%",
                   "red-line area (dissolved) inside the zone ÷ zone area × 100", _redline_coverage, ">=",
-                  params={**_ZONE, "realm": ((str,), "land (default) or marine")}),
+                  params={**_ZONE, "realm": ((str,), "land (default) or marine", _schema_codes("redline", "realm"))}),
         Indicator("redline_not_reduced", "生态保护红线面积不减少", "red-line area not reduced", "ha",
                   "area of the baseline red line not inside the current red line (any loss fails)", _redline_not_reduced,
                   "<=", 0.0, params={"baseline": ((str,), "layer name of the baseline red line (required)"),
-                                     "realm": ((str,), "land or marine: compare only that part of the current red line")}),
+                                     "realm": ((str,), "land or marine: compare only that part of the current red line",
+                                               _schema_codes("redline", "realm"))}),
         Indicator("restoration_area", "生态修复面积", "restored area", "ha",
                   "union area of the restoration projects of the type and status, up to the year", _restoration_area, ">=",
-                  params={**_ZONE, "type": ((str,), "restoration type, e.g. coastal_wetland / 滨海湿地"),
-                          "status": ((str, list), "statuses counted (default completed)"),
+                  params={**_ZONE, "type": ((str,), "restoration type, e.g. coastal_wetland / 滨海湿地", _schema_codes("restoration", "type")),
+                          "status": ((str, list), "statuses counted (default completed)", _schema_codes("restoration", "status")),
                           "until": ((int,), "count projects of this year or earlier")}),
         Indicator("river_designation_share", "美丽幸福河湖覆盖率", "river length designated", "%",
                   "designated river length ÷ river length × 100", _river_designation, ">=",
                   params={**_ZONE, "until": ((int,), "count designations of this year or earlier")}),
         Indicator("mine_restoration_rate", "矿山地质环境治理率", "mine restoration rate", "%",
                   "restored mines ÷ mines × 100 (by count or by area)", _mine_rate, ">=",
-                  params={**_ZONE, "status": ((str,), "historic (default), production, closed or all"),
-                          "basis": ((str,), "count (default) or area"),
-                          "scope": ((str,), "all (default) or in_view: the 三区两线 visible range")}),
+                  params={**_ZONE, "status": ((str,), "historic (default), production, closed or all",
+                                             Choices(KINDS["mine"].field("status").codes, ("all",))),
+                          "basis": ((str,), "count (default) or area", Choices(words=("count", "area"))),
+                          "scope": ((str,), "all (default) or in_view: the 三区两线 visible range", Choices(words=("all", "in_view")))}),
         Indicator("ranch_count", "海洋牧场数量", "marine ranches", "count", "number of marine ranches of the level and type",
                   lambda ctx, p: _ranches(ctx, p, area=False), ">=",
-                  params={"level": ((str,), "national, provincial or city"), "type": ((str,), "ranch type")}),
+                  params=_RANCH),
         Indicator("ranch_area", "海洋牧场面积", "marine ranch area", "km²", "union area of the marine ranches of the level and type",
                   lambda ctx, p: _ranches(ctx, p, area=True), ">=",
-                  params={"level": ((str,), "national, provincial or city"), "type": ((str,), "ranch type")}),
+                  params=_RANCH),
         Indicator("land_cover_share", "土地覆盖类型占比(如林木绿化率)", "land-cover class share", "%",
                   "area of the class in the zone ÷ zone area with data × 100 (fractional cells)", _land_cover_share, ">=",
-                  params={**_ZONE, "class": ((str,), "land-cover class (default forest)"),
+                  params={**_ZONE, "class": ((str,), "land-cover class (default forest)", Choices(LAND_COVER_CLASSES)),
                           "raster": ((str,), "raster name (default: the first land_cover raster)")}),
         Indicator("violations", "违规冲突数", "violations", "count",
                   "number of conflict findings of the severity (red line: mines, ranches, projects)", _violations, "<=", 0.0,
-                  params={"severity": ((str,), "violation (default), warning or info")}),
+                  params={"severity": ((str,), "violation (default), warning or info", _SEVERITY)}),
     )
 }
 
@@ -475,7 +538,12 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 @dataclass
 class AuditConfig:
-    """A checked config: where it is, its raw text's sha256, and its parts with the preset merged in."""
+    """A checked config: where it is, its raw text's sha256, and its parts with the preset merged in.
+
+    ``layer_kinds`` and ``raster_kinds`` are the kinds of every layer and raster the audit will
+    read (the manifest's and the config's own); ``text`` is the config's text (for the line of a
+    key in messages) and ``manifest_doc`` the manifest as it was checked.
+    """
 
     path: Path
     sha256: str
@@ -489,27 +557,46 @@ class AuditConfig:
     zones: dict[str, Any]
     settings: dict[str, Any]
     indicators: dict[str, dict[str, Any]]
+    layer_kinds: dict[str, str] = field(default_factory=dict)
+    raster_kinds: dict[str, str] = field(default_factory=dict)
+    text: str = field(default="", repr=False)
+    manifest_doc: dict[str, Any] | None = field(default=None, repr=False)
+
+
+_HEADER = re.compile(r"^\[\[?\s*([^\[\]=,#]+?)\s*\]\]?\s*(?:#.*)?$")
+
+
+def _dotted(raw: str) -> str:
+    """``indicators . "四十里湾"`` -> ``indicators.四十里湾`` (a TOML table header as a key path)."""
+    return ".".join(part.strip().strip("\"'") for part in raw.split("."))
 
 
 def _line(text: str, section: str, key: str | None) -> int:
-    """The 1-based line of ``key`` inside ``[section]`` (or of the section header), 0 if not found."""
+    """The 1-based line of ``key`` inside ``[section]`` (``key = …``, or the header of the table
+    ``[section.key]``), else of the section header; 0 if not found."""
+    target = f"{section}.{key}" if section and key is not None else (key if key is not None else section)
+    assign = re.compile(rf"^[\"']?{re.escape(key)}[\"']?\s*[=.]") if key is not None else None
     current = ""
-    header_line = 0
+    header_line = table_line = 0
     for n, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
-        m = re.match(r"^\[+\s*([^\]]+?)\s*\]+", line)
+        m = _HEADER.match(line)
         if m:
-            current = m.group(1).replace('"', "").replace(" ", "")
-            if current == section:
+            current = _dotted(m.group(1))
+            if key is not None and not table_line and (current == target or current.startswith(target + ".")):
+                table_line = n
+            if current == section and section and not header_line:
                 header_line = n
                 if key is None:
                     return n
             continue
-        if key is not None and current == section and re.match(rf'^"?{re.escape(key)}"?\s*=', line):
+        if assign is not None and current == section and assign.match(line):
             return n
-        if key is not None and section == "" and current == "" and re.match(rf'^"?{re.escape(key)}"?\s*=', line):
-            return n
-    return header_line
+    return table_line or header_line
+
+
+def _one_line(message: str) -> str:
+    return message.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _fail(path: Path, text: str, section: str, key: str | None, problem: str, fix: str) -> ConfigError:
@@ -517,36 +604,251 @@ def _fail(path: Path, text: str, section: str, key: str | None, problem: str, fi
     name = f"{where}{key}" if key else where.strip()
     line = _line(text, section, key)
     at = f" (line {line})" if line else ""
-    return ConfigError(f"{path}: {name}{at}: {problem}; fix: {fix}")
+    return ConfigError(_one_line(f"{path}: {name}{at}: {problem}; fix: {fix}"))
+
+
+def _suggest(value: Any, spellings: Any) -> str:
+    """``did you mean 'violation'? `` when a spelling is close to ``value``, else ''."""
+    if not isinstance(value, str):
+        return ""
+    close = difflib.get_close_matches(value, [str(s) for s in spellings], n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
+_TYPE_NAMES = {"str": "text", "int": "a whole number", "float": "a number", "bool": "true/false", "dict": "a table",
+               "list": "a list"}
+
+
+def _type_ok(value: Any, types: tuple[type, ...]) -> bool:
+    if isinstance(value, bool):
+        return bool in types
+    return isinstance(value, types)
 
 
 def _check_keys(path: Path, text: str, section: str, table: Mapping[str, Any], spec: Mapping[str, tuple]) -> None:
     for key, value in table.items():
         if key not in spec:
-            raise _fail(path, text, section, key, "unknown key", f"use one of {', '.join(spec)}")
+            what = "unknown table" if isinstance(value, dict) else "unknown key"
+            raise _fail(path, text, section, key, what, f"{_suggest(key, spec)}use one of {', '.join(spec)}")
         types = spec[key][0]
-        if isinstance(value, bool) and bool not in types:
-            ok = False
-        else:
-            ok = isinstance(value, types)
-        if not ok:
-            names = " or ".join({"str": "text", "int": "a whole number", "float": "a number", "bool": "true/false",
-                                 "dict": "a table", "list": "a list"}[t.__name__] for t in types)
+        if not _type_ok(value, types):
+            names = " or ".join(_TYPE_NAMES[t.__name__] for t in types)
             raise _fail(path, text, section, key, f"{value!r} is not {names}", f"write {key} as {names}")
 
 
-def load_config(path: str | Path) -> AuditConfig:
-    """Read and check an audit config (TOML) against :data:`SPEC`; merge its preset.
+def _number(path: Path, text: str, section: str, key: str, value: Any, ok: Callable[[float], bool], must: str) -> None:
+    """Refuse a number that is nan, infinite or outside what ``ok`` allows (``must`` says what it must be)."""
+    if not math.isfinite(value) or not ok(value):
+        raise _fail(path, text, section, key, f"{value!r} is out of range", f"give {must}")
 
-    Every problem raises :class:`ecozone.errors.ConfigError` naming the file,
-    the key and its line.  Layers are not read here: :func:`run_audit` (or
-    ``ecozone validate``) reads and validates them.
+
+def _target_check(unit: str) -> tuple[Callable[[float], bool], str]:
+    """What a target in ``unit`` must be, and how to say it."""
+    if unit == "%":
+        return (lambda v: 0 <= v <= 100), "a share in % from 0 to 100"
+    if unit == "count":
+        return (lambda v: v >= 0 and float(v).is_integer()), "a count: a whole number of 0 or more"
+    return (lambda v: v >= 0), f"an amount in {unit} of 0 or more"
+
+
+def _check_settings(path: Path, text: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """``[settings]``: known keys of the right type, distances finite and positive, rules known."""
+    _check_keys(path, text, "settings", settings, SPEC["settings"])
+    for key, (ok, must) in _SETTING_RANGES.items():
+        if key in settings:
+            _number(path, text, "settings", key, settings[key], ok, must)
+    if settings.get("estuarine", "artificial") not in _ESTUARINE:
+        raise _fail(path, text, "settings", "estuarine", f"{settings['estuarine']!r} is not a rule",
+                    f"{_suggest(settings['estuarine'], _ESTUARINE)}use one of {', '.join(_ESTUARINE)}")
+    if "river_widths" in settings:
+        levels = _schema_codes("river", "level")
+        widths = {}
+        for level, width in settings["river_widths"].items():
+            code = levels.normalise(level)
+            if code is None:
+                raise _fail(path, text, "settings", "river_widths", f"{level!r} is not a river level",
+                            f"{_suggest(level, levels.spellings())}use one of {levels.describe()}")
+            if not _type_ok(width, (int, float)) or not math.isfinite(width) or width <= 0:
+                raise _fail(path, text, "settings", "river_widths", f"{level} = {width!r} is not a width",
+                            "give a width in metres greater than 0")
+            widths[code] = width
+        settings = {**settings, "river_widths": widths}
+    return settings
+
+
+#: Types of the keys of a ``[layers.NAME]`` / ``[rasters.NAME]`` table (keys not listed: any type).
+_ENTRY_TYPES: dict[str, tuple[type, ...]] = {
+    "file": (str,), "kind": (str,), "crs": (str, int), "layer": (str, int), "encoding": (str,), "source": (str,),
+    "licence": (str,), "illustrative": (bool,), "title": (str,), "fields": (dict,), "classes": (dict,),
+}
+
+
+def _check_entries(path: Path, text: str, section: str, tables: dict[str, Any]) -> dict[str, str]:
+    """The config's own ``[layers.NAME]`` or ``[rasters.NAME]`` tables, without reading a file;
+    returns their kinds by name."""
+    keys, kinds = (_LAYER_KEYS, KINDS) if section == "layers" else (_RASTER_KEYS, RASTER_KINDS)
+    found: dict[str, str] = {}
+    for name, entry in tables.items():
+        where = f"{section}.{name}"
+        if not isinstance(entry, dict):
+            raise _fail(path, text, section, name, "is not a table", f"write it as [{where}] with file and kind")
+        for key, value in entry.items():
+            if key not in keys:
+                raise _fail(path, text, where, key, "unknown key", f"{_suggest(key, keys)}use only {', '.join(sorted(keys))}")
+            if key in _ENTRY_TYPES and not _type_ok(value, _ENTRY_TYPES[key]):
+                names = " or ".join(_TYPE_NAMES[t.__name__] for t in _ENTRY_TYPES[key])
+                raise _fail(path, text, where, key, f"{value!r} is not {names}", f"write {key} as {names}")
+        for key in ("file", "kind"):
+            if key not in entry:
+                raise _fail(path, text, where, None, f"'{key}' is missing", f"add {key} = \"…\"")
+        if entry["kind"] not in kinds:
+            raise _fail(path, text, where, "kind", f"kind {entry['kind']!r} is unknown",
+                        f"{_suggest(entry['kind'], kinds)}use one of {', '.join(kinds)}")
+        if section == "layers" and "crs" in entry:
+            try:
+                _crs.parse_crs(entry["crs"], what="crs")
+            except CRSError as exc:
+                problem, _, fix = str(exc).partition("; fix: ")
+                raise _fail(path, text, where, "crs", problem, fix or "give an EPSG code") from None
+        if "fields" in entry and not all(isinstance(v, str) for v in entry["fields"].values()):
+            raise _fail(path, text, where, "fields", "must map ecozone names to your column names",
+                        'fields = { class = "岸线类型" }')
+        found[name] = entry["kind"]
+    return found
+
+
+def _read_manifest(config: Path, text: str, manifest: Path, raw_value: Any) -> dict[str, Any]:
+    """Read and check a manifest named by the config, without reading its layers.  A problem
+    names the manifest and says that the config's ``manifest`` key referred to it."""
+
+    def broken(problem: str) -> ConfigError:
+        line = _line(text, "", "manifest")
+        at = f" (line {line})" if line else ""
+        return ConfigError(_one_line(f"{config}: manifest{at}: the manifest it names is broken: {problem}"))
+
+    if not manifest.is_file():
+        raise _fail(config, text, "", "manifest", f"{raw_value} not found ({manifest})",
+                    "give the path of a manifest.toml (or of its folder) relative to the config")
+    try:
+        doc = tomllib.loads(manifest.read_bytes().decode("utf-8-sig"))
+    except OSError as exc:
+        raise broken(f"{manifest}: cannot be read ({exc.strerror}); fix: check its permissions") from None
+    except UnicodeDecodeError:
+        raise broken(f"{manifest}: not UTF-8 text; fix: save the manifest as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise broken(f"{manifest}: not valid TOML ({exc}); fix: correct the syntax at that line") from None
+    unknown = sorted(set(doc) - _MANIFEST_KEYS)
+    if unknown:
+        raise broken(f"{manifest}: unknown key {unknown[0]!r}; fix: {_suggest(unknown[0], _MANIFEST_KEYS)}"
+                     f"use only {', '.join(sorted(_MANIFEST_KEYS))}")
+    for key in ("layers", "rasters"):
+        if not isinstance(doc.get(key, {}), dict):
+            raise broken(f"{manifest}: {key} is not a table; fix: write [{key}.NAME] tables with file and kind")
+    for key in ("name", "title", "description", "crs"):
+        if key in doc and not isinstance(doc[key], str):
+            raise broken(f"{manifest}: {key} {doc[key]!r} is not text; fix: write {key} = \"…\"")
+    if "credits" in doc and not (isinstance(doc["credits"], list) and all(isinstance(c, str) for c in doc["credits"])):
+        raise broken(f"{manifest}: credits is not a list of text; fix: write credits = [\"…\", \"…\"]")
+    try:
+        for lname, entry in doc.get("layers", {}).items():
+            _LayerSpec.from_manifest(manifest, lname, entry)  # keys, kind, crs, fields: no file is read
+        for rname, entry in doc.get("rasters", {}).items():
+            _checked_entry(manifest, "rasters", rname, entry, _RASTER_KEYS, RASTER_KINDS)
+    except ConfigError as exc:
+        raise broken(str(exc)) from None
+    return doc
+
+
+def _check_indicator(path: Path, text: str, name: str, entry: dict[str, Any], merged: dict[str, Any],
+                     layer_kinds: Mapping[str, str], raster_kinds: Mapping[str, str]) -> dict[str, Any]:
+    """One ``[indicators.NAME]`` entry (``entry`` as written, ``merged`` with its preset): keys,
+    types, parameter values, target and operator, the layers it names.  Returns ``merged`` with
+    coded values as their English codes."""
+    section = f"indicators.{name}"
+    ind_id = merged.get("indicator", name)
+    if ind_id not in INDICATORS:
+        raise _fail(path, text, section, "indicator" if "indicator" in entry else None, f"{ind_id!r} is not an indicator",
+                    f"{_suggest(ind_id, INDICATORS)}use one of {', '.join(INDICATORS)}")
+    ind = INDICATORS[ind_id]
+    spec = {**SPEC["indicator"], **ind.params}
+    _check_keys(path, text, section, entry, spec)
+    operator = merged.get("operator", ind.operator)
+    if operator not in _OPERATORS:
+        raise _fail(path, text, section, "operator", f"{operator!r} is not an operator", f"use one of {', '.join(_OPERATORS)}")
+    out = dict(merged)
+    for key, declared in ind.params.items():
+        if key not in merged:
+            continue
+        value = merged[key]
+        choices = declared[2] if len(declared) > 2 else None
+        if choices is not None:
+            values = value if isinstance(value, list) else [value]
+            if isinstance(value, list) and not value:
+                raise _fail(path, text, section, key, "is an empty list", f"give one or more of {choices.describe()}")
+            codes = []
+            for v in values:
+                code = choices.normalise(v)
+                if code is None:
+                    raise _fail(path, text, section, key, f"{v!r} is not a {key} ecozone knows",
+                                f"{_suggest(v, choices.spellings())}use one of {choices.describe()}")
+                codes.append(code)
+            out[key] = codes if isinstance(value, list) else codes[0]
+        elif isinstance(value, str) and not value.strip():
+            raise _fail(path, text, section, key, "is empty", f"name one, or leave {key} out")
+    if "zone" in out and "bay" in out:
+        raise _fail(path, text, section, "bay", "zone and bay are both given",
+                    "give zone (a district) or bay, not both: one indicator table for each")
+    if "until" in out and not 1900 <= out["until"] <= 2100:
+        raise _fail(path, text, section, "until", f"{out['until']!r} is not a year", "give a year such as 2025")
+    if "target" in merged:
+        ok, must = _target_check(ind.unit)
+        _number(path, text, section, "target", merged["target"], ok, must)
+    if ind_id == "redline_not_reduced":
+        baseline = out.get("baseline")
+        if baseline is None:
+            raise _fail(path, text, section, None, "needs a baseline red-line layer", "add baseline = \"LAYER NAME\"")
+        if layer_kinds.get(baseline) != "redline_baseline":
+            have = [n for n, k in layer_kinds.items() if k == "redline_baseline"]
+            problem = (f"layer {baseline!r} is a {layer_kinds[baseline]} layer, not a redline_baseline layer"
+                       if baseline in layer_kinds else f"no layer named {baseline!r}")
+            fix = (f"use one of {', '.join(have)}" if have
+                   else f"add [layers.{baseline}] with kind = \"redline_baseline\" and the earlier red line's file")
+            raise _fail(path, text, section, "baseline", problem, fix)
+    if "raster" in out and raster_kinds.get(out["raster"]) != "land_cover":
+        have = [n for n, k in raster_kinds.items() if k == "land_cover"]
+        problem = (f"raster {out['raster']!r} is a {raster_kinds[out['raster']]} raster, not a land_cover raster"
+                   if out["raster"] in raster_kinds else f"no raster named {out['raster']!r}")
+        raise _fail(path, text, section, "raster", problem,
+                    f"use one of {', '.join(have)}" if have else "add [rasters.NAME] with kind = \"land_cover\"")
+    return out
+
+
+#: Layer kinds each ``[zones]`` key may name.
+_ZONE_KINDS = {"districts": ("district", "sea_zone"), "bays": ("bay",)}
+
+
+def load_config(path: str | Path) -> AuditConfig:
+    """Read and check an audit config (TOML) completely, before any layer is read; merge its preset.
+
+    Checked: every key and table against :data:`SPEC` and the indicators'
+    parameters, value types, parameter values against the code lists of
+    :mod:`ecozone.schema` (Chinese names accepted, kept as the English code),
+    targets finite and in range for their unit, settings in range, the
+    manifest (read and checked, not its layers), every ``[layers.NAME]`` /
+    ``[rasters.NAME]`` table, and that ``[zones]``, ``baseline`` and ``raster``
+    name layers of the right kind.  Every problem raises
+    :class:`ecozone.errors.ConfigError`: one line naming the file, the key,
+    its line and the fix.  ``ecozone audit`` and ``ecozone validate`` both
+    call this, then :func:`load_atlas`, which reads the layers and checks
+    what needs their contents (zone and bay names) before anything is measured.
     """
     path = Path(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: config not found; fix: check the path") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a config; fix: give the audit's .toml file") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config ({exc.strerror}); fix: check the path and permissions") from None
     try:
@@ -556,65 +858,86 @@ def load_config(path: str | Path) -> AuditConfig:
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}; fix: correct the syntax at that line") from None
+        raise ConfigError(_one_line(f"{path}: not valid TOML: {exc}; fix: correct the syntax at that line")) from None
     _check_keys(path, text, "", doc, SPEC[""])
-    for section in ("zones", "settings"):
-        _check_keys(path, text, section, doc.get(section, {}), SPEC[section])
-    settings = dict(doc.get("settings", {}))
-    if settings.get("estuarine", "artificial") not in _ESTUARINE:
-        raise _fail(path, text, "settings", "estuarine", f"{settings['estuarine']!r} is not a rule", f"use one of {', '.join(_ESTUARINE)}")
     lang = doc.get("lang", "zh")
     if lang not in ("zh", "en"):
         raise _fail(path, text, "", "lang", f"{lang!r} is not a language ecozone writes", "use zh or en")
-
     preset = doc.get("preset")
+    if preset is not None and preset not in PRESETS:
+        raise _fail(path, text, "", "preset", f"{preset!r} is not a preset", f"{_suggest(preset, PRESETS)}use one of {', '.join(PRESETS)}")
+    if doc.get("crs") is not None:
+        try:
+            _crs.check_measurement_crs(doc["crs"])
+        except CRSError as exc:
+            problem, _, fix = str(exc).partition("; fix: ")
+            raise _fail(path, text, "", "crs", problem, fix or "give a projected CRS in metres") from None
+    zones = dict(doc.get("zones", {}))
+    _check_keys(path, text, "zones", zones, SPEC["zones"])
+    for key, value in zones.items():
+        if not value.strip():
+            raise _fail(path, text, "zones", key, "is empty", f"name a layer or a field, or leave {key} out")
+    settings = _check_settings(path, text, dict(doc.get("settings", {})))
+
+    # the layers the audit will read: the manifest's, then the config's own (by name and kind, no file read)
+    manifest = doc.get("manifest")
+    manifest_path = (path.parent / manifest).resolve() if manifest else None
+    if manifest_path is not None and manifest_path.is_dir():
+        manifest_path = manifest_path / "manifest.toml"
+    manifest_doc = _read_manifest(path, text, manifest_path, manifest) if manifest_path is not None else None
+    layer_kinds = {n: e["kind"] for n, e in (manifest_doc or {}).get("layers", {}).items()}
+    raster_kinds = {n: e["kind"] for n, e in (manifest_doc or {}).get("rasters", {}).items()}
+    layer_kinds.update(_check_entries(path, text, "layers", doc.get("layers", {})))
+    raster_kinds.update(_check_entries(path, text, "rasters", doc.get("rasters", {})))
+    if not layer_kinds:
+        raise _fail(path, text, "", None, "no layers", "add [layers.NAME] tables or manifest = \"manifest.toml\" with layers")
+    for key, kinds in _ZONE_KINDS.items():
+        lname = zones.get(key)
+        if lname is None:
+            continue
+        have = [n for n, k in layer_kinds.items() if k in kinds]
+        if lname not in layer_kinds:
+            raise _fail(path, text, "zones", key, f"no layer named {lname!r}",
+                        f"{_suggest(lname, have)}use one of {', '.join(have)}" if have else f"add a {' or '.join(kinds)} layer")
+        if layer_kinds[lname] not in kinds:
+            raise _fail(path, text, "zones", key, f"layer {lname!r} is a {layer_kinds[lname]} layer, not a {' or '.join(kinds)} layer",
+                        f"use one of {', '.join(have)}" if have else f"name a layer of kind {' or '.join(kinds)}")
+
     indicators: dict[str, dict[str, Any]] = {}
     if preset is not None:
-        if preset not in PRESETS:
-            raise _fail(path, text, "", "preset", f"{preset!r} is not a preset", f"use one of {', '.join(PRESETS)}")
         for name, entry in PRESETS[preset]["indicators"].items():
             indicators[name] = {**entry, "source": PRESETS[preset]["source"]}
     for name, entry in doc.get("indicators", {}).items():
-        section = f"indicators.{name}"
         if not isinstance(entry, dict):
             raise _fail(path, text, "indicators", name, "is not a table", f"write it as [indicators.{name}] with target = …")
         merged = {**indicators.get(name, {}), **entry}
         if "target" in entry and "source" not in entry:
             merged.pop("source", None)  # the user's own target: the preset's source no longer applies
-        ind_id = merged.get("indicator", name)
-        if ind_id not in INDICATORS:
-            raise _fail(path, text, section, "indicator" if "indicator" in entry else None, f"{ind_id!r} is not an indicator",
-                        f"use one of {', '.join(INDICATORS)}")
-        spec = {**SPEC["indicator"], **INDICATORS[ind_id].params}
-        _check_keys(path, text, section, entry, spec)
-        if merged.get("operator", INDICATORS[ind_id].operator) not in _OPERATORS:
-            raise _fail(path, text, section, "operator", f"{merged['operator']!r} is not an operator", f"use one of {', '.join(_OPERATORS)}")
-        if ind_id == "redline_not_reduced" and "baseline" not in merged:
-            raise _fail(path, text, section, None, "needs a baseline red-line layer", "add baseline = \"LAYER NAME\"")
-        indicators[name] = merged
-    manifest = doc.get("manifest")
-    manifest_path = (path.parent / manifest).resolve() if manifest else None
-    if manifest_path is not None and manifest_path.is_dir():
-        manifest_path = manifest_path / "manifest.toml"
-    if manifest_path is not None and not manifest_path.exists():
-        raise _fail(path, text, "", "manifest", f"{manifest} not found", "give the path of a manifest.toml relative to the config")
-    if manifest_path is None and not doc.get("layers"):
-        raise _fail(path, text, "", None, "no layers", "add [layers.NAME] tables or manifest = \"manifest.toml\"")
+        indicators[name] = _check_indicator(path, text, name, entry, merged, layer_kinds, raster_kinds)
     return AuditConfig(
         path=path, sha256=hashlib.sha256(raw).hexdigest(), title=str(doc.get("title", path.stem)), preset=preset,
         manifest=manifest_path, crs=doc.get("crs"), lang=lang, layers=dict(doc.get("layers", {})),
-        rasters=dict(doc.get("rasters", {})), zones=dict(doc.get("zones", {})), settings=settings, indicators=indicators,
+        rasters=dict(doc.get("rasters", {})), zones=zones, settings=settings, indicators=indicators,
+        layer_kinds=layer_kinds, raster_kinds=raster_kinds, text=text, manifest_doc=manifest_doc,
     )
 
 
 def load_atlas(config: AuditConfig) -> Atlas:
-    """The audit's layers (manifest first, then the config's own) as one validated Atlas."""
+    """The audit's layers (manifest first, then the config's own) as one validated Atlas.
+
+    Then, before anything is measured, what needs the layers' contents: the
+    zone field of the districts, and every indicator's ``zone`` and ``bay``
+    (a district / bay of those layers) and land-cover ``class`` (the raster
+    must say which cell value is which class).
+    """
     layers: dict[str, Any] = {}
     rasters: dict[str, Any] = {}
     credits: list[str] = []
     name = config.path.stem
     if config.manifest is not None:
-        doc = tomllib.loads(config.manifest.read_text(encoding="utf-8"))
+        doc = config.manifest_doc
+        if doc is None:
+            doc = _read_manifest(config.path, config.text, config.manifest, config.manifest)
         for lname, entry in (doc.get("layers") or {}).items():
             layers[lname] = _rebase(entry, config.manifest.parent)
         for rname, entry in (doc.get("rasters") or {}).items():
@@ -628,7 +951,41 @@ def load_atlas(config: AuditConfig) -> Atlas:
         lname = config.zones.get(key)
         if lname is not None and lname not in atlas:
             raise ConfigError(f"{config.path}: [zones] {key}: no layer {lname!r}; fix: use one of {', '.join(atlas.layers)}")
+    _check_against_layers(config, atlas)
     return atlas
+
+
+def _check_against_layers(config: AuditConfig, atlas: Atlas) -> None:
+    """The checks that need the layers' contents, run by :func:`load_atlas` before any measurement."""
+    from .validate import ROW
+
+    path, text = config.path, config.text
+    ctx = _Context(atlas, config.zones, config.settings)
+    districts = ctx.districts
+    if districts is not None and ctx.zone_field not in districts.columns:
+        fields = [c for c in districts.columns if c not in (districts.geometry.name, ROW)]
+        raise _fail(path, text, "zones", "zone_field", f"layer {ctx.districts_name!r} has no field {ctx.zone_field!r}",
+                    f"{_suggest(ctx.zone_field, fields)}use one of {', '.join(map(str, fields))}")
+    zone_names = districts[ctx.zone_field].astype(str).tolist() if districts is not None else []
+    bay_names = ctx.bays["name"].astype(str).tolist() if ctx.bays is not None else []
+
+    def listed(names: list[str]) -> str:
+        return ", ".join(names[:30]) + (f" … ({len(names)} in all)" if len(names) > 30 else "")
+
+    for name, entry in config.indicators.items():
+        section = f"indicators.{name}"
+        if entry.get("zone") and districts is not None and str(entry["zone"]) not in zone_names:
+            raise _fail(path, text, section, "zone", f"no district named {entry['zone']!r} in layer {ctx.districts_name!r}",
+                        f"{_suggest(entry['zone'], zone_names)}use one of {listed(zone_names)}")
+        if entry.get("bay") and ctx.bays is not None and str(entry["bay"]) not in bay_names:
+            raise _fail(path, text, section, "bay", f"no bay named {entry['bay']!r} in layer {ctx.bays_name!r}",
+                        f"{_suggest(entry['bay'], bay_names)}use one of {listed(bay_names)}")
+        if entry.get("indicator", name) == "land_cover_share":
+            names = [entry["raster"]] if entry.get("raster") else atlas.raster_names("land_cover")
+            raster = atlas.rasters.get(names[0]) if names else None
+            if raster is not None and not raster.classes:
+                raise _fail(path, text, section, "class", f"raster {raster.name!r} does not say which cell value is which class",
+                            f"add classes = {{ 1 = \"forest\", … }} to [rasters.{raster.name}]")
 
 
 def _rebase(entry: Any, root: Path) -> Any:
