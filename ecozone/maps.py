@@ -13,6 +13,13 @@ shared border), reprojected to WGS84, coordinates rounded to 6 decimals
 values are text, never markup).  On AMap tiles (GCJ-02) the display copy
 is shifted to GCJ-02; the atlas and every export stay unshifted.
 
+Text from files (names, titles, sources, preset labels) is never template
+source: folium renders its elements' output again as a Jinja2 template, so
+:func:`text` also writes ``{`` and ``}`` as character references
+(``{{7*7}}`` shows as typed), and ecozone's own elements go into the page
+verbatim.  Inside ``<script>`` the text is JSON with ``<`` escaped: a name
+cannot end the script or open a comment.
+
 ``offline=True`` inlines Leaflet's script, stylesheet and images (from the
 PyPI package ``django-js-lib-leaflet``) so the file opens with no network:
 with ``basemap="none"`` it makes no request at all, with a tile basemap only
@@ -41,6 +48,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import folium
 import geopandas as gpd
@@ -304,6 +312,10 @@ def resolve_basemap(basemap: str, tianditu_key: str | None = None) -> dict[str, 
         if missing or not re.match(r"^https?://", basemap):
             raise InputError(f"basemap {basemap!r}: a tile URL template needs http(s):// and {{x}}, {{y}}, {{z}}; "
                              f"fix: e.g. http://tiles.example.gov.cn/{{z}}/{{x}}/{{y}}.png")
+        # braces only around Leaflet's placeholders: folium renders the page as a template, {{ … }} would run
+        if re.search(r"[{}]", re.sub(r"\{[A-Za-z]+\}", "", basemap)):
+            raise InputError(f"basemap {basemap!r}: braces in a tile URL template go only around a placeholder "
+                             f"({{x}}, {{y}}, {{z}}, {{s}}); fix: write other braces as %7B and %7D")
         return {"label": {"zh": "底图", "en": "basemap"}, "tiles": [basemap], "attribution": "底图: 自定义瓦片 (custom tiles)",
                 "review_no": "", "coords": "wgs84"}
     defs = _basemaps()
@@ -315,7 +327,7 @@ def resolve_basemap(basemap: str, tianditu_key: str | None = None) -> dict[str, 
         if not key:
             raise InputError(f"basemap {basemap}: Tianditu tiles need a key (tk); fix: pass --tianditu-key KEY or set "
                              f"ECOZONE_TIANDITU_KEY (a free browser key from the Tianditu console)")
-        bm["tiles"] = [t.replace("{key}", key) for t in bm["tiles"]]
+        bm["tiles"] = [t.replace("{key}", quote(key, safe="")) for t in bm["tiles"]]  # a URL's query value, nothing else
     return bm
 
 
@@ -489,9 +501,24 @@ def _value_label(kind: str | None, name: str, value: Any, lang: str, overrides: 
     return str(value)
 
 
+#: Characters :func:`text` writes as HTML character references besides ``& < > " '``: the backslash,
+#: backtick and ``$`` (folium's tooltip code is a JavaScript template literal) and the braces (folium
+#: renders each element's output again as a Jinja2 template: ``{{ … }}`` or ``{% … %}`` from a file
+#: would be evaluated).
+_ENTITIES = str.maketrans({"\\": "&#92;", "`": "&#96;", "$": "&#36;", "{": "&#123;", "}": "&#125;"})
+
+
 def text(value: Any) -> str:
-    """HTML-escape a value for a tooltip, popup, legend or layer name: shown as text, never run."""
-    return html.escape(str(value), quote=True).replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+    """Any text that came from a file or a user, ready for a map: shown as the characters it is, never run.
+
+    Every name, title, label, credit and attribute value a map shows passes through here.  It is
+    HTML-escaped (a tooltip, popup, legend, layer name or credit is HTML to Leaflet), and the
+    characters that mean something to the template engine folium renders its elements with
+    (``{`` and ``}``) or to a JavaScript template literal (`` ` ``, ``$``, ``\\``) become character
+    references too: ``{{7*7}}`` shows as ``{{7*7}}``, not 49.  ``<`` is escaped, so the result can
+    neither close a ``<script>`` nor open an HTML comment.
+    """
+    return html.escape(str(value), quote=True).translate(_ENTITIES)
 
 
 # ----------------------------------------------------------------------------- display copies
@@ -614,7 +641,34 @@ def _default_label(spec: Mapping[str, Any], kind: str | None) -> dict[str, str]:
     return {"zh": source, "en": source.replace("_", " ")}
 
 
-class _HtmlControl(MacroElement):
+class _Verbatim(Element):
+    """HTML or script put into the page as it is: unlike a branca ``Element``, never parsed as a template."""
+
+    def __init__(self, html_text: str):
+        super().__init__()
+        self._name = "Verbatim"
+        self.html = str(html_text)
+
+    def render(self, **kwargs: Any) -> str:
+        return self.html
+
+
+class _Script(MacroElement):
+    """A MacroElement whose script is rendered once.
+
+    branca puts a MacroElement's rendered script into the page as a new template, rendered again
+    with the page: text in it would be evaluated.  Here the script goes in :class:`_Verbatim`, so
+    the strings its template inserts (with ``|tojson``) stay data.
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        script = self._template.module.__dict__["script"]
+        self.get_root().script.add_child(_Verbatim(script(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+class _HtmlControl(_Script):
     """A Leaflet control (or a free-floating box) holding HTML that ecozone built from escaped text."""
 
     _template = Template(
@@ -641,7 +695,7 @@ class _HtmlControl(MacroElement):
         self.html, self.position, self.css_class = html_text, position, css_class
 
 
-class _Attribution(MacroElement):
+class _Attribution(_Script):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
@@ -767,11 +821,11 @@ def render_map(
     m.default_js, m.default_css = [], []
     head = m.get_root().header
     if offline:
-        head.add_child(Element(_offline_assets()), name="leaflet")
+        head.add_child(_Verbatim(_offline_assets()), name="leaflet")
     else:
-        head.add_child(Element(f'<link rel="stylesheet" href="{_LEAFLET_CDN}leaflet.css"/>'
-                               f'<script src="{_LEAFLET_CDN}leaflet.js"></script>'), name="leaflet")
-    head.add_child(Element(f"<title>{text(preset.title[lang])}</title><style>{_CSS}</style>"), name="ecozone_css")
+        head.add_child(_Verbatim(f'<link rel="stylesheet" href="{_LEAFLET_CDN}leaflet.css"/>'
+                                 f'<script src="{_LEAFLET_CDN}leaflet.js"></script>'), name="leaflet")
+    head.add_child(_Verbatim(f"<title>{text(preset.title[lang])}</title><style>{_CSS}</style>"), name="ecozone_css")
 
     if bm is not None:
         for i, url in enumerate(bm["tiles"]):
@@ -806,8 +860,10 @@ def render_map(
         popup_fields = [f for f in spec.get("popup", []) if f in frame.columns]
         shown = list(dict.fromkeys(fields + popup_fields))
         overrides = spec.get("class_labels", {})
+        # a property's key is its field name through text() as well: a column name comes from a file
         props = [
-            {"_k": k, **{f: text(_value_label(kind, f, row[f], lang, overrides if f == spec.get("color_by") else None)) for f in shown}}
+            {"_k": k, **{text(f): text(_value_label(kind, f, row[f], lang, overrides if f == spec.get("color_by") else None))
+                         for f in shown}}
             for k, (_, row) in zip(keys, frame[shown].iterrows())
         ] if shown else [{"_k": k} for k in keys]
         mosaic = source in ("district", "retention_by_district", "coverage")
@@ -821,6 +877,10 @@ def render_map(
                 styles.setdefault(key, {**base, "fill": False} if line else
                                   {**base, "radius": 9, "weight": max(2.0, base["weight"]), "fillOpacity": 0.15})
                 props[i]["_k"] = key
+        # style keys are class values (a field's values, the preset's class names): through text() before they are data
+        styles = {text(k): s for k, s in styles.items()}
+        for p in props:
+            p["_k"] = text(p["_k"])
         data = _feature_collection(geoms, props)
         bounds.append(shapely.total_bounds(geoms))
         alias = {f: text(_field_label(kind, f, lang)) for f in shown}
@@ -830,8 +890,10 @@ def render_map(
             show=bool(spec.get("show", True)),
             style_function=lambda f, styles=styles: styles[f["properties"]["_k"]],
             marker=folium.CircleMarker(radius=5) if np.isin(types, (0, 4)).any() else None,
-            tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[alias[f] for f in fields], sticky=True) if fields else None,
-            popup=folium.GeoJsonPopup(fields=popup_fields, aliases=[alias[f] for f in popup_fields]) if popup_fields else None,
+            tooltip=folium.GeoJsonTooltip(fields=[text(f) for f in fields], aliases=[alias[f] for f in fields], sticky=True)
+            if fields else None,
+            popup=folium.GeoJsonPopup(fields=[text(f) for f in popup_fields], aliases=[alias[f] for f in popup_fields])
+            if popup_fields else None,
             zoom_on_click=False,
         )
         gj.add_to(m)
@@ -910,7 +972,7 @@ def _offline_assets() -> str:
     js = re.sub(r"//# sourceMappingURL=\S+", "", js)
     if "</script" in js.lower() or "</style" in css.lower():  # pragma: no cover - Leaflet 1.9.4 has neither
         raise EcozoneError("Leaflet's files cannot be inlined as they are; fix: report this ecozone bug")
-    return f"<style>{css}</style><script>{js}</script>"
+    return re.sub(r"\r\n?", "\n", f"<style>{css}</style><script>{js}</script>")  # Leaflet's CSS has CRLF line ends
 
 
 # ----------------------------------------------------------------------------- writing
