@@ -572,12 +572,14 @@ def _dotted(raw: str) -> str:
 
 
 def _line(text: str, section: str, key: str | None) -> int:
-    """The 1-based line of ``key`` inside ``[section]`` (``key = …``, or the header of the table
-    ``[section.key]``), else of the section header; 0 if not found."""
+    """The 1-based line of ``key`` inside ``[section]`` (``key = …``, the header of the table
+    ``[section.key]``, or a dotted ``section.key = …`` at the top), else of the section header, else
+    of the inline table holding the section (``NAME = { … }``); 0 if not found."""
     target = f"{section}.{key}" if section and key is not None else (key if key is not None else section)
     assign = re.compile(rf"^[\"']?{re.escape(key)}[\"']?\s*[=.]") if key is not None else None
+    dotted = re.compile(r"^" + r"\s*\.\s*".join(rf"[\"']?{re.escape(part)}[\"']?" for part in target.split(".")) + r"\s*=")
     current = ""
-    header_line = table_line = 0
+    header_line = table_line = dotted_line = 0
     for n, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         m = _HEADER.match(line)
@@ -592,7 +594,13 @@ def _line(text: str, section: str, key: str | None) -> int:
             continue
         if assign is not None and current == section and assign.match(line):
             return n
-    return table_line or header_line
+        if current == "" and section and not dotted_line and dotted.match(line):
+            dotted_line = n
+    found = table_line or dotted_line or header_line
+    if not found and "." in section:  # [indicators] x = { target = 250 }: the line of x
+        parent, _, last = section.rpartition(".")
+        return _line(text, parent, last)
+    return found
 
 
 def _one_line(message: str) -> str:

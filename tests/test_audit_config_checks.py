@@ -87,6 +87,9 @@ BAD: list[tuple[str, list[str], str, dict[str, str], bool]] = [
     ("estuarine rule unknown", ["[settings]", 'estuarine = "estuary"  # <-'], "estuarine", {}, False),
     ("include_islands as text", ["[settings]", 'include_islands = "no"  # <-'], "include_islands", {}, False),
     ("river width negative", ["[settings]", "river_widths = { trunk = -50 }  # <-"], "river_widths", {}, False),
+    ("dotted key at the top", ["settings.search_m = 0  # <-"], "search_m", {}, False),
+    ("inline indicator table", ["[indicators]", 'c = { indicator = "coastline_retention", target = 250 }  # <-'], "target",
+     {}, False),
     # unknown tables and keys
     ("unknown top-level key", ['colour = "red"  # <-'], "colour", {}, False),
     ("unknown top-level table", ["[setting]  # <-", "include_islands = true"], "setting", {}, False),
