@@ -129,11 +129,13 @@ class Raster:
         path = (manifest.parent / str(entry["file"])).resolve()
         try:
             with rasterio.open(path) as ds:
-                crs = ds.crs
+                crs, bounds = ds.crs, tuple(ds.bounds)
         except rasterio.errors.RasterioIOError as err:
             raise InputError(f"{path}: cannot open the raster ({str(err).splitlines()[0]}); fix: check {where} file") from None
         if crs is None:
             raise CRSError(f"{path}: raster has no CRS; fix: assign one (gdal_edit.py -a_srs EPSG:4549 {path.name})")
+        # a transform that does not fit the CRS (metres labelled EPSG:4326, degrees labelled a GK zone …)
+        _crs.check_plausible(bounds, CRS.from_user_input(crs.to_wkt()), path, raster=True)
         return cls(name=rname, kind=entry["kind"], path=str(path), crs=crs, source=str(entry.get("source", "")),
                    licence=str(entry.get("licence", "")), illustrative=bool(entry.get("illustrative", False)),
                    title=str(entry.get("title", "")), classes=classes)
@@ -229,6 +231,12 @@ class Atlas:
     ) -> Atlas:
         """Build an Atlas from ``{layer name: (GeoDataFrame, kind)}``.
 
+        Every frame is validated as a manifest's layers are; coordinates that
+        cannot be right for their CRS (swapped axes, lon/lat labelled as metres,
+        a zone prefix present or missing, far outside the CRS's area of use)
+        are refused before the measurement CRS is chosen, so one bad layer
+        cannot move every layer's measurement CRS.
+
         Example
         -------
         >>> import geopandas as gpd
@@ -237,8 +245,9 @@ class Atlas:
         >>> Atlas.from_frames({"districts": (gdf, "district")}).crs.to_epsg()
         4549
         """
+        # messages name the file a frame was read from (read_layer says it in attrs), else the layer
         specs = [
-            _LayerSpec(name=n, kind=k, frame=f, source=f"<{n}>") for n, (f, k) in frames.items()
+            _LayerSpec(name=n, kind=k, frame=f, source=str(f.attrs.get("source") or f"<{n}>")) for n, (f, k) in frames.items()
         ]
         return cls._build(specs, name=name, title=name, crs=crs, strict=strict, root=None, credits=[])
 

@@ -36,7 +36,7 @@ import shapely
 from pyproj import CRS
 
 from . import crs as _crs
-from .errors import CRSError, InputError
+from .errors import CRSError, GeometryError, InputError
 
 __all__ = ["read_layer", "atomic_path", "write_text", "guess_dbf_encoding"]
 
@@ -129,6 +129,10 @@ def read_layer(
         with warnings.catch_warnings():
             # GDAL's GeoJSON driver renumbers repeated "id"s; validation reports them itself
             warnings.filterwarnings("ignore", message="Several features with id", category=RuntimeWarning)
+            # pyogrio reads measured (M) geometries all the same; Z/M are dropped below, and said so
+            warnings.filterwarnings("ignore", message=r"Measured \(M\) geometry types are not supported")
+            # shapely warns of NaN coordinates in the WKB: they are refused below, naming the features
+            warnings.filterwarnings("ignore", message="invalid value encountered", category=RuntimeWarning)
             if p.suffix.lower() in (".parquet", ".geoparquet"):  # GeoParquet: geopandas, not GDAL
                 gdf = gpd.read_parquet(p)
             elif p.suffix.lower() in _GEOMETRY_APART and _arrow_available():
@@ -143,24 +147,30 @@ def read_layer(
         ) from exc
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise InputError(f"{p}: has no geometry column; fix: give a spatial layer, not a table")
-    if declared_crs is not None:
-        gdf = _apply_declared_crs(gdf, declared_crs, p)
-    _check_lonlat_range(gdf, p)
+    gdf = _checked_coordinates(gdf, p, declared_crs)
     gdf.attrs["source"] = str(p)  # messages about this frame name the file
     return gdf
 
 
-def _check_lonlat_range(gdf: gpd.GeoDataFrame, p: Path) -> None:
-    """A layer labelled lon/lat whose coordinates are metres (a projected file saved as EPSG:4326) is refused."""
-    if gdf.crs is None or not gdf.crs.is_geographic or gdf.empty:
-        return
-    west, south, east, north = gdf.total_bounds
-    if not (-180.5 <= west <= east <= 180.5 and -90.5 <= south <= north <= 90.5):
-        raise CRSError(
-            f"{p}: coordinates up to ({max(abs(west), abs(east)):.0f}, {max(abs(south), abs(north)):.0f}) are not longitude/"
-            f"latitude, yet the file says {gdf.crs.to_string()}: they look projected (metres); fix: declare the real CRS "
-            f"(--input-crs EPSG:4549, or crs = \"EPSG:4549\" in the manifest) or reproject the file"
-        )
+def _checked_coordinates(gdf: gpd.GeoDataFrame, p: Path, declared_crs: Any) -> gpd.GeoDataFrame:
+    """The coordinates as read, checked: NaN/Inf refused naming the features; Z/M dropped (noted in
+    ``attrs["read_notes"]``, which validation copies into its report); the declared CRS applied (gcj02/bd09
+    converted); coordinates that cannot be right for the CRS refused (:func:`ecozone.crs.check_plausible`:
+    metres labelled lon/lat, lon/lat labelled metres, swapped axes, a zone prefix present or missing)."""
+    from .validate import describe_features, nonfinite_message, nonfinite_positions, without_zm
+
+    bad = nonfinite_positions(gdf.geometry.values)
+    if len(bad):
+        problem, fix = nonfinite_message(bad)
+        raise GeometryError(f"{p}: {describe_features(gdf, bad)}: {problem}; fix: {fix}")
+    gdf, note = without_zm(gdf)
+    if note:
+        gdf.attrs["read_notes"] = [note]
+    if declared_crs is not None:
+        gdf = _apply_declared_crs(gdf, declared_crs, p)
+    if gdf.crs is not None and len(gdf):
+        _crs.check_plausible(gdf.total_bounds, gdf.crs, p, _crs.sample_coordinates(gdf.geometry.values))
+    return gdf
 
 
 #: Formats whose attributes GDAL reads without decoding the geometries.

@@ -32,10 +32,22 @@ import pandas as pd
 import shapely
 
 from . import crs as _crs
+from . import dates as _dates
 from .errors import CRSError, EcozoneError, GeometryError, SchemaError
 from .schema import KINDS, Field, LayerKind, normalise_codes
 
-__all__ = ["Issue", "LayerReport", "ValidationReport", "validate_layer", "repair", "coded_field", "ROW"]
+__all__ = [
+    "Issue",
+    "LayerReport",
+    "ValidationReport",
+    "validate_layer",
+    "repair",
+    "coded_field",
+    "describe_features",
+    "nonfinite_positions",
+    "without_zm",
+    "ROW",
+]
 
 #: Column that keeps each feature's position in its source file.
 ROW = "_row"
@@ -96,6 +108,7 @@ class LayerReport:
     features_kept: int = 0
     repaired: int = 0
     dropped_empty: int = 0
+    dropped_degenerate: int = 0  # collapsed to nothing when repaired (a ring of identical points, zero area)
     issues: list[Issue] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what ecozone did: conversions, reprojections
 
@@ -120,6 +133,7 @@ class LayerReport:
             "features_kept": self.features_kept,
             "repaired": self.repaired,
             "dropped_empty": self.dropped_empty,
+            "dropped_degenerate": self.dropped_degenerate,
             "errors": [i.to_dict() for i in self.errors],
             "warnings": [i.to_dict() for i in self.warnings],
             "notes": list(self.notes),
@@ -180,6 +194,46 @@ def _describe_many(gdf: pd.DataFrame, positions: list[int], limit: int = 3) -> s
     if len(positions) > limit:
         text += f" and {len(positions) - limit} more"
     return text
+
+
+def describe_features(gdf: pd.DataFrame, positions: Any, limit: int = 3) -> str:
+    """``feature 3 (id=M4, name=甲矿), feature 7 and 2 more``: how messages name features (by their row in the file)."""
+    return _describe_many(gdf, [int(p) for p in positions], limit)
+
+
+def nonfinite_positions(geoms: Any, chunk: int = 65_536) -> np.ndarray:
+    """Positions of the geometries with a NaN or infinite coordinate (checked chunk by chunk)."""
+    geoms = np.asarray(geoms, dtype=object)
+    bad = []
+    for start in range(0, len(geoms), chunk):
+        part = geoms[start:start + chunk]
+        if np.isfinite(shapely.get_coordinates(part)).all():
+            continue
+        coords, index = shapely.get_coordinates(part, return_index=True)
+        bad.append(np.unique(index[~np.isfinite(coords).all(axis=1)]) + start)
+    return np.concatenate(bad) if bad else np.empty(0, dtype=np.int64)
+
+
+def nonfinite_message(positions: Any) -> tuple[str, str]:
+    """(problem, fix) for features with NaN/Inf coordinates."""
+    n = len(positions)
+    return (f"NaN or infinite coordinates ({n} feature{'s' if n > 1 else ''}): no length, area or place can be measured",
+            "redraw or delete these features (a NaN often comes from an empty cell of a table turned into points)")
+
+
+def without_zm(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str | None]:
+    """The layer with Z and M coordinates dropped (ecozone measures in 2D), and a note saying so, or None."""
+    geoms = gdf.geometry.values
+    z = np.asarray(shapely.has_z(geoms))
+    m = np.asarray(shapely.has_m(geoms)) if hasattr(shapely, "has_m") else np.zeros(len(geoms), bool)
+    if not (z.any() or m.any()):
+        return gdf, None
+    dims = "/".join(d for d, flag in (("Z", z.any()), ("M", m.any())) if flag)
+    out = gdf.copy()
+    out[out.geometry.name] = gpd.GeoSeries(shapely.force_2d(np.asarray(geoms, dtype=object)), index=gdf.index, crs=gdf.crs)
+    n = int((z | m).sum())
+    return out, (f"{dims} coordinates of {n} feature(s) dropped: areas and lengths are measured in 2D "
+                 "(on the map plane, not along the terrain)")
 
 
 def coded_field(gdf: pd.DataFrame, kind: str, name: str, *, source: str | None = None) -> np.ndarray:
@@ -337,6 +391,7 @@ def validate_layer(
     report = LayerReport(name=name or kind, kind=kind, source=source, features_read=len(gdf))
     check = _Checker(report, strict)
     gdf = gdf.copy()
+    report.notes.extend(gdf.attrs.get("read_notes", []))  # what read_layer did (Z/M dropped …)
     if ROW not in gdf.columns:
         gdf[ROW] = np.arange(len(gdf))
     for ours, theirs in (fields or {}).items():
@@ -361,6 +416,11 @@ def validate_layer(
             "(or 'gcj02' for AMap/Gaode data) in the manifest, or --input-crs on the command line",
         )
 
+    # Z/M: dropped (2D measures), noted
+    gdf, note = without_zm(gdf)
+    if note:
+        report.notes.append(note)
+
     # 2. empty geometries: dropped, warned
     geoms = gdf.geometry.values
     empty = np.asarray(shapely.is_missing(geoms) | shapely.is_empty(geoms))
@@ -377,6 +437,20 @@ def validate_layer(
         )
         gdf = gdf.loc[~empty].copy()
         report.dropped_empty = len(pos)
+
+    # 2b. NaN/Inf coordinates: refused by feature
+    nonfinite = np.zeros(len(gdf), dtype=bool)
+    bad = nonfinite_positions(gdf.geometry.values)
+    if len(bad):
+        nonfinite[bad] = True
+        check.add("error", "geometry", "nonfinite_coordinates", describe_features(gdf, bad), *nonfinite_message(bad),
+                  count=len(bad))
+
+    # 2c. coordinates that cannot be right for the CRS (swapped axes, lon/lat labelled metres, zone prefix …)
+    if gdf.crs is not None and len(gdf) and not nonfinite.any():
+        found = _crs.implausible(gdf.total_bounds, gdf.crs, _crs.sample_coordinates(gdf.geometry.values), source=source)
+        if found is not None:
+            check.add("error", "crs", "implausible_coordinates", "layer", *found)
 
     # 3. geometry type
     types = gdf.geometry.geom_type.to_numpy()
@@ -395,31 +469,48 @@ def validate_layer(
             count=len(pos),
         )
 
-    # 4. invalid geometries: repaired with make_valid, counted, warned
+    # 4. invalid geometries: repaired with make_valid, counted, warned; those that collapse to nothing
+    #    (a ring of identical points, a zero-area ring) dropped, named, warned
     geoms = gdf.geometry.values
-    invalid = ~np.asarray(shapely.is_valid(geoms)) & ~wrong
+    invalid = ~np.asarray(shapely.is_valid(geoms)) & ~wrong & ~nonfinite
     if invalid.any():
-        pos = list(np.flatnonzero(invalid))
-        reasons = shapely.is_valid_reason(geoms[invalid])
+        pos = np.flatnonzero(invalid)
+        reasons = np.asarray(shapely.is_valid_reason(geoms[invalid]), dtype=object)
         fixed = repair(geoms[invalid], families[invalid])
+        gone = np.asarray(shapely.is_empty(fixed))
         new = np.array(geoms, dtype=object)
         new[invalid] = fixed
         gdf[gdf.geometry.name] = gpd.GeoSeries(list(new), index=gdf.index, crs=gdf.crs)
-        report.repaired = len(pos)
-        check.add(
-            "warning",
-            "geometry",
-            "invalid_geometry",
-            _describe_many(gdf, pos),
-            f"{len(pos)} invalid geometr{'y' if len(pos) == 1 else 'ies'} ({reasons[0]}) repaired with make_valid",
-            "check the repaired shapes; fix the source data (e.g. QGIS 'Fix geometries') to silence this",
-            count=len(pos),
-            location=_lonlat(fixed[0], gdf.crs),
-        )
-        now_empty = np.asarray(shapely.is_empty(gdf.geometry.values))
-        if now_empty.any():
-            gdf = gdf.loc[~now_empty].copy()
-            report.dropped_empty += int(now_empty.sum())
+        kept = [int(p) for p in pos[~gone]]
+        if kept:
+            report.repaired = len(kept)
+            check.add(
+                "warning",
+                "geometry",
+                "invalid_geometry",
+                _describe_many(gdf, kept),
+                f"{len(kept)} invalid geometr{'y' if len(kept) == 1 else 'ies'} ({reasons[~gone][0]}) repaired with make_valid",
+                "check the repaired shapes; fix the source data (e.g. QGIS 'Fix geometries') to silence this",
+                count=len(kept),
+                location=_lonlat(fixed[~gone][0], gdf.crs),
+            )
+        dropped = [int(p) for p in pos[gone]]
+        if dropped:
+            n = len(dropped)
+            what = "area or length" if kind != "mine" else "area, length or point"
+            check.add(
+                "warning",
+                "geometry",
+                "degenerate_geometry",
+                _describe_many(gdf, dropped, limit=10),
+                f"{n} degenerate geometr{'y' if n == 1 else 'ies'} ({_reason(reasons[gone][0])}) with no {what} left "
+                f"after repair, dropped: not counted in any figure",
+                "redraw these features (a ring needs three distinct corners enclosing an area) or delete them",
+                count=n,
+                location=_lonlat(shapely.centroid(geoms[dropped[0]]), gdf.crs),
+            )
+            gdf = gdf.loc[~np.isin(np.arange(len(gdf)), dropped)].copy()
+            report.dropped_degenerate = n
 
     # 5. required fields, 6. types and codes
     for f in spec.fields:
@@ -457,6 +548,22 @@ def validate_layer(
             if missing and f.required:
                 _missing_value(check, gdf, f, missing, f"fill it with one of {f.codes.describe()}")
             gdf[f.name] = pd.Series(normal, index=gdf.index, dtype="object")
+        elif is_year_field(f):
+            coerced, bad_years = _dates.years_of(col)
+            if bad_years:
+                bad = [p for p, _ in bad_years]
+                check.add(
+                    "error",
+                    "schema",
+                    "bad_year",
+                    _describe_many(gdf, bad),
+                    f"{f.name} ({f.zh}): {bad_years[0][1]}",
+                    _dates.YEAR_FIX,
+                    count=len(bad),
+                )
+            gdf[f.name] = coerced
+            if f.required and coerced.isna().any() and not bad_years:
+                _missing_value(check, gdf, f, list(np.flatnonzero(coerced.isna().to_numpy())))
         elif f.dtype in ("int", "float", "bool"):
             coerced, bad = _coerce(col, f)
             if bad:
@@ -498,8 +605,30 @@ def validate_layer(
     if kind == "district" and gdf.crs is not None and not wrong.any() and len(gdf) > 1:
         _check_mosaic(gdf, check, sliver_m2)
 
+    # 9. a layer whose every feature was dropped has nothing left to measure
+    if report.features_read and not len(gdf) and (report.dropped_empty or report.dropped_degenerate):
+        check.add(
+            "error",
+            "geometry",
+            "no_features_left",
+            "layer",
+            f"none of its {report.features_read} feature(s) is left after dropping {report.dropped_empty} empty and "
+            f"{report.dropped_degenerate} degenerate geometr{'y' if report.dropped_empty + report.dropped_degenerate == 1 else 'ies'}",
+            "draw the features' geometry (or leave this layer out)",
+        )
+
     report.features_kept = len(gdf)
     return gdf, report
+
+
+def _reason(text: Any) -> str:
+    """GEOS's is_valid_reason without the coordinates it appends: ``Too few points in geometry component``."""
+    return str(text).split("[", 1)[0].strip()
+
+
+def is_year_field(f: Field) -> bool:
+    """A whole-number field holding a year (``year``, ``designation_year``): read by :func:`ecozone.dates.parse_year`."""
+    return f.dtype == "int" and (f.name == "year" or f.name.endswith("_year"))
 
 
 def _missing_value(check: _Checker, gdf: pd.DataFrame, f: Field, positions: list[int], fix: str | None = None) -> None:

@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..dates import dates_of, parse_date
 from ..errors import GeometryError, SchemaError
 from ..schema import NATURAL_CLASSES
 from ..units import M_PER_KM
@@ -154,8 +155,12 @@ def _merge_runs(changes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def decimal_year(dates) -> np.ndarray:
-    """Decimal years: year + (day of year − 1) ÷ days in that year (2000-07-02 → 2000.5)."""
-    d = pd.to_datetime(pd.Series(dates), errors="raise")
+    """Decimal years: year + (day of year − 1) ÷ days in that year (2000-07-02 → 2000.5).
+
+    Dates are read by :func:`ecozone.dates.parse_date` (a bare year 2023 is 2023-01-01, never 1970 plus
+    2023 nanoseconds).
+    """
+    d = pd.Series(pd.to_datetime(pd.Series([parse_date(v) for v in dates], dtype="object"), errors="raise"))
     days = np.where(d.dt.is_leap_year, 366.0, 365.0)
     return (d.dt.year + (d.dt.day_of_year - 1) / days).to_numpy(dtype=float)
 
@@ -232,12 +237,8 @@ def shoreline_change(
         kinds = set(gdf.geom_type.dropna())
         if not kinds <= {"LineString", "MultiLineString"}:
             raise GeometryError(f"{what}: geometry {sorted(kinds)}; fix: give lines")
-    dates = pd.to_datetime(shorelines[date_field], errors="coerce")
-    if dates.isna().any():
-        pos = int(np.flatnonzero(dates.isna().to_numpy())[0])
-        raise SchemaError(
-            f"{source}: feature {pos}: date {shorelines[date_field].iloc[pos]!r} is missing or not a date; fix: fill '{date_field}' as YYYY-MM-DD"
-        )
+    # one reader for every date (2023, 45000, 2023/5/1, 20230501, 2023年5月1日; 01/02/2023 refused as ambiguous)
+    dates = dates_of(shorelines.assign(date=shorelines[date_field]), "date", source=source)
     notes: list[str] = []
     _, moved = prepare_layers(_extent(baseline), {"shorelines": shorelines, "baseline": baseline}, notes,
                               polygons=False, zones_name="baseline extent")

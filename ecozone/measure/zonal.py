@@ -213,6 +213,8 @@ class _Grid:
         if t.b != 0 or t.d != 0:
             raise InputError(f"{name}: the raster grid is rotated or sheared; fix: warp it north-up with gdalwarp first")
         crs = CRS.from_user_input(ds.crs.to_wkt())
+        # a transform that does not fit the CRS (metres labelled EPSG:4326, degrees labelled a GK zone …)
+        _crs.check_plausible(tuple(ds.bounds), crs, name, raster=True)
         geodesic = crs.is_geographic or _crs._is_mercator_like(crs)
         unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info and not geodesic else 1.0
         flags = ds.mask_flag_enums[band - 1]
