@@ -18,13 +18,15 @@ import os
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 
 from ._resources import dataset_dir
 from ._version import __version__
 from .atlas import Atlas
 from .audit import run_audit
-from .io import atomic_path, write_text
+from .errors import InputError
+from .io import write_csv, write_text
 from .measure.area import area_table
 from .measure.bays import bay_report
 from .measure.change import coastline_change
@@ -37,7 +39,8 @@ from .measure.restoration import restoration, restoration_progress
 from .measure.rivers import river_buffers, river_designation, river_encroachment
 from .measure.sea import sea_zones
 from .measure.setback import setback_findings, setback_zones
-from .report import indicator_table, json_records, report_dict, write_report
+from .outputs import OutputFolder, safe_filename
+from .report import indicator_table, json_ready, json_records, report_dict, write_report
 from .units import M2_PER_KM2
 
 __all__ = ["demo_atlas", "run_demo", "measure_atlas", "build_report"]
@@ -48,41 +51,49 @@ def demo_atlas(data: str | os.PathLike | None = None) -> Atlas:
     return Atlas.from_manifest(Path(data) if data is not None else dataset_dir("yantai"))
 
 
-def run_demo(out: str | os.PathLike = "ecozone-demo", data: str | os.PathLike | None = None) -> dict[str, Any]:
+def run_demo(out: str | os.PathLike = "ecozone-demo", data: str | os.PathLike | None = None, *,
+             overwrite: bool = False) -> dict[str, Any]:
     """Load, validate and measure the demo; write ``report.json`` and CSV tables into ``out``.
 
     When the folder holds an ``audit.toml`` (the embedded demo does), the demo
     runs through the audit path: its indicators and targets go under
     ``audit`` in ``report.json``, with ``report.md`` and ``report.html``.
+    ``out`` is guarded as :class:`ecozone.outputs.OutputFolder` says (checked before
+    anything is measured): an earlier demo's folder is replaced, a folder holding
+    other files needs ``overwrite``, an input is never written over.
     Returns the report as a dict.
     """
     folder = Path(data) if data is not None else dataset_dir("yantai")
     config = folder / "audit.toml"
-    if config.exists():  # the same path as `ecozone audit`: the folder's audit config and its targets
-        result = run_audit(config)
-        atlas = result.atlas
-    else:
-        result, atlas = None, demo_atlas(folder)
-    tables = measure_atlas(atlas)
-    report = build_report(atlas, tables)
-    out = Path(out)
-    if result is not None:
-        audit = report_dict(result)
-        report["audit"] = {k: audit[k] for k in ("title", "config", "summary", "indicators", "inputs")}
-        tables = {**{k: v for k, v in result.tables.items() if k not in tables}, **tables}
-        write_report(result, out, ("md", "html"))
-        tables["indicators"] = indicator_table(result)
-        for key in ("land_cover", "redline_lost"):
-            if key in tables:
-                report[key] = json_records(tables[key], 6)
-    write_text(out / "report.json", json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-    for name, table in tables.items():
-        with atomic_path(out / f"{name}.csv") as tmp:
-            table.to_csv(tmp, index=False, encoding="utf-8-sig")
-    if "bay_report" in tables:
-        write_text(out / "bay_report.md", tables["bay_report"].attrs["markdown"])
-    report["maps"] = [str(p.relative_to(out)) for p in _write_maps(atlas, result, out / "maps")]
-    report["exports"] = [str(p.relative_to(out)) for p in _write_exports(atlas, result, out / "exports")]
+    with OutputFolder(out, inputs=[config, folder / "manifest.toml"], overwrite=overwrite) as target:
+        if config.exists():  # the same path as `ecozone audit`: the folder's audit config and its targets
+            result = run_audit(config)
+            atlas = result.atlas
+        else:
+            result, atlas = None, demo_atlas(folder)
+        target.add_inputs(atlas.files())
+        tables = measure_atlas(atlas)
+        report = build_report(atlas, tables)
+        if result is not None:
+            audit = report_dict(result)
+            report["audit"] = {k: audit[k] for k in ("title", "config", "summary", "indicators", "inputs")}
+            tables = {**{k: v for k, v in result.tables.items() if k not in tables}, **tables}
+            write_report(result, target, ("md", "html"))
+            tables["indicators"] = indicator_table(result)
+            for key in ("land_cover", "redline_lost"):
+                if key in tables:
+                    report[key] = json_records(tables[key], 6)
+        for name, table in tables.items():
+            write_csv(table, target.path(f"{safe_filename(name)}.csv"))
+        if "bay_report" in tables:
+            write_text(target.path("bay_report.md"), tables["bay_report"].attrs["markdown"])
+        maps = _write_maps(atlas, result, target.subfolder("maps"))
+        exports = _write_exports(atlas, result, target.subfolder("exports"))
+        target.record(*maps, *exports)
+        out = Path(out)
+        report["maps"] = [p.relative_to(out).as_posix() for p in maps]
+        report["exports"] = [p.relative_to(out).as_posix() for p in exports]
+        write_text(target.path("report.json"), json.dumps(json_ready(report, None), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
     return report
 
 
@@ -92,8 +103,8 @@ def _write_exports(atlas: Atlas, result, folder: Path) -> list[Path]:
 
     findings = result.tables.get("conflicts") if result is not None else None
     written = export(atlas, folder, "geojson", overwrite=True)
-    written += export(atlas, folder / f"{atlas.name}.gpkg", layers=list(atlas.layers), results=True, findings=findings,
-                      overwrite=True)
+    written += export(atlas, folder / f"{safe_filename(atlas.name, default='atlas')}.gpkg", layers=list(atlas.layers),
+                      results=True, findings=findings, overwrite=True)
     return written
 
 
@@ -125,9 +136,12 @@ def simulated_survey(coastline):
 def measure_atlas(atlas: Atlas) -> dict[str, pd.DataFrame]:
     """The demo's tables: district areas, coverage per district (land) and per sea zone (marine),
     restoration by type and status, and conflict findings.  Keys name the CSV files."""
+    if not atlas.names("district"):
+        raise InputError(f"atlas {atlas.name!r}: no layer of kind district; fix: add the districts to the manifest "
+                         "([layers.districts] with kind = \"district\"): every figure is given per district")
     districts = atlas[atlas.names("district")[0]]
     tables: dict[str, pd.DataFrame] = {"district_areas": area_table(districts, zone_label="district")}
-    redlines = atlas.of_kind("redline")
+    redlines = atlas.of_kind("redline") if atlas.names("redline") else gpd.GeoDataFrame(geometry=[], crs=atlas.crs)
     if len(redlines):
         land = redlines[redlines["realm"] != "marine"] if "realm" in redlines else redlines
         tables["redline_land_coverage"] = coverage(districts, land)

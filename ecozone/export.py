@@ -34,7 +34,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -48,7 +47,9 @@ import shapely
 from .atlas import Atlas
 from .crs import from_wgs84_geometries, parse_crs
 from .errors import CRSError, InputError
-from .io import atomic_path, write_geojson
+from .escape import csv_safe
+from .io import atomic_path, clean_partials, partial_path, write_geojson
+from .outputs import check_inside, check_not_inputs, check_writable, safe_filename
 
 __all__ = ["export", "FORMATS", "ShapefileFieldWarning", "GCJ02Warning"]
 
@@ -77,6 +78,7 @@ def export(
     precision: int = 7,
     bbox: bool = False,
     overwrite: bool = False,
+    neutralise: bool = True,
 ) -> list[Path]:
     """Write layers (and result layers) for GIS software; return the files written.
 
@@ -94,7 +96,12 @@ def export(
         to GCJ-02 (AMap), for any format, and warns
     precision : GeoJSON decimals
     bbox : write GeoJSON ``bbox`` members
-    overwrite : replace existing outputs
+    overwrite : replace existing outputs (only those: nothing else in a folder is touched)
+    neutralise : CSV only: text cells a spreadsheet would run as a formula (``=…``, ``+…``, ``-…``, ``@…``)
+        get a leading ``'`` (the default); ``False`` writes values untouched, for machine pipelines
+
+    Layer names become file names made safe (:func:`ecozone.outputs.safe_filename`: no folders, no
+    ``..``, unique), and every file is checked to lie inside ``path``.
     """
     fmt = (format or _format_of(Path(path))).lower()
     if fmt not in FORMATS:
@@ -105,12 +112,13 @@ def export(
     shift = crs is not None and str(crs).lower() == "gcj02"
     target_crs = _target_crs(crs, fmt, measurement)
     path = Path(path)
-    outputs = _outputs(path, fmt, frames)
+    stems = _file_stems(frames)
+    outputs = _outputs(path, fmt, stems)
+    check_not_inputs(outputs, inputs)
     for out in outputs:
-        if any(p.exists() and out.exists() and out.resolve() == p.resolve() for p in inputs):
-            raise InputError(f"{out}: is also an input; fix: write the export elsewhere")
         if out.exists() and not overwrite:
             raise InputError(f"{out}: exists already; fix: choose another output or pass --overwrite")
+    check_writable(path.parent if fmt == "gpkg" or path.suffix.lower() in (".geojson", ".json") else path)
     ready = {name: _prepared(frame, target_crs, shift, fmt) for name, frame in frames.items()}
     if shift:
         warnings.warn("coordinates written shifted to GCJ-02 (as asked): for AMap/Tencent only, never for "
@@ -118,7 +126,7 @@ def export(
     if fmt == "gpkg":
         with atomic_path(path, overwrite=overwrite) as tmp:
             for name, frame in ready.items():
-                pyogrio.write_dataframe(frame, tmp, driver="GPKG", layer=name, layer_options={"SPATIAL_INDEX": "YES"})
+                pyogrio.write_dataframe(frame, tmp, driver="GPKG", layer=stems[name], layer_options={"SPATIAL_INDEX": "YES"})
         return [path]
     if fmt == "geojson" and path.suffix.lower() in (".geojson", ".json"):
         (name, frame), = ready.items()
@@ -129,19 +137,33 @@ def export(
         written = []
         for name, frame in ready.items():
             if fmt == "geojson":
-                write_geojson(frame, stage / f"{name}.geojson", precision=precision, bbox=bbox)
+                write_geojson(frame, stage / f"{stems[name]}.geojson", precision=precision, bbox=bbox)
             elif fmt == "csv":
-                _write_csv(frame, stage / f"{name}.csv")
+                _write_csv(frame, stage / f"{stems[name]}.csv", neutralise=neutralise)
             else:
-                _write_shapefiles(frame, stage, name)
+                _write_shapefiles(frame, stage, stems[name])
         for file in sorted(stage.iterdir()):
-            os.replace(file, path / file.name)
+            os.replace(file, check_inside(path, path / file.name))
             written.append(path / file.name)
     return written
 
 
-def _outputs(path: Path, fmt: str, frames: Mapping[str, Any]) -> list[Path]:
-    """The files an export will write (checked before anything is)."""
+def _file_stems(frames: Mapping[str, Any]) -> dict[str, str]:
+    """Each layer's file name (without suffix), also its GeoPackage layer name: its name made safe and unique
+    (a manifest may name a layer ``../../x`` or give two layers names that differ only in case); names that
+    SQLite or GeoPackage reserve (``gpkg…``, ``sqlite_…``, ``rtree_…``) get a ``layer_`` prefix."""
+    taken: set[str] = set()
+    stems = {}
+    for name in frames:
+        stem = safe_filename(name)
+        if stem.lower().startswith(("gpkg", "sqlite_", "rtree_")):
+            stem = "layer_" + stem
+        stems[name] = safe_filename(stem, taken=taken)
+    return stems
+
+
+def _outputs(path: Path, fmt: str, frames: Mapping[str, str]) -> list[Path]:
+    """The files an export will write (checked before anything is); ``frames``: layer name -> file stem."""
     if not frames:
         raise InputError(f"{path}: nothing to export; fix: name layers (--layers) or ask for --results")
     if fmt == "gpkg":
@@ -155,9 +177,9 @@ def _outputs(path: Path, fmt: str, frames: Mapping[str, Any]) -> list[Path]:
         raise InputError(f"{path}: {fmt} export writes a folder of files, and this is a file; fix: give a folder")
     ext = FORMATS[fmt]
     if fmt != "shp":
-        return [path / f"{name}{ext}" for name in frames]
+        return [check_inside(path, path / f"{stem}{ext}") for stem in frames.values()]
     # a Shapefile per geometry family when a layer mixes them (rivers_line.shp), and the field mapping
-    return [path / f"{name}{suffix}" for name in frames
+    return [check_inside(path, path / f"{stem}{suffix}") for stem in frames.values()
             for suffix in (ext, ".fields.csv", *(f"_{fam}{ext}" for fam in sorted(set(_FAMILY.values()))))]
 
 
@@ -227,10 +249,10 @@ def _prepared(frame: gpd.GeoDataFrame, target_crs: Any, shift: bool, fmt: str) -
     return out
 
 
-def _write_csv(frame: gpd.GeoDataFrame, target: Path) -> None:
+def _write_csv(frame: gpd.GeoDataFrame, target: Path, *, neutralise: bool = True) -> None:
     table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     table["wkt"] = shapely.to_wkt(frame.geometry.values, rounding_precision=-1)
-    table.to_csv(target, index=False, encoding="utf-8-sig")
+    (csv_safe(table) if neutralise else table).to_csv(target, index=False, encoding="utf-8-sig", lineterminator="\r\n")
 
 
 def _write_shapefiles(frame: gpd.GeoDataFrame, folder: Path, name: str) -> None:
@@ -242,7 +264,7 @@ def _write_shapefiles(frame: gpd.GeoDataFrame, folder: Path, name: str) -> None:
         warnings.warn(f"{name}: Shapefile field names are at most 10 characters: {', '.join(f'{k} → {v}' for k, v in cut.items())} "
                       f"(the mapping is in {name}.fields.csv); fix: use GeoPackage to keep the names", ShapefileFieldWarning,
                       stacklevel=3)
-    pd.DataFrame({"field": list(mapping), "shapefile_field": list(mapping.values())}).to_csv(
+    csv_safe(pd.DataFrame({"field": list(mapping), "shapefile_field": list(mapping.values())})).to_csv(
         folder / f"{name}.fields.csv", index=False, encoding="utf-8-sig")
     family = pd.Series(shapely.get_type_id(renamed.geometry.values)).map(_FAMILY).to_numpy()
     present = sorted(set(family.tolist()))
@@ -282,7 +304,8 @@ def _cut(text: str, limit: int) -> str:
 def _staging(folder: Path) -> Iterator[Path]:
     """A temporary folder beside ``folder`` for a set of files, removed whatever happens."""
     folder.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".export.", dir=folder))
+    clean_partials(folder)
+    stage = partial_path(folder / "export", folder=True)
     try:
         yield stage
     finally:

@@ -38,7 +38,7 @@ from pyproj import CRS
 from . import crs as _crs
 from .errors import CRSError, GeometryError, InputError
 
-__all__ = ["read_layer", "atomic_path", "write_text", "guess_dbf_encoding"]
+__all__ = ["read_layer", "atomic_path", "write_text", "write_csv", "guess_dbf_encoding", "clean_partials"]
 
 # DBF language driver ids (byte 29 of the header) that GDAL understands itself.
 _GBK_LDIDS = {0x4D, 0x7A}  # 936 (GBK) as written by ArcGIS and by GDAL
@@ -247,11 +247,11 @@ def atomic_path(target: str | os.PathLike, *, overwrite: bool = True) -> Iterato
     target = Path(target)
     if target.exists() and not overwrite:
         raise InputError(f"{target}: exists already; fix: choose another output or pass --overwrite")
+    if target.is_dir():
+        raise InputError(f"{target}: is a folder; fix: name a file as the output")
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part" + target.suffix, dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()  # writers (GDAL among them) want to create the file themselves
+    clean_partials(target.parent)
+    tmp = partial_path(target)
     try:
         yield tmp
         if not tmp.exists():
@@ -263,10 +263,68 @@ def atomic_path(target: str | os.PathLike, *, overwrite: bool = True) -> Iterato
         raise
 
 
+#: What the name of a file or folder still being written holds: ``NAME.ecozone-partial-PID-XXXX.SUFFIX``.
+PARTIAL = ".ecozone-partial-"
+
+
+def partial_path(target: str | os.PathLike, *, folder: bool = False) -> Path:
+    """A new, unused path beside ``target`` to write into before renaming: named after the target and this
+    process, so an interrupted run's leftovers are found (and removed by :func:`clean_partials`)."""
+    target = Path(target)
+    stem, suffix = (target.name, "") if folder else (target.stem, target.suffix)
+    if folder:
+        return Path(tempfile.mkdtemp(prefix=f"{stem}{PARTIAL}{os.getpid()}-", dir=target.parent))
+    fd, name = tempfile.mkstemp(prefix=f"{stem}{PARTIAL}{os.getpid()}-", suffix=suffix, dir=target.parent)
+    os.close(fd)
+    os.unlink(name)  # writers (GDAL among them) want to create the file themselves
+    return Path(name)
+
+
+def clean_partials(folder: str | os.PathLike) -> list[Path]:
+    """Remove the partial files and folders that interrupted ecozone runs left in ``folder``
+    (only those whose process no longer runs); returns what was removed."""
+    import shutil
+
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in Path(folder).iterdir():
+            head, sep, tail = entry.name.partition(PARTIAL)
+            pid = tail.split("-", 1)[0]
+            if not sep or not pid.isdigit() or _running(int(pid)):
+                continue
+            with contextlib.suppress(OSError):
+                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+                removed.append(entry)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def write_text(target: str | os.PathLike, text: str, *, overwrite: bool = True) -> Path:
     """Write UTF-8 text atomically and return the path."""
     with atomic_path(target, overwrite=overwrite) as tmp:
         tmp.write_text(text, encoding="utf-8")
+    return Path(target)
+
+
+def write_csv(table: Any, target: str | os.PathLike, *, overwrite: bool = True, neutralise: bool = True) -> Path:
+    """Write a table as CSV atomically: UTF-8 with BOM (Excel shows Chinese), CRLF line ends (RFC 4180: a line
+    break inside a value, CR included, is then quoted), no index; with ``neutralise`` (the default) text a
+    spreadsheet would run as a formula gets a leading ``'`` (:func:`ecozone.escape.csv_safe`)."""
+    from .escape import csv_safe
+
+    with atomic_path(target, overwrite=overwrite) as tmp:
+        (csv_safe(table) if neutralise else table).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     return Path(target)
 
 

@@ -17,17 +17,23 @@ Example
 
 from __future__ import annotations
 
+import datetime as _dt
 import html
 import json
+import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ._version import __version__
-from .io import atomic_path, write_text
+from .escape import markdown_text
+from .io import write_csv, write_text
+from .outputs import OutputFolder, safe_filename
 
-__all__ = ["FORMATS", "json_value", "json_records", "indicator_table", "status_line", "report_dict", "write_report"]
+__all__ = ["FORMATS", "json_value", "json_ready", "json_records", "indicator_table", "status_line", "report_dict", "write_report",
+           "input_paths"]
 
 #: Formats ``write_report`` writes; ``csv`` is one file per table.
 FORMATS = ("json", "csv", "md", "html")
@@ -47,12 +53,17 @@ _WORDS = {
 
 
 def json_value(v: Any, digits: int | None = None) -> Any:
-    """A JSON-ready value: numpy scalars as Python values, floats rounded (unless ``digits`` is None), NaN/NA as null."""
+    """A JSON-ready value: numpy scalars as Python values, floats rounded (unless ``digits`` is None), NaN, ±Inf
+    and NA as null (JSON has no NaN), dates as ISO 8601 text."""
     if v is None or v is pd.NA or v is pd.NaT:
         return None
+    if isinstance(v, (pd.Timestamp, _dt.date)):
+        return v.isoformat()
+    if isinstance(v, np.datetime64):
+        return None if np.isnat(v) else pd.Timestamp(v).isoformat()
     v = v.item() if hasattr(v, "item") else v
     if isinstance(v, float):
-        return None if v != v else (v if digits is None else round(v, digits))
+        return None if not math.isfinite(v) else (v if digits is None else round(v, digits))
     return v
 
 
@@ -61,11 +72,12 @@ def json_records(table: pd.DataFrame, digits: int | None = 6) -> list[dict[str, 
     return [{str(k): json_value(v, digits) for k, v in row.items()} for row in table.to_dict("records")]
 
 
-def _plain(value: Any, digits: int = 6) -> Any:
+def json_ready(value: Any, digits: int | None = 6) -> Any:
+    """Nested dicts and lists made JSON-ready by :func:`json_value` (no NaN or Infinity ever reaches a JSON file)."""
     if isinstance(value, dict):
-        return {str(k): _plain(v, digits) for k, v in value.items()}
+        return {str(k): json_ready(v, digits) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v, digits) for v in value]
+        return [json_ready(v, digits) for v in value]
     return json_value(value, digits)
 
 
@@ -91,42 +103,53 @@ def report_dict(result) -> dict[str, Any]:
         "generated_at": result.generated_at,
         "title": result.config.title,
         "config": {"path": result.config.path.name, "sha256": result.config.sha256, "preset": result.config.preset,
-                   "settings": _plain(result.config.settings), "zones": result.config.zones},
+                   "settings": json_ready(result.config.settings), "zones": result.config.zones},
         "measurement_crs": {"epsg": atlas.crs.to_epsg(), "name": atlas.crs.name, "wkt": atlas.crs.to_wkt()},
         "inputs": result.inputs,
         "illustrative_layers": [n for n, layer in atlas.layers.items() if layer.illustrative]
         + [n for n, r in atlas.rasters.items() if r.illustrative],
         "summary": {**counts, "exit_code": result.exit_code},
-        "indicators": [_plain(i) for i in result.indicators],
+        "indicators": [json_ready(i) for i in result.indicators],
         "tables": {name: json_records(table) for name, table in sorted(result.tables.items())},
         "validation": atlas.report.to_dict(),
     }
 
 
-def write_report(result, out: str | Path, formats: tuple[str, ...] | list[str] = FORMATS, *, lang: str | None = None,
-                 overwrite: bool = True) -> list[Path]:
-    """Write the audit's report files into ``out``; returns their paths (each written atomically)."""
-    out = Path(out)
+def write_report(result, out: str | Path | OutputFolder, formats: tuple[str, ...] | list[str] = FORMATS, *,
+                 lang: str | None = None, overwrite: bool = True) -> list[Path]:
+    """Write the audit's report files into ``out``; returns their paths (each written atomically).
+
+    ``out`` is a folder (guarded as :class:`ecozone.outputs.OutputFolder` says: never an input
+    overwritten, earlier ecozone outputs replaced, a folder holding other files only with
+    ``overwrite``) or an OutputFolder already opened by the caller.
+    """
     lang = lang or result.config.lang
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         from .errors import InputError
 
         raise InputError(f"--format {unknown[0]!r} unknown; fix: use some of {', '.join(FORMATS)}")
+    if not isinstance(out, OutputFolder):
+        with OutputFolder(out, inputs=input_paths(result), overwrite=overwrite) as folder:
+            return write_report(result, folder, formats, lang=lang)
+    folder = out
     doc = report_dict(result)
     written = []
     if "json" in formats:
-        written.append(write_text(out / "report.json", json.dumps(doc, ensure_ascii=False, indent=2) + "\n", overwrite=overwrite))
+        written.append(write_text(folder.path("report.json"), json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n"))
     if "csv" in formats:
         for name, table in {"indicators": indicator_table(result), **result.tables}.items():
-            with atomic_path(out / f"{name}.csv", overwrite=overwrite) as tmp:
-                table.to_csv(tmp, index=False, encoding="utf-8-sig")
-            written.append(out / f"{name}.csv")
+            written.append(write_csv(table, folder.path(f"{safe_filename(name)}.csv")))
     if "md" in formats:
-        written.append(write_text(out / "report.md", markdown(doc, lang), overwrite=overwrite))
+        written.append(write_text(folder.path("report.md"), markdown(doc, lang)))
     if "html" in formats:
-        written.append(write_text(out / "report.html", html_page(doc, lang), overwrite=overwrite))
+        written.append(write_text(folder.path("report.html"), html_page(doc, lang)))
     return written
+
+
+def input_paths(result) -> list[Path]:
+    """Every file an audit read: its config, its manifest, its layers and rasters."""
+    return [result.config.path, result.config.manifest, *result.atlas.files()]
 
 
 def _value(v: Any, unit: str) -> str:
@@ -149,27 +172,30 @@ def _label(i: dict[str, Any], lang: str) -> str:
 
 
 def markdown(doc: dict[str, Any], lang: str = "zh") -> str:
-    """The report as Markdown: the indicators with their status, then the inputs."""
+    """The report as Markdown: the indicators with their status, then the inputs.  Text from the config and
+    the layers (title, labels, sources, names, paths) is escaped: it shows as written and is never HTML."""
+    t = markdown_text
     w, st = _WORDS[lang], _STATUS[lang]
     s = doc["summary"]
-    lines = [f"# {doc['title']}", "",
+    lines = [f"# {t(doc['title'])}", "",
              f"{w['summary']}: {st['pass']} {s['pass']} · {st['fail']} {s['fail']} · {st['not_applicable']} {s['not_applicable']}  ",
-             f"{w['crs']}: EPSG:{doc['measurement_crs']['epsg']} ({doc['measurement_crs']['name']})  ",
+             f"{w['crs']}: EPSG:{doc['measurement_crs']['epsg']} ({t(doc['measurement_crs']['name'])})  ",
              f"{w['generated']}: {doc['generated_at']} · ecozone {doc['ecozone']}", ""]
     if doc["illustrative_layers"]:
-        lines += [f"> {w['illustrative']}: {', '.join(doc['illustrative_layers'])}", ""]
+        lines += [f"> {w['illustrative']}: {t(', '.join(doc['illustrative_layers']))}", ""]
     lines += [f"| {w['indicator']} | {w['value']} | {w['target']} | {w['status']} |", "|---|---:|---:|---|"]
     for i in doc["indicators"]:
-        cell = lambda t: str(t).replace("|", "\\|")  # noqa: E731
-        lines.append(f"| {cell(_label(i, lang))} | {_value(i['value'], i['unit'])} | {_target(i)} | {st[i['status']]} |")
-    sources = sorted({i["source"] for i in doc["indicators"] if i.get("source")})
+        lines.append(f"| {t(_label(i, lang))} | {_value(i['value'], i['unit'])} | {_target(i)} | {st[i['status']]} |")
+    sources = sorted({str(i["source"]) for i in doc["indicators"] if i.get("source")})
     if sources:
-        lines += ["", f"{w['source']}:"] + [f"- {src}" for src in sources]
+        lines += ["", f"{w['source']}:"] + [f"- {t(src)}" for src in sources]
     lines += ["", f"## {w['inputs']}", "", f"| {w['file']} | kind | {w['features']} | sha256 |", "|---|---|---:|---|"]
     for inp in doc["inputs"]:
-        lines.append(f"| {inp['path']} | {inp['kind']} | {'' if inp['features'] is None else inp['features']} | `{inp['sha256'][:12]}…` |")
+        sha = "" if inp["sha256"] is None else f"`{inp['sha256'][:12]}…`"
+        lines.append(f"| {t(inp['path'])} | {t(inp['kind'])} | {'' if inp['features'] is None else inp['features']} | {sha} |")
     if doc["tables"]:
-        lines += ["", f"## {w['tables']}", ""] + [f"- `{name}.csv`: {len(rows)} {w['rows']}" for name, rows in doc["tables"].items()]
+        lines += ["", f"## {w['tables']}", ""] + [f"- {t(safe_filename(name) + '.csv')}: {len(rows)} {w['rows']}"
+                                                  for name, rows in doc["tables"].items()]
     return "\n".join(lines) + "\n"
 
 
@@ -217,7 +243,7 @@ def html_page(doc: dict[str, Any], lang: str = "zh", *, max_rows: int = 200) -> 
                 and not isinstance(v, bool) else f"<td>{e('' if v is None else str(v))}</td>" for v in row.values()) + "</tr>")
         out.append("</table>")
         if len(rows) > max_rows:
-            out.append(f'<p class="note">… {len(rows) - max_rows} more {e(w["rows"])}: see {e(name)}.csv</p>')
+            out.append(f'<p class="note">… {len(rows) - max_rows} more {e(w["rows"])}: see {e(safe_filename(name))}.csv</p>')
     out.append(f"<h2>{e(w['inputs'])}</h2><table><tr><th>{e(w['file'])}</th><th>kind</th><th>{e(w['features'])}</th><th>sha256</th></tr>")
     for inp in doc["inputs"]:
         out.append(f"<tr><td>{e(str(inp['path']))}</td><td>{e(inp['kind'])}</td><td class=\"num\">"

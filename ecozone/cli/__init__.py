@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import platform
 import sys
+import warnings
 from typing import Any
 
 import click
@@ -50,33 +51,85 @@ def _show_versions(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 
 
 class EcozoneGroup(click.Group):
-    """A click group that turns EcozoneError, and click's own usage errors, into one line and exit 2."""
+    """A click group whose every failure is one line on stderr and an exit status that means one thing:
+    2 for bad input (EcozoneError, an unreadable or unwritable file, a click usage error), 3 for an
+    internal error (a bug: the line asks for a report; ``-vv`` shows the traceback).  Python warnings
+    (pyogrio, GDAL, pandas) are held back and shown as ``ecozone: warning:`` lines after a command
+    that succeeds (unless ``-q``), never before an error line."""
+
+    quiet = False  # set by each invocation's -q
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
+        with warnings.catch_warnings(record=True) as held:
+            warnings.simplefilter("default")
+            code = self._run(*args, **kwargs)
+        if code in (0, 1) and not self.quiet:
+            _echo_warnings(held)
+        sys.exit(code)
+
+    def _run(self, *args: Any, **kwargs: Any) -> int:
         try:
             code = super().main(*args, standalone_mode=False, **kwargs)
         except click.UsageError as exc:  # a bad option or value: one line, as for every other error
             command = exc.ctx.command_path if exc.ctx is not None else "ecozone"
-            click.echo(f"ecozone: error: {exc.format_message().rstrip('.')}; fix: see {command} --help", err=True)
-            sys.exit(exc.exit_code)
+            click.echo(f"ecozone: error: {_one_line(exc.format_message()).rstrip('.')}; fix: see {command} --help", err=True)
+            return exc.exit_code
         except click.ClickException as exc:
-            click.echo(f"ecozone: error: {exc.format_message()}", err=True)
-            sys.exit(exc.exit_code)
+            click.echo(f"ecozone: error: {_one_line(exc.format_message())}", err=True)
+            return exc.exit_code
         except click.Abort:
             click.echo("ecozone: aborted", err=True)
-            sys.exit(1)
-        sys.exit(code if isinstance(code, int) else 0)
+            return 130
+        except click.exceptions.Exit as exc:
+            return exc.exit_code
+        return code if isinstance(code, int) else 0
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
         except EcozoneError as exc:
-            if ctx.obj and ctx.obj.get("verbose", 0) > 1:
+            if _verbose(ctx) > 1:
                 raise
-            click.echo(f"ecozone: error: {exc}", err=True)
+            click.echo(f"ecozone: error: {_one_line(str(exc))}", err=True)
             ctx.exit(2)
+        except OSError as exc:  # a file that cannot be read or written (permissions, a full disk, a folder gone)
+            if _verbose(ctx) > 1:
+                raise
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            reason = exc.strerror or str(exc)
+            click.echo(f"ecozone: error: {where}{_one_line(reason)}; fix: check the path, its permissions and the free "
+                       "disk space", err=True)
+            ctx.exit(2)
+        except Exception as exc:  # a bug in ecozone: never exit 1, which means "a target was missed"
+            if _verbose(ctx) > 1:
+                raise
+            click.echo(f"ecozone: internal error: {type(exc).__name__}: {_one_line(str(exc))}; fix: this is a bug in "
+                       "ecozone — run again with -vv and report the traceback", err=True)
+            ctx.exit(3)
+
+
+def _verbose(ctx: click.Context) -> int:
+    obj = ctx.obj if isinstance(ctx.obj, dict) else {}
+    return int(obj.get("verbose", 0))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _echo_warnings(held: list[warnings.WarningMessage]) -> None:
+    """The warnings a successful command raised, one line each (repeats once), unless -q."""
+    seen = set()
+    for w in held:
+        line = _one_line(str(w.message))
+        if line in seen:
+            continue
+        seen.add(line)
+        click.echo(f"ecozone: warning: {line}", err=True)
 
 
 @click.group(cls=EcozoneGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -99,6 +152,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     restoration projects per district, and report them for plan audits.
     """
     ctx.ensure_object(dict)
+    EcozoneGroup.quiet = quiet
     ctx.obj["verbose"] = verbose
     ctx.obj["quiet"] = quiet
     level = logging.ERROR if quiet else (logging.INFO if verbose else logging.WARNING)

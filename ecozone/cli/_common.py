@@ -10,7 +10,9 @@ import click
 import pandas as pd
 
 from ..errors import InputError
-from ..io import atomic_path
+from ..io import write_csv, write_text
+from ..outputs import check_not_inputs, check_writable
+from ..report import json_records
 
 
 def input_crs_option(f):
@@ -35,15 +37,16 @@ def out_option(f):
 
 
 def check_output(out: Path | None, inputs: list[Path], *, overwrite: bool) -> None:
-    """Refuse, before any work, an output that is an input or exists without --overwrite."""
+    """Refuse, before any work, an output that is an input (or a part of one), exists without --overwrite,
+    is a folder, or lies where nothing can be written."""
     if out is None:
         return
-    if not out.exists():
-        return
-    if any(p.exists() and out.resolve() == p.resolve() for p in inputs):
-        raise InputError(f"{out}: is also an input; fix: write the result to another file")
-    if not overwrite:
+    check_not_inputs([out], inputs)
+    if out.is_dir():
+        raise InputError(f"{out}: is a folder; fix: name the output file itself (-o FILE)")
+    if out.exists() and not overwrite:
         raise InputError(f"{out}: exists already; fix: choose another output or pass --overwrite")
+    check_writable(out.parent)
 
 
 def echo_notes(ctx: click.Context, table) -> None:
@@ -67,12 +70,11 @@ def write_table(table: pd.DataFrame, out: Path | None, *, overwrite: bool, extra
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".json"):
         raise InputError(f"{out}: unknown output format {suffix or '(none)'}; fix: name the output .csv or .json")
-    with atomic_path(out, overwrite=overwrite) as tmp:
-        if suffix == ".csv":
-            table.to_csv(tmp, index=False, encoding="utf-8-sig")
-        else:
-            doc = {"rows": json.loads(table.to_json(orient="records", force_ascii=False)), **(extra or {})}
-            tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if suffix == ".csv":
+        write_csv(table, out, overwrite=overwrite)
+    else:
+        doc = {"rows": json_records(table, None), **(extra or {})}
+        write_text(out, json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n", overwrite=overwrite)
 
 
 def named_paths(values: tuple[str, ...], option: str) -> dict[str, Path]:

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import click
 
-from ._common import check_output
-
 
 def _formats(value: str) -> tuple[str, ...]:
     from ..errors import InputError
@@ -27,22 +25,28 @@ def _formats(value: str) -> tuple[str, ...]:
               help="Folder for report.json, the CSV tables, report.md and report.html.")
 @click.option("-f", "--format", "formats", default="json,csv,md,html", show_default=True, help="Formats to write, comma-separated.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language of report.md / report.html (default: the config's, else zh).")
+@click.option("--overwrite", is_flag=True,
+              help="Write into a folder that holds other files too (they are left alone; inputs are never written "
+              "over); an earlier report's folder needs no --overwrite and its old outputs are replaced.")
 @click.pass_context
-def audit(ctx, config, out, formats, lang):
+def audit(ctx, config, out, formats, lang, overwrite):
     """Measure every indicator of CONFIG against its target; write the report.
 
     Exit status: 0 when every target passes, 1 when any fails (the failing
     indicators are named on stdout), 2 on bad input or a bad config.
     """
     from ..audit import load_config, run_audit
-    from ..report import status_line, write_report
+    from ..outputs import OutputFolder
+    from ..report import input_paths, status_line, write_report
 
     chosen = _formats(formats)
     cfg = load_config(config)
-    check_output(out / "report.json", [config], overwrite=True)
-    quiet = ctx.obj.get("quiet") or not sys.stderr.isatty()
-    result = _with_progress(lambda say: run_audit(cfg, progress=say), quiet)
-    write_report(result, out, chosen, lang=lang)
+    # the report folder is checked before anything is read or measured; the layers join the inputs once known
+    with OutputFolder(out, inputs=[config, cfg.manifest], overwrite=overwrite) as folder:
+        quiet = ctx.obj.get("quiet") or not sys.stderr.isatty()
+        result = _with_progress(lambda say: run_audit(cfg, progress=say), quiet)
+        folder.add_inputs(input_paths(result))
+        write_report(result, folder, chosen, lang=lang)
     for i in result.indicators:
         click.echo(status_line(i))
     failed = [i["id"] for i in result.failed]

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
 import click
 
-from ..errors import InputError
+from ..outputs import OutputFolder
 from ._common import input_crs_option
 
 
@@ -28,18 +26,20 @@ from ._common import input_crs_option
 @click.option("--reclamation-m", type=float, default=100.0, show_default=True, help="Seaward advance flagged as possible reclamation (m).")
 @input_crs_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder for change.json, changes.geojson, transects.geojson/.csv.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
+@click.option("--overwrite", is_flag=True, help="Write into a folder that holds other files too (they are left alone); "
+              "an earlier coastline-change folder needs no --overwrite and its old outputs are replaced.")
 @click.pass_context
 def change(ctx, before, after, class_field, include_islands, estuarine, match_m, baseline, baseline_side, spacing,
            transect_length, date_field, reclamation_m, input_crs, out, overwrite):
     """Natural coastline lost/gained between two surveys; with --baseline, shoreline movement per transect."""
     import pandas as pd
 
-    from ..io import read_layer, write_layer, write_text
+    from ..io import read_layer, write_csv, write_layer, write_text
     from ..measure.change import coastline_change, shoreline_change
+    from ..report import json_ready
 
-    if out.exists() and not overwrite:
-        raise InputError(f"{out}: exists already; fix: choose another folder or pass --overwrite")
+    # the output folder is checked before anything is read: never an input, other files only with --overwrite
+    folder = OutputFolder(out, inputs=[before, after, baseline], overwrite=overwrite)
     b = read_layer(before, declared_crs=input_crs)
     a = read_layer(after, declared_crs=input_crs)
     summary, changes = coastline_change(b, a, class_field=class_field, include_islands=include_islands,
@@ -59,21 +59,17 @@ def change(ctx, before, after, class_field, include_islands, estuarine, match_m,
             "mean_epr_m_yr": float(measured["epr_m_yr"].mean()) if len(measured) else None,
             "possible_reclamation": int(rates["possible_reclamation"].sum()),
         }
-    # everything is written into a scratch folder first, then moved into place
-    scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent if out.parent.exists() else None))
-    try:
-        write_text(scratch / "change.json", json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n")
+    # each file written atomically; the folder's earlier outputs that this run does not write are removed,
+    # nothing else in it is touched
+    with folder:
+        write_text(folder.path("change.json"), json.dumps(json_ready(summary, None), ensure_ascii=False, indent=2, default=str,
+                                                          allow_nan=False) + "\n")
         if len(changes):
-            write_layer(changes, scratch / "changes.geojson")
+            write_layer(changes, folder.path("changes.geojson"))
         if rates is not None:
-            write_layer(rates.assign(first=rates["first"].astype(str), last=rates["last"].astype(str)), scratch / "transects.geojson")
-            rates.drop(columns=rates.geometry.name).to_csv(scratch / "transects.csv", index=False, encoding="utf-8-sig")
-        if out.exists():
-            shutil.rmtree(out)
-        shutil.move(str(scratch), str(out))
-    except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
+            write_layer(rates.assign(first=rates["first"].astype(str), last=rates["last"].astype(str)),
+                        folder.path("transects.geojson"))
+            write_csv(rates.drop(columns=rates.geometry.name), folder.path("transects.csv"))
     if not ctx.obj.get("quiet"):
         click.echo(
             f"ecozone: retention {summary['retention_before']:.2%} → {summary['retention_after']:.2%}; natural lost "

@@ -35,7 +35,7 @@ def coastline(ctx, coastline, class_field, zones, zone_field, bays, bay_toleranc
 
     Retention = (natural + restored-to-natural) ÷ total, mainland only unless --include-islands.
     """
-    from ..io import read_layer, write_text
+    from ..io import read_layer, write_csv, write_text
     from ..measure.coastline import coastline_retention
 
     if out is not None and out.suffix.lower() not in (".json", ".csv"):
@@ -66,10 +66,10 @@ def coastline(ctx, coastline, class_field, zones, zone_field, bays, bay_toleranc
     if out.suffix.lower() == ".json":
         write_text(out, json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False, default=str) + "\n", overwrite=overwrite)
     else:
-        write_text(out, _csv(result), overwrite=overwrite)
+        write_csv(_table(result), out, overwrite=overwrite)
 
 
-def _csv(result) -> str:
+def _table(result):
     """One table: a row for the city, each zone and each bay (``level`` says which)."""
     import pandas as pd
 
@@ -84,4 +84,4 @@ def _csv(result) -> str:
         frames.append(result.by_bay.rename(columns={"bay": "name"}).assign(level="bay"))
     table = pd.concat(frames, ignore_index=True)
     cols = ["level", "name", "total_km", "natural_km", "retention"] + [f"{c}_km" for c in _CLASSES]
-    return "\ufeff" + table[cols].to_csv(index=False)
+    return table[cols]

@@ -22,8 +22,11 @@ import click
     default=None,
     help="Another dataset folder (with manifest.toml) instead of the embedded Yantai demo.",
 )
+@click.option("--overwrite", is_flag=True,
+              help="Write into a folder that holds other files too (they are left alone); an earlier demo's folder "
+              "needs no --overwrite.")
 @click.pass_context
-def demo(ctx: click.Context, out: Path, data: Path | None) -> None:
+def demo(ctx: click.Context, out: Path, data: Path | None, overwrite: bool) -> None:
     """Load, validate and measure the embedded Yantai demo; write DIR/report.json.
 
     The thematic layers (red lines, bays, rivers, mines, ranches, restoration,
@@ -34,7 +37,7 @@ def demo(ctx: click.Context, out: Path, data: Path | None) -> None:
     from ..report import status_line
 
     quiet = ctx.obj.get("quiet", False) if ctx.obj else False
-    report = run_demo(out, data)
+    report = run_demo(out, data, overwrite=overwrite)
     if quiet:
         return
     ds = report["dataset"]

@@ -24,9 +24,11 @@ import click
                                           "'measurement', or 'gcj02' to shift to AMap's coordinates (any format).")
 @click.option("--precision", type=int, default=7, show_default=True, help="GeoJSON decimals.")
 @click.option("--bbox", is_flag=True, help="Write GeoJSON bbox members.")
-@click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
+@click.option("--overwrite", is_flag=True, help="Replace existing outputs (only ecozone's own files of this export).")
+@click.option("--raw-csv", is_flag=True, help="CSV: write text cells untouched, for machine pipelines (by default a cell "
+              "starting with = + - @ gets a leading ' so that Excel does not run it as a formula).")
 @click.pass_context
-def export_command(ctx, atlas_dir, config, layers, results, fmt, out, crs, precision, bbox, overwrite):
+def export_command(ctx, atlas_dir, config, layers, results, fmt, out, crs, precision, bbox, overwrite, raw_csv):
     """Write layers and result layers for QGIS/ArcGIS (atomic; GCJ-02 only with --crs gcj02)."""
     from ..export import export
     from ._common import load_layers
@@ -37,7 +39,7 @@ def export_command(ctx, atlas_dir, config, layers, results, fmt, out, crs, preci
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         written = export(atlas, out, fmt, layers=names, results=results, findings=findings, crs=crs,
-                         precision=precision, bbox=bbox, overwrite=overwrite)
+                         precision=precision, bbox=bbox, overwrite=overwrite, neutralise=not raw_csv)
     for w in caught:
         if not ctx.obj.get("quiet"):
             click.echo(f"ecozone: warning: {w.message}", err=True)

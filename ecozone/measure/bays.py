@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from ..errors import SchemaError
+from ..escape import markdown_text
 from ..schema import COASTLINE_CLASSES, KINDS
 from ..units import M2_PER_HA
 from .coastline import coastline_retention
@@ -102,7 +103,7 @@ def _markdown(table: pd.DataFrame, zones: gpd.GeoDataFrame, name_field: str) -> 
     lines = ["# 一湾一策 Bay reports", ""]
     english = zones["name_en"].tolist() if "name_en" in zones.columns else [None] * len(zones)
     for row, en in zip(table.to_dict("records"), english):
-        lines += [f"## {row['bay']}" + (f" ({en})" if en else ""), ""]
+        lines += [f"## {markdown_text(row['bay'])}" + (f" ({markdown_text(en)})" if en else ""), ""]
         lines.append(f"- 海湾面积 area: {row['area_ha']:,.1f} ha ({row['area_ha'] / 100:,.2f} km²)")
         if "coast_km" in row:
             if row["coast_km"] and row["coast_km"] > 0:
@@ -119,7 +120,7 @@ def _markdown(table: pd.DataFrame, zones: gpd.GeoDataFrame, name_field: str) -> 
         if "ranch_ha" in row:
             lines.append(f"- {KINDS['marine_ranch'].zh} marine ranches: {row['ranches']} ({row['ranch_ha']:,.1f} ha, {row['ranch_share']:.1%})")
         if "restoration_ha" in row:
-            listed = row["restoration_projects"] or "none"
+            listed = markdown_text(row["restoration_projects"] or "none")
             lines.append(f"- {KINDS['restoration'].zh} restoration: {listed} ({row['restoration_ha']:,.1f} ha)")
         lines.append("")
     return "\n".join(lines)
