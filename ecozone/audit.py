@@ -562,6 +562,20 @@ class AuditConfig:
     text: str = field(default="", repr=False)
     manifest_doc: dict[str, Any] | None = field(default=None, repr=False)
 
+    def files(self) -> list[Path]:
+        """Every file the audit will read, known before any is: the config, the manifest, and the ``file`` of
+        each layer and raster (a manifest's relative to the manifest, the config's relative to the config)."""
+        files = [self.path] + ([self.manifest] if self.manifest is not None else [])
+        tables = []
+        if self.manifest is not None and self.manifest_doc is not None:
+            tables += [(self.manifest.parent, e) for key in ("layers", "rasters")
+                       for e in (self.manifest_doc.get(key) or {}).values()]
+        tables += [(self.path.parent, e) for e in (*self.layers.values(), *self.rasters.values())]
+        for root, entry in tables:
+            if isinstance(entry, dict) and isinstance(entry.get("file"), str):
+                files.append(root / entry["file"])
+        return files
+
 
 _HEADER = re.compile(r"^\[\[?\s*([^\[\]=,#]+?)\s*\]\]?\s*(?:#.*)?$")
 

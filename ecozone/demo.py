@@ -24,7 +24,7 @@ import pandas as pd
 from ._resources import dataset_dir
 from ._version import __version__
 from .atlas import Atlas
-from .audit import run_audit
+from .audit import load_config, run_audit
 from .errors import InputError
 from .io import write_csv, write_text
 from .measure.area import area_table
@@ -64,9 +64,10 @@ def run_demo(out: str | os.PathLike = "ecozone-demo", data: str | os.PathLike | 
     Returns the report as a dict.
     """
     folder = Path(data) if data is not None else dataset_dir("yantai")
-    config = folder / "audit.toml"
-    with OutputFolder(out, inputs=[config, folder / "manifest.toml"], overwrite=overwrite) as target:
-        if config.exists():  # the same path as `ecozone audit`: the folder's audit config and its targets
+    config = load_config(folder / "audit.toml") if (folder / "audit.toml").exists() else None
+    inputs = config.files() if config is not None else [folder / "manifest.toml"]
+    with OutputFolder(out, inputs=inputs, overwrite=overwrite) as target:
+        if config is not None:  # the same path as `ecozone audit`: the folder's audit config and its targets
             result = run_audit(config)
             atlas = result.atlas
         else:

@@ -213,6 +213,11 @@ class OutputFolder:
         target.parent.mkdir(parents=True, exist_ok=True)
         return target
 
+    def expect(self, names: Iterable[str]) -> None:
+        """Check, before any work, outputs whose names are known in advance (inside, not an input)."""
+        for name in names:
+            check_not_inputs([check_inside(self.folder, self.folder / name)], self.inputs)
+
     def subfolder(self, name: str) -> Path:
         """A folder inside this one for a writer that names its own files (maps, exports); record what it wrote."""
         target = check_inside(self.folder, self.folder / name)

@@ -33,7 +33,7 @@ from .io import write_csv, write_text
 from .outputs import OutputFolder, safe_filename
 
 __all__ = ["FORMATS", "json_value", "json_ready", "json_records", "indicator_table", "status_line", "report_dict", "write_report",
-           "input_paths"]
+           "input_paths", "report_files"]
 
 #: Formats ``write_report`` writes; ``csv`` is one file per table.
 FORMATS = ("json", "csv", "md", "html")
@@ -145,6 +145,11 @@ def write_report(result, out: str | Path | OutputFolder, formats: tuple[str, ...
     if "html" in formats:
         written.append(write_text(folder.path("report.html"), html_page(doc, lang)))
     return written
+
+
+def report_files(formats: tuple[str, ...] | list[str] = FORMATS) -> list[str]:
+    """The report files whose names are known before the audit runs (the tables' CSVs come with the results)."""
+    return [f"report.{f}" for f in formats if f != "csv"] + (["indicators.csv"] if "csv" in formats else [])
 
 
 def input_paths(result) -> list[Path]:

@@ -186,7 +186,13 @@ def test_coastline_change_overwrite_keeps_the_folder_and_its_inputs(city, monkey
     assert r.exit_code == 2 and "coast.gpkg" in one_error_line(r)
 
 
-def test_audit_never_writes_over_an_input(city):
+def test_audit_never_writes_over_an_input(city, monkeypatch):
+    import ecozone.audit
+
+    def must_not_run(*a, **k):
+        raise AssertionError("measured before the outputs were checked against the inputs")
+
+    monkeypatch.setattr(ecozone.audit, "run_audit", must_not_run)
     # a layer file named like a report output, in the folder the report goes to
     gpd.read_file(city / "districts.gpkg").to_crs(4326).to_file(city / "report.json", driver="GeoJSON")
     cfg = config(city, extra_layers="""

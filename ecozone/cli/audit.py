@@ -37,12 +37,13 @@ def audit(ctx, config, out, formats, lang, overwrite):
     """
     from ..audit import load_config, run_audit
     from ..outputs import OutputFolder
-    from ..report import input_paths, status_line, write_report
+    from ..report import input_paths, report_files, status_line, write_report
 
     chosen = _formats(formats)
     cfg = load_config(config)
     # the report folder is checked before anything is read or measured; the layers join the inputs once known
-    with OutputFolder(out, inputs=[config, cfg.manifest], overwrite=overwrite) as folder:
+    with OutputFolder(out, inputs=cfg.files(), overwrite=overwrite) as folder:
+        folder.expect(report_files(chosen))
         quiet = ctx.obj.get("quiet") or not sys.stderr.isatty()
         result = _with_progress(lambda say: run_audit(cfg, progress=say), quiet)
         folder.add_inputs(input_paths(result))
