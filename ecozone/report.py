@@ -33,7 +33,7 @@ from .io import write_csv, write_text
 from .outputs import OutputFolder, safe_filename
 
 __all__ = ["FORMATS", "json_value", "json_ready", "json_records", "indicator_table", "status_line", "report_dict", "write_report",
-           "input_paths", "report_files"]
+           "input_paths", "report_files", "repairs"]
 
 #: Formats ``write_report`` writes; ``csv`` is one file per table.
 FORMATS = ("json", "csv", "md", "html")
@@ -45,10 +45,12 @@ _STATUS = {
 _WORDS = {
     "zh": {"indicator": "指标", "value": "数值", "target": "目标", "status": "结论", "source": "目标来源",
            "inputs": "输入数据", "tables": "明细表", "crs": "量测坐标系", "generated": "生成时间", "summary": "概况",
-           "illustrative": "示意数据", "rows": "行", "file": "文件", "features": "要素数"},
+           "illustrative": "示意数据", "rows": "行", "file": "文件", "features": "要素数",
+           "repairs": "数据修复与剔除 (影响上述数值)"},
     "en": {"indicator": "indicator", "value": "value", "target": "target", "status": "status", "source": "source of the target",
            "inputs": "inputs", "tables": "tables", "crs": "measurement CRS", "generated": "generated", "summary": "summary",
-           "illustrative": "illustrative data", "rows": "rows", "file": "file", "features": "features"},
+           "illustrative": "illustrative data", "rows": "rows", "file": "file", "features": "features",
+           "repairs": "repaired or dropped features (the figures above are measured after these)"},
 }
 
 
@@ -176,6 +178,20 @@ def _label(i: dict[str, Any], lang: str) -> str:
     return f"{label}{f' ({params})' if params else ''} [{i['id']}]"
 
 
+def repairs(validation: dict[str, Any]) -> list[str]:
+    """What validation (``atlas.report.to_dict()``) repaired or dropped before measuring, one line per layer and
+    per warning: the figures of a report are measured after it, so the report says it next to them."""
+    lines = []
+    for layer in validation.get("layers", []):
+        done = [f"{layer[k]} {what}" for k, what in (("repaired", "repaired"), ("dropped_empty", "empty, dropped"),
+                                                      ("dropped_degenerate", "degenerate (no length or area), dropped"))
+                if layer.get(k)]
+        if done:
+            lines.append(f"{layer['name']}: {', '.join(done)} of {layer['features_read']} features")
+        lines += [w["message"] for w in layer.get("warnings", [])]
+    return lines
+
+
 def markdown(doc: dict[str, Any], lang: str = "zh") -> str:
     """The report as Markdown: the indicators with their status, then the inputs.  Text from the config and
     the layers (title, labels, sources, names, paths) is escaped: it shows as written and is never HTML."""
@@ -194,6 +210,9 @@ def markdown(doc: dict[str, Any], lang: str = "zh") -> str:
     sources = sorted({str(i["source"]) for i in doc["indicators"] if i.get("source")})
     if sources:
         lines += ["", f"{w['source']}:"] + [f"- {t(src)}" for src in sources]
+    fixed = repairs(doc["validation"])
+    if fixed:
+        lines += ["", f"{w['repairs']}:"] + [f"- {t(line)}" for line in fixed]
     lines += ["", f"## {w['inputs']}", "", f"| {w['file']} | kind | {w['features']} | sha256 |", "|---|---|---:|---|"]
     for inp in doc["inputs"]:
         sha = "" if inp["sha256"] is None else f"`{inp['sha256'][:12]}…`"
@@ -236,6 +255,9 @@ def html_page(doc: dict[str, Any], lang: str = "zh", *, max_rows: int = 200) -> 
                    f'<td class="num">{e(_value(i["value"], i["unit"]))}</td><td class="num">{e(_target(i))}</td>'
                    f'<td class="status">{e(st[i["status"]])}</td><td class="note">{e(i.get("source") or "")}</td></tr>')
     out.append("</table>")
+    fixed = repairs(doc["validation"])
+    if fixed:
+        out.append(f'<p class="note">{e(w["repairs"])}:</p><ul class="note">' + "".join(f"<li>{e(x)}</li>" for x in fixed) + "</ul>")
     for name, rows in doc["tables"].items():
         out.append(f"<h2>{e(name)} ({len(rows)} {e(w['rows'])})</h2>")
         if not rows:

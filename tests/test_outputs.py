@@ -471,3 +471,32 @@ def test_output_folder_api_refuses_an_input_folder(tmp_path):
     with pytest.raises(InputError, match="is also an input"):
         OutputFolder(tmp_path, inputs=[shp], overwrite=True).path("mines.dbf")
     assert folder.path("table.csv") == tmp_path / "o" / "table.csv"
+
+
+def test_repairs_that_change_a_figure_are_reported_next_to_it(city, tmp_path):
+    """A bow-tie project (repaired) and a zero-area one (dropped): stderr, report.json, report.md and report.html say so."""
+    from shapely.geometry import Polygon
+
+    bowtie = Polygon([(X, Y + 2000), (X + 1000, Y + 3000), (X + 1000, Y + 2000), (X, Y + 3000)])  # two 250 m² … triangles
+    flat = Polygon([(X + 5000, Y + 5000), (X + 6000, Y + 5000), (X + 7000, Y + 5000)])
+    gpd.GeoDataFrame({"id": ["P1", "P2", "P3"], "type": ["coastal_wetland"] * 3, "status": ["completed"] * 3, "year": [2021] * 3},
+                     geometry=[box(X, Y + 100, X + 1000, Y + 1100), bowtie, flat], crs=CRS).to_file(city / "projects.gpkg")
+    cfg = config(city, indicators="""
+        [indicators.wetland]
+        indicator = "restoration_area"
+        type = "coastal_wetland"
+        target = 1
+        """)
+    out = tmp_path / "report"
+    r = run("audit", cfg, "-o", out)
+    assert r.exit_code == 0, r.stderr
+    assert "projects" in r.stderr and "P3" in r.stderr and "warning" in r.stderr
+    doc = json.loads((out / "report.json").read_text("utf-8"))
+    layer = next(la for la in doc["validation"]["layers"] if la["name"] == "projects")
+    assert layer["repaired"] >= 1 and layer["dropped_degenerate"] + layer["dropped_empty"] == 1
+    # the figure: the 100 ha square plus the bow-tie's two triangles (2 × 25 ha), the flat ring adds nothing
+    wetland = next(i for i in doc["indicators"] if i["id"] == "wetland")
+    assert wetland["value"] == pytest.approx(100 + 50, rel=1e-9)
+    md = (out / "report.md").read_text("utf-8")
+    assert "projects:" in md and "P3" in md
+    assert "P3" in (out / "report.html").read_text("utf-8")

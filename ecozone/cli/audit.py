@@ -37,7 +37,7 @@ def audit(ctx, config, out, formats, lang, overwrite):
     """
     from ..audit import load_config, run_audit
     from ..outputs import OutputFolder
-    from ..report import input_paths, report_files, status_line, write_report
+    from ..report import input_paths, repairs, report_files, status_line, write_report
 
     chosen = _formats(formats)
     cfg = load_config(config)
@@ -48,6 +48,9 @@ def audit(ctx, config, out, formats, lang, overwrite):
         result = _with_progress(lambda say: run_audit(cfg, progress=say), quiet)
         folder.add_inputs(input_paths(result))
         write_report(result, folder, chosen, lang=lang)
+    if not ctx.obj.get("quiet"):  # repairs and drops change figures: said next to them
+        for line in repairs(result.atlas.report.to_dict()):
+            click.echo(f"ecozone: warning: {line}", err=True)
     for i in result.indicators:
         click.echo(status_line(i))
     failed = [i["id"] for i in result.failed]
