@@ -217,9 +217,10 @@ def implausible(bounds: Any, crs: Any, sample: Any = None, *, raster: bool = Fal
     The bounding box (densified) and ``sample`` (an ``(n, 2)`` array of
     vertices, x first) are transformed back to longitude/latitude with pyproj;
     they must be finite and lie within the CRS's area of use widened on
-    every side by ``max(3°, its east-west width)``.  Data a little past a zone's edge is normal (Yantai reaches
-    121.93°E in EPSG:4549, whose area of use ends at 121.5°E); coordinates a
-    zone's width beyond it are not data of this CRS.  The problem names the
+    every side by ``max(3°, its east-west width)``.  Data a little past a
+    zone's edge is normal (Yantai reaches 121.93°E in EPSG:4549, whose area
+    of use ends at 121.5°E); coordinates a zone's width beyond it are not
+    data of this CRS.  The problem names the
     likely cause: longitude/latitude labelled as a projected CRS (or metres as
     lon/lat), swapped axes, a Gauss-Krüger zone prefix present or missing.
     ``raster=True`` words the fix for a raster (``gdal_edit.py -a_srs``);
@@ -352,7 +353,7 @@ def _fits(x: Any, y: Any, crs: CRS) -> bool:
     lon, lat = _lonlat(x, y, crs)
     if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
         return False
-    if (np.abs(lat) > 90.5).any() or (np.abs(lon) > 540.0).any():
+    if (np.abs(lat) > 90.5).any():
         return False
     if _geo(crs).is_geographic and (np.abs(lon) > 180.5).any():
         return False
@@ -431,7 +432,8 @@ def _diagnose(x: np.ndarray, y: np.ndarray, b: np.ndarray, crs: CRS, raster: boo
     swap_fix = ("swap the X and Y coordinates (QGIS: Processing ▸ Swap X and Y coordinates; Python: "
                 "shapely.transform(geoms, lambda c: c[:, ::-1])) and read it again")
     if raster:
-        swap_fix = "give the raster's transform with x as the easting/longitude (origin and pixel size swapped); rebuild it with gdal_translate -a_ullr"
+        swap_fix = ("give the raster's transform with x as the easting/longitude (its origin and pixel size are "
+                    "swapped): rebuild it with gdal_translate -a_ullr")
     if geo.is_geographic:
         if _fits(y, x, crs):
             return (f"{where} look like (latitude, longitude): the axes are swapped for {label}, whose x is the longitude",
@@ -447,12 +449,14 @@ def _diagnose(x: np.ndarray, y: np.ndarray, b: np.ndarray, crs: CRS, raster: boo
                     _declare(guess, raster, source))
         return (f"{where} lie far outside the area of use of {label} ({_area_text(crs)})", _declare(None, raster, source))
     # projected
+    unit = geo.axis_info[0].unit_name if geo.axis_info else "metre"
+    units = "metres" if unit in ("metre", "meter") else f"in {unit}"
     if np.all(np.abs(x) <= 180.0) and np.all(np.abs(y) <= 90.0):
-        return (f"{where} look like longitude/latitude in degrees, yet the file says {label}, whose coordinates are metres",
+        return (f"{where} look like longitude/latitude in degrees, yet the file says {label}, whose coordinates are {units}",
                 _declare("EPSG:4490", raster, source))
     if np.all(np.abs(x) <= 90.0) and np.all(np.abs(y) <= 180.0):
         return (f"{where} look like latitude/longitude in degrees (latitude first), yet the file says {label}, whose "
-                "coordinates are metres", "swap the X and Y coordinates, then " + _declare("EPSG:4490", raster, source))
+                f"coordinates are {units}", "swap the X and Y coordinates, then " + _declare("EPSG:4490", raster, source))
     fe = _false_easting(geo)
     zone = _zone_prefix(minx, maxx)
     if zone is not None and fe < 1e7:

@@ -43,7 +43,7 @@ import pandas as pd
 
 from .errors import SchemaError
 
-__all__ = ["parse_date", "parse_year", "dates_of", "years_of", "DATE_FIX", "YEAR_FIX"]
+__all__ = ["parse_date", "parse_year", "dates_of", "years_of", "years_in", "DATE_FIX", "YEAR_FIX"]
 
 #: What the messages ask for.
 DATE_FIX = "write dates as YYYY-MM-DD (e.g. 2023-05-01), or as a year (2023)"
@@ -207,3 +207,23 @@ def years_of(values: Any) -> tuple[pd.Series, list[tuple[int, str]]]:
             bad.append((pos, str(err)))
             out.append(None)
     return pd.Series(out, index=index, dtype="Int64"), bad
+
+
+def years_in(frame: pd.DataFrame, field: str, *, source: str | None = None) -> pd.Series:
+    """The column ``field`` of ``frame`` as years (nullable Int64; empty cells stay empty), for measures that
+    filter by year (``until``).  Raises :class:`SchemaError` naming the file, the first feature whose value
+    is not a year and the fix.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> years_in(pd.DataFrame({"year": [2023, "2022-05-01", 44927, "2021年", None]}), "year").tolist()
+    [2023, 2022, 2023, 2021, <NA>]
+    """
+    source = source or frame.attrs.get("source", "layer")
+    years, bad = years_of(frame[field])
+    if bad:
+        pos, why = bad[0]
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        raise SchemaError(f"{source}: {_describe(frame, pos)}: {field} {why}{more}; fix: {YEAR_FIX}")
+    return years

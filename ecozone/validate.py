@@ -607,13 +607,14 @@ def validate_layer(
 
     # 9. a layer whose every feature was dropped has nothing left to measure
     if report.features_read and not len(gdf) and (report.dropped_empty or report.dropped_degenerate):
+        dropped = report.dropped_empty + report.dropped_degenerate
         check.add(
             "error",
             "geometry",
             "no_features_left",
             "layer",
             f"none of its {report.features_read} feature(s) is left after dropping {report.dropped_empty} empty and "
-            f"{report.dropped_degenerate} degenerate geometr{'y' if report.dropped_empty + report.dropped_degenerate == 1 else 'ies'}",
+            f"{report.dropped_degenerate} degenerate geometr{'y' if dropped == 1 else 'ies'}",
             "draw the features' geometry (or leave this layer out)",
         )
 

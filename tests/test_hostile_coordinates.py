@@ -25,7 +25,7 @@ from shapely.geometry import LineString, Point, Polygon, box
 
 import ecozone
 from ecozone.cli import main
-from ecozone.dates import parse_date, parse_year
+from ecozone.dates import parse_date, parse_year, years_in
 from ecozone.errors import CRSError, GeometryError, SchemaError
 from ecozone.io import read_layer
 from ecozone.measure.change import shoreline_change
@@ -424,8 +424,15 @@ def shore(y):
     return LineString([(X0, Y0 + y), (X0 + 1000, Y0 + y)])
 
 
-def test_shoreline_change_reads_year_excel_and_chinese_dates():
+def test_shoreline_change_reads_year_excel_and_chinese_dates(tmp_path):
     base = gpd.GeoDataFrame(geometry=[shore(0)], crs=4549)
+    # survey years as whole numbers in a file (pandas alone: 1970-01-01 plus 2000 ns, all three "the same year")
+    path = tmp_path / "shores.geojson"
+    gpd.GeoDataFrame({"date": [2000, 2010, 2020]}, geometry=[shore(100), shore(130), shore(160)], crs=4549).to_file(path)
+    years = read_layer(path)
+    assert pd.to_datetime(years["date"]).dt.year.tolist() == [1970] * 3  # the trap
+    r = shoreline_change(years, base, spacing_m=500, length_m=300)
+    assert r["epr_m_yr"].tolist() == pytest.approx([-3.0] * 3)  # 60 m in 20 years, by hand
     # 2000-01-01 as a year, 2010-01-01 as an Excel serial (40179), 2020-01-01 as 2020年1月1日
     shores = gpd.GeoDataFrame({"date": [2000, 40179, "2020年1月1日"]}, geometry=[shore(100), shore(130), shore(160)],
                               crs=4549)
@@ -451,6 +458,8 @@ def test_year_fields_go_through_the_same_reader():
     with pytest.raises(SchemaError) as err:
         ecozone.Atlas.from_frames({"restoration": (bad, "restoration")})
     one_line(str(err.value), "feature 1 (name=二): year (年份): '01/02/2023' is ambiguous", "fix: write the year")
+    with pytest.raises(SchemaError, match=r"p\.gpkg: feature 1 \(name=二\): year '01/02/2023' is ambiguous.*fix: write the year"):
+        years_in(bad.assign(year=[2023, "01/02/2023", 2021, None]), "year", source="p.gpkg")
     rivers = gpd.GeoDataFrame({"name": ["五龙河"], "level": ["干流"], "designation_year": ["2020年"]},
                               geometry=[LineString([(X0, Y0), (X0 + 1000, Y0)])], crs=4549)
     clean, report = validate_layer(rivers, "river")
