@@ -247,6 +247,12 @@ def test_unwritable_output_is_refused_before_measuring(city, tmp_path, monkeypat
         assert r.exit_code == 2, (out, r.stderr)
         line = one_error_line(r)
         assert "fix:" in line
+    # export --config runs the audit for its findings: its output is checked first
+    (tmp_path / "city.gpkg").write_bytes(b"an earlier export")
+    for out in (tmp_path / "city.gpkg", tmp_path / "a-file" / "x.gpkg", "/proc/ecozone-test/x.gpkg"):
+        r = run("export", "--config", config(city), "--results", "-f", "gpkg", "-o", out)
+        assert r.exit_code == 2 and "fix:" in one_error_line(r), (out, r.stderr)
+    assert (tmp_path / "city.gpkg").read_bytes() == b"an earlier export"
 
 
 def test_partial_files_of_interrupted_runs_are_cleaned(tmp_path):

@@ -30,9 +30,16 @@ import click
 @click.pass_context
 def export_command(ctx, atlas_dir, config, layers, results, fmt, out, crs, precision, bbox, overwrite, raw_csv):
     """Write layers and result layers for QGIS/ArcGIS (atomic; GCJ-02 only with --crs gcj02)."""
+    from ..errors import InputError
     from ..export import export
+    from ..outputs import check_writable
     from ._common import load_layers
 
+    # what can be checked of the output before the layers are read (and, with --config, the audit run)
+    single = fmt == "gpkg" or (fmt == "geojson" and out.suffix.lower() in (".geojson", ".json"))
+    check_writable(out.parent if single else out)
+    if single and out.exists() and not overwrite:
+        raise InputError(f"{out}: exists already; fix: choose another output or pass --overwrite")
     atlas, audit, _ = load_layers(atlas_dir, config, "ecozone export --atlas my_city/ -f gpkg -o city.gpkg")
     findings = audit.tables.get("conflicts") if audit is not None else None
     names = [n.strip() for n in layers.split(",") if n.strip()] if layers else None
