@@ -10,8 +10,8 @@ Each function here takes such text to one format and makes it inert there:
 * :func:`markdown_text`: ``<script>`` in a bay name is HTML to a Markdown renderer, and
   ``[x](javascript:…)`` a link; HTML characters become entities, Markdown punctuation is
   backslash-escaped.
-* :func:`script_json`: JSON placed inside a ``<script>`` element, with ``<``, ``>`` and
-  ``&`` escaped so that ``</script>`` or ``<!--`` in a value cannot end the script.
+
+Maps escape their own text (:func:`ecozone.maps.text`: folium renders it again as a template).
 
 Example
 -------
@@ -19,20 +19,17 @@ Example
 ('\\'=HYPERLINK("http://x")', '-12.5', '芝罘区')
 >>> markdown_text("<script>alert(1)</script> *bold*")
 '&lt;script&gt;alert(1)&lt;/script&gt; \\\\*bold\\\\*'
->>> script_json({"name": "</script><!--"})
-'{"name": "\\\\u003c/script\\\\u003e\\\\u003c!--"}'
 """
 
 from __future__ import annotations
 
 import html
-import json
 import re
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["csv_cell", "csv_safe", "markdown_text", "script_json"]
+__all__ = ["csv_cell", "csv_safe", "markdown_text"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
@@ -64,9 +61,3 @@ def markdown_text(value: Any) -> str:
     """``value`` as literal text in Markdown: no HTML, no link, no emphasis, no table cell break, one line."""
     text = html.escape(" ".join(str(value).split()), quote=False)
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-
-
-def script_json(value: Any, **kwargs: Any) -> str:
-    """JSON text safe inside an HTML ``<script>``: ``<``, ``>`` and ``&`` as ``\\u`` escapes (still the same JSON)."""
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False, **kwargs)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
