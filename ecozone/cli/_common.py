@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 from pathlib import Path
 
 import click
@@ -13,16 +14,6 @@ from ..errors import InputError
 from ..io import write_csv, write_text
 from ..outputs import check_not_inputs, check_writable
 from ..report import json_records
-
-
-def input_crs_option(f):
-    return click.option(
-        "--input-crs",
-        default=None,
-        metavar="CRS",
-        help="CRS the inputs are really in when their files do not say it or say it wrongly: "
-        "an EPSG code, or gcj02 / bd09 for AMap / Baidu coordinates (converted to WGS84).",
-    )(f)
 
 
 def out_option(f):
@@ -91,7 +82,9 @@ def named_paths(values: tuple[str, ...], option: str) -> dict[str, Path]:
 
 
 def named_numbers(values: tuple[str, ...], option: str) -> dict[str, float] | float | None:
-    """``("500",)`` → 500.0 for every name; ``("road=500", "river=200")`` → ``{"road": 500.0, …}``."""
+    """``("500",)`` → 500.0 for every name; ``("road=500", "river=200")`` → ``{"road": 500.0, …}``.
+
+    Distances and widths: a negative, nan or infinite one is click's usage error (exit 2, one line)."""
     if not values:
         return None
     if len(values) == 1 and "=" not in values[0]:
@@ -107,6 +100,11 @@ def named_numbers(values: tuple[str, ...], option: str) -> dict[str, float] | fl
         parsed = {k: float(v) for k, v in pairs.items()}
     except ValueError:
         raise InputError(f"{option} {' '.join(values)!r}: not a number; fix: e.g. {option} 1000 or {option} road=500") from None
+    for name, number in parsed.items():
+        if not math.isfinite(number) or number < 0:
+            given = f"{name}={pairs[name]}" if name else pairs[name]
+            raise click.BadParameter(f"{given!r} is not a distance in metres ≥ 0", ctx=click.get_current_context(silent=True),
+                                     param_hint=f"'{option}'")
     return parsed[""] if "" in parsed else parsed
 
 
@@ -170,14 +168,3 @@ def engine_kwargs(engine: str | None, scheduler: str | None, partitions: int | N
     else:
         with connect(scheduler) as client:
             yield {"engine": engine, "client": client, "partitions": partitions, "progress": progress}
-
-
-def big_layer(path: Path, name: str, run: dict, input_crs: str | None):
-    """A layer the measure reads itself: whole with the geopandas engine, partition by partition with dask."""
-    if run["engine"] == "dask":
-        from ..dask_engine import partitioned
-
-        return partitioned(path, name, declared_crs=input_crs, partitions=run.get("partitions"))
-    from ..io import read_layer
-
-    return read_layer(path, declared_crs=input_crs)

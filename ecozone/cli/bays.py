@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from ._common import check_output, echo_notes, input_crs_option, write_table
+from ._common import check_output, echo_notes, write_table
+from ._inputs import reads
 
 
 @click.command("bay-report")
@@ -17,22 +18,25 @@ from ._common import check_output, echo_notes, input_crs_option, write_table
 @click.option("--redline", type=click.Path(path_type=Path), default=None, help="Marine red line: area and share of each bay.")
 @click.option("--ranches", type=click.Path(path_type=Path), default=None, help="Marine ranches: number, area and share per bay.")
 @click.option("--restoration", type=click.Path(path_type=Path), default=None, help="Restoration projects inside each bay.")
-@input_crs_option
+@reads("--bays", "--coastline", "--redline", "--ranches", "--restoration")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="FILE.md, FILE.csv or FILE.json; default: print the Markdown.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @click.pass_context
-def bay_report(ctx, bays, name_field, coastline, redline, ranches, restoration, input_crs, out, overwrite):
+def bay_report(ctx, bays, name_field, coastline, redline, ranches, restoration, inputs, out, overwrite):
     """Coastline, marine red line, ranches and restoration per bay, as a table or Markdown."""
-    from ..io import read_layer, write_text
+    from ..io import write_text
     from ..measure.bays import bay_report as report
 
-    inputs = [p for p in (bays, coastline, redline, ranches, restoration) if p is not None]
-    check_output(out, inputs, overwrite=overwrite)
+    files = [p for p in (bays, coastline, redline, ranches, restoration) if p is not None]
+    check_output(out, files, overwrite=overwrite)
     if out is not None and out.suffix.lower() not in (".md", ".csv", ".json"):
         raise InputError(f"{out}: unknown output format {out.suffix or '(none)'}; fix: name the output .md, .csv or .json")
-    read = lambda p: read_layer(p, declared_crs=input_crs) if p is not None else None  # noqa: E731
-    table, markdown = report(read(bays), coastline=read(coastline), redline=read(redline), ranches=read(ranches),
-                             restoration=read(restoration), name_field=name_field)
+    # the red line's type, the ranches' level and type, the projects' type, status and year are not used here
+    read = lambda p, option, kind, need=(): None if p is None else inputs.read(p, option, kind, need=need)  # noqa: E731
+    table, markdown = report(inputs.read(bays, "--bays", "bay", fields={"name": (name_field, "--name-field")}),
+                             coastline=read(coastline, "--coastline", "coastline", None), redline=read(redline, "--redline", "redline"),
+                             ranches=read(ranches, "--ranches", "marine_ranch"),
+                             restoration=read(restoration, "--restoration", "restoration"), name_field=name_field)
     echo_notes(ctx, table)
     if out is None:
         click.echo(markdown)

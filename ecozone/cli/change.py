@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..outputs import OutputFolder
-from ._common import input_crs_option
+from ._inputs import NON_NEGATIVE, POSITIVE, reads
 
 
 @click.command("coastline-change")
@@ -17,38 +17,39 @@ from ._common import input_crs_option
 @click.option("--class-field", default="class", show_default=True, help="Field with the coastline class.")
 @click.option("--include-islands", is_flag=True, help="Count island shoreline too.")
 @click.option("--estuarine", type=click.Choice(["artificial", "natural", "exclude"]), default="artificial", show_default=True)
-@click.option("--match-m", type=float, default=100.0, show_default=True, help="Later coastline this close to the earlier one is the same shore.")
+@click.option("--match-m", type=NON_NEGATIVE, default=100.0, show_default=True, help="Later coastline this close to the earlier one is the same shore.")
 @click.option("--baseline", type=click.Path(path_type=Path), default=None, help="Baseline for transects: adds NSM/SCE/EPR/LRR per transect.")
 @click.option("--baseline-side", type=click.Choice(["offshore", "onshore"]), default="offshore", show_default=True)
-@click.option("--spacing", type=float, default=50.0, show_default=True, help="Transect spacing (m).")
-@click.option("--transect-length", type=float, default=1000.0, show_default=True, help="Transect length each side of the baseline (m).")
+@click.option("--spacing", type=POSITIVE, default=50.0, show_default=True, help="Transect spacing (m).")
+@click.option("--transect-length", type=POSITIVE, default=1000.0, show_default=True, help="Transect length each side of the baseline (m).")
 @click.option("--date-field", default="date", show_default=True, help="Field with each shoreline's date (for transects).")
-@click.option("--reclamation-m", type=float, default=100.0, show_default=True, help="Seaward advance flagged as possible reclamation (m).")
-@input_crs_option
+@click.option("--reclamation-m", type=NON_NEGATIVE, default=100.0, show_default=True, help="Seaward advance flagged as possible reclamation (m).")
+@reads("--before", "--after", "--baseline")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder for change.json, changes.geojson, transects.geojson/.csv.")
 @click.option("--overwrite", is_flag=True, help="Write into a folder that holds other files too (they are left alone); "
               "an earlier coastline-change folder needs no --overwrite and its old outputs are replaced.")
 @click.pass_context
 def change(ctx, before, after, class_field, include_islands, estuarine, match_m, baseline, baseline_side, spacing,
-           transect_length, date_field, reclamation_m, input_crs, out, overwrite):
+           transect_length, date_field, reclamation_m, inputs, out, overwrite):
     """Natural coastline lost/gained between two surveys; with --baseline, shoreline movement per transect."""
     import pandas as pd
 
-    from ..io import read_layer, write_csv, write_layer, write_text
+    from ..io import write_csv, write_layer, write_text
     from ..measure.change import coastline_change, shoreline_change
     from ..report import json_ready
 
     # the output folder is checked before anything is read: never an input, other files only with --overwrite
     folder = OutputFolder(out, inputs=[before, after, baseline], overwrite=overwrite)
-    b = read_layer(before, declared_crs=input_crs)
-    a = read_layer(after, declared_crs=input_crs)
+    survey = {"class": (class_field, "--class-field")}
+    b = inputs.read(before, "--before", "coastline", fields=survey)
+    a = inputs.read(after, "--after", "coastline", fields=survey)
     summary, changes = coastline_change(b, a, class_field=class_field, include_islands=include_islands,
                                         estuarine=estuarine, match_m=match_m)
     rates = None
     if baseline is not None:
         shores = pd.concat([b, a.to_crs(b.crs)], ignore_index=True)
         shores.attrs["source"] = f"{before} + {after}"
-        rates = shoreline_change(shores, read_layer(baseline, declared_crs=input_crs), date_field=date_field,
+        rates = shoreline_change(shores, inputs.read(baseline, "--baseline", None, families=("line",)), date_field=date_field,
                                  spacing_m=spacing, length_m=transect_length, baseline_side=baseline_side,
                                  reclamation_m=reclamation_m)
         measured = rates[rates["dates"] >= 2]

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from ._common import check_output, input_crs_option
+from ._common import check_output
+from ._inputs import NON_NEGATIVE, reads
 
 
 @click.command()
@@ -17,7 +18,7 @@ from ._common import check_output, input_crs_option
 @click.option("--zones", type=click.Path(path_type=Path), default=None, help="Districts: retention per district.")
 @click.option("--zone-field", default="name", show_default=True, help="Field of the zones that names them.")
 @click.option("--bays", type=click.Path(path_type=Path), default=None, help="Bay polygons: retention per bay.")
-@click.option("--bay-tolerance-m", type=float, default=500.0, show_default=True, help="Coastline this close to a bay belongs to it.")
+@click.option("--bay-tolerance-m", type=NON_NEGATIVE, default=500.0, show_default=True, help="Coastline this close to a bay belongs to it.")
 @click.option("--include-islands", is_flag=True, help="Count island shoreline too (default: mainland only).")
 @click.option(
     "--estuarine",
@@ -26,25 +27,27 @@ from ._common import check_output, input_crs_option
     show_default=True,
     help="How estuarine coastline (河口岸线) counts: not natural, natural, or left out of the total.",
 )
-@input_crs_option
+@reads("--coastline", "--zones", "--bays")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="FILE.json (everything) or FILE.csv (by zone, bay and class); default: print.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @click.pass_context
-def coastline(ctx, coastline, class_field, zones, zone_field, bays, bay_tolerance_m, include_islands, estuarine, input_crs, out, overwrite):
+def coastline(ctx, coastline, class_field, zones, zone_field, bays, bay_tolerance_m, include_islands, estuarine, inputs, out,
+              overwrite):
     """Coastline length by class and natural-coastline retention, city-wide and per district/bay.
 
     Retention = (natural + restored-to-natural) ÷ total, mainland only unless --include-islands.
     """
-    from ..io import read_layer, write_csv, write_text
+    from ..io import write_csv, write_text
     from ..measure.coastline import coastline_retention
 
     if out is not None and out.suffix.lower() not in (".json", ".csv"):
         raise InputError(f"{out}: unknown output format {out.suffix or '(none)'}; fix: name the output .json or .csv")
     check_output(out, [p for p in (coastline, zones, bays) if p is not None], overwrite=overwrite)
     result = coastline_retention(
-        read_layer(coastline, declared_crs=input_crs),
-        zones=read_layer(zones, declared_crs=input_crs) if zones is not None else None,
-        bays=read_layer(bays, declared_crs=input_crs) if bays is not None else None,
+        inputs.read(coastline, "--coastline", "coastline", fields={"class": (class_field, "--class-field")}),
+        zones=None if zones is None else inputs.read(zones, "--zones", "district", fields={"name": (zone_field, "--zone-field")},
+                                                     mosaic=True),
+        bays=None if bays is None else inputs.read(bays, "--bays", "bay"),
         class_field=class_field,
         include_islands=include_islands,
         estuarine=estuarine,

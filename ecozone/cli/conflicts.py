@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from ._common import big_layer, check_output, echo_notes, engine_kwargs, engine_options, input_crs_option, out_option, write_table
+from ._common import check_output, echo_notes, engine_kwargs, engine_options, out_option, write_table
+from ._inputs import NON_NEGATIVE, reads
 
 
 def _rule_names() -> list[str]:
@@ -25,7 +26,7 @@ def _rule_names() -> list[str]:
     type=click.Choice(_rule_names()),
     help="Built-in rule(s) deciding the severity; without one every overlap is a warning.",
 )
-@click.option("--search-m", type=float, default=1000.0, show_default=True, help="Radius for 'near' findings (rules that report them).")
+@click.option("--search-m", type=NON_NEGATIVE, default=1000.0, show_default=True, help="Radius for 'near' findings (rules that report them).")
 @click.option("--id-field", default="id", show_default=True, help="Field with the feature ids (both layers).")
 @click.option("--name-field", default="name", show_default=True, help="Field with the feature names (both layers).")
 @click.option(
@@ -35,20 +36,24 @@ def _rule_names() -> list[str]:
     show_default=True,
     help="Exit 1 when a finding is this severe or worse.",
 )
-@input_crs_option
+@reads("--layer", "--against")
 @engine_options
 @out_option
 @click.pass_context
-def conflicts(ctx, layer, against, rules, search_m, id_field, name_field, fail_on, input_crs, engine, scheduler, partitions,
+def conflicts(ctx, layer, against, rules, search_m, id_field, name_field, fail_on, inputs, engine, scheduler, partitions,
               out, overwrite):
     """Overlaps of LAYER's features with the control layer: ids, names, area, share, severity."""
-    from ..io import read_layer
+    from click.core import ParameterSource
+
     from ..measure.conflicts import conflicts as check
 
     check_output(out, [layer, against], overwrite=overwrite)
     with engine_kwargs(engine, scheduler, partitions) as run:
-        control = read_layer(against, declared_crs=input_crs)
-        features = big_layer(layer, "layer", run, input_crs)
+        # ids are unique in both layers; a column named with --id-field must be in --layer
+        ids = (id_field, "--id-field")
+        control = inputs.read(against, "--against", None, families=("polygon",), id_field=ids)
+        features = inputs.big(layer, "--layer", None, "layer", run, id_field=ids,
+                              id_required=ctx.get_parameter_source("id_field") == ParameterSource.COMMANDLINE)
         table = check(features, control, list(rules) or None, search_m=search_m, id_field=id_field, name_field=name_field,
                       layer_name=layer.stem, **run)
     echo_notes(ctx, table)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from ._common import big_layer, check_output, echo_notes, engine_kwargs, engine_options, input_crs_option, out_option, write_table
+from ._common import check_output, echo_notes, engine_kwargs, engine_options, out_option, write_table
+from ._inputs import reads
 
 
 @click.command()
@@ -21,11 +22,11 @@ from ._common import big_layer, check_output, echo_notes, engine_kwargs, engine_
 )
 @click.option("--by", default=None, help="Field of the layer to break the figures down by (e.g. type).")
 @click.option("--zone-field", default="name", show_default=True, help="Field of the zones that names them.")
-@input_crs_option
+@reads("--zones", "--layer")
 @engine_options
 @out_option
 @click.pass_context
-def coverage(ctx, zones, layers, by, zone_field, input_crs, engine, scheduler, partitions, out, overwrite):
+def coverage(ctx, zones, layers, by, zone_field, inputs, engine, scheduler, partitions, out, overwrite):
     """Covered area (ha, km², mu) and share of each zone, with a totals row.
 
     Layers are dissolved before measuring, so overlapping polygons count once;
@@ -33,18 +34,17 @@ def coverage(ctx, zones, layers, by, zone_field, input_crs, engine, scheduler, p
     the layers (GeoParquet, GeoPackage …) are read and measured partition by
     partition on a Dask cluster, with the same results.
     """
-    from ..io import read_layer
     from ..measure.coverage import coverage as measure
 
     check_output(out, [zones, *layers], overwrite=overwrite)
     with engine_kwargs(engine, scheduler, partitions) as run:
-        zone_gdf = read_layer(zones, declared_crs=input_crs)
+        zone_gdf = inputs.read(zones, "--zones", "district", fields={"name": (zone_field, "--zone-field")})
         frames = {}
         for path in layers:
             name = path.stem
             while name in frames:
                 name += "_"
-            frames[name] = big_layer(path, name, run, input_crs)
+            frames[name] = inputs.big(path, "--layer", None, name, run, families=("polygon",))
         arg = next(iter(frames.values())) if len(frames) == 1 else frames
         table = measure(zone_gdf, arg, by=by, zone_field=zone_field, **run)
     echo_notes(ctx, table)

@@ -6,13 +6,19 @@ from pathlib import Path
 
 import click
 
-from ._common import check_output, echo_notes, input_crs_option, named_numbers, named_paths, out_option, write_table
+from ._common import check_output, echo_notes, named_numbers, named_paths, out_option, write_table
+from ._inputs import NON_NEGATIVE, reads
 
 _mines = click.option("--mines", type=click.Path(path_type=Path), required=True,
                       help="Mine polygons or points with status (historic/production/closed) and restoration "
                       "(untreated/in_progress/restored), in English or Chinese.")
 _zones = click.option("--zones", type=click.Path(path_type=Path), default=None, help="Districts to break the rates down by.")
 _zone_field = click.option("--zone-field", default="name", show_default=True, help="Field of the zones that names them.")
+
+
+def _read_zones(inputs, zones, zone_field):
+    return None if zones is None else inputs.read(zones, "--zones", "district", fields={"name": (zone_field, "--zone-field")},
+                                                  mosaic=True)
 
 
 @click.group()
@@ -24,17 +30,15 @@ def mines():
 @_mines
 @_zones
 @_zone_field
-@input_crs_option
+@reads("--mines", "--zones")
 @out_option
 @click.pass_context
-def restoration(ctx, mines, zones, zone_field, input_crs, out, overwrite):
+def restoration(ctx, mines, zones, zone_field, inputs, out, overwrite):
     """Restoration rate by count and by area, per district and status (restored only; in progress listed)."""
-    from ..io import read_layer
     from ..measure.mines import mine_restoration
 
     check_output(out, [p for p in (mines, zones) if p], overwrite=overwrite)
-    table = mine_restoration(read_layer(mines, declared_crs=input_crs),
-                             read_layer(zones, declared_crs=input_crs) if zones else None, zone_field=zone_field)
+    table = mine_restoration(inputs.read(mines, "--mines", "mine"), _read_zones(inputs, zones, zone_field), zone_field=zone_field)
     echo_notes(ctx, table)
     write_table(table, out, overwrite=overwrite)
 
@@ -48,31 +52,33 @@ def restoration(ctx, mines, zones, zone_field, input_crs, out, overwrite):
 @click.option("--distance", "distances", multiple=True, metavar="[CLASS=]M",
               help="Distance in metres, for all classes or per class (repeatable); default 1000, a convention, not a national rule.")
 @click.option("--dem", type=click.Path(path_type=Path), default=None, help="DEM: keep only mines with a line of sight.")
-@click.option("--observer-m", type=float, default=1.7, show_default=True, help="Observer's eye height above the ground (m).")
+@click.option("--observer-m", type=NON_NEGATIVE, default=1.7, show_default=True, help="Observer's eye height above the ground (m).")
 @click.option("--rates", is_flag=True, help="Output the restoration rates of the mines in view (可视范围内治理率) instead.")
 @_zones
 @_zone_field
-@input_crs_option
+@reads("--mines", "--line", "--area", "--zones")
 @out_option
 @click.pass_context
-def in_view(ctx, mines, lines, areas, distances, dem, observer_m, rates, zones, zone_field, input_crs, out, overwrite):
+def in_view(ctx, mines, lines, areas, distances, dem, observer_m, rates, zones, zone_field, inputs, out, overwrite):
     """Mines within sight of main roads, railways, rivers, coastline, reserves, scenic and residential areas."""
-    from ..io import read_layer
     from ..measure.mines import DEFAULT_VIEW_DISTANCE_M, mine_restoration, mines_in_view
 
     line_paths, area_paths = named_paths(lines, "--line"), named_paths(areas, "--area")
-    inputs = [mines, *line_paths.values(), *area_paths.values(), *(p for p in (dem, zones) if p)]
-    check_output(out, inputs, overwrite=overwrite)
-    read = lambda p: read_layer(p, declared_crs=input_crs)  # noqa: E731
+    files = [mines, *line_paths.values(), *area_paths.values(), *(p for p in (dem, zones) if p)]
+    check_output(out, files, overwrite=overwrite)
     distance = named_numbers(distances, "--distance")
-    table = mines_in_view(read(mines), {k: read(p) for k, p in line_paths.items()}, {k: read(p) for k, p in area_paths.items()},
+    zone_gdf = _read_zones(inputs, zones, zone_field) if rates else None
+    # rates need the restoration status; the visible range alone does not
+    table = mines_in_view(inputs.read(mines, "--mines", "mine", need=("status", "restoration") if rates else ()),
+                          {k: inputs.read(p, "--line") for k, p in line_paths.items()},
+                          {k: inputs.read(p, "--area", None, families=("polygon",)) for k, p in area_paths.items()},
                           DEFAULT_VIEW_DISTANCE_M if distance is None else distance, dem=dem, observer_m=observer_m)
     echo_notes(ctx, table)
     if not ctx.obj.get("quiet"):
         click.echo(f"ecozone: {int(table['in_view'].sum())} of {len(table)} mines in the visible range"
                    + (" (line of sight checked on the DEM)" if dem else ""), err=True)
     if rates:
-        table = mine_restoration(table[table["in_view"]], read(zones) if zones else None, zone_field=zone_field)
+        table = mine_restoration(table[table["in_view"]], zone_gdf, zone_field=zone_field)
     else:
         table = table.drop(columns=table.geometry.name)
     write_table(table, out, overwrite=overwrite)

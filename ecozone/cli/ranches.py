@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from ._common import check_output, echo_notes, input_crs_option, out_option, write_table
+from ._common import check_output, echo_notes, out_option, write_table
+from ._inputs import reads
 
 
 @click.command()
@@ -16,17 +17,22 @@ from ._common import check_output, echo_notes, input_crs_option, out_option, wri
 @click.option("--by", default="level,type", show_default=True, help="Ranch fields to break down by, comma-separated.")
 @click.option("--redline", type=click.Path(path_type=Path), default=None, help="Marine red line: count ranches in it, and those of a type not allowed.")
 @click.option("--wind-farms", type=click.Path(path_type=Path), default=None, help="Offshore wind farms: count ranches sharing them (风渔融合).")
-@input_crs_option
+@reads("--ranches", "--zones", "--redline", "--wind-farms")
 @out_option
 @click.pass_context
-def ranches(ctx, ranches, zones, zone_field, by, redline, wind_farms, input_crs, out, overwrite):
+def ranches(ctx, ranches, zones, zone_field, by, redline, wind_farms, inputs, out, overwrite):
     """Count and area of marine ranches per zone, level and type; red line and wind farms."""
-    from ..io import read_layer
     from ..measure.ranches import ranch_summary
 
     check_output(out, [p for p in (ranches, zones, redline, wind_farms) if p], overwrite=overwrite)
-    read = lambda p: read_layer(p, declared_crs=input_crs) if p else None  # noqa: E731
-    table = ranch_summary(read(ranches), read(zones), zone_field=zone_field,
-                          by=tuple(f.strip() for f in by.split(",") if f.strip()), redline=read(redline), wind_farms=read(wind_farms))
+    by_fields = tuple(f.strip() for f in by.split(",") if f.strip())
+    # the ranch type decides what the red line allows; the level and type are needed when broken down by
+    need = tuple({*(f for f in by_fields if f in ("level", "type")), *(["type"] if redline else [])})
+    table = ranch_summary(
+        inputs.read(ranches, "--ranches", "marine_ranch", need=need),
+        inputs.read(zones, "--zones", "sea_zone", fields={"name": (zone_field, "--zone-field")}),
+        zone_field=zone_field, by=by_fields,
+        redline=None if redline is None else inputs.read(redline, "--redline", "redline", need=()),
+        wind_farms=None if wind_farms is None else inputs.read(wind_farms, "--wind-farms", "wind_farm"))
     echo_notes(ctx, table)
     write_table(table, out, overwrite=overwrite)

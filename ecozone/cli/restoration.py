@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from ._common import big_layer, check_output, echo_notes, engine_kwargs, engine_options, input_crs_option, out_option, write_table
+from ._common import check_output, echo_notes, engine_kwargs, engine_options, out_option, write_table
+from ._inputs import POSITIVE, YEAR, reads
 
 
 @click.command()
@@ -15,29 +16,31 @@ from ._common import big_layer, check_output, echo_notes, engine_kwargs, engine_
 @click.option("--zone-field", default="name", show_default=True, help="Field of the zones that names them.")
 @click.option("--by", default="type,status,year", show_default=True, help="Project fields to group by, comma-separated ('' for none).")
 @click.option("--status", "statuses", multiple=True, help="Count only projects of this status (repeatable): planned, ongoing, completed.")
-@click.option("--target-ha", type=float, default=None, help="Also report progress against this target area (ha).")
+@click.option("--target-ha", type=POSITIVE, default=None, help="Also report progress against this target area (ha).")
 @click.option("--type", "type_", default=None, help="Project type the target is for (e.g. coastal_wetland / 滨海湿地).")
-@click.option("--until", type=int, default=None, help="Count projects of this year or earlier for the target.")
-@input_crs_option
+@click.option("--until", type=YEAR, default=None, help="Count projects of this year or earlier for the target.")
+@reads("--projects", "--zones")
 @engine_options
 @out_option
 @click.pass_context
-def restoration(ctx, projects, zones, zone_field, by, statuses, target_ha, type_, until, input_crs, engine, scheduler,
+def restoration(ctx, projects, zones, zone_field, by, statuses, target_ha, type_, until, inputs, engine, scheduler,
                 partitions, out, overwrite):
     """Restored area (ha, km², mu) per zone and in total; overlapping projects count once.
 
     With --target-ha, progress against the target counts completed projects
     only (unless --status says otherwise), of --type, up to --until.
     """
-    from ..io import read_layer
     from ..measure.restoration import restoration as measure
     from ..measure.restoration import restoration_progress
 
     check_output(out, [p for p in (projects, zones) if p is not None], overwrite=overwrite)
     by_fields = tuple(f.strip() for f in by.split(",") if f.strip())
     with engine_kwargs(engine, scheduler, partitions) as run:
-        zone_gdf = read_layer(zones, declared_crs=input_crs) if zones is not None else None
-        project_gdf = big_layer(projects, "restoration", run, input_crs)
+        zone_gdf = None if zones is None else inputs.read(zones, "--zones", "district",
+                                                          fields={"name": (zone_field, "--zone-field")})
+        need = {*by_fields, *(["status"] if statuses or target_ha is not None else []), *(["type"] if type_ else []),
+                *(["year"] if until is not None else [])}
+        project_gdf = inputs.big(projects, "--projects", "restoration", "restoration", run, need=tuple(need))
         table = measure(project_gdf, zone_gdf, by=by_fields, zone_field=zone_field, status=list(statuses) or None, **run)
         extra = {"notes": table.attrs.get("notes", [])}
         if target_ha is not None:

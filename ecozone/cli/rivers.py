@@ -6,13 +6,19 @@ from pathlib import Path
 
 import click
 
-from ._common import check_output, echo_notes, input_crs_option, named_numbers, named_paths, out_option, write_table
+from ._common import check_output, echo_notes, named_numbers, named_paths, out_option, write_table
+from ._inputs import YEAR, reads
 
 _rivers = click.option("--rivers", type=click.Path(path_type=Path), required=True,
                        help="Rivers (lines) and lakes/reservoirs (polygons) with a level field.")
 _widths = click.option("--width", "widths", multiple=True, metavar="LEVEL=M",
                        help="Buffer width per level (trunk/干流, tributary/支流, lake/湖泊, reservoir/水库), repeatable; "
                        "defaults trunk=50 tributary=20 lake=50 reservoir=100 (a convention). A buffer_m field overrides.")
+
+
+def _read_rivers(inputs, rivers):
+    """The rivers, checked as an atlas's river layer; features of one river may share an id (their buffers are one zone)."""
+    return inputs.read(rivers, "--rivers", "river", need=("level",), unique_ids=False)
 
 
 def _width_table(widths):
@@ -33,18 +39,19 @@ def rivers():
 @_rivers
 @_widths
 @click.option("--width-field", default="buffer_m", show_default=True, help="Per-feature width field (m) that overrides the level's.")
-@input_crs_option
+@reads("--rivers")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="FILE.gpkg / FILE.geojson for the buffer polygons, or FILE.csv / FILE.json for the table; default: print.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @click.pass_context
-def buffers(ctx, rivers, widths, width_field, input_crs, out, overwrite):
+def buffers(ctx, rivers, widths, width_field, inputs, out, overwrite):
     """Buffer zones on both banks, dissolved per river; lakes with their own width (water included)."""
-    from ..io import read_layer, write_layer
+    from ..io import write_layer
     from ..measure.rivers import river_buffers
 
     check_output(out, [rivers], overwrite=overwrite)
-    zones = river_buffers(read_layer(rivers, declared_crs=input_crs), _width_table(widths), width_field=width_field)
+    table = _width_table(widths)
+    zones = river_buffers(_read_rivers(inputs, rivers), table, width_field=width_field)
     echo_notes(ctx, zones)
     if out is not None and out.suffix.lower() in (".gpkg", ".geojson"):
         write_layer(zones, out, overwrite=overwrite)
@@ -57,18 +64,18 @@ def buffers(ctx, rivers, widths, width_field, input_crs, out, overwrite):
 @_widths
 @click.option("--check", "checks", multiple=True, required=True, metavar="[NAME=]FILE",
               help="Layer to check against the buffers (mines, projects, any polygons/lines/points), repeatable.")
-@input_crs_option
+@reads("--rivers", "--check")
 @out_option
 @click.pass_context
-def encroachment(ctx, rivers, widths, checks, input_crs, out, overwrite):
+def encroachment(ctx, rivers, widths, checks, inputs, out, overwrite):
     """Features inside the river buffer zones: feature, river, overlap (ha) and share."""
-    from ..io import read_layer
     from ..measure.rivers import river_buffers, river_encroachment
 
     layers = named_paths(checks, "--check")
     check_output(out, [rivers, *layers.values()], overwrite=overwrite)
-    zones = river_buffers(read_layer(rivers, declared_crs=input_crs), _width_table(widths))
-    table = river_encroachment(zones, {name: read_layer(p, declared_crs=input_crs) for name, p in layers.items()})
+    widths_m = _width_table(widths)
+    zones = river_buffers(_read_rivers(inputs, rivers), widths_m)
+    table = river_encroachment(zones, {name: inputs.read(p, "--check") for name, p in layers.items()})
     echo_notes(ctx, zones)
     write_table(table, out, overwrite=overwrite)
 
@@ -78,18 +85,19 @@ def encroachment(ctx, rivers, widths, checks, input_crs, out, overwrite):
 @click.option("--zones", type=click.Path(path_type=Path), required=True, help="Districts to split river length by.")
 @click.option("--zone-field", default="name", show_default=True, help="Field of the zones that names them.")
 @click.option("--field", default="designation", show_default=True, help="Field holding the designation (level) when designated.")
-@click.option("--until", type=int, default=None, help="Count designations of this year or earlier (designation_year).")
+@click.option("--until", type=YEAR, default=None, help="Count designations of this year or earlier (designation_year).")
 @click.option("--undesignated", is_flag=True, help="List the rivers and lakes not designated instead.")
-@input_crs_option
+@reads("--rivers", "--zones")
 @out_option
 @click.pass_context
-def designation(ctx, rivers, zones, zone_field, field, until, undesignated, input_crs, out, overwrite):
+def designation(ctx, rivers, zones, zone_field, field, until, undesignated, inputs, out, overwrite):
     """Share of river length designated 美丽幸福河湖 per district (or the undesignated list)."""
-    from ..io import read_layer
     from ..measure.rivers import river_designation
 
     check_output(out, [rivers, zones], overwrite=overwrite)
-    by_zone, missing = river_designation(read_layer(rivers, declared_crs=input_crs), read_layer(zones, declared_crs=input_crs),
-                                         zone_field=zone_field, field=field, until=until)
+    by_zone, missing = river_designation(
+        _read_rivers(inputs, rivers),
+        inputs.read(zones, "--zones", "district", fields={"name": (zone_field, "--zone-field")}, mosaic=True),
+        zone_field=zone_field, field=field, until=until)
     echo_notes(ctx, by_zone)
     write_table(missing if undesignated else by_zone, out, overwrite=overwrite)

@@ -6,35 +6,37 @@ from pathlib import Path
 
 import click
 
-from ._common import check_output, echo_notes, input_crs_option
+from ._common import check_output, echo_notes
+from ._inputs import POSITIVE, reads
 
 
 @click.command("sea-zones")
 @click.option("--districts", type=click.Path(path_type=Path), required=True, help="Land district polygons.")
 @click.option("--coastline", type=click.Path(path_type=Path), required=True, help="Coastline lines (mainland and islands).")
-@click.option("--seaward-km", type=float, default=22.2, show_default=True, help="Seaward limit from the coastline.")
+@click.option("--seaward-km", type=POSITIVE, default=22.2, show_default=True, help="Seaward limit from the coastline.")
 @click.option("--zone-field", default="name", show_default=True, help="Field of the districts that names them.")
 @click.option("--clip", type=click.Path(path_type=Path), default=None, help="Polygons the zones must stay inside (official sea-area boundary).")
-@input_crs_option
+@reads("--districts", "--coastline", "--clip")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="FILE.gpkg or FILE.geojson to write.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @click.pass_context
-def sea_zones(ctx, districts, coastline, seaward_km, zone_field, clip, input_crs, out, overwrite):
+def sea_zones(ctx, districts, coastline, seaward_km, zone_field, clip, inputs, out, overwrite):
     """Sea within --seaward-km of the coast, allocated to the nearest district (approximate).
 
     Use it as --zones for marine layers (bays, ranches, the marine red line)
     when no official sea-area polygons exist.  Every zone carries approximate=true.
     """
-    from ..io import read_layer, write_layer
+    from ..io import write_layer
     from ..measure.sea import sea_zones as derive
 
     check_output(out, [p for p in (districts, coastline, clip) if p is not None], overwrite=overwrite)
     zones = derive(
-        read_layer(districts, declared_crs=input_crs),
-        read_layer(coastline, declared_crs=input_crs),
+        inputs.read(districts, "--districts", "district", fields={"name": (zone_field, "--zone-field")}, mosaic=True),
+        # only the shore is used, not the classes: lines, or land polygons taken by their outline
+        inputs.read(coastline, "--coastline", None, families=("line", "polygon")),
         seaward_km,
         zone_field=zone_field,
-        clip=read_layer(clip, declared_crs=input_crs) if clip is not None else None,
+        clip=None if clip is None else inputs.read(clip, "--clip", None, families=("polygon",)),
     )
     echo_notes(ctx, zones)
     write_layer(zones, out, overwrite=overwrite)

@@ -25,10 +25,10 @@ from .. import crs as _crs
 from ..errors import CRSError, GeometryError, SchemaError
 from .._options import resolve_engine
 from ..units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
-from ..validate import repair
+from ..validate import ROW, repair
 from .overlay import covered_area, dissolve, overlapping_pairs, threaded
 
-__all__ = ["coverage", "TOTAL", "OUTSIDE", "prepare_layers", "projected"]
+__all__ = ["coverage", "TOTAL", "OUTSIDE", "RESERVED_ZONE_NAMES", "check_zone_names", "prepare_layers", "projected"]
 
 _log = logging.getLogger("ecozone")
 
@@ -36,6 +36,24 @@ _log = logging.getLogger("ecozone")
 TOTAL = "total"
 #: The ``zone`` value of what lies in none of the zones (restoration on tidal flats, ranches at sea …).
 OUTSIDE = "outside"
+#: Zone names the tables keep for their own rows, with what each row is (compared case-folded, spaces stripped).
+RESERVED_ZONE_NAMES = {TOTAL: "the city-wide row", OUTSIDE: "the row of what lies outside every zone"}
+
+
+def check_zone_names(zones: gpd.GeoDataFrame, zone_field: str, name: str = "zones") -> None:
+    """Refuse a zone named like a row the tables keep for themselves (``total``, ``outside``; any case,
+    surrounding spaces ignored): it would take over the city-wide row.  A missing field is left to the caller."""
+    if zone_field not in zones.columns or not len(zones):
+        return
+    names = zones[zone_field]
+    folded = names.astype("string").str.strip().str.casefold()
+    bad = folded.isin(list(RESERVED_ZONE_NAMES)).fillna(False).to_numpy(dtype=bool)
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        row = int(zones[ROW].iloc[pos]) if ROW in zones.columns else pos
+        value, what = names.iloc[pos], RESERVED_ZONE_NAMES[folded.iloc[pos]]
+        raise SchemaError(f"{zones.attrs.get('source', name)}: feature {row}: zone name {value!r} is reserved for {what}; "
+                          "fix: rename the zone or pick another --zone-field")
 
 
 def prepare_layers(
@@ -46,6 +64,7 @@ def prepare_layers(
     polygons: bool = True,
     zones_name: str = "zones",
     zones_polygons: bool = True,
+    zone_field: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, dict[str, gpd.GeoDataFrame]]:
     """Bring zones and layers into one projected measurement CRS; repair invalid polygons.
 
@@ -55,8 +74,13 @@ def prepare_layers(
     layers unless ``polygons=False`` (conflicts check points and lines too)
     and the zones unless ``zones_polygons=False`` (the zones are then the
     layer the others are measured against, e.g. mines or a coastline).
+    With ``zone_field`` (the zones name the rows of a table with ``total`` /
+    ``outside`` rows), a zone named like those rows is refused
+    (:func:`check_zone_names`).
     """
     _check_input(zones, zones_name, polygons=zones_polygons)
+    if zone_field is not None:
+        check_zone_names(zones, zone_field, zones_name)
     zones = projected(zones, zones_name, notes)
     target = zones.crs
     zones = _repair(zones, zones_name, notes)
@@ -232,7 +256,7 @@ def coverage(
             have = ", ".join(str(c) for c in lyr.columns if c != lyr.geometry.name) or "none"
             raise SchemaError(f"{name}: no field '{missing[0]}' to break down by (fields: {have}); fix: choose one of those for --by")
     notes: list[str] = []
-    zones, frames = prepare_layers(zones, {} if dask else layers, notes)
+    zones, frames = prepare_layers(zones, {} if dask else layers, notes, zone_field=zone_field if total else None)
 
     zone_geoms = zones.geometry.values
     zone_names = zones[zone_field].astype(str).to_numpy()

@@ -83,7 +83,7 @@ def mine_restoration(
     if zones is not None:
         if zone_field not in zones.columns:
             raise SchemaError(f"zones: no field '{zone_field}' to name the zones; fix: pass --zone-field NAME")
-        zones_p, moved = prepare_layers(zones, {"mines": mines}, notes, polygons=False)
+        zones_p, moved = prepare_layers(zones, {"mines": mines}, notes, polygons=False, zone_field=zone_field)
         gdf = moved["mines"]
         zone = _zone_of(gdf.geometry.values, zones_p.geometry.values, zones_p[zone_field].astype(str).to_numpy())
         if len(gdf) < len(mines):  # empty geometries were dropped: keep codes aligned

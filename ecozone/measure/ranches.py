@@ -84,7 +84,7 @@ def ranch_summary(
         elif f not in frame.columns:
             raise SchemaError(f"{source}: no field '{f}' to break down by; fix: choose another --by")
     notes: list[str] = []
-    zones_p, moved = prepare_layers(zones, {"ranches": frame}, notes)
+    zones_p, moved = prepare_layers(zones, {"ranches": frame}, notes, zone_field=zone_field)
     frame = moved["ranches"]
     geoms = frame.geometry.values
     names = zones_p[zone_field].astype(str).to_numpy()

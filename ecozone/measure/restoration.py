@@ -93,14 +93,14 @@ def _restoration(projects, zones, by_fields, zone_field, select, *, engine, clie
         big = partitioned(projects, "restoration", partitions=partitions)
         select(big.meta)  # the fields are checked before any work
         if zones is not None:
-            zones, _ = prepare_layers(zones, {}, notes)
+            zones, _ = prepare_layers(zones, {}, notes, zone_field=zone_field)
         zone_geoms = zones.geometry.values if zones is not None else np.array([], dtype=object)
         figures, ids = restoration_figures(big, zone_geoms, None if zones is None else zones.crs, by_fields, select,
                                            notes, id_field=id_field, client=client, partitions=partitions, progress=progress)
     else:
         projects = select(as_frame(projects))
         if zones is not None:
-            zones, layers = prepare_layers(zones, {"restoration": projects}, notes)
+            zones, layers = prepare_layers(zones, {"restoration": projects}, notes, zone_field=zone_field)
         else:
             _, layers = prepare_layers(_extent(projects), {"restoration": projects}, notes, zones_name="projects' extent")
         projects = layers["restoration"]

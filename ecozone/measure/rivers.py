@@ -186,7 +186,8 @@ def river_designation(
     if zone_field not in zones.columns:
         raise SchemaError(f"zones: no field '{zone_field}' to name the zones; fix: pass --zone-field NAME")
     notes: list[str] = []
-    zones_p, moved = prepare_layers(zones, {"rivers": rivers.assign(_level=levels)}, notes, polygons=False)
+    zones_p, moved = prepare_layers(zones, {"rivers": rivers.assign(_level=levels)}, notes, polygons=False,
+                                    zone_field=zone_field)
     gdf = moved["rivers"]
     designated = _designated(gdf, field, until, source)
     geoms = gdf.geometry.values
