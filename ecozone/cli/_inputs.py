@@ -171,7 +171,7 @@ def reads(*options: str) -> Callable:
                 given[opt] = bool(value) if isinstance(value, (tuple, list)) else value is not None
             declared = {opt: kwargs.pop(_crs_dest(opt)) for opt in options}
             input_crs = kwargs.pop("input_crs")
-            quiet = bool((ctx.find_root().obj or {}).get("quiet")) if ctx.find_root().obj else False
+            quiet = bool((ctx.find_root().obj or {}).get("quiet"))
             kwargs["inputs"] = Inputs(declared, input_crs, given, quiet=quiet)
             return f(*args, **kwargs)
 
