@@ -268,12 +268,11 @@ def _read(path: Path, partitions: int | None):
 
 
 def _load(part: gpd.GeoDataFrame, big: _Source) -> gpd.GeoDataFrame:
-    """A partition as the in-memory engine would have read it: declared CRS applied, lon/lat checked."""
-    from .io import _apply_declared_crs, _check_lonlat_range
+    """A partition as the in-memory engine would have read it (:func:`ecozone.io.read_layer`'s checks): NaN/Inf
+    coordinates refused, Z/M dropped, the declared CRS applied, coordinates checked against the CRS."""
+    from .io import _checked_coordinates
 
-    if big.declared is not None:
-        part = _apply_declared_crs(part, big.declared, Path(big.name))
-    _check_lonlat_range(part, Path(big.name))
+    part = _checked_coordinates(part, Path(big.name), big.declared)
     part.attrs["source"] = big.name
     return part
 

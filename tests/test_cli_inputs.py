@@ -434,3 +434,38 @@ def test_reserved_zone_name_refused_by_the_cli(tmp_path, files):
     r = invoke("coverage", "--zones", path, "--layer", files["redline"], "--zone-field", "县", "-o", tmp_path / "c.json")
     assert r.exit_code == 0, r.output
     assert [row["zone"] for row in json.loads((tmp_path / "c.json").read_text("utf-8"))["rows"]] == ["甲区", "乙区", "total"]
+
+
+# ------------------------------------------------------------------------------------------------ dropped features
+
+
+def test_a_feature_validation_drops_counts_in_no_figure(tmp_path):
+    """Two mines (one restored) and a restored mine whose ring has no area: the rate is 1 of 2, as in an atlas."""
+    from shapely.geometry import Polygon
+
+    x, y = 500_000.0, 4_100_000.0
+    flat = Polygon([(x + 5000, y), (x + 6000, y), (x + 7000, y)])
+    gpd.GeoDataFrame({"id": ["M1", "M2", "M3"], "status": ["historic"] * 3, "restoration": ["restored", "untreated", "restored"]},
+                     geometry=[box(x, y, x + 100, y + 100), box(x + 200, y, x + 300, y + 200), flat], crs=4549
+                     ).to_file(tmp_path / "mines.gpkg")
+    r = invoke("mines", "restoration", "--mines", tmp_path / "mines.gpkg", "-o", tmp_path / "rates.json")
+    assert r.exit_code == 0, r.output
+    assert "M3" in r.stderr and "warning" in r.stderr
+    total = next(row for row in json.loads((tmp_path / "rates.json").read_text("utf-8"))["rows"]
+                 if row["status"] == "historic")  # no --zones: one row per status
+    assert (total["mines"], total["restored"]) == (2, 1)
+    assert total["rate_by_count"] == pytest.approx(0.5) and total["rate_by_area"] == pytest.approx(1 / 3)
+
+
+def test_restoration_until_reads_years_as_written(tmp_path):
+    """Years written as dates or Excel day numbers count by their year (pd.to_numeric made them NaN: left out)."""
+    x, y = 500_000.0, 4_100_000.0
+    gpd.GeoDataFrame({"id": ["P1", "P2", "P3"], "type": ["coastal_wetland"] * 3, "status": ["completed"] * 3,
+                      "year": ["2023-05-01", "45000", "2026年"]},  # 45000 = 2023-03-15 in Excel
+                     geometry=[box(x, y, x + 1000, y + 1000), box(x + 2000, y, x + 3000, y + 1000),
+                               box(x + 4000, y, x + 5000, y + 1000)], crs=4549).to_file(tmp_path / "p.gpkg")
+    r = invoke("restoration", "--projects", tmp_path / "p.gpkg", "--target-ha", 150, "--type", "coastal_wetland",
+               "--until", 2025, "-o", tmp_path / "r.json")
+    assert r.exit_code == 0, r.output
+    progress = json.loads((tmp_path / "r.json").read_text("utf-8"))["progress"]
+    assert progress["achieved_ha"] == pytest.approx(200.0)  # P1 and P2: 2 × 100 ha; P3 is due in 2026

@@ -240,16 +240,24 @@ def read_input(
 
     Returns
     -------
-    The layer as read (figures are measured on it, as before); the checks
-    only refuse or warn.
+    The layer as read, its columns and codes as in the file (the measures read them), with what
+    validation did to the geometry: repaired geometries repaired, features that collapsed to
+    nothing left out — as in an atlas, and said on stderr, so a dropped feature never counts in a
+    figure.
     """
     from ..io import read_layer
 
     gdf = read_layer(path, declared_crs=crs)
-    for issue in check_layer(gdf, str(path), option, kind, fields=fields, need=need, families=families,
-                             id_field=id_field, id_required=id_required, mosaic=mosaic, unique_ids=unique_ids):
-        if not quiet:
+    issues, checked = check_layer(gdf, str(path), option, kind, fields=fields, need=need, families=families,
+                                  id_field=id_field, id_required=id_required, mosaic=mosaic, unique_ids=unique_ids)
+    if not quiet:
+        for issue in issues:
             click.echo(f"ecozone: warning: {issue}", err=True)
+    if checked is not None:
+        attrs = dict(gdf.attrs)
+        gdf = gdf.loc[checked.index].copy()
+        gdf[gdf.geometry.name] = checked.geometry.values
+        gdf.attrs.update(attrs)
     return gdf
 
 
@@ -267,7 +275,8 @@ def check_layer(
     mosaic: bool = False,
     unique_ids: bool = True,
 ) -> list[str]:
-    """The checks of :func:`read_input` on a frame: raise the first error, return the warnings (as text)."""
+    """The checks of :func:`read_input` on a frame: raise the first error; return the warnings (as text) and the
+    validated frame (None for a layer of any attributes, whose measures repair it themselves)."""
     from ..validate import validate_layer
 
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
@@ -281,7 +290,7 @@ def check_layer(
                           f"fix: pass {flag} with the column that holds the ids")
     if kind is None:
         _check_generic(gdf, source, option, families, id_field[0] if id_field and unique_ids else None)
-        return []
+        return [], None
     mapping = {ours: column for ours, (column, _) in (fields or {}).items() if column != ours}
     frame = gdf
     clash = [ours for ours in mapping if ours in frame.columns]
@@ -289,8 +298,8 @@ def check_layer(
         frame = frame.drop(columns=clash)
     if not unique_ids and "id" in frame.columns:
         frame = frame.drop(columns="id")
-    _, report = validate_layer(frame, kind, name=option, source=source, strict=False, fields=mapping or None,
-                               sliver_m2=10_000.0 if mosaic else math.inf)
+    checked, report = validate_layer(frame, kind, name=option, source=source, strict=False, fields=mapping or None,
+                                     sliver_m2=10_000.0 if mosaic else math.inf)
     from ..schema import KINDS
 
     required = {f.name for f in KINDS[kind].required}
@@ -299,7 +308,7 @@ def check_layer(
               if not (i.rule in ("missing_field", "missing_value") and any(f"'{s}'" in i.problem for s in skip))]
     if errors:
         raise _one_line(errors)
-    return [str(i) for i in report.warnings]
+    return [str(i) for i in report.warnings], checked
 
 
 def _one_line(errors: list) -> EcozoneError:

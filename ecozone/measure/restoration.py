@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..dates import years_in
 from ..errors import SchemaError
 from .._options import resolve_engine
 from ..schema import KINDS, normalise_code
@@ -241,7 +242,7 @@ def _chosen(projects: gpd.GeoDataFrame, *, statuses: list[str], type: str | None
         wanted = normalise_code(_SPEC.field("type").codes, type) or type
         chosen = chosen[chosen["type"] == wanted]
     if until is not None:
-        chosen = chosen[pd.to_numeric(chosen["year"], errors="coerce") <= until]
+        chosen = chosen[(years_in(chosen, "year") <= until).fillna(False).to_numpy(dtype=bool)]
     return chosen
 
 

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..dates import years_in
 from ..errors import SchemaError
 from ..schema import RIVER_LEVELS, normalise_code
 from ..units import M2_PER_HA, M_PER_KM
@@ -271,6 +272,5 @@ def _designated(gdf: pd.DataFrame, field: str, until: int | None, source: str) -
     if until is not None:
         if "designation_year" not in gdf.columns:
             raise SchemaError(f"{source}: no field 'designation_year' to count designations up to {until}; fix: add it or drop until")
-        year = pd.to_numeric(gdf["designation_year"], errors="coerce").to_numpy(dtype=float)
-        designated &= year <= until
+        designated &= (years_in(gdf, "designation_year", source=source) <= until).fillna(False).to_numpy(dtype=bool)
     return designated
