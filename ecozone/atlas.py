@@ -141,6 +141,25 @@ class Raster:
                    title=str(entry.get("title", "")), classes=classes)
 
 
+def _manifest(path: str | os.PathLike) -> tuple[Path, dict[str, Any]]:
+    """``(manifest.toml path, its table)`` of a manifest file or the folder holding one; one-line errors."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "manifest.toml"
+    if not path.exists():
+        raise InputError(f"{path}: manifest not found; fix: give a folder with a manifest.toml or the file itself")
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix: correct the syntax at that line") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text; fix: save the manifest as UTF-8") from exc
+    unknown = set(doc) - _MANIFEST_KEYS
+    if unknown:
+        raise ConfigError(f"{path}: unknown key {sorted(unknown)[0]!r}; fix: use only {', '.join(sorted(_MANIFEST_KEYS))}")
+    return path, doc
+
+
 @dataclass
 class Atlas:
     """Named, validated layers in one measurement CRS (城市生态空间一张图)."""
@@ -254,22 +273,7 @@ class Atlas:
     @classmethod
     def from_manifest(cls, path: str | os.PathLike, *, crs: Any = None, strict: bool = False) -> Atlas:
         """Load the layers a ``manifest.toml`` lists (or the folder holding one)."""
-        path = Path(path)
-        if path.is_dir():
-            path = path / "manifest.toml"
-        if not path.exists():
-            raise InputError(f"{path}: manifest not found; fix: give a folder with a manifest.toml or the file itself")
-        try:
-            doc = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: not valid TOML ({exc}); fix: correct the syntax at that line") from exc
-        except UnicodeDecodeError as exc:
-            raise ConfigError(f"{path}: not UTF-8 text; fix: save the manifest as UTF-8") from exc
-        unknown = set(doc) - _MANIFEST_KEYS
-        if unknown:
-            raise ConfigError(
-                f"{path}: unknown key {sorted(unknown)[0]!r}; fix: use only {', '.join(sorted(_MANIFEST_KEYS))}"
-            )
+        path, doc = _manifest(path)
         return cls.from_tables(
             path,
             doc.get("layers"),
@@ -280,6 +284,14 @@ class Atlas:
             strict=strict,
             credits=[str(c) for c in doc.get("credits", [])],
         )
+
+    @staticmethod
+    def manifest_files(path: str | os.PathLike) -> list[Path]:
+        """The files a manifest (or the folder holding one) names — itself, each layer's and raster's ``file`` —
+        read from the manifest alone, before any layer is: what a command must never write over."""
+        path, doc = _manifest(path)
+        entries = [e for key in ("layers", "rasters") if isinstance(doc.get(key), dict) for e in doc[key].values()]
+        return [path] + [path.parent / e["file"] for e in entries if isinstance(e, dict) and isinstance(e.get("file"), str)]
 
     @classmethod
     def from_tables(

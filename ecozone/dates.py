@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import SchemaError
+from .features import describe_feature
 
 __all__ = ["parse_date", "parse_year", "dates_of", "years_of", "years_in", "DATE_FIX", "YEAR_FIX"]
 
@@ -157,12 +158,6 @@ def parse_year(value: Any) -> int | None:
         raise
 
 
-def _describe(frame: pd.DataFrame, pos: int) -> str:
-    from .validate import _describe as describe
-
-    return describe(frame, pos)
-
-
 def dates_of(frame: pd.DataFrame, field: str, *, source: str | None = None, required: bool = True) -> pd.Series:
     """The column ``field`` of ``frame`` as datetime64 (missing values NaT).
 
@@ -190,7 +185,7 @@ def dates_of(frame: pd.DataFrame, field: str, *, source: str | None = None, requ
     if bad:
         pos, why = bad[0]
         more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
-        raise SchemaError(f"{source}: {_describe(frame, pos)}: {field} {why}{more}; fix: {DATE_FIX}")
+        raise SchemaError(f"{source}: {describe_feature(frame, pos)}: {field} {why}{more}; fix: {DATE_FIX}")
     return pd.Series(pd.to_datetime(pd.Series(out, dtype="object"), errors="raise").to_numpy(), index=frame.index,
                      name=field)
 
@@ -225,5 +220,5 @@ def years_in(frame: pd.DataFrame, field: str, *, source: str | None = None) -> p
     if bad:
         pos, why = bad[0]
         more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
-        raise SchemaError(f"{source}: {_describe(frame, pos)}: {field} {why}{more}; fix: {YEAR_FIX}")
+        raise SchemaError(f"{source}: {describe_feature(frame, pos)}: {field} {why}{more}; fix: {YEAR_FIX}")
     return years

@@ -65,8 +65,9 @@ def run_demo(out: str | os.PathLike = "ecozone-demo", data: str | os.PathLike | 
     """
     folder = Path(data) if data is not None else dataset_dir("yantai")
     config = load_config(folder / "audit.toml") if (folder / "audit.toml").exists() else None
-    inputs = config.files() if config is not None else [folder / "manifest.toml"]
-    with OutputFolder(out, inputs=inputs, overwrite=overwrite) as target:
+    inputs = config.files() if config is not None else Atlas.manifest_files(folder)
+    with OutputFolder(out, inputs=inputs, overwrite=overwrite, command="demo") as target:
+        target.expect(["report.json", "report.md", "report.html", "bay_report.md", "maps", "exports"])  # before measuring
         if config is not None:  # the same path as `ecozone audit`: the folder's audit config and its targets
             result = run_audit(config)
             atlas = result.atlas

@@ -47,11 +47,10 @@ import shapely
 from .atlas import Atlas
 from .crs import from_wgs84_geometries, parse_crs
 from .errors import CRSError, InputError
-from .escape import csv_safe
-from .io import atomic_path, clean_partials, partial_path, write_geojson
+from .io import atomic_path, clean_partials, partial_path, write_csv, write_geojson
 from .outputs import check_inside, check_not_inputs, check_writable, safe_filename
 
-__all__ = ["export", "FORMATS", "ShapefileFieldWarning", "GCJ02Warning"]
+__all__ = ["export", "check_target", "FORMATS", "ShapefileFieldWarning", "GCJ02Warning"]
 
 #: Formats and the suffix of their file (or of the files in their folder).
 FORMATS = {"geojson": ".geojson", "gpkg": ".gpkg", "csv": ".csv", "shp": ".shp"}
@@ -96,7 +95,7 @@ def export(
         to GCJ-02 (AMap), for any format, and warns
     precision : GeoJSON decimals
     bbox : write GeoJSON ``bbox`` members
-    overwrite : replace existing outputs (only those: nothing else in a folder is touched)
+    overwrite : replace existing files of the export's names (nothing else in a folder is touched)
     neutralise : CSV only: text cells a spreadsheet would run as a formula (``=…``, ``+…``, ``-…``, ``@…``)
         get a leading ``'`` (the default); ``False`` writes values untouched, for machine pipelines
 
@@ -112,13 +111,10 @@ def export(
     shift = crs is not None and str(crs).lower() == "gcj02"
     target_crs = _target_crs(crs, fmt, measurement)
     path = Path(path)
-    stems = _file_stems(frames)
-    outputs = _outputs(path, fmt, stems)
+    stems = _file_stems(frames, fmt)
+    outputs = _outputs(path, fmt, stems, {name: _families(frame) for name, frame in frames.items()} if fmt == "shp" else None)
     check_not_inputs(outputs, inputs)
-    for out in outputs:
-        if out.exists() and not overwrite:
-            raise InputError(f"{out}: exists already; fix: choose another output or pass --overwrite")
-    check_writable(path.parent if fmt == "gpkg" or path.suffix.lower() in (".geojson", ".json") else path)
+    check_target(path, fmt, overwrite=overwrite, outputs=outputs)
     ready = {name: _prepared(frame, target_crs, shift, fmt) for name, frame in frames.items()}
     if shift:
         warnings.warn("coordinates written shifted to GCJ-02 (as asked): for AMap/Tencent only, never for "
@@ -148,22 +144,46 @@ def export(
     return written
 
 
-def _file_stems(frames: Mapping[str, Any]) -> dict[str, str]:
+def check_target(path: str | os.PathLike, fmt: str, *, overwrite: bool, outputs: Sequence[Path] | None = None) -> None:
+    """Refuse, before anything is read or written, an export target that cannot be written or whose files exist
+    (without ``overwrite``): one file (``.gpkg``, one ``.geojson``), or ``outputs`` inside a folder."""
+    path = Path(path)
+    single = fmt == "gpkg" or (fmt == "geojson" and path.suffix.lower() in (".geojson", ".json"))
+    check_writable(path.parent if single else path)
+    for out in [path] if single else (outputs or []):
+        if out.exists() and not overwrite:
+            raise InputError(f"{out}: exists already; fix: choose another output or pass --overwrite")
+
+
+def _file_stems(frames: Mapping[str, Any], fmt: str = "gpkg") -> dict[str, str]:
     """Each layer's file name (without suffix), also its GeoPackage layer name: its name made safe and unique
     (a manifest may name a layer ``../../x`` or give two layers names that differ only in case); names that
-    SQLite or GeoPackage reserve (``gpkg…``, ``sqlite_…``, ``rtree_…``) get a ``layer_`` prefix."""
+    SQLite or GeoPackage reserve (``gpkg…``, ``sqlite_…``, ``rtree_…``) get a ``layer_`` prefix.  For
+    Shapefiles a layer may become ``NAME_line``, ``NAME_polygon`` …: those names are taken too, so a layer
+    ``rivers`` of lines and polygons and a layer ``rivers_line`` never write the same file."""
     taken: set[str] = set()
     stems = {}
     for name in frames:
         stem = safe_filename(name)
         if stem.lower().startswith(("gpkg", "sqlite_", "rtree_")):
             stem = "layer_" + stem
-        stems[name] = safe_filename(stem, taken=taken)
+        base, i = stem, 2
+        while any(n.casefold() in taken for n in _shapefile_stems(stem, fmt)):
+            stem = f"{base}_{i}"
+            i += 1
+        taken.update(n.casefold() for n in _shapefile_stems(stem, fmt))
+        stems[name] = stem
     return stems
 
 
-def _outputs(path: Path, fmt: str, frames: Mapping[str, str]) -> list[Path]:
-    """The files an export will write (checked before anything is); ``frames``: layer name -> file stem."""
+def _shapefile_stems(stem: str, fmt: str) -> list[str]:
+    """The file stems a layer's export may use: its own, and for Shapefiles one per geometry family."""
+    return [stem] + ([f"{stem}_{fam}" for fam in sorted(set(_FAMILY.values()))] if fmt == "shp" else [])
+
+
+def _outputs(path: Path, fmt: str, frames: Mapping[str, str], families: Mapping[str, list[str]] | None = None) -> list[Path]:
+    """The files an export will write (checked before anything is); ``frames``: layer name -> file stem;
+    ``families``: for Shapefiles, the geometry families of each layer (one Shapefile each)."""
     if not frames:
         raise InputError(f"{path}: nothing to export; fix: name layers (--layers) or ask for --results")
     if fmt == "gpkg":
@@ -178,9 +198,18 @@ def _outputs(path: Path, fmt: str, frames: Mapping[str, str]) -> list[Path]:
     ext = FORMATS[fmt]
     if fmt != "shp":
         return [check_inside(path, path / f"{stem}{ext}") for stem in frames.values()]
-    # a Shapefile per geometry family when a layer mixes them (rivers_line.shp), and the field mapping
-    return [check_inside(path, path / f"{stem}{suffix}") for stem in frames.values()
-            for suffix in (ext, ".fields.csv", *(f"_{fam}{ext}" for fam in sorted(set(_FAMILY.values()))))]
+    # a Shapefile per geometry family when a layer mixes them (rivers_line.shp), each of five files, and the
+    # field mapping
+    files = []
+    for name, stem in frames.items():
+        fams = (families or {}).get(name) or []
+        shapefiles = [stem] if len(fams) <= 1 else [f"{stem}_{fam}" for fam in fams]
+        files += [f"{stem}.fields.csv", *(f"{s}{part}" for s in shapefiles for part in _SHAPEFILE_PARTS)]
+    return [check_inside(path, path / f) for f in files]
+
+
+#: The files GDAL writes for one Shapefile.
+_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
 def _format_of(path: Path) -> str:
@@ -252,7 +281,7 @@ def _prepared(frame: gpd.GeoDataFrame, target_crs: Any, shift: bool, fmt: str) -
 def _write_csv(frame: gpd.GeoDataFrame, target: Path, *, neutralise: bool = True) -> None:
     table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     table["wkt"] = shapely.to_wkt(frame.geometry.values, rounding_precision=-1)
-    (csv_safe(table) if neutralise else table).to_csv(target, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    write_csv(table, target, neutralise=neutralise)
 
 
 def _write_shapefiles(frame: gpd.GeoDataFrame, folder: Path, name: str) -> None:
@@ -264,14 +293,20 @@ def _write_shapefiles(frame: gpd.GeoDataFrame, folder: Path, name: str) -> None:
         warnings.warn(f"{name}: Shapefile field names are at most 10 characters: {', '.join(f'{k} → {v}' for k, v in cut.items())} "
                       f"(the mapping is in {name}.fields.csv); fix: use GeoPackage to keep the names", ShapefileFieldWarning,
                       stacklevel=3)
-    csv_safe(pd.DataFrame({"field": list(mapping), "shapefile_field": list(mapping.values())})).to_csv(
-        folder / f"{name}.fields.csv", index=False, encoding="utf-8-sig")
+    write_csv(pd.DataFrame({"field": list(mapping), "shapefile_field": list(mapping.values())}), folder / f"{name}.fields.csv")
     family = pd.Series(shapely.get_type_id(renamed.geometry.values)).map(_FAMILY).to_numpy()
-    present = sorted(set(family.tolist()))
+    present = _families(renamed)
     for fam in present:
         part = renamed[family == fam]
         stem = name if len(present) == 1 else f"{name}_{fam}"
         pyogrio.write_dataframe(part, folder / f"{stem}.shp", driver="ESRI Shapefile", layer_options={"ENCODING": "UTF-8"})
+
+
+def _families(frame: gpd.GeoDataFrame) -> list[str]:
+    """The Shapefile families of a layer's (non-empty) geometries: one Shapefile each."""
+    geoms = frame.geometry.values
+    types = shapely.get_type_id(geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))])
+    return sorted({_FAMILY[int(t)] for t in types})
 
 
 #: geometry type id -> the Shapefile family it goes into

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import socket
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -37,6 +39,7 @@ from pyproj import CRS
 
 from . import crs as _crs
 from .errors import CRSError, GeometryError, InputError
+from .features import describe_features, nonfinite_message, nonfinite_positions, without_zm
 
 __all__ = ["read_layer", "atomic_path", "write_text", "write_csv", "guess_dbf_encoding", "clean_partials"]
 
@@ -157,7 +160,6 @@ def _checked_coordinates(gdf: gpd.GeoDataFrame, p: Path, declared_crs: Any) -> g
     ``attrs["read_notes"]``, which validation copies into its report); the declared CRS applied (gcj02/bd09
     converted); coordinates that cannot be right for the CRS refused (:func:`ecozone.crs.check_plausible`:
     metres labelled lon/lat, lon/lat labelled metres, swapped axes, a zone prefix present or missing)."""
-    from .validate import describe_features, nonfinite_message, nonfinite_positions, without_zm
 
     bad = nonfinite_positions(gdf.geometry.values)
     if len(bad):
@@ -263,34 +265,37 @@ def atomic_path(target: str | os.PathLike, *, overwrite: bool = True) -> Iterato
         raise
 
 
-#: What the name of a file or folder still being written holds: ``NAME.ecozone-partial-PID-XXXX.SUFFIX``.
+#: What the name of a file or folder still being written holds: ``NAME.ecozone-partial-HOST-PID-XXXX.SUFFIX``.
 PARTIAL = ".ecozone-partial-"
+_HOST = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:24] or "host"
+_PARTIAL_NAME = re.compile(re.escape(PARTIAL) + r"([A-Za-z0-9]+)-(\d+)-[A-Za-z0-9_]{6,}(\.[^.]+)?$")
 
 
 def partial_path(target: str | os.PathLike, *, folder: bool = False) -> Path:
-    """A new, unused path beside ``target`` to write into before renaming: named after the target and this
-    process, so an interrupted run's leftovers are found (and removed by :func:`clean_partials`)."""
+    """A new, unused path beside ``target`` to write into before renaming: named after the target, this machine
+    and this process, so an interrupted run's leftovers are found (and removed by :func:`clean_partials`)."""
     target = Path(target)
     stem, suffix = (target.name, "") if folder else (target.stem, target.suffix)
+    prefix = f"{stem}{PARTIAL}{_HOST}-{os.getpid()}-"
     if folder:
-        return Path(tempfile.mkdtemp(prefix=f"{stem}{PARTIAL}{os.getpid()}-", dir=target.parent))
-    fd, name = tempfile.mkstemp(prefix=f"{stem}{PARTIAL}{os.getpid()}-", suffix=suffix, dir=target.parent)
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=target.parent)
     os.close(fd)
     os.unlink(name)  # writers (GDAL among them) want to create the file themselves
     return Path(name)
 
 
 def clean_partials(folder: str | os.PathLike) -> list[Path]:
-    """Remove the partial files and folders that interrupted ecozone runs left in ``folder``
-    (only those whose process no longer runs); returns what was removed."""
+    """Remove the partial files and folders that interrupted ecozone runs on this machine left in ``folder``
+    (named as :func:`partial_path` names them, by a process that no longer runs); returns what was removed.
+    Another machine's partial files (a shared disk) are left alone: its processes cannot be seen from here."""
     import shutil
 
     removed = []
     with contextlib.suppress(OSError):
         for entry in Path(folder).iterdir():
-            head, sep, tail = entry.name.partition(PARTIAL)
-            pid = tail.split("-", 1)[0]
-            if not sep or not pid.isdigit() or _running(int(pid)):
+            match = _PARTIAL_NAME.search(entry.name)
+            if match is None or match.group(1) != _HOST or _running(int(match.group(2))):
                 continue
             with contextlib.suppress(OSError):
                 shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()

@@ -10,12 +10,13 @@ Every command that writes passes through here before it measures anything:
   inputs (a Shapefile's ``.dbf``/``.shx``/``.prj``/``.cpg`` and a FileGDB's files count as
   the input too).
 * :class:`OutputFolder` is the folder of a report (``ecozone audit``, ``ecozone demo``,
-  ``ecozone coastline-change``): ecozone writes a marker file (``.ecozone-outputs.json``)
-  listing what it wrote, so the next run may write there again without ``--overwrite``
-  and removes its own earlier outputs that this run does not write (no stale table stays
-  beside a new report).  A folder holding anything else is refused without
+  ``ecozone coastline-change``): the command writes a marker file (``.ecozone-outputs.json``)
+  naming itself and each file it wrote with its size and modification time, so its next run
+  may write there again without ``--overwrite`` and removes its own earlier outputs that it
+  does not write again (no stale table stays beside a new report).  A folder holding anything
+  else — another command's outputs, a listed file someone changed since — is refused without
   ``--overwrite``; with it, ecozone writes its outputs and leaves everything else alone.
-  Nothing is ever deleted that is not listed in the marker.
+  Nothing is deleted but a file the marker lists, unchanged, inside the folder, not an input.
 
 Example
 -------
@@ -23,7 +24,7 @@ Example
 ('etc_passwd', '红线_2020', '_CON')
 >>> import tempfile, pathlib
 >>> root = pathlib.Path(tempfile.mkdtemp())
->>> folder = OutputFolder(root / "report", inputs=[], overwrite=False)
+>>> folder = OutputFolder(root / "report", inputs=[], overwrite=False, command="audit")
 >>> with folder:
 ...     _ = folder.path("report.json").write_text("{}")
 >>> sorted(p.name for p in (root / "report").iterdir())
@@ -42,8 +43,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import InputError
+from .io import PARTIAL, clean_partials, write_text
 
-__all__ = ["safe_filename", "check_inside", "input_files", "check_not_inputs", "check_writable", "OutputFolder", "MARKER"]
+__all__ = ["safe_filename", "check_inside", "input_files", "is_input", "check_not_inputs", "check_writable", "OutputFolder",
+           "MARKER"]
 
 #: The file in a report folder that lists what ecozone wrote there.
 MARKER = ".ecozone-outputs.json"
@@ -83,8 +86,8 @@ def check_inside(folder: str | os.PathLike, path: str | os.PathLike) -> Path:
     root = Path(folder).resolve()
     target = Path(path).resolve()
     if target != root and root not in target.parents:
-        raise InputError(f"{path}: would be written outside the output folder {folder}; "
-                         "fix: this is a name from the data — rename the layer (letters, digits, _ and -)")
+        raise InputError(f"{path}: would be written outside the output folder {folder} (a name with .. or a "
+                         "symbolic link leading out); fix: remove the link, or rename the layer (letters, digits, _ and -)")
     return Path(path)
 
 
@@ -111,10 +114,16 @@ def check_not_inputs(outputs: Iterable[str | os.PathLike], inputs: Iterable[str 
     """Refuse any output that is one of the inputs (compared as resolved paths, and as the same file)."""
     known = input_files(inputs)
     for out in outputs:
-        out = Path(out)
-        resolved = out.resolve()
-        if resolved in known or any(parent in known for parent in resolved.parents) or _same_file(out, known):
+        if is_input(out, known):
             raise InputError(f"{out}: is also an input of this run; fix: write the outputs to another file or folder (-o)")
+
+
+def is_input(path: str | os.PathLike, known: set[Path]) -> bool:
+    """``path`` is one of the ``known`` input files (:func:`input_files`), lies inside one (a FileGDB), or is
+    one of them under another name (a hard link, a bind mount: the same inode)."""
+    path = Path(path)
+    resolved = path.resolve()
+    return resolved in known or any(parent in known for parent in resolved.parents) or _same_file(path, known)
 
 
 def _same_file(out: Path, known: set[Path]) -> bool:
@@ -157,20 +166,25 @@ def check_writable(folder: str | os.PathLike) -> None:
 
 
 class OutputFolder:
-    """A folder ecozone writes a set of outputs into, guarded as the module says.
+    """A folder a report command (``command``: ``audit``, ``demo``, ``coastline-change``) writes its
+    outputs into, guarded as the module says.
 
-    ``OutputFolder(out, inputs=…, overwrite=…)`` checks at once (before any measuring):
-    ``out`` is not a file, it can be written, and it is new, empty, an earlier ecozone
-    output folder (its marker lists everything in it) or ``overwrite`` is set.  Then
-    ``path(name)`` gives each output's path (checked inside, not an input, recorded) and
-    leaving the ``with`` block without an error removes the earlier run's outputs that
-    were not written again and writes the marker.
+    ``OutputFolder(out, inputs=…, overwrite=…, command=…)`` checks at once, before any measuring:
+    ``out`` is not a file, not inside an input, and can be written; it is new, empty, or holds
+    nothing but what the same command wrote there last time — files its marker lists, unchanged
+    since (same size and modification time) — unless ``overwrite`` is set.  Then ``path(name)``
+    gives each output's path (inside, not an input, recorded).  Leaving the ``with`` block without
+    an error removes the earlier run's outputs that were not written again (only those: listed,
+    unchanged, inside the folder, not an input) and writes the marker.
     """
 
-    def __init__(self, folder: str | os.PathLike, *, inputs: Iterable[str | os.PathLike | None] = (), overwrite: bool = False):
+    def __init__(self, folder: str | os.PathLike, *, inputs: Iterable[str | os.PathLike | None] = (),
+                 overwrite: bool = False, command: str):
         self.folder = Path(folder)
+        self.command = command
         self.inputs: list[Path] = [Path(p) for p in inputs if p is not None]
         self.written: list[str] = []
+        self.created = False
         if self.folder.exists() and not self.folder.is_dir():
             raise InputError(f"{self.folder}: is a file, not a folder; fix: give a folder for the outputs (-o)")
         check_not_inputs([self.folder], self.inputs)  # never write into an input (a FileGDB, a layer)
@@ -179,28 +193,45 @@ class OutputFolder:
         others = self._other_contents()
         if others and not overwrite:
             shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
-            raise InputError(f"{self.folder}: holds files ecozone did not write ({shown}); fix: choose a new or empty "
-                             "folder, or pass --overwrite to write ecozone's outputs beside them (nothing else is touched)")
+            raise InputError(f"{self.folder}: holds files this command did not write or that changed since "
+                             f"({shown}); fix: choose a new or empty folder, or pass --overwrite to write ecozone's "
+                             "outputs beside them (nothing else is touched)")
 
-    def _earlier_outputs(self) -> set[str]:
+    def _earlier_outputs(self) -> dict[str, tuple[int, int]]:
+        """The files the marker says this command wrote here and that are as it left them."""
         marker = self.folder / MARKER
-        if not marker.is_file():
-            return set()
         try:
-            listed = json.loads(marker.read_text(encoding="utf-8")).get("outputs", [])
+            doc = json.loads(marker.read_text(encoding="utf-8")) if marker.is_file() else {}
+            listed = doc.get("files", {}) if doc.get("command") == self.command else {}
+            listed = listed if isinstance(listed, dict) else {}
         except (OSError, ValueError, AttributeError):
-            return set()
-        return {str(p) for p in listed if isinstance(p, str)}
+            return {}
+        ours = {}
+        for rel, stamp in listed.items():
+            if not isinstance(rel, str) or not isinstance(stamp, list) or len(stamp) != 2:
+                continue
+            path = Path(rel)
+            if path.is_absolute() or ".." in path.parts or rel in ("", ".", MARKER):
+                continue
+            target = self.folder / path
+            try:
+                check_inside(self.folder, target)
+                st = target.lstat()
+            except (InputError, OSError):
+                continue
+            if target.is_file() and not target.is_symlink() and [st.st_size, st.st_mtime_ns] == stamp:
+                ours[path.as_posix()] = (st.st_size, st.st_mtime_ns)
+        return ours
 
     def _other_contents(self) -> list[str]:
         if not self.folder.is_dir():
             return []
         others = []
         for p in sorted(self.folder.rglob("*")):
-            if p.is_dir():
+            if p.is_dir() and not p.is_symlink():
                 continue
             rel = p.relative_to(self.folder).as_posix()
-            if rel == MARKER or rel in self.earlier or any(_is_partial(Path(part)) for part in Path(rel).parts):
+            if rel == MARKER or rel in self.earlier or any(PARTIAL in part for part in Path(rel).parts):
                 continue
             others.append(rel)
         return others
@@ -223,7 +254,7 @@ class OutputFolder:
         target = check_inside(self.folder, self.folder / name)
         check_not_inputs([target], self.inputs)
         target.mkdir(parents=True, exist_ok=True)
-        _clean_partials(target)
+        clean_partials(target)
         return target
 
     def record(self, *paths: str | os.PathLike) -> None:
@@ -242,49 +273,41 @@ class OutputFolder:
     def __enter__(self) -> OutputFolder:
         self.created = not self.folder.exists()
         if not self.created:
-            _clean_partials(self.folder)
+            clean_partials(self.folder)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        done = [w for w in self.written if (self.folder / w).exists()]
+        done = [w for w in self.written if (self.folder / w).is_file()]
         if exc_type is not None:  # a failed run: a folder it made and left empty goes; files it finished stay ecozone's
-            if not done:
-                if getattr(self, "created", False):
-                    with contextlib.suppress(OSError):
-                        self.folder.rmdir()
-                return
-            with contextlib.suppress(Exception):
-                self._write_marker(self.earlier | set(done))
-            return
-        now = set(self.written)
-        for rel in sorted(self.earlier - now):  # the earlier run's outputs that this run did not write again
-            stale = self.folder / rel
-            with contextlib.suppress(OSError, InputError):
-                check_inside(self.folder, stale)
-                if stale.is_file() and stale.resolve() not in input_files(self.inputs):
-                    stale.unlink()
-        for rel in sorted({str(Path(r).parent.as_posix()) for r in self.earlier - now}, key=len, reverse=True):
-            if rel not in (".", ""):
+            if done:
+                with contextlib.suppress(Exception):
+                    self._write_marker([*self.earlier, *done])
+            elif self.created:
                 with contextlib.suppress(OSError):
-                    (self.folder / rel).rmdir()  # only when empty
-        self._write_marker(now)
+                    self.folder.rmdir()
+            return
+        now = {w.casefold() for w in self.written}  # a case-insensitive disk: Roads.geojson is roads.geojson
+        known = input_files(self.inputs)
+        stale = [rel for rel in self.earlier if rel.casefold() not in now]
+        for rel in stale:  # the earlier run's outputs that this run did not write again
+            target = self.folder / rel
+            with contextlib.suppress(OSError, InputError):
+                check_inside(self.folder, target)
+                if not is_input(target, known):
+                    target.unlink()
+        for rel in sorted({Path(r).parent for r in stale if Path(r).parent != Path(".")}, key=lambda p: -len(p.parts)):
+            with contextlib.suppress(OSError, InputError):
+                (check_inside(self.folder, self.folder / rel)).rmdir()  # only when empty
+        self._write_marker(done)
 
-    def _write_marker(self, outputs: set[str]) -> None:
-        from .io import write_text
-
+    def _write_marker(self, outputs: Iterable[str]) -> None:
+        files = {}
+        for rel in sorted(set(outputs)):
+            with contextlib.suppress(OSError):
+                st = (self.folder / rel).stat()
+                files[rel] = [st.st_size, st.st_mtime_ns]
+        doc = {"written_by": "ecozone", "command": self.command,
+               "note": "what this command wrote here last time; the next run of it replaces these files (and only "
+                       "these, if unchanged)", "files": files}
         self.folder.mkdir(parents=True, exist_ok=True)
-        doc = {"written_by": "ecozone", "note": "outputs of the last ecozone run in this folder; the next run replaces them",
-               "outputs": sorted(outputs)}
         write_text(self.folder / MARKER, json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
-
-
-def _is_partial(path: Path) -> bool:
-    """A file or folder ecozone's atomic writers leave while writing (``NAME.ecozone-partial-PID-…``)."""
-    return ".ecozone-partial-" in path.name
-
-
-def _clean_partials(folder: Path) -> None:
-    """Remove what interrupted ecozone runs left in ``folder`` (their process no longer runs)."""
-    from .io import clean_partials
-
-    clean_partials(folder)

@@ -132,7 +132,7 @@ def write_report(result, out: str | Path | OutputFolder, formats: tuple[str, ...
 
         raise InputError(f"--format {unknown[0]!r} unknown; fix: use some of {', '.join(FORMATS)}")
     if not isinstance(out, OutputFolder):
-        with OutputFolder(out, inputs=input_paths(result), overwrite=overwrite) as folder:
+        with OutputFolder(out, inputs=input_paths(result), overwrite=overwrite, command="audit") as folder:
             return write_report(result, folder, formats, lang=lang)
     folder = out
     doc = report_dict(result)

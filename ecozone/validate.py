@@ -34,6 +34,7 @@ import shapely
 from . import crs as _crs
 from . import dates as _dates
 from .errors import CRSError, EcozoneError, GeometryError, SchemaError
+from .features import ROW, describe_feature, describe_features, nonfinite_message, nonfinite_positions, without_zm
 from .schema import KINDS, Field, LayerKind, normalise_codes
 
 __all__ = [
@@ -49,8 +50,6 @@ __all__ = [
     "ROW",
 ]
 
-#: Column that keeps each feature's position in its source file.
-ROW = "_row"
 
 _GEOM_FAMILY = {
     "Polygon": "polygon",
@@ -179,63 +178,6 @@ class _Checker:
             raise issue.exception()
 
 
-def _describe(gdf: pd.DataFrame, pos: int) -> str:
-    row = gdf.iloc[pos]
-    parts = []
-    for col in ("id", "name"):
-        if col in gdf.columns and pd.notna(row[col]) and str(row[col]) != "":
-            parts.append(f"{col}={row[col]}")
-    n = int(row[ROW]) if ROW in gdf.columns else pos
-    return f"feature {n}" + (f" ({', '.join(parts)})" if parts else "")
-
-
-def _describe_many(gdf: pd.DataFrame, positions: list[int], limit: int = 3) -> str:
-    text = ", ".join(_describe(gdf, p) for p in positions[:limit])
-    if len(positions) > limit:
-        text += f" and {len(positions) - limit} more"
-    return text
-
-
-def describe_features(gdf: pd.DataFrame, positions: Any, limit: int = 3) -> str:
-    """``feature 3 (id=M4, name=甲矿), feature 7 and 2 more``: how messages name features (by their row in the file)."""
-    return _describe_many(gdf, [int(p) for p in positions], limit)
-
-
-def nonfinite_positions(geoms: Any, chunk: int = 65_536) -> np.ndarray:
-    """Positions of the geometries with a NaN or infinite coordinate (checked chunk by chunk)."""
-    geoms = np.asarray(geoms, dtype=object)
-    bad = []
-    for start in range(0, len(geoms), chunk):
-        part = geoms[start:start + chunk]
-        if np.isfinite(shapely.get_coordinates(part)).all():
-            continue
-        coords, index = shapely.get_coordinates(part, return_index=True)
-        bad.append(np.unique(index[~np.isfinite(coords).all(axis=1)]) + start)
-    return np.concatenate(bad) if bad else np.empty(0, dtype=np.int64)
-
-
-def nonfinite_message(positions: Any) -> tuple[str, str]:
-    """(problem, fix) for features with NaN/Inf coordinates."""
-    n = len(positions)
-    return (f"NaN or infinite coordinates ({n} feature{'s' if n > 1 else ''}): no length, area or place can be measured",
-            "redraw or delete these features (a NaN often comes from an empty cell of a table turned into points)")
-
-
-def without_zm(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str | None]:
-    """The layer with Z and M coordinates dropped (ecozone measures in 2D), and a note saying so, or None."""
-    geoms = gdf.geometry.values
-    z = np.asarray(shapely.has_z(geoms))
-    m = np.asarray(shapely.has_m(geoms)) if hasattr(shapely, "has_m") else np.zeros(len(geoms), bool)
-    if not (z.any() or m.any()):
-        return gdf, None
-    dims = "/".join(d for d, flag in (("Z", z.any()), ("M", m.any())) if flag)
-    out = gdf.copy()
-    out[out.geometry.name] = gpd.GeoSeries(shapely.force_2d(np.asarray(geoms, dtype=object)), index=gdf.index, crs=gdf.crs)
-    n = int((z | m).sum())
-    return out, (f"{dims} coordinates of {n} feature(s) dropped: areas and lengths are measured in 2D "
-                 "(on the map plane, not along the terrain)")
-
-
 def coded_field(gdf: pd.DataFrame, kind: str, name: str, *, source: str | None = None) -> np.ndarray:
     """The English codes of a coded field (given in English, Chinese or an alias), as an object array.
 
@@ -256,7 +198,7 @@ def coded_field(gdf: pd.DataFrame, kind: str, name: str, *, source: str | None =
         pos = int(bad[0])
         more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
         raise SchemaError(
-            f"{source}: {_describe(gdf, pos)}: {name} {values[pos]!r} unknown{more}; fix: use one of {f.codes.describe()}"
+            f"{source}: {describe_feature(gdf, pos)}: {name} {values[pos]!r} unknown{more}; fix: use one of {f.codes.describe()}"
         )
     return codes
 
@@ -430,7 +372,7 @@ def validate_layer(
             "warning",
             "geometry",
             "empty_geometry",
-            _describe_many(gdf, pos),
+            describe_features(gdf, pos),
             f"{len(pos)} feature(s) with empty or missing geometry, dropped",
             "delete these features or draw their geometry",
             count=len(pos),
@@ -463,7 +405,7 @@ def validate_layer(
             "error",
             "geometry",
             "geometry_type",
-            _describe_many(gdf, pos),
+            describe_features(gdf, pos),
             f"geometry type {'/'.join(found)} in a {kind} layer, which takes {' or '.join(spec.geometry)} geometries",
             _geometry_fix(kind, spec, found),
             count=len(pos),
@@ -488,7 +430,7 @@ def validate_layer(
                 "warning",
                 "geometry",
                 "invalid_geometry",
-                _describe_many(gdf, kept),
+                describe_features(gdf, kept),
                 f"{len(kept)} invalid geometr{'y' if len(kept) == 1 else 'ies'} ({reasons[~gone][0]}) repaired with make_valid",
                 "check the repaired shapes; fix the source data (e.g. QGIS 'Fix geometries') to silence this",
                 count=len(kept),
@@ -502,7 +444,7 @@ def validate_layer(
                 "warning",
                 "geometry",
                 "degenerate_geometry",
-                _describe_many(gdf, dropped, limit=10),
+                describe_features(gdf, dropped, limit=10),
                 f"{n} degenerate geometr{'y' if n == 1 else 'ies'} ({_reason(reasons[gone][0])}) with no {what} left "
                 f"after repair, dropped: not counted in any figure",
                 "redraw these features (a ring needs three distinct corners enclosing an area) or delete them",
@@ -539,7 +481,7 @@ def validate_layer(
                     "error",
                     "schema",
                     "unknown_code",
-                    _describe_many(gdf, unknown),
+                    describe_features(gdf, unknown),
                     f"{f.name} value{'s' if len(bad_values) > 1 else ''} {', '.join(repr(v) for v in bad_values[:5])} "
                     f"not in the {f.codes.name} list",
                     f"use one of {f.codes.describe()}",
@@ -556,7 +498,7 @@ def validate_layer(
                     "error",
                     "schema",
                     "bad_year",
-                    _describe_many(gdf, bad),
+                    describe_features(gdf, bad),
                     f"{f.name} ({f.zh}): {bad_years[0][1]}",
                     _dates.YEAR_FIX,
                     count=len(bad),
@@ -571,7 +513,7 @@ def validate_layer(
                     "error",
                     "schema",
                     "bad_value",
-                    _describe_many(gdf, bad),
+                    describe_features(gdf, bad),
                     f"{f.name} value {col.iloc[bad[0]]!r} is not a{'n' if f.dtype == 'int' else ''} {f.dtype}",
                     f"give {f.name} ({f.zh}) as {'a whole number' if f.dtype == 'int' else 'a number' if f.dtype == 'float' else 'true/false (是/否)'}",
                     count=len(bad),
@@ -595,7 +537,7 @@ def validate_layer(
                 "error",
                 "schema",
                 "duplicate_id",
-                _describe_many(gdf, pos),
+                describe_features(gdf, pos),
                 f"id {', '.join(values[:5])} used by more than one feature",
                 "give every feature its own id (or delete the id column to let ecozone number them)",
                 count=len(pos),
@@ -637,7 +579,7 @@ def _missing_value(check: _Checker, gdf: pd.DataFrame, f: Field, positions: list
         "error",
         "schema",
         "missing_value",
-        _describe_many(gdf, positions),
+        describe_features(gdf, positions),
         f"required field '{f.name}' ({f.zh}) is empty",
         fix or f"fill in {f.name} for every feature",
         count=len(positions),
@@ -682,7 +624,7 @@ def _check_mosaic(gdf: gpd.GeoDataFrame, check: _Checker, sliver_m2: float) -> N
                     "warning",
                     "geometry",
                     "district_overlap",
-                    f"{_describe(gdf, int(i))} and {_describe(gdf, int(j))}",
+                    f"{describe_feature(gdf, int(i))} and {describe_feature(gdf, int(j))}",
                     f"districts overlap by {a / 10_000:.2f} ha",
                     "snap or clip the boundaries so that every place lies in exactly one district",
                     location=_lonlat(g, proj.crs),

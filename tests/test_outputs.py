@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import html
 import json
 import os
 import subprocess
@@ -164,7 +165,7 @@ def test_coastline_change_overwrite_keeps_the_folder_and_its_inputs(city, monkey
     args = ["coastline-change", "--before", city / "coast.gpkg", "--after", city / "coast_2025.gpkg"]
 
     r = run(*args, "--out", city)  # a folder holding other files: refused without --overwrite
-    assert r.exit_code == 2 and "holds files ecozone did not write" in one_error_line(r)
+    assert r.exit_code == 2 and "holds files this command did not write" in one_error_line(r)
     assert snapshot(city) == before
 
     r = run(*args, "--out", city, "--overwrite")
@@ -182,8 +183,6 @@ def test_coastline_change_overwrite_keeps_the_folder_and_its_inputs(city, monkey
     assert run(*args, "--out", out).exit_code == 0
     (out / "changes.geojson").unlink()
     assert run(*args, "--out", out).exit_code == 0 and (out / "changes.geojson").exists()
-    r = run(*args, "--out", city / "coast.gpkg")
-    assert r.exit_code == 2 and "coast.gpkg" in one_error_line(r)
 
 
 def test_audit_never_writes_over_an_input(city, monkeypatch):
@@ -202,7 +201,7 @@ def test_audit_never_writes_over_an_input(city, monkeypatch):
         """)
     before = snapshot(city)
     r = run("audit", cfg, "-o", city)
-    assert r.exit_code == 2 and "holds files ecozone did not write" in one_error_line(r)
+    assert r.exit_code == 2 and "holds files this command did not write" in one_error_line(r)
     r = run("audit", cfg, "-o", city, "--overwrite")
     assert r.exit_code == 2 and "report.json: is also an input" in one_error_line(r)
     assert snapshot(city) == before
@@ -216,7 +215,7 @@ def test_report_folder_marker_replaces_only_ecozone_outputs(city):
     out = city.parent / "report"
     r = run("audit", cfg, "-o", out)
     assert r.exit_code == 0, r.stderr
-    listed = json.loads((out / MARKER).read_text("utf-8"))["outputs"]
+    listed = list(json.loads((out / MARKER).read_text("utf-8"))["files"])
     assert {"report.json", "report.md", "report.html", "indicators.csv"} <= set(listed)
     assert sorted(p.name for p in out.iterdir() if p.name != MARKER) == sorted(listed)
     # a nightly run writes again without --overwrite; a narrower run leaves no stale table behind
@@ -256,23 +255,80 @@ def test_unwritable_output_is_refused_before_measuring(city, tmp_path, monkeypat
 
 
 def test_partial_files_of_interrupted_runs_are_cleaned(tmp_path):
-    from ecozone.io import PARTIAL, write_text
+    from ecozone.io import _HOST, PARTIAL, write_text
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
     alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        left = tmp_path / f"report{PARTIAL}{dead}-abc.json"
+        left = tmp_path / f"report{PARTIAL}{_HOST}-{dead}-abc12345.json"
         left.write_text("{half")
-        stage = tmp_path / f"export{PARTIAL}{dead}-xyz"
+        stage = tmp_path / f"export{PARTIAL}{_HOST}-{dead}-xyz12345"
         stage.mkdir()
         (stage / "a.geojson").write_text("{")
-        running = tmp_path / f"other{PARTIAL}{alive.pid}-def.json"
+        running = tmp_path / f"other{PARTIAL}{_HOST}-{alive.pid}-def12345.json"  # a run still writing
         running.write_text("{being written")
+        elsewhere = tmp_path / f"other{PARTIAL}otherhost-{dead}-ghi12345.json"  # another machine's, on a shared disk
+        elsewhere.write_text("{being written there")
+        users = [tmp_path / f"survey{PARTIAL}999999-final.gpkg", tmp_path / f"photos{PARTIAL}{_HOST}-{dead}-2024"]
+        users[0].write_text("the user's own file")
+        users[1].mkdir()
+        (users[1] / "a.jpg").write_bytes(b"\xff\xd8")
         write_text(tmp_path / "report.json", "{}")
-        assert not left.exists() and not stage.exists() and running.exists()
-        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["report.json", running.name])
+        assert not left.exists() and not stage.exists()
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["report.json", running.name, elsewhere.name,
+                                                                     *(u.name for u in users)])
+        assert (users[1] / "a.jpg").exists()
     finally:
         alive.kill()
+
+
+def test_marker_never_lets_a_run_delete_what_it_did_not_write(city, tmp_path):
+    """The marker is a file in the output folder: whatever it says, only this command's unchanged outputs go."""
+    args = ["coastline-change", "--before", city / "coast.gpkg", "--after", city / "coast.gpkg"]
+    out = tmp_path / "rep"
+    assert run(*args, "--out", out).exit_code == 0
+    marker = json.loads((out / MARKER).read_text("utf-8"))
+    assert marker["command"] == "coastline-change" and set(marker["files"]) == {"change.json"}
+
+    # a hand-edited marker listing files outside the folder, an input and an absolute path
+    victims = [tmp_path / "victim_empty", tmp_path / "victim.txt"]
+    victims[0].mkdir()
+    victims[1].write_text("keep me")
+    stamp = lambda p: [p.stat().st_size, p.stat().st_mtime_ns]  # noqa: E731
+    marker["files"].update({"../victim.txt": stamp(victims[1]), "../victim_empty/x": [0, 0],
+                            str(victims[1]): stamp(victims[1]), "../data/coast.gpkg": stamp(city / "coast.gpkg")})
+    (out / MARKER).write_text(json.dumps(marker), encoding="utf-8")
+    assert run(*args, "--out", out).exit_code == 0
+    assert victims[0].is_dir() and victims[1].read_text() == "keep me" and (city / "coast.gpkg").exists()
+
+    # a listed output the user changed since is not ecozone's any more: refused, then kept with --overwrite
+    (out / "change.json").write_text("my edited figures", encoding="utf-8")
+    r = run(*args, "--out", out)
+    assert r.exit_code == 2 and "change.json" in one_error_line(r)
+    assert (out / "change.json").read_text("utf-8") == "my edited figures"
+
+    # another command's report folder is not this command's to clean
+    rep = tmp_path / "audit-report"
+    assert run("audit", config(city), "-o", rep).exit_code == 0
+    before = snapshot(rep)
+    r = run(*args, "--out", rep)
+    assert r.exit_code == 2 and "did not write" in one_error_line(r)
+    assert snapshot(rep) == before
+
+
+def test_an_input_under_another_name_is_never_removed(city, tmp_path):
+    """A hard link to an input, listed in the marker as an earlier output: the stale-output cleanup keeps it."""
+    args = ["coastline-change", "--before", city / "coast.gpkg", "--after", city / "coast.gpkg"]
+    out = tmp_path / "rep"
+    assert run(*args, "--out", out, "--baseline", city / "coast.gpkg").exit_code in (0, 2)
+    assert run(*args, "--out", out).exit_code == 0
+    os.link(city / "coast.gpkg", out / "survey.gpkg")  # the same file as the input
+    marker = json.loads((out / MARKER).read_text("utf-8"))
+    st = (out / "survey.gpkg").stat()
+    marker["files"]["survey.gpkg"] = [st.st_size, st.st_mtime_ns]
+    (out / MARKER).write_text(json.dumps(marker), encoding="utf-8")
+    assert run(*args, "--out", out).exit_code == 0
+    assert (out / "survey.gpkg").exists() and (city / "coast.gpkg").exists()
 
 
 def test_interrupted_write_leaves_nothing(city, monkeypatch):
@@ -377,12 +433,14 @@ def test_report_markdown_shows_names_as_text(city, tmp_path):
     assert r.exit_code == 0, r.stderr
     md = (out / "report.md").read_text("utf-8")
     page = rendered(md)
-    assert "<script" not in page and "<img" not in page and "javascript:" not in page.split("href=")[-1][:20]
-    assert 'href="javascript' not in page and "<strong>" not in page
-    text = MarkdownIt("commonmark").parse(md)
-    inline = "".join(t.content for tok in text if tok.type == "inline" for t in tok.children or [] if t.type == "text")
+    assert "<script" not in page and "<img" not in page and 'href="javascript' not in page and "<strong>" not in page
+    # each payload is shown as the characters it is made of (escaped once, as a renderer shows text)
     for payload in HOSTILE[:3]:
-        assert payload.replace("[click]", "[click]") in inline or payload in page.replace("&lt;", "<").replace("&gt;", ">")
+        assert html.escape(payload, quote=False) in page, payload
+    assert "**bold**" in page
+    report_html = (out / "report.html").read_text("utf-8")
+    assert "<script" not in report_html and "<img" not in report_html
+    assert html.escape(HOSTILE[0]) in report_html and html.escape(HOSTILE[1]) in report_html
     # the indicators table keeps its four columns: the | in a source never splits a cell
     table_rows = [line for line in md.splitlines() if line.startswith("| ") and "[" in line]
     assert all(line.count(" | ") == 3 for line in table_rows), table_rows
@@ -400,6 +458,58 @@ def test_bay_report_markdown_shows_names_as_text(demo_atlas):
     assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in page and "[click](javascript:alert(1))" in page
 
 
+def test_shapefile_names_never_collide(tmp_path, city):
+    """A layer ``rivers`` of lines and polygons (rivers_line.shp, rivers_polygon.shp) beside a layer ``rivers_line``:
+    neither overwrites the other; a user's rivers.dbf in the folder is not replaced without --overwrite."""
+    from shapely.geometry import LineString as L
+
+    gpd.GeoDataFrame({"name": ["河", "湖"], "level": ["trunk", "lake"]},
+                     geometry=[L([(X, Y), (X + 1000, Y)]), box(X, Y + 100, X + 500, Y + 600)], crs=CRS).to_file(city / "rivers.gpkg")
+    gpd.GeoDataFrame({"name": ["ONLY-ONE"], "level": ["tributary"]}, geometry=[L([(X, Y + 900), (X + 900, Y + 900)])],
+                     crs=CRS).to_file(city / "rivers_line.gpkg")
+    (city / "manifest.toml").write_text(textwrap.dedent("""\
+        name = "c"
+        [layers.rivers]
+        file = "rivers.gpkg"
+        kind = "river"
+        [layers.rivers_line]
+        file = "rivers_line.gpkg"
+        kind = "river"
+        """), encoding="utf-8")
+    out = tmp_path / "shp"
+    out.mkdir()
+    (out / "lakes.dbf").write_bytes(b"the user's table")
+    (out / "rivers.dbf").write_bytes(b"the user's other table")
+    r = run("export", "--atlas", city, "-f", "shp", "-o", out)
+    assert r.exit_code == 0, r.stderr
+    assert (out / "lakes.dbf").read_bytes() == b"the user's table"
+    assert (out / "rivers.dbf").read_bytes() == b"the user's other table"  # mixed layer: rivers_line/_polygon only
+    names = {p.stem: set(gpd.read_file(p)["name"]) for p in out.glob("*.shp")}
+    assert names == {"rivers_line": {"河"}, "rivers_polygon": {"湖"}, "rivers_line_2": {"ONLY-ONE"}}, names
+    # a file of one of the export's names exists: refused without --overwrite, before anything is written
+    (tmp_path / "shp2").mkdir()
+    (tmp_path / "shp2" / "rivers_polygon.dbf").write_bytes(b"mine")
+    r = run("export", "--atlas", city, "-f", "shp", "-o", tmp_path / "shp2")
+    assert r.exit_code == 2 and "rivers_polygon.dbf: exists already" in one_error_line(r)
+    assert sorted(p.name for p in (tmp_path / "shp2").iterdir()) == ["rivers_polygon.dbf"]
+
+
+def test_demo_refuses_to_write_over_an_input_before_measuring(city, monkeypatch):
+    import ecozone.demo
+
+    def must_not_run(*a, **k):
+        raise AssertionError("measured before the outputs were checked against the inputs")
+
+    monkeypatch.setattr(ecozone.demo, "measure_atlas", must_not_run)
+    gpd.read_file(city / "districts.gpkg").to_crs(4326).to_file(city / "report.json", driver="GeoJSON")
+    (city / "manifest.toml").write_text('name = "c"\n[layers.districts]\nfile = "report.json"\nkind = "district"\n',
+                                        encoding="utf-8")
+    before = snapshot(city)
+    r = run("demo", "--data", city, "-o", city, "--overwrite")
+    assert r.exit_code == 2 and "report.json: is also an input" in one_error_line(r)
+    assert snapshot(city) == before
+
+
 def test_json_never_holds_nan_or_infinity(tmp_path):
     from ecozone.cli._common import write_table
 
@@ -408,9 +518,10 @@ def test_json_never_holds_nan_or_infinity(tmp_path):
 
     table = pd.DataFrame({"zone": ["甲", "乙", "丙"], "share": [float("nan"), float("inf"), 0.5],
                           "when": pd.to_datetime(["2024-01-02", None, "2025-03-04"])})
-    write_table(table, tmp_path / "t.json", overwrite=False)
+    write_table(table, tmp_path / "t.json", overwrite=False, extra={"progress": {"share": float("nan"), "ha": float("inf")}})
     doc = json.loads((tmp_path / "t.json").read_text("utf-8"), parse_constant=refuse)
     assert [r["share"] for r in doc["rows"]] == [None, None, 0.5]
+    assert doc["progress"] == {"share": None, "ha": None}
     assert doc["rows"][0]["when"].startswith("2024-01-02") and doc["rows"][1]["when"] is None
 
 
@@ -469,13 +580,13 @@ def test_output_folder_api_refuses_an_input_folder(tmp_path):
     gdb.mkdir()
     (gdb / "a0000001.gdbtable").write_bytes(b"x")
     with pytest.raises(InputError, match="is also an input"):
-        OutputFolder(gdb / "report", inputs=[gdb])
+        OutputFolder(gdb / "report", inputs=[gdb], command="audit")
     shp = tmp_path / "mines.shp"
     for suffix in (".shp", ".shx", ".dbf", ".prj"):
         shp.with_suffix(suffix).write_bytes(b"x")
-    folder = OutputFolder(tmp_path / "o", inputs=[shp])
+    folder = OutputFolder(tmp_path / "o", inputs=[shp], command="audit")
     with pytest.raises(InputError, match="is also an input"):
-        OutputFolder(tmp_path, inputs=[shp], overwrite=True).path("mines.dbf")
+        OutputFolder(tmp_path, inputs=[shp], overwrite=True, command="audit").path("mines.dbf")
     assert folder.path("table.csv") == tmp_path / "o" / "table.csv"
 
 

@@ -57,17 +57,10 @@ class EcozoneGroup(click.Group):
     (pyogrio, GDAL, pandas) are held back and shown as ``ecozone: warning:`` lines after a command
     that succeeds (unless ``-q``), never before an error line."""
 
-    quiet = False  # set by each invocation's -q
-
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
-        with warnings.catch_warnings(record=True) as held:
-            warnings.simplefilter("default")
-            code = self._run(*args, **kwargs)
-        if code in (0, 1) and not self.quiet:
-            _echo_warnings(held)
-        sys.exit(code)
+        sys.exit(self._run(*args, **kwargs))
 
     def _run(self, *args: Any, **kwargs: Any) -> int:
         try:
@@ -87,6 +80,18 @@ class EcozoneGroup(click.Group):
         return code if isinstance(code, int) else 0
 
     def invoke(self, ctx: click.Context) -> Any:
+        with warnings.catch_warnings(record=True) as held:
+            warnings.simplefilter("default")
+            try:
+                result = self._invoke(ctx)
+            except click.exceptions.Exit as exc:
+                if exc.exit_code in (0, 1):
+                    _echo_warnings(ctx, held)
+                raise
+        _echo_warnings(ctx, held)
+        return result
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
@@ -121,8 +126,10 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _echo_warnings(held: list[warnings.WarningMessage]) -> None:
+def _echo_warnings(ctx: click.Context, held: list[warnings.WarningMessage]) -> None:
     """The warnings a successful command raised, one line each (repeats once), unless -q."""
+    if (ctx.obj or {}).get("quiet"):
+        return
     seen = set()
     for w in held:
         line = _one_line(str(w.message))
@@ -152,7 +159,6 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     restoration projects per district, and report them for plan audits.
     """
     ctx.ensure_object(dict)
-    EcozoneGroup.quiet = quiet
     ctx.obj["verbose"] = verbose
     ctx.obj["quiet"] = quiet
     level = logging.ERROR if quiet else (logging.INFO if verbose else logging.WARNING)

@@ -13,7 +13,7 @@ import pandas as pd
 from ..errors import InputError
 from ..io import write_csv, write_text
 from ..outputs import check_not_inputs, check_writable
-from ..report import json_records
+from ..report import json_ready, json_records
 
 
 def out_option(f):
@@ -64,7 +64,7 @@ def write_table(table: pd.DataFrame, out: Path | None, *, overwrite: bool, extra
     if suffix == ".csv":
         write_csv(table, out, overwrite=overwrite)
     else:
-        doc = {"rows": json_records(table, None), **(extra or {})}
+        doc = json_ready({"rows": json_records(table, None), **(extra or {})}, None)  # no NaN anywhere
         write_text(out, json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n", overwrite=overwrite)
 
 

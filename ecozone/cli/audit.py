@@ -42,7 +42,7 @@ def audit(ctx, config, out, formats, lang, overwrite):
     chosen = _formats(formats)
     cfg = load_config(config)
     # the report folder is checked before anything is read or measured; the layers join the inputs once known
-    with OutputFolder(out, inputs=cfg.files(), overwrite=overwrite) as folder:
+    with OutputFolder(out, inputs=cfg.files(), overwrite=overwrite, command="audit") as folder:
         folder.expect(report_files(chosen))
         quiet = ctx.obj.get("quiet") or not sys.stderr.isatty()
         result = _with_progress(lambda say: run_audit(cfg, progress=say), quiet)

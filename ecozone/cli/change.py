@@ -39,7 +39,7 @@ def change(ctx, before, after, class_field, include_islands, estuarine, match_m,
     from ..report import json_ready
 
     # the output folder is checked before anything is read: never an input, other files only with --overwrite
-    folder = OutputFolder(out, inputs=[before, after, baseline], overwrite=overwrite)
+    folder = OutputFolder(out, inputs=[before, after, baseline], overwrite=overwrite, command="coastline-change")
     survey = {"class": (class_field, "--class-field")}
     b = inputs.read(before, "--before", "coastline", fields=survey)
     a = inputs.read(after, "--after", "coastline", fields=survey)

@@ -24,22 +24,16 @@ import click
                                           "'measurement', or 'gcj02' to shift to AMap's coordinates (any format).")
 @click.option("--precision", type=int, default=7, show_default=True, help="GeoJSON decimals.")
 @click.option("--bbox", is_flag=True, help="Write GeoJSON bbox members.")
-@click.option("--overwrite", is_flag=True, help="Replace existing outputs (only ecozone's own files of this export).")
+@click.option("--overwrite", is_flag=True, help="Replace existing files of the export's names (nothing else is touched).")
 @click.option("--raw-csv", is_flag=True, help="CSV: write text cells untouched, for machine pipelines (by default a cell "
               "starting with = + - @ gets a leading ' so that Excel does not run it as a formula).")
 @click.pass_context
 def export_command(ctx, atlas_dir, config, layers, results, fmt, out, crs, precision, bbox, overwrite, raw_csv):
     """Write layers and result layers for QGIS/ArcGIS (atomic; GCJ-02 only with --crs gcj02)."""
-    from ..errors import InputError
-    from ..export import export
-    from ..outputs import check_writable
+    from ..export import check_target, export
     from ._common import load_layers
 
-    # what can be checked of the output before the layers are read (and, with --config, the audit run)
-    single = fmt == "gpkg" or (fmt == "geojson" and out.suffix.lower() in (".geojson", ".json"))
-    check_writable(out.parent if single else out)
-    if single and out.exists() and not overwrite:
-        raise InputError(f"{out}: exists already; fix: choose another output or pass --overwrite")
+    check_target(out, fmt, overwrite=overwrite)  # before the layers are read (and, with --config, the audit run)
     atlas, audit, _ = load_layers(atlas_dir, config, "ecozone export --atlas my_city/ -f gpkg -o city.gpkg")
     findings = audit.tables.get("conflicts") if audit is not None else None
     names = [n.strip() for n in layers.split(",") if n.strip()] if layers else None

@@ -238,7 +238,7 @@ def shoreline_change(
         if not kinds <= {"LineString", "MultiLineString"}:
             raise GeometryError(f"{what}: geometry {sorted(kinds)}; fix: give lines")
     # one reader for every date (2023, 45000, 2023/5/1, 20230501, 2023年5月1日; 01/02/2023 refused as ambiguous)
-    dates = dates_of(shorelines.assign(date=shorelines[date_field]), "date", source=source)
+    dates = dates_of(shorelines, date_field, source=source)
     notes: list[str] = []
     _, moved = prepare_layers(_extent(baseline), {"shorelines": shorelines, "baseline": baseline}, notes,
                               polygons=False, zones_name="baseline extent")

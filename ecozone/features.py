@@ -1,0 +1,83 @@
+"""Features as messages name them, and what makes their coordinates unmeasurable (要素).
+
+The bottom of the read → validate path: :mod:`ecozone.io` (on reading), :mod:`ecozone.validate`
+(on checking) and :mod:`ecozone.dates` (on reading dates) name features and refuse NaN/Inf
+coordinates the same way.
+
+Example
+-------
+>>> import geopandas as gpd
+>>> from shapely.geometry import Point
+>>> gdf = gpd.GeoDataFrame({"id": ["M1", "M2"]}, geometry=[Point(0, 0), Point(float("nan"), 1)])
+>>> describe_features(gdf, nonfinite_positions(gdf.geometry.values))
+'feature 1 (id=M2)'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+__all__ = ["ROW", "describe_feature", "describe_features", "nonfinite_positions", "nonfinite_message", "without_zm"]
+
+#: Column that keeps each feature's position in its source file.
+ROW = "_row"
+
+
+def describe_feature(gdf: pd.DataFrame, pos: int) -> str:
+    """``feature 3 (id=M4, name=甲矿)``: a feature as messages name it, by its row in the file."""
+    row = gdf.iloc[pos]
+    parts = []
+    for col in ("id", "name"):
+        if col in gdf.columns and pd.notna(row[col]) and str(row[col]) != "":
+            parts.append(f"{col}={row[col]}")
+    n = int(row[ROW]) if ROW in gdf.columns else pos
+    return f"feature {n}" + (f" ({', '.join(parts)})" if parts else "")
+
+
+def describe_features(gdf: pd.DataFrame, positions: Any, limit: int = 3) -> str:
+    """``feature 3 (id=M4, name=甲矿), feature 7 and 2 more``: how messages name features (by their row in the file)."""
+    positions = [int(p) for p in positions]
+    text = ", ".join(describe_feature(gdf, p) for p in positions[:limit])
+    if len(positions) > limit:
+        text += f" and {len(positions) - limit} more"
+    return text
+
+
+def nonfinite_positions(geoms: Any, chunk: int = 65_536) -> np.ndarray:
+    """Positions of the geometries with a NaN or infinite coordinate (checked chunk by chunk)."""
+    geoms = np.asarray(geoms, dtype=object)
+    bad = []
+    for start in range(0, len(geoms), chunk):
+        part = geoms[start:start + chunk]
+        if np.isfinite(shapely.get_coordinates(part)).all():
+            continue
+        coords, index = shapely.get_coordinates(part, return_index=True)
+        bad.append(np.unique(index[~np.isfinite(coords).all(axis=1)]) + start)
+    return np.concatenate(bad) if bad else np.empty(0, dtype=np.int64)
+
+
+def nonfinite_message(positions: Any) -> tuple[str, str]:
+    """(problem, fix) for features with NaN/Inf coordinates."""
+    n = len(positions)
+    return (f"NaN or infinite coordinates ({n} feature{'s' if n > 1 else ''}): no length, area or place can be measured",
+            "redraw or delete these features (a NaN often comes from an empty cell of a table turned into points)")
+
+
+def without_zm(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str | None]:
+    """The layer with Z and M coordinates dropped (ecozone measures in 2D), and a note saying so, or None."""
+    geoms = gdf.geometry.values
+    z = np.asarray(shapely.has_z(geoms))
+    m = np.asarray(shapely.has_m(geoms)) if hasattr(shapely, "has_m") else np.zeros(len(geoms), bool)
+    if not (z.any() or m.any()):
+        return gdf, None
+    dims = "/".join(d for d, flag in (("Z", z.any()), ("M", m.any())) if flag)
+    out = gdf.copy()
+    out[out.geometry.name] = gpd.GeoSeries(shapely.force_2d(np.asarray(geoms, dtype=object)), index=gdf.index, crs=gdf.crs)
+    n = int((z | m).sum())
+    return out, (f"{dims} coordinates of {n} feature(s) dropped: areas and lengths are measured in 2D "
+                 "(on the map plane, not along the terrain)")
