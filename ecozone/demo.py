@@ -73,7 +73,6 @@ def run_demo(out: str | os.PathLike = "ecozone-demo", data: str | os.PathLike | 
             atlas = result.atlas
         else:
             result, atlas = None, demo_atlas(folder)
-        target.add_inputs(atlas.files())
         tables = measure_atlas(atlas)
         report = build_report(atlas, tables)
         if result is not None:

@@ -265,11 +265,6 @@ class OutputFolder:
             if rel not in self.written:
                 self.written.append(rel)
 
-    def add_inputs(self, paths: Iterable[str | os.PathLike | None]) -> None:
-        """More inputs, known once the layers are read: checked against every output recorded so far too."""
-        self.inputs += [Path(p) for p in paths if p is not None]
-        check_not_inputs([self.folder / w for w in self.written], self.inputs)
-
     def __enter__(self) -> OutputFolder:
         self.created = not self.folder.exists()
         if not self.created:

@@ -33,7 +33,7 @@ from .io import write_csv, write_text
 from .outputs import OutputFolder, safe_filename
 
 __all__ = ["FORMATS", "json_value", "json_ready", "json_records", "indicator_table", "status_line", "report_dict", "write_report",
-           "input_paths", "report_files", "repairs"]
+           "report_files", "repairs"]
 
 #: Formats ``write_report`` writes; ``csv`` is one file per table.
 FORMATS = ("json", "csv", "md", "html")
@@ -132,7 +132,7 @@ def write_report(result, out: str | Path | OutputFolder, formats: tuple[str, ...
 
         raise InputError(f"--format {unknown[0]!r} unknown; fix: use some of {', '.join(FORMATS)}")
     if not isinstance(out, OutputFolder):
-        with OutputFolder(out, inputs=input_paths(result), overwrite=overwrite, command="audit") as folder:
+        with OutputFolder(out, inputs=result.config.files(), overwrite=overwrite, command="audit") as folder:
             return write_report(result, folder, formats, lang=lang)
     folder = out
     doc = report_dict(result)
@@ -152,11 +152,6 @@ def write_report(result, out: str | Path | OutputFolder, formats: tuple[str, ...
 def report_files(formats: tuple[str, ...] | list[str] = FORMATS) -> list[str]:
     """The report files whose names are known before the audit runs (the tables' CSVs come with the results)."""
     return [f"report.{f}" for f in formats if f != "csv"] + (["indicators.csv"] if "csv" in formats else [])
-
-
-def input_paths(result) -> list[Path]:
-    """Every file an audit read: its config, its manifest, its layers and rasters."""
-    return [result.config.path, result.config.manifest, *result.atlas.files()]
 
 
 def _value(v: Any, unit: str) -> str:

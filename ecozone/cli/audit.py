@@ -37,16 +37,15 @@ def audit(ctx, config, out, formats, lang, overwrite):
     """
     from ..audit import load_config, run_audit
     from ..outputs import OutputFolder
-    from ..report import input_paths, repairs, report_files, status_line, write_report
+    from ..report import repairs, report_files, status_line, write_report
 
     chosen = _formats(formats)
     cfg = load_config(config)
-    # the report folder is checked before anything is read or measured; the layers join the inputs once known
+    # the report folder, and every file the config names, checked before anything is read or measured
     with OutputFolder(out, inputs=cfg.files(), overwrite=overwrite, command="audit") as folder:
         folder.expect(report_files(chosen))
         quiet = ctx.obj.get("quiet") or not sys.stderr.isatty()
         result = _with_progress(lambda say: run_audit(cfg, progress=say), quiet)
-        folder.add_inputs(input_paths(result))
         write_report(result, folder, chosen, lang=lang)
     if not ctx.obj.get("quiet"):  # repairs and drops change figures: said next to them
         for line in repairs(result.atlas.report.to_dict()):
