@@ -44,6 +44,7 @@ __all__ = [
     "validate_layer",
     "repair",
     "coded_field",
+    "field_renames",
     "describe_features",
     "nonfinite_positions",
     "without_zm",
@@ -214,16 +215,43 @@ def _rename_aliases(gdf: gpd.GeoDataFrame, kind: LayerKind, mapping: dict[str, s
     renames: dict[str, str] = {}
     if mapping:
         renames.update({src: dst for dst, src in mapping.items() if src in gdf.columns and src != dst})
-    folded = {str(c).strip().casefold(): c for c in gdf.columns}
-    for f in kind.fields:
-        if f.name in gdf.columns or f.name in renames.values():
+    renames.update(field_renames(gdf.columns, kind, taken=renames))
+    return gdf.rename(columns=renames) if renames else gdf
+
+
+def field_renames(columns: Any, kind: LayerKind | str, *, taken: dict[str, str] | None = None) -> dict[str, str]:
+    """``{column: field}`` for the columns that hold a field of ``kind`` under another name: its Chinese name or
+    an alias (any case), or its name cut to a Shapefile's 10 characters (``restoratio`` for ``restoration``,
+    when no other field of the kind is cut to the same).  ``taken``: renames already decided.
+
+    Example
+    -------
+    >>> field_renames(["id", "restoratio", "矿山类型"], "mine")
+    {'矿山类型': 'status', 'restoratio': 'restoration'}
+    """
+    spec = KINDS[kind] if isinstance(kind, str) else kind
+    taken = dict(taken or {})
+    columns = list(columns)
+    folded = {str(c).strip().casefold(): c for c in columns}
+    cut = [_shapefile_cut(f.name) for f in spec.fields]
+    renames: dict[str, str] = {}
+    for f, short in zip(spec.fields, cut):
+        if f.name in columns or f.name in taken.values():
             continue
-        for alias in (f.zh, *f.aliases):
+        spellings = [f.zh, *f.aliases] + ([short] if short != f.name and cut.count(short) == 1 else [])
+        for alias in spellings:
             col = folded.get(alias.casefold())
-            if col is not None and col not in renames:
+            if col is not None and col not in taken and col not in renames:
                 renames[col] = f.name
                 break
-    return gdf.rename(columns=renames) if renames else gdf
+    return renames
+
+
+def _shapefile_cut(name: str) -> str:
+    """A field name as a Shapefile (DBF: 10 bytes) stores it."""
+    while len(name.encode("utf-8")) > 10:
+        name = name[:-1]
+    return name
 
 
 def _keep_family(geom: Any, family: str) -> Any:

@@ -469,3 +469,36 @@ def test_restoration_until_reads_years_as_written(tmp_path):
     assert r.exit_code == 0, r.output
     progress = json.loads((tmp_path / "r.json").read_text("utf-8"))["progress"]
     assert progress["achieved_ha"] == pytest.approx(200.0)  # P1 and P2: 2 × 100 ha; P3 is due in 2026
+
+
+def test_shapefile_cut_field_names_are_read_as_the_atlas_reads_them(tmp_path):
+    """A Shapefile stores 10-byte field names: 'restoration' comes back 'restoratio'; 治理状态 is the Chinese name."""
+    x, y = 500_000.0, 4_100_000.0
+    mines = gpd.GeoDataFrame({"id": ["M1", "M2"], "矿山类型": ["历史遗留矿山", "historic"], "restoration": ["restored", "untreated"]},
+                             geometry=[box(x, y, x + 100, y + 100), box(x + 200, y, x + 300, y + 300)], crs=4549)
+    with pytest.warns(RuntimeWarning, match="truncated|Normalized"):
+        mines.to_file(tmp_path / "mines.shp", encoding="GBK")
+    import pyogrio
+
+    assert "restoratio" in pyogrio.read_info(tmp_path / "mines.shp")["fields"]
+    r = invoke("mines", "restoration", "--mines", tmp_path / "mines.shp", "-o", tmp_path / "rates.json")
+    assert r.exit_code == 0, r.output
+    row = json.loads((tmp_path / "rates.json").read_text("utf-8"))["rows"][0]
+    assert (row["status"], row["mines"], row["restored"]) == ("historic", 2, 1)
+    assert row["rate_by_area"] == pytest.approx(1 / 4)  # 1 ha restored of 1 + 3 ha
+
+
+def test_an_empty_baseline_is_refused_not_a_crash(tmp_path):
+    x, y = 500_000.0, 4_100_000.0
+    shore = gpd.GeoDataFrame({"id": ["S1", "S2"], "class": ["sandy", "sandy"], "date": ["2020-01-01", "2024-01-01"]},
+                             geometry=[LineString([(x, y), (x + 1000, y)]), LineString([(x, y + 20), (x + 1000, y + 20)])],
+                             crs=4549)
+    shore.iloc[[0]].to_file(tmp_path / "before.gpkg")
+    shore.iloc[[1]].to_file(tmp_path / "after.gpkg")
+    gpd.GeoDataFrame({"id": []}, geometry=gpd.GeoSeries([], crs=4549)).to_file(tmp_path / "baseline.gpkg")
+    gpd.GeoDataFrame({"id": ["B"]}, geometry=[LineString([(x, y - 100), (x, y - 100)])], crs=4549).to_file(tmp_path / "flat.gpkg")
+    for base in ("baseline.gpkg", "flat.gpkg"):
+        r = invoke("coastline-change", "--before", tmp_path / "before.gpkg", "--after", tmp_path / "after.gpkg",
+                   "--baseline", tmp_path / base, "--out", tmp_path / f"out_{base}")
+        assert r.exit_code == 2, r.output
+        assert error_lines(r) and base in error_lines(r)[0] and "fix:" in error_lines(r)[0]

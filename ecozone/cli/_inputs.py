@@ -246,6 +246,7 @@ def read_input(
     figure.
     """
     from ..io import read_layer
+    from ..validate import field_renames
 
     gdf = read_layer(path, declared_crs=crs)
     issues, checked = check_layer(gdf, str(path), option, kind, fields=fields, need=need, families=families,
@@ -257,6 +258,11 @@ def read_input(
         attrs = dict(gdf.attrs)
         gdf = gdf.loc[checked.index].copy()
         gdf[gdf.geometry.name] = checked.geometry.values
+        # fields under their Chinese name, an alias or a Shapefile's cut name (restoratio) under ecozone's,
+        # as in an atlas; the columns an option names stay as they are (the measure is told their name)
+        named = {column for column, _ in (fields or {}).values()}
+        renames = {c: f for c, f in field_renames(gdf.columns, kind).items() if c not in named and f not in gdf.columns}
+        gdf = gdf.rename(columns=renames)
         gdf.attrs.update(attrs)
     return gdf
 

@@ -237,6 +237,11 @@ def shoreline_change(
         kinds = set(gdf.geom_type.dropna())
         if not kinds <= {"LineString", "MultiLineString"}:
             raise GeometryError(f"{what}: geometry {sorted(kinds)}; fix: give lines")
+        geoms = gdf.geometry.values
+        if not (~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) & (shapely.length(geoms) > 0)).any():
+            raise GeometryError(f"{what}: layer: no line with a length ({len(gdf)} features, all empty or of zero "
+                                "length): no transect can be cast; fix: give the lines of the "
+                                + ("baseline" if gdf is baseline else "dated shorelines"))
     # one reader for every date (2023, 45000, 2023/5/1, 20230501, 2023年5月1日; 01/02/2023 refused as ambiguous)
     dates = dates_of(shorelines, date_field, source=source)
     notes: list[str] = []
