@@ -355,8 +355,6 @@ class Atlas:
             if len(clean):
                 b = _crs.lonlat_bounds(clean)
                 bounds = np.array([min(bounds[0], b[0]), min(bounds[1], b[1]), max(bounds[2], b[2]), max(bounds[3], b[3])])
-        if crs is None and not np.isfinite(bounds).all():
-            raise InputError(f"{name}: every layer is empty; fix: give at least one feature")
         target = _crs.measurement_crs(tuple(bounds), override=crs)
         layers: dict[str, Layer] = {}
         for spec, clean, lrep in cleaned:

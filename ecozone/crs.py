@@ -426,7 +426,6 @@ def _declare(code: str | None, raster: bool, source: str, what: str = "") -> str
 def _diagnose(x: np.ndarray, y: np.ndarray, b: np.ndarray, crs: CRS, raster: bool, source: str) -> tuple[str, str]:
     geo = _geo(crs)
     label = _label(crs)
-    code = short_label(crs)
     minx, miny, maxx, maxy = (float(v) for v in b)
     where = f"coordinates ({_span(minx, maxx)}, {_span(miny, maxy)})"
     swap_fix = ("swap the X and Y coordinates (QGIS: Processing ▸ Swap X and Y coordinates; Python: "

@@ -249,8 +249,8 @@ def atomic_path(target: str | os.PathLike, *, overwrite: bool = True) -> Iterato
     target = Path(target)
     if target.exists() and not overwrite:
         raise InputError(f"{target}: exists already; fix: choose another output or pass --overwrite")
-    if target.is_dir():
-        raise InputError(f"{target}: is a folder; fix: name a file as the output")
+    if target.exists() and not target.is_file():  # a folder, a device (/dev/full), a pipe: never replaced by a file
+        raise InputError(f"{target}: is {'a folder' if target.is_dir() else 'not a regular file'}; fix: name a file as the output")
     target.parent.mkdir(parents=True, exist_ok=True)
     clean_partials(target.parent)
     tmp = partial_path(target)

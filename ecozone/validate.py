@@ -575,8 +575,12 @@ def validate_layer(
     if kind == "district" and gdf.crs is not None and not wrong.any() and len(gdf) > 1:
         _check_mosaic(gdf, check, sliver_m2)
 
-    # 9. a layer whose every feature was dropped has nothing left to measure
-    if report.features_read and not len(gdf) and (report.dropped_empty or report.dropped_degenerate):
+    # 9. a layer with no features, or whose every feature was dropped, has nothing to measure: a figure of
+    # zero from it would look like a measurement
+    if not report.features_read:
+        check.add("error", "geometry", "no_features", "layer", "has no features",
+                  "give the layer with its features (or leave this layer out)")
+    elif not len(gdf) and (report.dropped_empty or report.dropped_degenerate):
         dropped = report.dropped_empty + report.dropped_degenerate
         check.add(
             "error",

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import stat
 
 import eviltransform
 import geopandas as gpd
@@ -502,3 +504,59 @@ def test_an_empty_baseline_is_refused_not_a_crash(tmp_path):
                    "--baseline", tmp_path / base, "--out", tmp_path / f"out_{base}")
         assert r.exit_code == 2, r.output
         assert error_lines(r) and base in error_lines(r)[0] and "fix:" in error_lines(r)[0]
+
+
+# --------------------------------------------------------------------------- empty layers, filters, outputs that are no files
+
+
+def _empty(files, name):
+    path = files["dir"] / "empty" / f"{name}.geojson"
+    path.parent.mkdir(exist_ok=True)
+    gpd.GeoDataFrame(columns=[c for c in _layers()[name].columns if c != "geometry"], geometry=[], crs=4326).to_file(path)
+    return path
+
+
+EMPTY_CASES = [
+    ("coverage", "--zones", "zones", ["--layer", "redline"]),
+    ("coverage", "--layer", "redline", ["--zones", "zones"]),
+    ("restoration", "--projects", "projects", ["--zones", "zones"]),
+    ("conflicts", "--layer", "mines", ["--against", "redline"]),
+    ("conflicts", "--against", "redline", ["--layer", "mines"]),
+    ("coastline", "--coastline", "coastline", []),
+    ("mines restoration", "--mines", "mines", []),
+    ("ranches", "--ranches", "ranches", ["--zones", "zones"]),
+    ("rivers designation", "--rivers", "rivers", ["--zones", "zones"]),
+    ("bay-report", "--bays", "bays", ["--coastline", "coastline"]),
+]
+
+
+@pytest.mark.parametrize("command, option, layer, others", EMPTY_CASES, ids=[f"{c[0]} {c[1]}" for c in EMPTY_CASES])
+def test_an_empty_layer_is_refused_not_measured_to_zero(files, command, option, layer, others):
+    args = [*command.split(), option, _empty(files, layer)]
+    for i in range(0, len(others), 2):
+        args += [others[i], files[others[i + 1]]]
+    r = invoke(*args)
+    assert r.exit_code == 2, r.output
+    line = error_lines(r)[0]
+    assert f"{layer}.geojson" in line and "no features" in line and "fix:" in line
+
+
+def test_filters_and_fields_that_match_nothing_are_refused(files, tmp_path):
+    r = invoke("restoration", "--projects", files["projects"], "--status", "finished")
+    assert r.exit_code == 2 and "'finished' unknown" in error_lines(r)[0] and "completed" in error_lines(r)[0]
+    r = invoke("restoration", "--projects", files["projects"], "--target-ha", 10, "--type", "wetlands")
+    assert r.exit_code == 2 and "'wetlands' unknown" in error_lines(r)[0]
+    r = invoke("restoration", "--projects", files["projects"], "--target-ha", 10, "--type", "滨海湿地", "-o", tmp_path / "p.json")
+    assert r.exit_code == 0, r.output  # the Chinese name of coastal_wetland
+    r = invoke("conflicts", "--layer", files["mines"], "--against", files["redline"], "--name-field", "矿名")
+    assert r.exit_code == 2 and "--name-field" in error_lines(r)[0]
+    r = invoke("rivers", "buffers", "--rivers", files["rivers"], "--width-field", "宽度")
+    assert r.exit_code == 2 and "--width-field" in error_lines(r)[0]
+
+
+def test_an_output_that_is_no_regular_file_is_never_replaced(files, tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    r = invoke("coverage", "--zones", files["zones"], "--layer", files["redline"], "-o", fifo, "--overwrite")
+    assert r.exit_code == 2 and "not a regular file" in error_lines(r)[0]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)

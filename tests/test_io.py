@@ -7,6 +7,7 @@ import json
 import geopandas as gpd
 import pytest
 import shapely
+from shapely.geometry import box
 
 import ecozone
 from ecozone.crs import from_wgs84_geometries
@@ -145,8 +146,12 @@ def test_atlas_refuses_web_mercator_as_measurement_crs():
 
 def test_atlas_with_empty_layer_only(tmp_path):
     empty = gpd.GeoDataFrame({"name": []}, geometry=[], crs=4326)
-    with pytest.raises(InputError, match="every layer is empty"):
+    with pytest.raises(ecozone.GeometryError, match="layer: has no features; fix: give the layer with its features"):
         ecozone.Atlas.from_frames({"d": (empty, "district")})
+    # one empty layer among others: refused too (a zero figure from it would look like a measurement)
+    district = gpd.GeoDataFrame({"name": ["甲区"]}, geometry=[box(121.0, 37.0, 121.1, 37.1)], crs=4326)
+    with pytest.raises(ecozone.GeometryError, match="has no features"):
+        ecozone.Atlas.from_frames({"d": (district, "district"), "mines": (empty.assign(status=[], restoration=[]), "mine")})
 
 
 def test_manifest_errors_name_the_key(tmp_path):

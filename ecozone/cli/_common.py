@@ -33,8 +33,9 @@ def check_output(out: Path | None, inputs: list[Path], *, overwrite: bool) -> No
     if out is None:
         return
     check_not_inputs([out], inputs)
-    if out.is_dir():
-        raise InputError(f"{out}: is a folder; fix: name the output file itself (-o FILE)")
+    if out.exists() and not out.is_file():  # a folder, a device (/dev/full), a pipe
+        raise InputError(f"{out}: is {'a folder' if out.is_dir() else 'not a regular file'}; fix: name the output file "
+                         "itself (-o FILE)")
     if out.exists() and not overwrite:
         raise InputError(f"{out}: exists already; fix: choose another output or pass --overwrite")
     check_writable(out.parent)

@@ -39,6 +39,7 @@ from typing import Any
 
 import click
 import numpy as np
+import shapely
 
 from ..errors import CRSError, EcozoneError, GeometryError, SchemaError
 
@@ -285,6 +286,11 @@ def check_layer(
     validated frame (None for a layer of any attributes, whose measures repair it themselves)."""
     from ..validate import validate_layer
 
+    geoms = gdf.geometry.values
+    if not (~(shapely.is_missing(geoms) | shapely.is_empty(geoms))).any():  # before its fields: an empty GeoJSON has none
+        what = "has no features" if len(gdf) == 0 else f"none of its {len(gdf)} features has a geometry"
+        raise GeometryError(f"{source}: layer: {what} (given to {option}); fix: give the layer with its features"
+                            " (or leave the option out where it is optional)")
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     for ours, (column, flag) in (fields or {}).items():
         if column not in gdf.columns:
@@ -330,8 +336,6 @@ def _one_line(errors: list) -> EcozoneError:
 
 def _check_generic(gdf, source: str, option: str, families: tuple[str, ...] | None, id_column: str | None) -> None:
     """A layer of any attributes: a CRS, geometries of the families it takes, unique ids."""
-    import shapely
-
     if gdf.crs is None:
         raise CRSError(f"{source}: layer: has no coordinate reference system; fix: add a .prj (or a CRS to the "
                        f"GeoPackage/GeoJSON), or declare it with {_crs_flag(option)} (or 'gcj02' for AMap/Gaode data)")

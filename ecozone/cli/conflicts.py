@@ -52,8 +52,9 @@ def conflicts(ctx, layer, against, rules, search_m, id_field, name_field, fail_o
         # ids are unique in both layers; a column named with --id-field must be in --layer
         ids = (id_field, "--id-field")
         control = inputs.read(against, "--against", None, families=("polygon",), id_field=ids)
-        features = inputs.big(layer, "--layer", None, "layer", run, id_field=ids,
-                              id_required=ctx.get_parameter_source("id_field") == ParameterSource.COMMANDLINE)
+        given = lambda name: ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE  # noqa: E731
+        features = inputs.big(layer, "--layer", None, "layer", run, id_field=ids, id_required=given("id_field"),
+                              fields={"name": (name_field, "--name-field")} if given("name_field") else None)
         table = check(features, control, list(rules) or None, search_m=search_m, id_field=id_field, name_field=name_field,
                       layer_name=layer.stem, **run)
     echo_notes(ctx, table)

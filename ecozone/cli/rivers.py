@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
+from ..errors import SchemaError
 from ._common import check_output, echo_notes, named_numbers, named_paths, out_option, write_table
 from ._inputs import YEAR, reads
 
@@ -51,7 +53,12 @@ def buffers(ctx, rivers, widths, width_field, inputs, out, overwrite):
 
     check_output(out, [rivers], overwrite=overwrite)
     table = _width_table(widths)
-    zones = river_buffers(_read_rivers(inputs, rivers), table, width_field=width_field)
+    layer = _read_rivers(inputs, rivers)
+    if width_field not in layer.columns and ctx.get_parameter_source("width_field") == ParameterSource.COMMANDLINE:
+        raise SchemaError(f"{rivers}: no field {width_field!r} for --width-field (fields: "
+                          f"{', '.join(str(c) for c in layer.columns if c != layer.geometry.name)}); "
+                          "fix: name the column of widths in metres, or leave --width-field out")
+    zones = river_buffers(layer, table, width_field=width_field)
     echo_notes(ctx, zones)
     if out is not None and out.suffix.lower() in (".gpkg", ".geojson"):
         write_layer(zones, out, overwrite=overwrite)

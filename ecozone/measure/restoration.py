@@ -223,7 +223,7 @@ def restoration_progress(
     return {
         "type": type,
         "zone": row_zone,
-        "status": [normalise_code(_SPEC.field("status").codes, s) or s for s in statuses],
+        "status": [_asked("status", s) for s in statuses],
         "until": until,
         "target_ha": float(target_ha),
         "achieved_ha": achieved,
@@ -239,8 +239,7 @@ def _chosen(projects: gpd.GeoDataFrame, *, statuses: list[str], type: str | None
     """The projects a target counts: of these statuses, of ``type``, of ``until`` or earlier."""
     chosen = _normalised(projects, ["type", "status", "year"], statuses)
     if type is not None:
-        wanted = normalise_code(_SPEC.field("type").codes, type) or type
-        chosen = chosen[chosen["type"] == wanted]
+        chosen = chosen[chosen["type"] == _asked("type", type)]
     if until is not None:
         chosen = chosen[(years_in(chosen, "year") <= until).fillna(False).to_numpy(dtype=bool)]
     return chosen
@@ -262,12 +261,20 @@ def _normalised(projects: gpd.GeoDataFrame, fields: Sequence[str], status) -> gp
             codes = spec.codes
             out[f] = [normalise_code(codes, v) or v for v in out[f]]
     if status is not None:
-        wanted = [status] if isinstance(status, str) else list(status)
-        codes = _SPEC.field("status").codes
-        wanted = {normalise_code(codes, s) or s for s in wanted}
+        wanted = {_asked("status", s) for s in ([status] if isinstance(status, str) else list(status))}
         out = out[out["status"].isin(wanted)]
     out.attrs = dict(projects.attrs)
     return out
+
+
+def _asked(field: str, value: Any) -> str:
+    """The code of a ``type`` / ``status`` a caller asks for (English or Chinese): an unknown one is refused, never
+    a filter that silently matches nothing."""
+    codes = _SPEC.field(field).codes
+    code = normalise_code(codes, value)
+    if code is None:
+        raise SchemaError(f"restoration {field} {value!r} unknown; fix: use one of {codes.describe()}")
+    return code
 
 
 def _overlap(summed: float, union: float) -> float:
