@@ -562,3 +562,28 @@ def test_an_output_that_is_no_regular_file_is_never_replaced(files, tmp_path):
     r = invoke("coverage", "--zones", files["zones"], "--layer", files["redline"], "-o", fifo, "--overwrite")
     assert r.exit_code == 2 and "not a regular file" in error_lines(r)[0]
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_a_layer_of_only_degenerate_geometries_is_refused(files):
+    from shapely.geometry import Polygon
+
+    path = files["dir"] / "empty" / "flat.geojson"
+    path.parent.mkdir(exist_ok=True)
+    gpd.GeoDataFrame({"id": ["F1", "F2"]}, geometry=[Polygon([(121.1, 37.0)] * 4), LineString([(121.1, 37.0), (121.1, 37.0)])],
+                     crs=4326).to_file(path)
+    r = invoke("coverage", "--zones", files["zones"], "--layer", path)
+    assert r.exit_code == 2 and "flat.geojson" in error_lines(r)[0] and "none of its 2 features has an area" in error_lines(r)[0]
+
+
+def test_ranches_without_ids_are_counted(files, tmp_path):
+    """Ranch ids are optional: findings name ranches by position (a missing id was an internal error, exit 3)."""
+    ranches = _layers()["ranches"].assign(id=[None, None])
+    ranches.to_file(tmp_path / "ranches.geojson")
+    r = invoke("ranches", "--ranches", tmp_path / "ranches.geojson", "--zones", files["zones"], "--redline", files["redline"],
+               "-o", tmp_path / "r.json")
+    assert r.exit_code == 0, r.output
+    rows = [row for row in json.loads((tmp_path / "r.json").read_text("utf-8"))["rows"] if row["zone"] == "total"]
+    # the oracle: which ranch polygons meet the red line, straight from shapely
+    red = shapely.union_all(_layers()["redline"].geometry.values)
+    expected = {lv: int(g.intersection(red).area > 0) for lv, g in zip(ranches["level"], ranches.geometry)}
+    assert {row["level"]: row["in_marine_redline"] for row in rows} == expected

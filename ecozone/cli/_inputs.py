@@ -339,6 +339,15 @@ def _check_generic(gdf, source: str, option: str, families: tuple[str, ...] | No
     if gdf.crs is None:
         raise CRSError(f"{source}: layer: has no coordinate reference system; fix: add a .prj (or a CRS to the "
                        f"GeoPackage/GeoJSON), or declare it with {_crs_flag(option)} (or 'gcj02' for AMap/Gaode data)")
+    given = gdf.geometry.values
+    points = np.isin(shapely.get_type_id(given), (0, 4)) & ~shapely.is_empty(given)
+    polygons = np.isin(shapely.get_type_id(given), (3, 6))
+    repaired = shapely.make_valid(given)
+    extent = np.where(polygons, shapely.area(repaired) > 0, shapely.length(repaired) > 0)
+    if not (points | extent).any():
+        raise GeometryError(f"{source}: layer: none of its {len(gdf)} features has an area, a length or a place "
+                            f"(degenerate geometries, given to {option}); fix: redraw the features (a ring needs three "
+                            "distinct corners enclosing an area)")
     if families:
         types = shapely.get_type_id(gdf.geometry.values)
         fam = np.array([_FAMILY.get(int(t)) for t in types], dtype=object)

@@ -86,19 +86,22 @@ def ranch_summary(
     notes: list[str] = []
     zones_p, moved = prepare_layers(zones, {"ranches": frame}, notes, zone_field=zone_field)
     frame = moved["ranches"]
+    frame[_POS] = np.arange(len(frame))  # findings name ranches by position: ids may be missing or repeat
     geoms = frame.geometry.values
     names = zones_p[zone_field].astype(str).to_numpy()
     home = _largest_zone(geoms, zones_p.geometry.values, names)
     flags = {}
     if redline is not None:
-        found = conflicts(frame, redline, "ranch_in_marine_redline", layer_name="ranches", against_name="redline")
+        found = conflicts(frame, redline, "ranch_in_marine_redline", layer_name="ranches", against_name="redline",
+                          id_field=_POS)
         found = found[found["relation"] != "touches"]
         pos = _positions(frame, found)
         flags["in_marine_redline"] = np.isin(np.arange(len(frame)), pos)
         flags["not_allowed_in_redline"] = np.isin(np.arange(len(frame)), pos[found["severity"].to_numpy() == "violation"])
         flags["redline_overlap_ha"] = np.zeros(len(frame))  # measured per row below, on unions
     if wind_farms is not None:
-        found = conflicts(frame, wind_farms, "ranch_wind_farm", layer_name="ranches", against_name="wind_farms")
+        found = conflicts(frame, wind_farms, "ranch_wind_farm", layer_name="ranches", against_name="wind_farms",
+                          id_field=_POS)
         found = found[found["relation"] != "touches"]
         flags["with_wind_farm"] = np.isin(np.arange(len(frame)), _positions(frame, found))
 
@@ -175,7 +178,9 @@ def _largest_zone(geoms: np.ndarray, zone_geoms: np.ndarray, names: np.ndarray) 
 
 
 def _positions(frame: gpd.GeoDataFrame, found: pd.DataFrame) -> np.ndarray:
-    """Row positions of the ranches a findings table names (findings carry ids, or positions without ids)."""
-    ids = frame["id"].astype(str).tolist() if "id" in frame.columns else [str(i) for i in range(len(frame))]
-    where = {v: i for i, v in enumerate(ids)}
-    return np.array([where[str(v)] for v in found["feature_id"]], dtype=int)
+    """Row positions of the ranches a findings table names (by their ``_POS``)."""
+    return found["feature_id"].to_numpy(dtype=int)
+
+
+#: The column that numbers the ranches for the findings.
+_POS = "ranch_position"
