@@ -13,6 +13,8 @@ from shapely.geometry import box
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data"
 IN_CI = bool(os.environ.get("CI"))
+#: Debian's Chromium, driven by playwright (never `playwright install`)
+CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="session")
@@ -62,3 +64,18 @@ def demo_run(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("demo")
     return out, run_demo(out)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium: skipped when missing, a failure in CI (.ci/run installs it)."""
+    if not CHROMIUM.exists():
+        if IN_CI:
+            pytest.fail(f"CI is set but {CHROMIUM} is missing: .ci/run installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield b
+        b.close()

@@ -27,9 +27,6 @@ import ecozone
 from ecozone._resources import dataset_dir
 from ecozone.maps import load_preset, map_html, render_map, write_map
 
-from .conftest import IN_CI
-
-CHROMIUM = Path("/usr/bin/chromium")
 SHIPPED = ["overview", "coastline", "coverage", "conflicts"]
 SEVEN = "{{7*7}}"
 IF_X = "{% if true %}X{% endif %}"
@@ -279,20 +276,6 @@ SHOW_JS = """(click) => {
   }
   return out;
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        if IN_CI:
-            pytest.fail(f"CI is set but {CHROMIUM} is missing: .ci/run installs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 def visit(browser):

@@ -22,11 +22,10 @@ from shapely.geometry import Point, box
 import ecozone
 from ecozone.maps import load_preset, render_map, write_map
 
-from .conftest import IN_CI, REPO
+from .conftest import REPO
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("ECOZONE_ARTIFACTS", REPO / "test-artifacts")) / "maps"
 PRESETS = ["overview", "coastline", "coverage", "conflicts"]
 XSS = ["<img src=x onerror=alert(1)>", "</script><script>alert(1)</script>", "<img src=x onerror=\"window.__pwned=1\">"]
@@ -39,20 +38,6 @@ LAYERS_JS = """() => {
   const layers = Object.keys(window).filter(k => k.startsWith('geo_json_') && window[k] instanceof L.GeoJSON);
   return {map: maps[0], layers: layers};
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        if IN_CI:
-            pytest.fail(f"CI is set but {CHROMIUM} is missing: .ci/run installs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 class Visit:

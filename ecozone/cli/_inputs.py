@@ -281,7 +281,7 @@ def check_layer(
     id_required: bool = False,
     mosaic: bool = False,
     unique_ids: bool = True,
-) -> list[str]:
+) -> tuple[list[str], Any]:
     """The checks of :func:`read_input` on a frame: raise the first error; return the warnings (as text) and the
     validated frame (None for a layer of any attributes, whose measures repair it themselves)."""
     from ..validate import validate_layer
