@@ -988,6 +988,10 @@ def _check_against_layers(config: AuditConfig, atlas: Atlas) -> None:
         fields = [c for c in districts.columns if c not in (districts.geometry.name, ROW)]
         raise _fail(path, text, "zones", "zone_field", f"layer {ctx.districts_name!r} has no field {ctx.zone_field!r}",
                     f"{_suggest(ctx.zone_field, fields)}use one of {', '.join(map(str, fields))}")
+    if districts is not None:  # a district named total/outside would take over the city-wide row
+        from .measure.coverage import check_zone_names
+
+        check_zone_names(districts, ctx.zone_field, name=ctx.districts_name)
     zone_names = districts[ctx.zone_field].astype(str).tolist() if districts is not None else []
     bay_names = ctx.bays["name"].astype(str).tolist() if ctx.bays is not None else []
 

@@ -617,3 +617,17 @@ def test_repairs_that_change_a_figure_are_reported_next_to_it(city, tmp_path):
     md = (out / "report.md").read_text("utf-8")
     assert "projects:" in md and "P3" in md
     assert "P3" in (out / "report.html").read_text("utf-8")
+
+
+def test_validate_refuses_a_reserved_district_name_as_audit_does(city, tmp_path):
+    gdf = gpd.read_file(city / "districts.gpkg")
+    gdf["name"] = [" Total ", "乙区"]
+    gdf.to_file(city / "districts.gpkg")
+    cfg = config(city)
+    lines = []
+    for args in (["validate", cfg], ["audit", cfg, "-o", tmp_path / "rep"]):
+        r = run(*args)
+        assert r.exit_code == 2, r.stderr
+        lines.append(one_error_line(r))
+    assert lines[0] == lines[1] and "' Total ' is reserved" in lines[0] and "fix: rename the zone" in lines[0]
+    assert not (tmp_path / "rep").exists()
