@@ -1006,6 +1006,16 @@ def _check_against_layers(config: AuditConfig, atlas: Atlas) -> None:
         if entry.get("bay") and ctx.bays is not None and str(entry["bay"]) not in bay_names:
             raise _fail(path, text, section, "bay", f"no bay named {entry['bay']!r} in layer {ctx.bays_name!r}",
                         f"{_suggest(entry['bay'], bay_names)}use one of {listed(bay_names)}")
+        if entry.get("indicator", name) == "river_designation_share":  # the field the measure reads, checked now
+            for lname in atlas.names("river"):
+                frame = atlas[lname]
+                wanted = ["designation"] + (["designation_year"] if entry.get("until") is not None else [])
+                missing = [f for f in wanted if f not in frame.columns]
+                if missing:
+                    fields = [c for c in frame.columns if c not in (frame.geometry.name, ROW)]
+                    raise _fail(path, text, section, None, f"layer {lname!r} has no field {missing[0]!r} saying which rivers "
+                                f"are designated (fields: {', '.join(map(str, fields))})",
+                                f"map your column to it in [layers.{lname}] fields = {{ {missing[0]} = \"<your column>\" }}")
         if entry.get("indicator", name) == "land_cover_share":
             names = [entry["raster"]] if entry.get("raster") else atlas.raster_names("land_cover")
             raster = atlas.rasters.get(names[0]) if names else None

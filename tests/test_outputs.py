@@ -631,3 +631,22 @@ def test_validate_refuses_a_reserved_district_name_as_audit_does(city, tmp_path)
         lines.append(one_error_line(r))
     assert lines[0] == lines[1] and "' Total ' is reserved" in lines[0] and "fix: rename the zone" in lines[0]
     assert not (tmp_path / "rep").exists()
+
+
+def test_validate_refuses_a_river_layer_without_designation_as_audit_does(city, tmp_path):
+    gpd.GeoDataFrame({"id": ["W1"], "name": ["河"], "level": ["trunk"]}, geometry=[LineString([(X, Y + 500), (X + 9000, Y + 500)])],
+                     crs=CRS).to_file(city / "rivers.gpkg")
+    cfg = config(city, extra_layers="""
+        [layers.rivers]
+        file = "rivers.gpkg"
+        kind = "river"
+        """, indicators="""
+        [indicators.river_designation_share]
+        target = 50
+        """)
+    lines = []
+    for args in (["validate", cfg], ["audit", cfg, "-o", tmp_path / "rep"]):
+        r = run(*args)
+        assert r.exit_code == 2, r.stderr
+        lines.append(one_error_line(r))
+    assert lines[0] == lines[1] and "no field 'designation'" in lines[0] and "fix:" in lines[0]
