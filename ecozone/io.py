@@ -33,6 +33,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import shapely
 from pyproj import CRS
@@ -128,6 +129,15 @@ def read_layer(
         kwargs["encoding"] = encoding
     if layer is not None:
         kwargs["layer"] = layer
+    elif p.suffix.lower() == ".gpkg":  # several layers: GDAL would silently take the first
+        try:
+            names = [str(n) for n, _ in pyogrio.list_layers(p)]
+        except Exception:  # not readable: said below, by the read itself
+            names = []
+        if len(names) > 1:
+            raise InputError(f"{p}: holds {len(names)} layers ({', '.join(names[:6])}{' …' if len(names) > 6 else ''}) "
+                             "and none was named; fix: name it (layer = \"…\" in the manifest) or save that layer "
+                             "to a file of its own")
     try:
         with warnings.catch_warnings():
             # GDAL's GeoJSON driver renumbers repeated "id"s; validation reports them itself
@@ -150,9 +160,27 @@ def read_layer(
         ) from exc
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise InputError(f"{p}: has no geometry column; fix: give a spatial layer, not a table")
+    if p.suffix.lower() == ".shp":
+        _check_text(gdf, p)
     gdf = _checked_coordinates(gdf, p, declared_crs)
     gdf.attrs["source"] = str(p)  # messages about this frame name the file
     return gdf
+
+
+def _check_text(gdf: gpd.GeoDataFrame, p: Path) -> None:
+    """A Shapefile's text decodes in the encoding it declares: GBK bytes under a .cpg saying UTF-8 fail later,
+    deep inside a measurement, unless found here."""
+    for col in gdf.columns:
+        if col == gdf.geometry.name or not (gdf[col].dtype == object or isinstance(gdf[col].dtype, pd.StringDtype)):
+            continue
+        try:
+            gdf[col].tolist()
+        except Exception as exc:  # pyarrow's invalid UTF-8, a UnicodeDecodeError
+            cpg = next((p.with_suffix(s) for s in (".cpg", ".CPG") if p.with_suffix(s).exists()), None)
+            said = f" ({cpg.name} says {cpg.read_text(errors='replace').strip()!r})" if cpg else ""
+            raise InputError(f"{p}: field {col!r}: text is not in the encoding the file declares{said} "
+                             f"({type(exc).__name__}); fix: correct the .cpg (GBK for most Chinese Shapefiles), or "
+                             "declare encoding = \"GBK\" in the manifest") from None
 
 
 def _checked_coordinates(gdf: gpd.GeoDataFrame, p: Path, declared_crs: Any) -> gpd.GeoDataFrame:

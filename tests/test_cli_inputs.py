@@ -587,3 +587,57 @@ def test_ranches_without_ids_are_counted(files, tmp_path):
     red = shapely.union_all(_layers()["redline"].geometry.values)
     expected = {lv: int(g.intersection(red).area > 0) for lv, g in zip(ranches["level"], ranches.geometry)}
     assert {row["level"]: row["in_marine_redline"] for row in rows} == expected
+
+
+# --------------------------------------------------------------------------- found by the bad-input sweep
+
+
+def test_a_geopackage_of_several_layers_needs_the_layer_named(files, tmp_path):
+    """GDAL reads the first layer: a draft layer before the zones gave every share as 100 %."""
+    import pyogrio
+
+    zones = _layers()["zones"]
+    pyogrio.write_dataframe(zones.assign(geometry=_layers()["redline"].geometry.values), tmp_path / "multi.gpkg", layer="draft")
+    pyogrio.write_dataframe(zones, tmp_path / "multi.gpkg", layer="zones")
+    r = invoke("coverage", "--zones", tmp_path / "multi.gpkg", "--layer", files["redline"])
+    assert r.exit_code == 2 and "holds 2 layers (draft, zones)" in error_lines(r)[0]
+    assert len(ecozone.read_layer(tmp_path / "multi.gpkg", layer="zones")) == 2
+
+
+def test_a_name_given_twice_in_name_file_options_is_refused(files):
+    r = invoke("rivers", "encroachment", "--rivers", files["rivers"], "--check", f"a={files['projects']}",
+               "--check", f"a={files['mines']}")
+    assert r.exit_code == 2 and "'a' is given twice" in error_lines(r)[0]
+
+
+def test_a_no_in_the_designation_field_is_not_a_designation(tmp_path):
+    rivers = _layers()["rivers"].assign(designation=["否", "no"])
+    rivers.to_file(tmp_path / "rivers.geojson")
+    r = invoke("rivers", "designation", "--rivers", tmp_path / "rivers.geojson", "--zones", _layer_file(tmp_path, "zones"),
+               "-o", tmp_path / "d.json")
+    assert r.exit_code == 0, r.output
+    total = json.loads((tmp_path / "d.json").read_text("utf-8"))["rows"][-1]
+    assert total["zone"] == "total" and total["designated_km"] == 0 and total["river_km"] > 0
+
+
+def test_a_gbk_shapefile_whose_cpg_says_utf8_is_one_line(tmp_path):
+    zones = _layers()["zones"]
+    zones.to_file(tmp_path / "zones.shp", encoding="GBK")
+    (tmp_path / "zones.cpg").write_text("UTF-8")
+    r = invoke("coverage", "--zones", tmp_path / "zones.shp", "--layer", _layer_file(tmp_path, "redline"))
+    assert r.exit_code == 2 and "not in the encoding the file declares" in error_lines(r)[0] and "GBK" in error_lines(r)[0]
+
+
+def test_a_spacing_that_would_cast_billions_of_transects_is_refused(files, tmp_path):
+    shore = _layers()["coastline"].assign(date=["2020-01-01", "2020-01-01"])
+    shore.to_file(tmp_path / "before.geojson")
+    shore.assign(date=["2024-01-01", "2024-01-01"]).to_file(tmp_path / "after.geojson")
+    r = invoke("coastline-change", "--before", tmp_path / "before.geojson", "--after", tmp_path / "after.geojson",
+               "--baseline", files["shore"], "--spacing", "1e-6", "--out", tmp_path / "out")
+    assert r.exit_code == 2 and "transects" in error_lines(r)[0] and "--spacing" in error_lines(r)[0]
+
+
+def _layer_file(folder, name):
+    path = folder / f"{name}.geojson"
+    _layers()[name].to_file(path)
+    return path

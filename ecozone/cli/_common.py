@@ -78,6 +78,9 @@ def named_paths(values: tuple[str, ...], option: str) -> dict[str, Path]:
             name, path = Path(value).stem, value
         if not name or not path:
             raise InputError(f"{option} {value!r}: expected NAME=FILE; fix: e.g. {option} road=roads.gpkg")
+        if name in out:  # a second file of the same name would silently replace the first
+            raise InputError(f"{option} {value!r}: the name {name!r} is given twice; fix: give each file its own name "
+                             f"({option} {name}_2={path})")
         out[name] = Path(path)
     return out
 

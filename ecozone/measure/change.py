@@ -47,7 +47,7 @@ import pandas as pd
 import shapely
 
 from ..dates import dates_of, parse_date
-from ..errors import GeometryError, SchemaError
+from ..errors import GeometryError, InputError, SchemaError
 from ..schema import NATURAL_CLASSES
 from ..units import M_PER_KM
 from .coastline import _checked, _extent, coastline_pieces, coastline_retention
@@ -165,6 +165,10 @@ def decimal_year(dates) -> np.ndarray:
     return (d.dt.year + (d.dt.day_of_year - 1) / days).to_numpy(dtype=float)
 
 
+#: The most transects one baseline may be cast into (1,000 km at 1 m): beyond, a typo in the spacing, not a survey.
+MAX_TRANSECTS = 1_000_000
+
+
 def transects(baseline: gpd.GeoDataFrame, spacing_m: float = 50.0, length_m: float = 1000.0) -> gpd.GeoDataFrame:
     """Lines perpendicular to the baseline every ``spacing_m``, ``length_m`` to each side.
 
@@ -173,7 +177,13 @@ def transects(baseline: gpd.GeoDataFrame, spacing_m: float = 50.0, length_m: flo
     baseline's direction is positive ``offset``).
     """
     rows = []
-    for part_id, line in enumerate(shapely.get_parts(shapely.line_merge(shapely.union_all(baseline.geometry.values)))):
+    parts = shapely.get_parts(shapely.line_merge(shapely.union_all(baseline.geometry.values)))
+    count = int(sum(part.length // spacing_m + 1 for part in parts))
+    if count > MAX_TRANSECTS:
+        raise InputError(f"{baseline.attrs.get('source', 'baseline')}: {count:,} transects at {spacing_m:g} m spacing along "
+                         f"{sum(p.length for p in parts) / 1000:,.1f} km of baseline (at most {MAX_TRANSECTS:,}); fix: "
+                         "a larger --spacing (DSAS uses 10–100 m)")
+    for part_id, line in enumerate(parts):
         if line.length == 0:
             continue
         stations = np.arange(0.0, line.length + 1e-9, spacing_m)

@@ -268,9 +268,15 @@ def _designated(gdf: pd.DataFrame, field: str, until: int | None, source: str) -
             f"fix: name the column holding the 美丽幸福河湖 level (--field NAME)"
         )
     values = gdf[field]
-    designated = values.notna().to_numpy() & (values.astype(str).str.strip() != "").to_numpy()
+    # a value says designated (省级美丽幸福河湖, 是, yes, 2023); blank and no/否/0/false say not
+    text = values.astype(str).str.strip().str.casefold()
+    designated = values.notna().to_numpy() & ~text.isin(_NOT_DESIGNATED).to_numpy()
     if until is not None:
         if "designation_year" not in gdf.columns:
             raise SchemaError(f"{source}: no field 'designation_year' to count designations up to {until}; fix: add it or drop until")
         designated &= (years_in(gdf, "designation_year", source=source) <= until).fillna(False).to_numpy(dtype=bool)
     return designated
+
+
+#: Values of a designation field that mean "not designated".
+_NOT_DESIGNATED = {"", "0", "no", "n", "false", "f", "否", "无", "未", "none", "nan", "null"}
