@@ -619,16 +619,22 @@ def test_repairs_that_change_a_figure_are_reported_next_to_it(city, tmp_path):
     assert "P3" in (out / "report.html").read_text("utf-8")
 
 
+def refused_by_validate_and_audit(cfg, out) -> list[str]:
+    """The one error line of ``ecozone validate`` and of ``ecozone audit`` (each must exit 2)."""
+    lines = []
+    for args in (["validate", cfg], ["audit", cfg, "-o", out]):
+        r = run(*args)
+        assert r.exit_code == 2, r.stderr
+        lines.append(one_error_line(r))
+    return lines
+
+
 def test_validate_refuses_a_reserved_district_name_as_audit_does(city, tmp_path):
     gdf = gpd.read_file(city / "districts.gpkg")
     gdf["name"] = [" Total ", "乙区"]
     gdf.to_file(city / "districts.gpkg")
     cfg = config(city)
-    lines = []
-    for args in (["validate", cfg], ["audit", cfg, "-o", tmp_path / "rep"]):
-        r = run(*args)
-        assert r.exit_code == 2, r.stderr
-        lines.append(one_error_line(r))
+    lines = refused_by_validate_and_audit(cfg, tmp_path / "rep")
     assert lines[0] == lines[1] and "' Total ' is reserved" in lines[0] and "fix: rename the zone" in lines[0]
     assert not (tmp_path / "rep").exists()
 
@@ -644,9 +650,5 @@ def test_validate_refuses_a_river_layer_without_designation_as_audit_does(city, 
         [indicators.river_designation_share]
         target = 50
         """)
-    lines = []
-    for args in (["validate", cfg], ["audit", cfg, "-o", tmp_path / "rep"]):
-        r = run(*args)
-        assert r.exit_code == 2, r.stderr
-        lines.append(one_error_line(r))
+    lines = refused_by_validate_and_audit(cfg, tmp_path / "rep")
     assert lines[0] == lines[1] and "no field 'designation'" in lines[0] and "fix:" in lines[0]

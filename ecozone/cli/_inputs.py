@@ -203,21 +203,8 @@ def reads(*options: str) -> Callable:
 _FAMILY = {1: "line", 2: "line", 3: "polygon", 5: "line", 6: "polygon", 0: "point", 4: "point"}  # shapely type ids
 
 
-def read_input(
-    path: str | Path,
-    option: str,
-    kind: str | None = None,
-    *,
-    crs: Any = None,
-    fields: Mapping[str, tuple[str, str]] | None = None,
-    need: tuple[str, ...] | None = None,
-    families: tuple[str, ...] | None = None,
-    id_field: tuple[str, str] | None = None,
-    id_required: bool = False,
-    mosaic: bool = False,
-    unique_ids: bool = True,
-    quiet: bool = False,
-):
+def read_input(path: str | Path, option: str, kind: str | None = None, *, crs: Any = None, quiet: bool = False,
+               **checks: Any):
     """Read the file given to ``option`` and check it as an atlas checks a layer of ``kind``.
 
     Parameters
@@ -227,17 +214,8 @@ def read_input(
     kind : a key of :data:`ecozone.schema.KINDS`, or None for a layer of any
         attributes (only the CRS and the geometry ``families`` are checked)
     crs : the declared CRS (``--X-crs`` / ``--input-crs``)
-    fields : ``{field of the kind: (column, option)}`` for columns named by an
-        option, e.g. ``{"name": ("县名", "--zone-field")}``: the column must
-        exist (a one-line error naming the option otherwise)
-    need : the kind's required fields this command uses (default: all of
-        them); a missing field it does not use is no error
-    families : geometry families a generic layer (``kind=None``) takes
-    id_field : ``(column, option)``: the column of ids of a generic layer, unique where present
-    id_required : the ``id_field`` column must exist (the option was given explicitly)
-    mosaic : warn about gaps and overlaps between districts (for ``kind="district"``)
-    unique_ids : refuse repeated ids (a river's segments may share one)
     quiet : no warnings on stderr
+    **checks : the keywords of :func:`check_layer` (``fields``, ``need``, ``families``, ``id_field`` …)
 
     Returns
     -------
@@ -250,8 +228,7 @@ def read_input(
     from ..validate import field_renames
 
     gdf = read_layer(path, declared_crs=crs)
-    issues, checked = check_layer(gdf, str(path), option, kind, fields=fields, need=need, families=families,
-                                  id_field=id_field, id_required=id_required, mosaic=mosaic, unique_ids=unique_ids)
+    issues, checked = check_layer(gdf, str(path), option, kind, **checks)
     if not quiet:
         for issue in issues:
             click.echo(f"ecozone: warning: {issue}", err=True)
@@ -261,7 +238,7 @@ def read_input(
         gdf[gdf.geometry.name] = checked.geometry.values
         # fields under their Chinese name, an alias or a Shapefile's cut name (restoratio) under ecozone's,
         # as in an atlas; the columns an option names stay as they are (the measure is told their name)
-        named = {column for column, _ in (fields or {}).values()}
+        named = {column for column, _ in (checks.get("fields") or {}).values()}
         renames = {c: f for c, f in field_renames(gdf.columns, kind).items() if c not in named and f not in gdf.columns}
         gdf = gdf.rename(columns=renames)
         gdf.attrs.update(attrs)
@@ -283,7 +260,22 @@ def check_layer(
     unique_ids: bool = True,
 ) -> tuple[list[str], Any]:
     """The checks of :func:`read_input` on a frame: raise the first error; return the warnings (as text) and the
-    validated frame (None for a layer of any attributes, whose measures repair it themselves)."""
+    validated frame (None for a layer of any attributes, whose measures repair it themselves).
+
+    Parameters
+    ----------
+    gdf, source, option, kind : the layer, the file it came from, the option that named it, its kind (or None)
+    fields : ``{field of the kind: (column, option)}`` for columns named by an
+        option, e.g. ``{"name": ("县名", "--zone-field")}``: the column must
+        exist (a one-line error naming the option otherwise)
+    need : the kind's required fields this command uses (default: all of
+        them); a missing field it does not use is no error
+    families : geometry families a generic layer (``kind=None``) takes
+    id_field : ``(column, option)``: the column of ids of a generic layer, unique where present
+    id_required : the ``id_field`` column must exist (the option was given explicitly)
+    mosaic : warn about gaps and overlaps between districts (for ``kind="district"``)
+    unique_ids : refuse repeated ids (a river's segments may share one)
+    """
     from ..validate import validate_layer
 
     geoms = gdf.geometry.values
