@@ -152,14 +152,14 @@ def check_writable(folder: str | os.PathLike) -> None:
         probe_root = probe_root.parent
     if probe_root.exists() and not probe_root.is_dir():
         raise InputError(f"{folder}: {probe_root} is a file, not a folder; fix: choose another output folder")
+    probe = probe_root / f".ecozone-write-test-{os.getpid()}"
     try:
-        probe_root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(probe_root / f".ecozone-write-test-{os.getpid()}", os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+        fd = os.open(probe, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
         try:
             os.write(fd, b"x")
         finally:
             os.close(fd)
-            os.unlink(probe_root / f".ecozone-write-test-{os.getpid()}")
+            os.unlink(probe)
     except OSError as exc:
         reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
         raise InputError(f"{folder}: cannot write there ({reason}); fix: choose a folder you can write to (-o)") from None
