@@ -166,7 +166,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from . import audit, bays, change, coastline, conflicts, coverage, demo, export, maps, mines, ranches, restoration, rivers, sea_zones, setback, zonal
+    from . import audit, bays, change, coastline, conflicts, coverage, demo, export, maps, mines, ranches, restoration, rivers, sea_zones, setback, shoreline, zonal
 
     main.add_command(demo.demo)
     main.add_command(coverage.coverage)
@@ -176,6 +176,7 @@ def _register() -> None:
     main.add_command(coastline.coastline)
     main.add_command(setback.setback)
     main.add_command(change.change)
+    main.add_command(shoreline.shoreline_change_command)
     main.add_command(bays.bay_report)
     main.add_command(rivers.rivers)
     main.add_command(mines.mines)

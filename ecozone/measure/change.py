@@ -8,23 +8,39 @@ Two questions the plans' quarterly monitoring asks:
   Each piece (``spacing_m``) of the later survey takes the class of the
   nearest segment of the earlier one within ``match_m``.
 * :func:`shoreline_change` — how far the shoreline moved, along transects
-  cast from a baseline as USGS DSAS does: per transect NSM (net shoreline
-  movement, youngest minus oldest), SCE (shoreline change envelope, the
-  largest distance between any two shorelines), EPR (end point rate, NSM ÷
-  years between them) and, with three or more dates, LRR (linear regression
-  rate, with R²).  Positive values are seaward (accretion), negative landward
-  (erosion).  Seaward advance above ``reclamation_m`` is flagged as possible
-  reclamation (围填海).
+  cast from a baseline as USGS DSAS does, across any number of dated
+  shorelines: per transect NSM (net shoreline movement, youngest minus
+  oldest), SCE (shoreline change envelope, the largest distance between any
+  two shorelines), EPR (end point rate, NSM ÷ years between them, with its
+  uncertainty from the two shorelines' uncertainties) and, with three or more
+  dates, LRR (linear regression rate, with R², standard error of the estimate
+  and the 95 % confidence interval of the rate) and WLR (the same, weighted by
+  1/uncertainty²).  Positive values are seaward (accretion), negative
+  landward (erosion).  Seaward advance above ``reclamation_m`` is flagged as
+  possible reclamation (围填海).
 
 Conventions (documented, as DSAS leaves them to the user):
 
 * transects are cast perpendicular to the baseline every ``spacing_m``,
-  ``length_m`` to each side; the baseline's side is ``baseline="offshore"``
-  (the default: seaward is toward the baseline) or ``"onshore"``;
-* where a transect crosses one survey's shoreline more than once, the
+  ``length_m`` to each side;
+* every distance from the baseline is **signed, seaward positive** (DSAS's
+  convention), whichever side of the shorelines the baseline lies: an
+  offshore baseline gives negative distances, a shoreline that advances past
+  it positive ones (−100 m → +50 m is NSM +150 m);
+* the sea's side is decided once for each baseline part (a connected line of
+  the baseline), never shoreline by shoreline: on each transect the
+  earliest shoreline crossing it lies on one side of the baseline; the side
+  most of the part's transects agree on is the shorelines' side. With
+  ``baseline_side="offshore"`` (the default) the sea is on the other side,
+  with ``"onshore"`` on that side. The earliest shoreline rather than all of
+  them: a later survey that crossed the baseline (the reclamation the flag
+  is for) must not move the sea, and with two dates a median of all
+  positions would lie between them (−100 → +150 would put the sea inland);
+* where a transect crosses one date's shoreline more than once, the
   intersection **closest to the baseline** is used (``intersection="farthest"``
-  takes the other end), as DSAS's "closest" option;
-* several features with the same date are one shoreline;
+  takes the farthest from it), as DSAS's "closest" option;
+* several features with the same date are one shoreline (each crossing keeps
+  its own feature's uncertainty);
 * dates become decimal years: year + (day of year − 1) ÷ days in that year.
 
 Example
@@ -41,6 +57,10 @@ Example
 
 from __future__ import annotations
 
+import functools
+import math
+from collections.abc import Sequence
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -48,12 +68,13 @@ import shapely
 
 from ..dates import dates_of, parse_date
 from ..errors import GeometryError, InputError, SchemaError
+from ..features import describe_feature
 from ..schema import NATURAL_CLASSES
 from ..units import M_PER_KM
 from .coastline import _checked, _extent, coastline_pieces, coastline_retention
 from .coverage import prepare_layers
 
-__all__ = ["coastline_change", "shoreline_change", "transects", "decimal_year"]
+__all__ = ["coastline_change", "shoreline_change", "shoreline_uncertainty", "transects", "decimal_year", "t_quantile"]
 
 
 def coastline_change(
@@ -204,7 +225,7 @@ def transects(baseline: gpd.GeoDataFrame, spacing_m: float = 50.0, length_m: flo
 
 
 def shoreline_change(
-    shorelines: gpd.GeoDataFrame,
+    shorelines: gpd.GeoDataFrame | Sequence[gpd.GeoDataFrame],
     baseline: gpd.GeoDataFrame,
     *,
     date_field: str = "date",
@@ -213,107 +234,355 @@ def shoreline_change(
     baseline_side: str = "offshore",
     intersection: str = "closest",
     reclamation_m: float = 100.0,
+    uncertainty_field: str | None = None,
+    default_uncertainty_m: float | None = None,
 ) -> gpd.GeoDataFrame:
-    """Shoreline position change per transect: NSM, SCE, EPR and LRR (DSAS-style).
+    """Shoreline position change per transect, DSAS-style: NSM, SCE, EPR, LRR, WLR and their uncertainties.
 
     Parameters
     ----------
-    shorelines : dated shoreline lines (several features may share a date)
+    shorelines : dated shoreline lines: one layer holding every date, or a list
+        of layers (one per survey, or several dates each); several features may
+        share a date (they are one shoreline)
     baseline : the baseline line(s), roughly parallel to the shorelines
-    date_field : the column with each shoreline's date
+    date_field : the column with each shoreline's date (in every layer)
     spacing_m, length_m : transect spacing and half-length
-    baseline_side : ``"offshore"`` (seaward = toward the baseline) or ``"onshore"``
-    intersection : ``"closest"`` or ``"farthest"`` intersection from the baseline
+    baseline_side : ``"offshore"`` (the baseline lies seaward of the shorelines) or ``"onshore"``
+    intersection : ``"closest"`` or ``"farthest"`` crossing from the baseline, where a
+        transect crosses one date's shoreline more than once
     reclamation_m : seaward NSM above this is flagged ``possible_reclamation``
+    uncertainty_field : column with each shoreline feature's positional uncertainty (m);
+        an empty or 0 value takes ``default_uncertainty_m`` (as DSAS does)
+    default_uncertainty_m : the uncertainty of shorelines without their own (DSAS's
+        "default data uncertainty"); with neither, the uncertainty columns are NaN
 
     Returns
     -------
-    GeoDataFrame of transects: ``transect``, ``station_m``, ``dates`` (number),
-    ``first``, ``last`` (dates), ``nsm_m``, ``sce_m``, ``epr_m_yr``, ``lrr_m_yr``,
-    ``lrr_r2`` (NaN with fewer than three dates), ``possible_reclamation``;
-    ``attrs["positions"]`` is the long table (transect, date, year, distance_m).
+    GeoDataFrame of transects: ``transect``, ``baseline_part``, ``station_m``,
+    ``dates`` (number of shorelines crossed), ``first``, ``last`` (dates),
+    ``nsm_m``, ``sce_m``, ``epr_m_yr``, ``epr_unc_m_yr`` (two or more dates),
+    ``lrr_m_yr``, ``lrr_r2``, ``lrr_se_m``, ``lrr_ci95_m_yr``, ``wlr_m_yr``,
+    ``wlr_r2``, ``wlr_se_m``, ``wlr_ci95_m_yr`` (three or more dates; NaN
+    otherwise), ``possible_reclamation``.  ``attrs["positions"]`` is the long
+    table (``transect``, ``date``, ``year``, ``distance_m`` signed seaward
+    positive, ``uncertainty_m``); ``attrs["sea_side"]`` maps each baseline part
+    to the side of it (``"left"``/``"right"`` of its direction) taken as the sea;
+    ``attrs["notes"]`` says what was assumed.
+
+    Notes
+    -----
+    Every distance is signed, seaward positive (DSAS's convention): a shoreline
+    that advances past an offshore baseline, or retreats past an onshore one,
+    changes sign and its movement is measured in full.  The side of the sea is
+    decided once per baseline part (see the module's conventions), never per
+    shoreline.  Statistics follow the DSAS v5 user guide (Himmelstoss et al.):
+    ``epr_unc = sqrt(U_first² + U_last²) / years between``; LSE
+    ``= sqrt(Σ(y − ŷ)² / (n − 2))``; LCI95 ``= t(0.975, n − 2) · LSE /
+    sqrt(Σ(x − x̄)²)``; WLR is the weighted least-squares slope with weights
+    ``w = 1/U²``, WR2 its weighted R², WSE ``= sqrt(Σw(y − ŷ)² / (n − 2))`` and
+    WCI95 ``= t(0.975, n − 2) · WSE / sqrt(Σw(x − x̄_w)²)``.  With weights
+    ``1/U²`` the WSE is a ratio to the uncertainty, not metres, whatever its
+    column's name says: about 1 when the residuals are as large as the stated
+    uncertainties.
     """
     if baseline_side not in ("offshore", "onshore"):
         raise ValueError("baseline_side must be 'offshore' or 'onshore'")
     if intersection not in ("closest", "farthest"):
         raise ValueError("intersection must be 'closest' or 'farthest'")
-    source = shorelines.attrs.get("source", "shorelines")
-    if date_field not in shorelines.columns:
-        have = ", ".join(str(c) for c in shorelines.columns if c != shorelines.geometry.name) or "none"
-        raise SchemaError(f"{source}: no date field '{date_field}' (fields: {have}); fix: pass --date-field NAME")
-    for gdf, what in ((shorelines, source), (baseline, baseline.attrs.get("source", "baseline"))):
-        if gdf.crs is None:
-            raise GeometryError(f"{what}: layer: has no CRS; fix: add a .prj or declare it (--input-crs)")
-        kinds = set(gdf.geom_type.dropna())
-        if not kinds <= {"LineString", "MultiLineString"}:
-            raise GeometryError(f"{what}: geometry {sorted(kinds)}; fix: give lines")
-        geoms = gdf.geometry.values
-        if not (~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) & (shapely.length(geoms) > 0)).any():
-            raise GeometryError(f"{what}: layer: no line with a length ({len(gdf)} features, all empty or of zero "
-                                "length): no transect can be cast; fix: give the lines of the "
-                                + ("baseline" if gdf is baseline else "dated shorelines"))
-    # one reader for every date (2023, 45000, 2023/5/1, 20230501, 2023年5月1日; 01/02/2023 refused as ambiguous)
-    dates = dates_of(shorelines, date_field, source=source)
+    if default_uncertainty_m is not None and not (np.isfinite(default_uncertainty_m) and default_uncertainty_m > 0):
+        raise InputError(f"default uncertainty {default_uncertainty_m!r} m: not a positive number; fix: give the "
+                         "shorelines' positional uncertainty in metres, e.g. --default-uncertainty-m 10")
+    layers = [shorelines] if isinstance(shorelines, gpd.GeoDataFrame) else list(shorelines)
+    if not layers:
+        raise InputError("shorelines: no layer given; fix: give the dated shorelines")
+    base_source = baseline.attrs.get("source", "baseline")
+    _check_lines(baseline, base_source, "baseline")
     notes: list[str] = []
-    _, moved = prepare_layers(_extent(baseline), {"shorelines": shorelines, "baseline": baseline}, notes,
+    frames = []
+    for layer in layers:
+        source = layer.attrs.get("source", "shorelines")
+        if date_field not in layer.columns:
+            have = ", ".join(str(c) for c in layer.columns if c != layer.geometry.name) or "none"
+            raise SchemaError(f"{source}: no date field '{date_field}' (fields: {have}); fix: pass --date-field NAME")
+        _check_lines(layer, source, "dated shorelines")
+        # one reader for every date (2023, 45000, 2023/5/1, 20230501, 2023年5月1日; 01/02/2023 refused as ambiguous)
+        dates = dates_of(layer, date_field, source=source)
+        unc = shoreline_uncertainty(layer, uncertainty_field, default_uncertainty_m, source=source)
+        frame = gpd.GeoDataFrame({"_date": dates.to_numpy(), "_unc": unc}, geometry=layer.geometry.values, crs=layer.crs)
+        if frames and not frame.crs.equals(frames[0].crs):
+            notes.append(f"{source} reprojected from {frame.crs.to_string()} to {frames[0].crs.to_string()} to join the "
+                         "other shorelines")
+            frame = frame.to_crs(frames[0].crs)
+        frames.append(frame)
+    shores = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
+    shores.attrs["source"] = " + ".join(str(x.attrs.get("source", "shorelines")) for x in layers)
+    if uncertainty_field is None and default_uncertainty_m is None:
+        notes.append("no shoreline uncertainty given (uncertainty field or default uncertainty): epr_unc_m_yr and the "
+                     "weighted regression (wlr_*) are left empty")
+    n_dates = shores["_date"].nunique()
+    if n_dates < 2:
+        notes.append(f"the shorelines have {n_dates} date{'s' if n_dates != 1 else ''}: no movement can be measured "
+                     "(two dates give NSM/EPR, three or more the regressions)")
+    _, moved = prepare_layers(_extent(baseline), {"shorelines": shores, "baseline": baseline}, notes,
                               polygons=False, zones_name="baseline extent")
     shores, base = moved["shorelines"], moved["baseline"]
     lines = transects(base, spacing_m, length_m)
-    by_date = {d: shapely.union_all(shores.geometry.values[(dates == d).to_numpy()]) for d in sorted(dates.unique())}
-    date_list = list(by_date)
-    years = decimal_year(date_list)
-    sign = -1.0 if baseline_side == "offshore" else 1.0
+    positions, sea_side = _positions(lines, shores, baseline_side, intersection, notes)
 
-    starts = shapely.line_interpolate_point(lines.geometry.values, 0.5, normalized=True)  # the baseline point
-    rec = []
-    for d, y in zip(date_list, years):
-        shore = by_date[d]
-        hits = shapely.intersection(lines.geometry.values, shore)
-        for t, hit in enumerate(hits):
-            if hit.is_empty:
-                continue
-            pts = shapely.get_parts(hit)
-            pts = np.concatenate([shapely.points(shapely.get_coordinates(p)) for p in pts])
-            dist = shapely.distance(starts[t], pts)
-            # the side of the baseline the shoreline lies on: take the chosen intersection's signed offset
-            k = int(np.argmin(dist) if intersection == "closest" else np.argmax(dist))
-            rec.append((t, d, y, float(dist[k])))
-    positions = pd.DataFrame(rec, columns=["transect", "date", "year", "distance_m"])
     out = lines.copy()
-    stats = positions.groupby("transect").apply(_rates, sign=sign, include_groups=False) if len(positions) else None
-    for col in ("dates", "first", "last", "nsm_m", "sce_m", "epr_m_yr", "lrr_m_yr", "lrr_r2"):
-        out[col] = stats[col].reindex(out["transect"]).to_numpy() if stats is not None else np.nan
+    stats = _statistics(positions)
+    for col in _STAT_COLUMNS:
+        out[col] = stats[col].reindex(out["transect"]).to_numpy() if len(stats) else np.nan
     out["dates"] = out["dates"].fillna(0).astype(int)
     out["possible_reclamation"] = (out["nsm_m"] > reclamation_m).fillna(False).astype(bool)
-    out = out[["transect", "baseline_part", "station_m", "dates", "first", "last", "nsm_m", "sce_m", "epr_m_yr",
-               "lrr_m_yr", "lrr_r2", "possible_reclamation", "geometry"]]
+    out = out[["transect", "baseline_part", "station_m", *_STAT_COLUMNS, "possible_reclamation", "geometry"]]
     out.attrs["positions"] = positions
+    out.attrs["sea_side"] = sea_side
     out.attrs["notes"] = notes
     return out
 
 
-def _rates(group: pd.DataFrame, sign: float) -> pd.Series:
-    g = group.sort_values("year")
-    # position along the seaward direction: seaward movement is positive
-    pos = sign * g["distance_m"].to_numpy()
-    yrs = g["year"].to_numpy()
-    n = len(g)
-    nsm = pos[-1] - pos[0] if n >= 2 else np.nan
-    span = yrs[-1] - yrs[0] if n >= 2 else np.nan
-    lrr = r2 = np.nan
-    if n >= 3:
-        slope, intercept = np.polyfit(yrs, pos, 1)
-        fitted = slope * yrs + intercept
-        ss_res = float(((pos - fitted) ** 2).sum())
-        ss_tot = float(((pos - pos.mean()) ** 2).sum())
-        lrr, r2 = slope, (1.0 - ss_res / ss_tot) if ss_tot > 0 else 1.0
-    return pd.Series({
-        "dates": n,
-        "first": g["date"].iloc[0],
-        "last": g["date"].iloc[-1],
-        "nsm_m": nsm,
-        "sce_m": float(pos.max() - pos.min()) if n >= 2 else np.nan,
-        "epr_m_yr": nsm / span if n >= 2 and span > 0 else np.nan,
-        "lrr_m_yr": lrr,
-        "lrr_r2": r2,
+_STAT_COLUMNS = ("dates", "first", "last", "nsm_m", "sce_m", "epr_m_yr", "epr_unc_m_yr", "lrr_m_yr", "lrr_r2",
+                 "lrr_se_m", "lrr_ci95_m_yr", "wlr_m_yr", "wlr_r2", "wlr_se_m", "wlr_ci95_m_yr")
+
+#: What the uncertainty messages ask for.
+UNCERTAINTY_FIX = ("give each shoreline's positional uncertainty as a number of metres above 0 (e.g. 10), or leave it "
+                   "empty and pass --default-uncertainty-m")
+
+
+def _check_lines(gdf: gpd.GeoDataFrame, what: str, role: str) -> None:
+    if gdf.crs is None:
+        raise GeometryError(f"{what}: layer: has no CRS; fix: add a .prj or declare it (--input-crs)")
+    kinds = set(gdf.geom_type.dropna())
+    if not kinds <= {"LineString", "MultiLineString"}:
+        raise GeometryError(f"{what}: geometry {sorted(kinds)}; fix: give lines")
+    geoms = gdf.geometry.values
+    if not (~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) & (shapely.length(geoms) > 0)).any():
+        raise GeometryError(f"{what}: layer: no line with a length ({len(gdf)} features, all empty or of zero "
+                            f"length): no transect can be cast; fix: give the lines of the {role}")
+
+
+def shoreline_uncertainty(shorelines: pd.DataFrame, field: str | None, default_m: float | None = None, *,
+                          source: str | None = None) -> np.ndarray:
+    """Each shoreline feature's positional uncertainty (m): its ``field`` value, else ``default_m``, else NaN.
+
+    As in DSAS, an empty or 0 value takes the default uncertainty.  Raises
+    :class:`SchemaError` naming the file, the feature and the fix for a missing
+    field, a value that is no number, a negative or infinite one, or an empty
+    value without a default.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> shoreline_uncertainty(pd.DataFrame({"unc": [5, None, "7.5", 0]}), "unc", 10.0).tolist()
+    [5.0, 10.0, 7.5, 10.0]
+    """
+    source = source or shorelines.attrs.get("source", "shorelines")
+    default = np.nan if default_m is None else float(default_m)
+    if field is None:
+        return np.full(len(shorelines), default)
+    if field not in shorelines.columns:
+        have = ", ".join(str(c) for c in shorelines.columns if c != getattr(shorelines, "_geometry_column_name", None)
+                         and c != "geometry") or "none"
+        raise SchemaError(f"{source}: no uncertainty field '{field}' (fields: {have}); fix: pass --uncertainty-field "
+                          "with the column of uncertainties (m), or leave it out and pass --default-uncertainty-m")
+    raw = shorelines[field]
+    text = raw.astype("string").str.strip()
+    values = pd.to_numeric(text.where(text != ""), errors="coerce").to_numpy(dtype=float)
+    empty = raw.isna().to_numpy() | (text == "").fillna(True).to_numpy()
+    bad = np.flatnonzero(~empty & (np.isnan(values) | ~np.isfinite(values) | (values < 0)))
+    if len(bad):
+        pos = int(bad[0])
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        raise SchemaError(f"{source}: {describe_feature(shorelines, pos)}: {field} {raw.iloc[pos]!r} is not an "
+                          f"uncertainty{more}; fix: {UNCERTAINTY_FIX}")
+    use_default = empty | (values == 0)
+    if use_default.any() and default_m is None:
+        pos = int(np.flatnonzero(use_default)[0])
+        n = int(use_default.sum())
+        more = f" (and {n - 1} more)" if n > 1 else ""
+        what = "is empty" if empty[pos] else "is 0"
+        raise SchemaError(f"{source}: {describe_feature(shorelines, pos)}: {field} {what}{more}; fix: {UNCERTAINTY_FIX}")
+    return np.where(use_default, default, values)
+
+
+def _positions(lines: gpd.GeoDataFrame, shores: gpd.GeoDataFrame, baseline_side: str, intersection: str,
+               notes: list[str]) -> tuple[pd.DataFrame, dict[int, str]]:
+    """Signed positions (seaward positive) of each date's shoreline along each transect, and the sea's side per part."""
+    columns = ["transect", "date", "year", "distance_m", "uncertainty_m"]
+    geoms = lines.geometry.values
+    ends = shapely.get_coordinates(geoms).reshape(-1, 2, 2)  # each transect: its start (right) and end (left)
+    origin = ends.mean(axis=1)  # the baseline point
+    unit = (ends[:, 1] - ends[:, 0]) / np.hypot(*(ends[:, 1] - ends[:, 0]).T)[:, None]  # the baseline's left normal
+    tree = shapely.STRtree(shores.geometry.values)
+    t_idx, s_idx = tree.query(geoms, predicate="intersects")
+    hits = shapely.intersection(geoms[t_idx], shores.geometry.values[s_idx])
+    xy, which = shapely.get_coordinates(hits, return_index=True)
+    if not len(xy):
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in columns}), {}
+    t = t_idx[which]
+    f = s_idx[which]
+    offset = ((xy - origin[t]) * unit[t]).sum(axis=1)  # signed, positive on the baseline's left
+    pts = pd.DataFrame({"transect": lines["transect"].to_numpy()[t], "date": shores["_date"].to_numpy()[f],
+                        "offset": offset, "uncertainty_m": shores["_unc"].to_numpy(dtype=float)[f]})
+    pts["reach"] = pts["offset"].abs()
+    # one crossing per transect and date: the closest to (or farthest from) the baseline, ties by offset
+    pts = pts.sort_values(["transect", "date", "reach", "offset"], kind="mergesort")
+    pts = pts.drop_duplicates(["transect", "date"], keep="first" if intersection == "closest" else "last")
+
+    # the sea's side, once per baseline part: the earliest shoreline crossing each transect lies landward of an
+    # offshore baseline (the sea is on the other side), seaward of an onshore one; the part's transects vote
+    part_of = pd.Series(lines["baseline_part"].to_numpy(), index=lines["transect"].to_numpy())
+    earliest = pts.sort_values(["transect", "date"], kind="mergesort").drop_duplicates("transect", keep="first")
+    offsets = earliest["offset"].to_numpy()
+    side = np.where(np.abs(offsets) > 1e-6, np.sign(offsets), 0.0)  # a shoreline on the baseline takes no side
+    vote = pd.DataFrame({"part": part_of.reindex(earliest["transect"].to_numpy()).to_numpy(), "side": side,
+                         "offset": earliest["offset"].to_numpy()})
+    sea_sign: dict[int, float] = {}
+    sea_side: dict[int, str] = {}
+    for part, g in vote.groupby("part", sort=True):
+        total = g["side"].sum()
+        shore_sign = np.sign(total) if total != 0 else np.sign(g["offset"].sum())
+        undecided = shore_sign == 0
+        shore_sign = shore_sign if not undecided else 1.0
+        sign = -shore_sign if baseline_side == "offshore" else shore_sign
+        sea_sign[int(part)] = float(sign)
+        sea_side[int(part)] = "left" if sign > 0 else "right"
+        if undecided:
+            notes.append(f"baseline part {part}: the earliest shorelines lie on neither side of it; the sea is taken "
+                         f"to be on its {sea_side[int(part)]}")
+        sided = g["side"] != 0
+        agree = float((g["side"][sided] == shore_sign).mean()) if sided.any() else 0.0
+        if agree < 0.9:
+            notes.append(
+                f"baseline part {part}: the earliest shoreline lies on the {'left' if shore_sign > 0 else 'right'} of "
+                f"the baseline at only {agree:.0%} of its {int(sided.sum())} measured transects; the sea is taken "
+                f"to be on its {sea_side[int(part)]} throughout — a baseline that lies offshore along one stretch and "
+                "onshore along another must be given as separate lines that do not touch")
+    sign_of = part_of.map(sea_sign)
+    pts["distance_m"] = pts["offset"].to_numpy() * sign_of.reindex(pts["transect"].to_numpy()).to_numpy()
+    days = pd.unique(pts["date"])
+    pts["year"] = pts["date"].map(dict(zip(days, decimal_year(list(days)))))
+    positions = pts[columns].sort_values(["transect", "year"], kind="mergesort").reset_index(drop=True)
+    return positions, sea_side
+
+
+def _statistics(positions: pd.DataFrame) -> pd.DataFrame:
+    """Per transect, DSAS's statistics of the signed positions (see :func:`shoreline_change`)."""
+    if not len(positions):
+        return pd.DataFrame(columns=list(_STAT_COLUMNS))
+    p = positions.sort_values(["transect", "year"], kind="mergesort").reset_index(drop=True)
+    t = p["transect"].to_numpy()
+    x = p["year"].to_numpy(dtype=float)
+    y = p["distance_m"].to_numpy(dtype=float)
+    u = p["uncertainty_m"].to_numpy(dtype=float)
+    key = pd.Index(t)
+
+    def total(values: np.ndarray) -> pd.Series:
+        return pd.Series(values).groupby(t, sort=True).sum()
+
+    def per_row(series: pd.Series) -> np.ndarray:
+        return series.reindex(key).to_numpy(dtype=float)
+
+    n = pd.Series(t).groupby(t, sort=True).size().astype(float)
+    first = p.drop_duplicates("transect", keep="first").set_index("transect")
+    last = p.drop_duplicates("transect", keep="last").set_index("transect")
+    span = last["year"] - first["year"]
+    nsm = last["distance_m"] - first["distance_m"]
+    g = pd.Series(y).groupby(t, sort=True)
+    sce = g.max() - g.min()
+
+    # ordinary least squares on centred values
+    dx = x - per_row(total(x) / n)
+    dy = y - per_row(total(y) / n)
+    sxx, sxy, syy = total(dx * dx), total(dx * dy), total(dy * dy)
+    slope = sxy / sxx
+    sse = total((dy - per_row(slope) * dx) ** 2)
+    df = n - 2
+    tq = df.map(lambda d: t_quantile(0.975, int(d)) if d >= 1 else np.nan)
+    lse = np.sqrt(sse / df.where(df >= 1))
+    # weighted least squares, w = 1/U²
+    w = 1.0 / u**2
+    known = ~pd.Series(np.isnan(w)).groupby(t, sort=True).any()
+    sw = total(w)
+    dxw = x - per_row(total(w * x) / sw)
+    dyw = y - per_row(total(w * y) / sw)
+    sxxw, sxyw, syyw = total(w * dxw * dxw), total(w * dxw * dyw), total(w * dyw * dyw)
+    slope_w = sxyw / sxxw
+    ssew = total(w * (dyw - per_row(slope_w) * dxw) ** 2)
+    wse = np.sqrt(ssew / df.where(df >= 1))
+
+    two = (n >= 2) & (span > 0)
+    three = (n >= 3) & (sxx > 0)
+    three_w = three & known
+    out = pd.DataFrame({
+        "dates": n.astype(int),
+        "first": first["date"],
+        "last": last["date"],
+        "nsm_m": nsm.where(n >= 2),
+        "sce_m": sce.where(n >= 2),
+        "epr_m_yr": (nsm / span).where(two),
+        "epr_unc_m_yr": (np.sqrt(first["uncertainty_m"] ** 2 + last["uncertainty_m"] ** 2) / span).where(two),
+        "lrr_m_yr": slope.where(three),
+        "lrr_r2": (1.0 - sse / syy).where(syy > 0, 1.0).where(three),
+        "lrr_se_m": lse.where(three),
+        "lrr_ci95_m_yr": (tq * lse / np.sqrt(sxx)).where(three),
+        "wlr_m_yr": slope_w.where(three_w),
+        "wlr_r2": (1.0 - ssew / syyw).where(syyw > 0, 1.0).where(three_w),
+        "wlr_se_m": wse.where(three_w),
+        "wlr_ci95_m_yr": (tq * wse / np.sqrt(sxxw)).where(three_w),
     })
+    out.index.name = "transect"
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def t_quantile(p: float, df: int) -> float:
+    """Student's t quantile for a probability ``p`` in [0.5, 1) and whole degrees of freedom ``df`` ≥ 1.
+
+    Exact to floating point: the t distribution's CDF for whole ``df`` is a finite
+    series (Abramowitz & Stegun 26.7.3–4), inverted by bisection; no SciPy needed.
+
+    Example
+    -------
+    >>> round(t_quantile(0.975, 1), 4), round(t_quantile(0.975, 2), 4), round(t_quantile(0.975, 30), 4)
+    (12.7062, 4.3027, 2.0423)
+    """
+    if not 0.5 <= p < 1.0:
+        raise ValueError("p must be in [0.5, 1)")
+    if int(df) != df or df < 1:
+        raise ValueError("df must be a whole number >= 1")
+    df = int(df)
+    want = 2.0 * p - 1.0  # P(|T| < t)
+
+    def inside(theta: float) -> float:  # P(|T| < sqrt(df)·tan θ)
+        s, c = math.sin(theta), math.cos(theta)
+        c2 = c * c
+        if df % 2:
+            if df == 1:
+                return 2.0 * theta / math.pi
+            term = total = c
+            k = 1
+            for _ in range((df - 3) // 2):
+                term *= c2 * (k + 1) / (k + 2)
+                total += term
+                k += 2
+            return 2.0 / math.pi * (theta + s * total)
+        term = total = 1.0
+        k = 1
+        for _ in range((df - 2) // 2):
+            term *= c2 * k / (k + 1)
+            total += term
+            k += 2
+        return s * total
+
+    lo, hi = 0.0, math.pi / 2
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if inside(mid) < want:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo < 1e-16:
+            break
+    return math.sqrt(df) * math.tan(0.5 * (lo + hi))
