@@ -324,7 +324,8 @@ def test_a_ridge_above_the_sight_line_blocks_the_view(tmp_path, margin, seen):
     assert out["in_range"].tolist() == [True, True]
     assert out["line_of_sight"].tolist() == [seen, True]  # M1 is in front of the ridge
     assert out["in_view"].tolist() == [seen, True]
-    assert not [n for n in out.attrs["notes"] if "DEM" in n]  # same CRS: nothing reprojected
+    assert not [n for n in out.attrs["notes"] if "reprojected" in n]  # same CRS: nothing reprojected
+    assert [n for n in out.attrs["notes"] if n.startswith("line of sight on ridge.tif")]  # the method, in the notes
 
 
 def test_nodata_never_blocks(tmp_path):
@@ -342,8 +343,8 @@ def test_a_dem_in_another_crs_gives_the_same_answer(tmp_path, crs, res, margin, 
     out = mines_in_view(SIGHT_MINES, {"expressway": SIGHT_ROAD}, distance=1500, dem=path)
     assert out["line_of_sight"].tolist() == [seen, True]
     assert out["in_view"].tolist() == [seen, True]
-    notes = [n for n in out.attrs["notes"] if "DEM" in n]
-    assert len(notes) == 1 and "reprojected" in notes[0]
+    notes = [n for n in out.attrs["notes"] if "reprojected" in n]
+    assert len(notes) == 1 and "DEM" in notes[0]
 
 
 def test_beyond_the_horizon_on_flat_ground(tmp_path):

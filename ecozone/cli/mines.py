@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ._common import check_output, echo_notes, named_numbers, named_paths, out_option, write_table
-from ._inputs import NON_NEGATIVE, reads
+from ._inputs import NON_NEGATIVE, POSITIVE, reads
 
 _mines = click.option("--mines", type=click.Path(path_type=Path), required=True,
                       help="Mine polygons or points with status (historic/production/closed) and restoration "
@@ -51,15 +51,25 @@ def restoration(ctx, mines, zones, zone_field, inputs, out, overwrite):
               help="Areas: nature reserves, scenic areas, residential areas (e.g. nature_reserve=reserves.shp), repeatable.")
 @click.option("--distance", "distances", multiple=True, metavar="[CLASS=]M",
               help="Distance in metres, for all classes or per class (repeatable); default 1000, a convention, not a national rule.")
-@click.option("--dem", type=click.Path(path_type=Path), default=None, help="DEM: keep only mines with a line of sight.")
+@click.option("--dem", type=click.Path(path_type=Path), default=None,
+              help="DEM: keep only mines seen from some point of a line or area within the distance (sight lines on the "
+              "DEM, interpolated bilinearly).")
 @click.option("--observer-m", type=NON_NEGATIVE, default=1.7, show_default=True, help="Observer's eye height above the ground (m).")
+@click.option("--target-m", type=NON_NEGATIVE, default=0.0, show_default=True,
+              help="Height above the ground of the points of the mine looked at (m), as gdal_viewshed -tz.")
+@click.option("--observer-spacing-m", type=POSITIVE, default=None,
+              help="Spacing of the observer points along the lines and over the areas (m; default: one DEM cell).")
+@click.option("--curvature-coeff", type=NON_NEGATIVE, default=0.85714, show_default=True,
+              help="Earth curvature and refraction coefficient, as gdal_viewshed -cc: heights drop by coeff·d²/(2a) "
+              "at d metres from the observer (0.85714: standard refraction; 0: a flat Earth).")
 @click.option("--rates", is_flag=True, help="Output the restoration rates of the mines in view (可视范围内治理率) instead.")
 @_zones
 @_zone_field
 @reads("--mines", "--line", "--area", "--zones")
 @out_option
 @click.pass_context
-def in_view(ctx, mines, lines, areas, distances, dem, observer_m, rates, zones, zone_field, inputs, out, overwrite):
+def in_view(ctx, mines, lines, areas, distances, dem, observer_m, target_m, observer_spacing_m, curvature_coeff, rates, zones,
+            zone_field, inputs, out, overwrite):
     """Mines within sight of main roads, railways, rivers, coastline, reserves, scenic and residential areas."""
     from ..measure.mines import DEFAULT_VIEW_DISTANCE_M, mine_restoration, mines_in_view
 
@@ -72,7 +82,8 @@ def in_view(ctx, mines, lines, areas, distances, dem, observer_m, rates, zones, 
     table = mines_in_view(inputs.read(mines, "--mines", "mine", need=("status", "restoration") if rates else ()),
                           {k: inputs.read(p, "--line") for k, p in line_paths.items()},
                           {k: inputs.read(p, "--area", None, families=("polygon",)) for k, p in area_paths.items()},
-                          DEFAULT_VIEW_DISTANCE_M if distance is None else distance, dem=dem, observer_m=observer_m)
+                          DEFAULT_VIEW_DISTANCE_M if distance is None else distance, dem=dem, observer_m=observer_m,
+                          target_m=target_m, curvature_coeff=curvature_coeff, observer_spacing_m=observer_spacing_m)
     echo_notes(ctx, table)
     if not ctx.obj.get("quiet"):
         click.echo(f"ecozone: {int(table['in_view'].sum())} of {len(table)} mines in the visible range"

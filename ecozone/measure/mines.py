@@ -8,9 +8,11 @@
   railways, rivers and the coastline (两线, Shandong adds the coastline), and
   of nature reserves, scenic areas and residential areas (三区).  No national
   distance exists: the default of 1 km per class is a convention, a setting.
-  With a DEM, a mine stays in view only with a line of sight from the nearest
-  point of the line or area (observer height a setting).  The restoration rate
-  of the mines in view is the plans' 可视范围内历史遗留矿山治理率.
+  With a DEM, a mine stays in view only when some point of a line or area
+  within the distance sees some point of the mine (sight lines on the DEM
+  interpolated bilinearly, observer and target heights, Earth curvature and
+  refraction as ``gdal_viewshed -cc``).  The restoration rate of the mines in
+  view is the plans' 可视范围内历史遗留矿山治理率.
 
 Mines inside the red line are conflicts: :func:`ecozone.conflicts` with rule
 ``mine_in_redline`` (production mines are violations).
@@ -29,7 +31,9 @@ Example
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -45,10 +49,20 @@ from ..units import M2_PER_HA
 from ..validate import coded_field
 from .coverage import OUTSIDE, TOTAL, prepare_layers, projected
 
-__all__ = ["DEFAULT_VIEW_DISTANCE_M", "mine_restoration", "mines_in_view", "atlas_mines_in_view", "line_of_sight"]
+__all__ = ["DEFAULT_VIEW_DISTANCE_M", "DEFAULT_CURVATURE_COEFF", "mine_restoration", "mines_in_view", "atlas_mines_in_view",
+           "line_of_sight"]
 
 #: Distance (m) within which a mine counts as in the visible range, per class unless set: a convention.
 DEFAULT_VIEW_DISTANCE_M = 1000.0
+#: Earth curvature and refraction coefficient of the line of sight, as ``gdal_viewshed -cc``: heights drop by
+#: ``coeff · d² / (2a)`` at a distance d from the observer; 0.85714 = 1 - 1/7 (standard refraction).
+DEFAULT_CURVATURE_COEFF = 0.85714
+
+_MAX_VERTICES = 64  # vertices of one mine looked at (evenly spread beyond)
+_MAX_CELLS = 256  # DEM cells of one mine looked at (evenly spread beyond)
+_MAX_AREA_POINTS = 250_000  # grid points inside the areas near the mines, per class (the grid coarsens beyond)
+_WINDOW_CELLS = 4_000_000  # largest DEM window read at once for a batch of sight lines
+_SAMPLES_PER_BATCH = 1_000_000  # DEM samples of the sight lines checked at once
 
 _RESTORATION = MINE_RESTORATION.codes  # untreated, in_progress, restored
 
@@ -145,10 +159,28 @@ def mines_in_view(
     dem: Any = None,
     observer_m: float = 1.7,
     target_m: float = 0.0,
+    curvature_coeff: float = DEFAULT_CURVATURE_COEFF,
+    observer_spacing_m: float | None = None,
     id_field: str = "id",
     name_field: str = "name",
 ) -> gpd.GeoDataFrame:
     """Mines in the 三区两线 visible range (三区两线可视范围内的矿山).
+
+    A mine is in range within the distance of a class; with a DEM it is in view
+    when **some** observer point of a class within that class's distance of the
+    mine sees **some** point of the mine (as a union of viewsheds from along
+    the road would say).  Observer points: every ``observer_spacing_m`` along
+    the lines, over the areas (their outline and a grid inside), and the point
+    of each class nearest the mine.  Points of the mine: its vertices and the
+    DEM cell centres inside it (its centroid when it holds none; a large mine
+    is thinned to 256 cells and 64 vertices, evenly).  Each sight line runs
+    from ``observer_m`` above the ground to ``target_m`` above it; the DEM is
+    interpolated bilinearly where the line crosses the rows and columns of
+    cell centres, and the observer's and the target's own cells never block.
+    Heights drop by ``curvature_coeff · d² / (2a)`` with the distance d from
+    the observer (a: the DEM ellipsoid's semi-major axis), as ``gdal_viewshed
+    -cc`` does; 0.85714 is the Earth's curvature less standard refraction.
+    Nearest observer points are tried first; the first clear sight line decides.
 
     Parameters
     ----------
@@ -160,19 +192,37 @@ def mines_in_view(
     distance : metres, one for every class or ``{class: metres}`` (classes not
         named keep :data:`DEFAULT_VIEW_DISTANCE_M`); a mine exactly at the
         distance is in range
-    dem : a DEM (path or open rasterio dataset, any CRS): keep only mines with
-        a line of sight from the nearest point of a class in range
-    observer_m : observer's eye height above the ground at that point
-    target_m : height above the ground of the point of the mine looked at
+    dem : a DEM (path or open rasterio dataset, any CRS): keep only mines seen
+        from some observer point within the distance
+    observer_m : observer's eye height above the ground (m)
+    target_m : height above the ground of the points of the mine looked at (m)
+    curvature_coeff : Earth curvature and refraction coefficient, as
+        ``gdal_viewshed -cc`` (default 0.85714; 0 leaves the Earth flat)
+    observer_spacing_m : spacing of the observer points along the lines and
+        over the areas (m); default one DEM cell
 
     Returns
     -------
     GeoDataFrame of every mine (measurement CRS) with ``in_range`` (within the
     distance of some class), ``classes`` in range (``;``-separated),
     ``nearest_class``, ``nearest_name``, ``distance_m`` (to the nearest feature
-    of any class), ``line_of_sight`` (True/False; missing without a DEM or out
-    of range) and ``in_view`` (in range, and seen when a DEM is given).
-    ``attrs["notes"]`` says what was reprojected, and which DEM was used.
+    of any class), ``line_of_sight`` (a clear sight line between the nearest
+    points of the mine and of a class in range; missing without a DEM or out
+    of range), ``seen_from`` (the class of the nearest observer point that sees
+    the mine; without a DEM the nearest class in range), ``seen_at_m`` (that
+    observer point's distance to the mine) and ``in_view`` (in range, and seen
+    when a DEM is given).  ``attrs["notes"]`` says what was reprojected, the
+    sight-line method and its parameters.
+
+    Example
+    -------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import LineString, box
+    >>> road = gpd.GeoDataFrame({"name": ["G18"]}, geometry=[LineString([(0, 0), (2000, 0)])], crs=4549)
+    >>> mines = gpd.GeoDataFrame({"id": ["M1", "M2"]}, geometry=[box(500, 300, 600, 400), box(500, 1500, 600, 1600)], crs=4549)
+    >>> out = mines_in_view(mines, {"expressway": road})
+    >>> out["in_view"].tolist(), out["seen_from"][0], out["seen_at_m"].tolist()[0]
+    ([True, False], 'expressway', 300.0)
     """
     classes = {**(lines or {}), **(areas or {})}
     if not classes:
@@ -181,6 +231,9 @@ def mines_in_view(
     if overlap:
         raise SchemaError(f"mines_in_view: class {sorted(overlap)[0]!r} given as both a line and an area; fix: rename one")
     limits = _limits(distance, classes)
+    _check_sight(observer_m=observer_m, target_m=target_m, curvature_coeff=curvature_coeff)
+    if observer_spacing_m is not None and not (np.isfinite(observer_spacing_m) and observer_spacing_m > 0):
+        raise SchemaError(f"mines_in_view: observer_spacing_m is {observer_spacing_m}; fix: give metres > 0")
     notes: list[str] = []
     mines_p, moved = prepare_layers(mines, classes, notes, polygons=False, zones_polygons=False, zones_name="mines")
     geoms = mines_p.geometry.values
@@ -189,6 +242,7 @@ def mines_in_view(
     best_cls = np.full(n, None, dtype=object)
     best_name = np.full(n, None, dtype=object)
     in_range_classes: list[list[str]] = [[] for _ in range(n)]
+    near_d: list[list[float]] = [[] for _ in range(n)]  # distance of each class in range, as in_range_classes
     candidates: list[tuple[int, str, shapely.Geometry]] = []  # (mine, class, nearest feature geometry) in range
     for cls, layer in moved.items():
         lgeoms = layer.geometry.values
@@ -203,23 +257,26 @@ def mines_in_view(
                 best_d[m], best_cls[m], best_name[m] = dist, cls, names[f]
             if dist <= limits[cls] + 1e-6:  # a mine exactly at the distance is in range
                 in_range_classes[m].append(cls)
+                near_d[m].append(float(dist))
                 candidates.append((int(m), cls, lgeoms[f]))
-    in_range = np.array([bool(c) for c in in_range_classes])
+    in_range = np.array([bool(c) for c in in_range_classes], dtype=bool)
     sight = pd.array([pd.NA] * n, dtype="boolean")
+    seen_from = np.full(n, None, dtype=object)
+    seen_at = np.full(n, np.nan)
     if dem is not None:
-        seen = np.zeros(n, dtype=bool)
-        checked = np.zeros(n, dtype=bool)
-        pairs = [(m, g) for m, _, g in candidates]
-        if pairs:
-            ends = shapely.shortest_line(np.array([geoms[m] for m, _ in pairs]), np.array([g for _, g in pairs]))
-            ok = line_of_sight(ends, dem, mines_p.crs, observer_m=observer_m, target_m=target_m, notes=notes)
-            for (m, _), v in zip(pairs, ok):
-                checked[m] = True
-                seen[m] |= bool(v)
-        sight[checked] = seen[checked]
+        terrain = _Terrain(dem, mines_p.crs, notes)
+        try:
+            spacing = float(observer_spacing_m) if observer_spacing_m is not None else terrain.cell_m
+            sight, seen, seen_from, seen_at = _views(geoms, moved, areas or {}, limits, in_range_classes, candidates,
+                                                     terrain, spacing, observer_m, target_m, curvature_coeff, notes)
+        finally:
+            terrain.close()
         in_view = in_range & seen
     else:
         in_view = in_range
+        for m in np.flatnonzero(in_range):
+            k = int(np.argmin(near_d[m]))
+            seen_from[m], seen_at[m] = in_range_classes[m][k], near_d[m][k]
     out = mines_p.drop(columns=[c for c in mines_p.columns if c.startswith("_")]).copy()
     out["in_range"] = in_range
     out["classes"] = [";".join(c) for c in in_range_classes]
@@ -227,10 +284,151 @@ def mines_in_view(
     out["nearest_name"] = best_name
     out["distance_m"] = np.where(np.isfinite(best_d), best_d, np.nan)
     out["line_of_sight"] = sight
+    out["seen_from"] = np.where(in_view, seen_from, None)
+    out["seen_at_m"] = np.where(in_view, seen_at, np.nan)
     out["in_view"] = in_view
     out.attrs["notes"] = notes
     out.attrs["distance_m"] = limits
     return out
+
+
+def _views(geoms, layers, areas, limits, in_range_classes, candidates, terrain, spacing, observer_m, target_m, cc, notes):
+    """Sight lines of the mines in range: (line_of_sight, seen, seen_from, seen_at_m) per mine."""
+    n = len(geoms)
+    sight = pd.array([pd.NA] * n, dtype="boolean")
+    seen = np.zeros(n, dtype=bool)
+    seen_from = np.full(n, None, dtype=object)
+    seen_at = np.full(n, np.nan)
+    params = dict(observer_m=observer_m, target_m=target_m, cc=cc)
+    # the nearest pair of each class in range: the line_of_sight column, and the first sight lines tried
+    near_m = np.array([m for m, _, _ in candidates], dtype=np.int64)
+    near_cls = np.array([c for _, c, _ in candidates], dtype=object)
+    if len(candidates):
+        ends = shapely.get_coordinates(shapely.shortest_line(geoms[near_m], np.array([g for _, _, g in candidates])))
+        near_t, near_o = ends[0::2], ends[1::2]  # mine side, feature side
+        near_dist = np.hypot(*(near_o - near_t).T)
+        clear, known = terrain.sight_lines(near_o, near_t, **params)
+        ok = clear | ~known  # nodata never blocks
+        for m in np.unique(near_m):
+            sight[m] = bool(ok[near_m == m].any())
+    # observer points of each class within its distance of the mines in range
+    obs: list[list[np.ndarray]] = [[] for _ in range(n)]  # per mine: rows (x, y, class index, distance)
+    names = list(layers)
+    for ci, cls in enumerate(names):
+        targets = np.array([m for m in range(n) if cls in in_range_classes[m]], dtype=np.int64)
+        if not len(targets):
+            continue
+        pts = _observer_points(layers[cls].geometry.values, cls in areas, geoms[targets], limits[cls], spacing)
+        if not len(pts):
+            continue
+        pgeoms = shapely.points(pts)
+        ti, pi = shapely.STRtree(pgeoms).query(geoms[targets], predicate="dwithin", distance=limits[cls] + 1e-6)
+        dist = shapely.distance(geoms[targets[ti]], pgeoms[pi])
+        order = np.argsort(targets[ti], kind="stable")
+        ti, pi, dist = ti[order], pi[order], dist[order]
+        for m, rows in _groups(targets[ti]):
+            obs[m].append(np.column_stack([pts[pi[rows]], np.full(len(rows), ci), dist[rows]]))
+    cls_index = {c: i for i, c in enumerate(names)}
+    unknown = thinned = 0
+    for m in np.flatnonzero([bool(c) for c in in_range_classes]):
+        points = _mine_points(geoms[m], terrain)
+        thinned += points.thinned
+        o = np.concatenate(obs[m]) if obs[m] else np.zeros((0, 4))
+        # pairs: every observer point with every point of the mine, and the nearest pairs
+        oi = np.repeat(np.arange(len(o)), len(points.xy))
+        ox, oy, oc, od = o[oi, 0], o[oi, 1], o[oi, 2], o[oi, 3]
+        tx, ty = np.tile(points.xy[:, 0], len(o)), np.tile(points.xy[:, 1], len(o))
+        mine_near = np.flatnonzero(near_m == m)
+        if len(mine_near):
+            ox, oy = np.r_[ox, near_o[mine_near, 0]], np.r_[oy, near_o[mine_near, 1]]
+            tx, ty = np.r_[tx, near_t[mine_near, 0]], np.r_[ty, near_t[mine_near, 1]]
+            oc = np.r_[oc, [cls_index[c] for c in near_cls[mine_near]]]
+            od = np.r_[od, near_dist[mine_near]]
+        # nearest observer points first; for one observer point, the nearest points of the mine first
+        order = np.lexsort((np.hypot(tx - ox, ty - oy), od))
+        ox, oy, tx, ty, oc, od = ox[order], oy[order], tx[order], ty[order], oc[order], od[order]
+        hit, any_known = terrain.first_clear(np.column_stack([ox, oy]), np.column_stack([tx, ty]), **params)
+        if hit is not None:
+            seen[m], seen_from[m], seen_at[m] = True, names[int(oc[hit])], float(od[hit])
+        elif not any_known:  # no sight line on the DEM: nodata never blocks
+            unknown += 1
+            k = int(np.argmin(od)) if len(od) else None
+            seen[m] = True
+            if k is not None:
+                seen_from[m], seen_at[m] = names[int(oc[k])], float(od[k])
+    a = terrain.semi_major
+    notes.append(
+        f"line of sight on {terrain.label}: from observer points every {spacing:g} m along the lines and over the areas "
+        f"within the distance of each mine (and the nearest point of each class) to the mine's vertices and the DEM "
+        f"cell centres inside it (its centroid when smaller than a cell); heights interpolated bilinearly, the "
+        f"observer's and the target's own cells never block; observer {observer_m:g} m, target {target_m:g} m above "
+        f"the ground; Earth curvature and refraction: heights lowered by {cc:g}·d²/{2 * a:.0f} m (gdal_viewshed -cc "
+        f"{cc:g}); a mine is in view when one sight line from within the distance is clear")
+    if thinned:
+        notes.append(f"{thinned} large mine(s): sight lines to {_MAX_CELLS} of their DEM cells and {_MAX_VERTICES} "
+                     f"of their vertices, evenly spread")
+    if unknown:
+        notes.append(f"{unknown} mine(s) have no sight line on the DEM (outside it or on nodata): counted as seen, as "
+                     f"nodata never blocks the view")
+    return sight, seen, seen_from, seen_at
+
+
+def _groups(keys: np.ndarray):
+    """(key, positions) for each run of equal keys in a sorted array."""
+    if not len(keys):
+        return
+    cuts = np.flatnonzero(np.diff(keys)) + 1
+    for rows in np.split(np.arange(len(keys)), cuts):
+        yield int(keys[rows[0]]), rows
+
+
+def _observer_points(geoms: np.ndarray, area: bool, mines: np.ndarray, limit: float, spacing: float) -> np.ndarray:
+    """Observer points of a class near the mines: vertices every ``spacing`` along the lines (area outlines),
+    and for areas a grid of that spacing inside the parts within ``limit`` of the mines."""
+    near = np.unique(shapely.STRtree(geoms).query(mines, predicate="dwithin", distance=limit + 1e-6)[1])
+    if not len(near):
+        return np.zeros((0, 2))
+    geoms = geoms[near]
+    outline = shapely.boundary(geoms) if area else geoms
+    parts = [shapely.get_coordinates(shapely.segmentize(outline, spacing))]
+    if area:
+        polys = geoms[np.isin(shapely.get_type_id(geoms), (3, 6))]
+        region = shapely.intersection(shapely.union_all(polys), shapely.union_all(shapely.buffer(mines, limit)))
+        if not shapely.is_empty(region):
+            x0, y0, x1, y1 = shapely.bounds(region)
+            step = spacing
+            while ((x1 - x0) / step + 1) * ((y1 - y0) / step + 1) > _MAX_AREA_POINTS:
+                step *= 2.0  # a very large area and a fine DEM: a coarser grid inside (the outline keeps the spacing)
+            gx, gy = np.meshgrid(np.arange(np.floor(x0 / step), np.ceil(x1 / step) + 1) * step,
+                                 np.arange(np.floor(y0 / step), np.ceil(y1 / step) + 1) * step)
+            gx, gy = gx.ravel(), gy.ravel()
+            shapely.prepare(region)
+            inside = shapely.contains_xy(region, gx, gy)
+            parts.append(np.column_stack([gx[inside], gy[inside]]))
+    pts = np.concatenate(parts)
+    return np.unique(pts[np.isfinite(pts).all(axis=1)], axis=0)
+
+
+class _MinePoints:
+    def __init__(self, xy: np.ndarray, thinned: bool):
+        self.xy, self.thinned = xy, thinned
+
+
+def _mine_points(geom, terrain: _Terrain) -> _MinePoints:
+    """The points of a mine looked at: its vertices and the DEM cell centres inside it (its centroid when none)."""
+    verts = np.unique(shapely.get_coordinates(geom), axis=0)
+    thinned = len(verts) > _MAX_VERTICES
+    if thinned:
+        verts = verts[np.linspace(0, len(verts) - 1, _MAX_VERTICES).round().astype(int)]
+    cells = np.zeros((0, 2))
+    if shapely.get_type_id(geom) in (3, 6):
+        cells = terrain.cell_centres_in(geom)
+        if len(cells) > _MAX_CELLS:
+            thinned = True
+            cells = cells[np.linspace(0, len(cells) - 1, _MAX_CELLS).round().astype(int)]
+    if not len(cells):
+        cells = shapely.get_coordinates(shapely.centroid(geom))
+    return _MinePoints(np.concatenate([cells, verts]), thinned)
 
 
 def atlas_mines_in_view(
@@ -239,6 +437,9 @@ def atlas_mines_in_view(
     *,
     dem: bool | str = True,
     observer_m: float = 1.7,
+    target_m: float = 0.0,
+    curvature_coeff: float = DEFAULT_CURVATURE_COEFF,
+    observer_spacing_m: float | None = None,
 ) -> gpd.GeoDataFrame:
     """:func:`mines_in_view` on an atlas's layers: its transport lines by class (expressway,
     national_road, railway), rivers, mainland coastline, and sensitive areas by class
@@ -266,7 +467,8 @@ def atlas_mines_in_view(
     if dem:
         names = atlas.raster_names("dem")
         dem_path = atlas.rasters[dem].path if isinstance(dem, str) else (atlas.rasters[names[0]].path if names else None)
-    return mines_in_view(gpd.GeoDataFrame(mines, crs=atlas.crs), lines, areas, distance, dem=dem_path, observer_m=observer_m)
+    return mines_in_view(gpd.GeoDataFrame(mines, crs=atlas.crs), lines, areas, distance, dem=dem_path, observer_m=observer_m,
+                         target_m=target_m, curvature_coeff=curvature_coeff, observer_spacing_m=observer_spacing_m)
 
 
 def _limits(distance: float | Mapping[str, float], classes: Mapping[str, Any]) -> dict[str, float]:
@@ -284,6 +486,15 @@ def _limits(distance: float | Mapping[str, float], classes: Mapping[str, Any]) -
     return limits
 
 
+def _check_sight(**values: float) -> None:
+    for name, v in values.items():
+        if not (np.isfinite(v) and v >= 0):
+            raise SchemaError(f"mines_in_view: {name} is {v}; fix: give a number ≥ 0")
+
+
+_UNSET: Any = object()
+
+
 def line_of_sight(
     segments: Any,
     dem: Any,
@@ -291,68 +502,43 @@ def line_of_sight(
     *,
     observer_m: float = 1.7,
     target_m: float = 0.0,
-    refraction: float = 0.13,
+    curvature_coeff: float = DEFAULT_CURVATURE_COEFF,
+    refraction: Any = _UNSET,
     notes: list[str] | None = None,
 ) -> np.ndarray:
     """For each two-point line (target → observer), whether the terrain leaves the view open (通视).
 
     The observer stands ``observer_m`` above the ground at the line's last
     point and looks at the point ``target_m`` above the ground at its first.
-    The DEM is sampled along the line every half cell (nearest cell); the view
-    is blocked when the terrain between rises above the sight line, the
-    Earth's curvature and standard refraction (k = 0.13) included.  DEM
-    nodata never blocks.  ``crs`` is the segments' CRS; a DEM in another CRS is
-    sampled at the transformed points (noted).
+    The DEM is interpolated bilinearly where the line crosses the rows and
+    columns of cell centres; the view is blocked when the terrain between rises
+    above the sight line, except in the observer's and the target's own cells.
+    Heights drop by ``curvature_coeff · d² / (2a)`` with the distance d from
+    the observer (a: the semi-major axis of the DEM's ellipsoid), as
+    ``gdal_viewshed -cc`` (0.85714: curvature less standard refraction).  DEM
+    nodata never blocks, and a line with an end off the DEM is open.  ``crs`` is
+    the segments' CRS; a DEM in another CRS is sampled at the transformed
+    points (noted).  ``refraction=k`` (deprecated) means ``curvature_coeff=1 - k``.
     """
+    if refraction is not _UNSET:
+        warnings.warn("line_of_sight(refraction=k) is deprecated: pass curvature_coeff=1 - k (gdal_viewshed -cc; "
+                      "default 0.85714)", DeprecationWarning, stacklevel=2)
+        curvature_coeff = 1.0 - float(refraction)
+    _check_sight(observer_m=observer_m, target_m=target_m, curvature_coeff=curvature_coeff)
     segments = np.asarray(segments, dtype=object)
     if not len(segments):
         return np.zeros(0, dtype=bool)
-    ds, close = _open(dem)
+    coords = [shapely.get_coordinates(s) for s in segments]
+    targets = np.array([c[0] for c in coords])
+    observers = np.array([c[-1] for c in coords])
+    terrain = _Terrain(dem, crs, notes)
     try:
-        if ds.crs is None:
-            raise CRSError(f"{ds.name}: DEM has no CRS; fix: assign one (gdal_edit.py -a_srs EPSG:4549 {ds.name})")
-        to_dem = None
-        dem_crs = CRS.from_user_input(ds.crs.to_wkt())
-        if not dem_crs.equals(CRS.from_user_input(crs)):
-            to_dem = Transformer.from_crs(crs, dem_crs, always_xy=True)
-            if notes is not None:
-                notes.append(f"DEM {ds.name} is in {_crs.short_label(dem_crs)}: sight lines reprojected to it for sampling")
-        step = _step_m(ds, crs)
-        coords = [shapely.get_coordinates(s) for s in segments]
-        lengths = np.array([np.hypot(*(c[-1] - c[0])) for c in coords])
-        counts = np.maximum(np.ceil(lengths / step).astype(int), 1) + 1
-        t = np.concatenate([np.linspace(0.0, 1.0, k) for k in counts])
-        owner = np.repeat(np.arange(len(segments)), counts)
-        start = np.array([c[0] for c in coords])[owner]
-        end = np.array([c[-1] for c in coords])[owner]
-        xy = start + (end - start) * t[:, None]
-        sx, sy = (to_dem.transform(xy[:, 0], xy[:, 1]) if to_dem else (xy[:, 0], xy[:, 1]))
-        z = _sample(ds, np.asarray(sx), np.asarray(sy))
+        clear, known = terrain.sight_lines(observers, targets, observer_m=observer_m, target_m=target_m, cc=curvature_coeff)
     finally:
-        if close:
-            ds.close()
-    result = np.ones(len(segments), dtype=bool)
-    bounds = np.r_[0, np.cumsum(counts)]
-    blind = np.add.reduceat(np.isnan(z), bounds[:-1]) > 0
-    if blind.any() and notes is not None:
-        notes.append(f"{int(blind.sum())} sight line(s) leave the DEM or cross nodata: those parts never block the view")
-    earth = 6_371_000.0
-    for i in range(len(segments)):
-        zs = z[bounds[i]:bounds[i + 1]]
-        if len(zs) < 3 or np.isnan(zs[0]) or np.isnan(zs[-1]):
-            continue
-        ts = t[bounds[i]:bounds[i + 1]]
-        d = ts * lengths[i]  # distance from the target; the observer is at lengths[i]
-        dist_obs = lengths[i] - d
-        # drop of the ground below the observer's horizontal plane, curvature with refraction
-        drop = dist_obs**2 * (1.0 - refraction) / (2.0 * earth)
-        eye = zs[-1] + observer_m
-        aim = zs[0] + target_m - drop[0]
-        sight_line = aim + (eye - aim) * ts
-        inner = slice(1, len(zs) - 1)
-        ground = zs[inner] - drop[inner]
-        result[i] = not np.any(ground[~np.isnan(ground)] > sight_line[inner][~np.isnan(ground)] + 1e-6)
-    return result
+        terrain.close()
+    if (~known).any() and notes is not None:
+        notes.append(f"{int((~known).sum())} sight line(s) have an end off the DEM or on nodata: counted as open")
+    return clear | ~known
 
 
 def _open(dem):
@@ -366,35 +552,208 @@ def _open(dem):
         raise InputError(f"{dem}: cannot open the DEM ({str(err).splitlines()[0]}); fix: give a GeoTIFF or another GDAL raster") from None
 
 
-def _step_m(ds, crs) -> float:
-    """Half a DEM cell in the segments' units (metres)."""
-    res = min(abs(ds.transform.a), abs(ds.transform.e))
-    if ds.crs.is_geographic:  # degrees: the shorter side of a cell at the DEM's mid-latitude
+class _Terrain:
+    """A DEM opened for sight lines drawn in another (measurement) CRS.
+
+    Points are carried to the DEM's pixel space (column, row; cell centres at
+    ``+0.5``); sight lines are sampled where they cross the lines of cell centres,
+    read a window of the DEM at a time."""
+
+    def __init__(self, dem, crs, notes: list[str] | None):
+        self.ds, self._close = _open(dem)
+        ds = self.ds
+        try:
+            if ds.crs is None:
+                raise CRSError(f"{ds.name}: DEM has no CRS; fix: assign one (gdal_edit.py -a_srs EPSG:4549 {ds.name})")
+            dem_crs = CRS.from_user_input(ds.crs.to_wkt())
+            self.to_dem = self.from_dem = None
+            if not dem_crs.equals(CRS.from_user_input(crs)):
+                self.to_dem = Transformer.from_crs(crs, dem_crs, always_xy=True)
+                self.from_dem = Transformer.from_crs(dem_crs, crs, always_xy=True)
+                if notes is not None:
+                    notes.append(f"DEM {ds.name} is in {_crs.short_label(dem_crs)}: sight lines reprojected to it for sampling")
+        except Exception:
+            self.close()
+            raise
+        ellipsoid = dem_crs.ellipsoid
+        self.semi_major = float(ellipsoid.semi_major_metre) if ellipsoid is not None else 6_378_137.0
+        self.cell_m = _cell_m(ds)
+        self.label = Path(str(ds.name)).name
+        self.inv = ~ds.transform
+
+    def close(self) -> None:
+        if self._close:
+            self.ds.close()
+
+    def pixels(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Column and row (continuous) of points in the measurement CRS."""
+        x, y = xy[:, 0], xy[:, 1]
+        if self.to_dem is not None:
+            x, y = (np.asarray(a) for a in self.to_dem.transform(x, y))
+        inv = self.inv
+        return inv.a * x + inv.b * y + inv.c, inv.d * x + inv.e * y + inv.f
+
+    def grid(self, u: np.ndarray, v: np.ndarray) -> _Grid:
+        """The DEM window holding every cell needed to interpolate at pixel positions u, v."""
+        from rasterio.windows import Window
+
+        h, w = self.ds.height, self.ds.width
+        ok = np.isfinite(u) & np.isfinite(v)
+        if not ok.any():
+            return _Grid(np.zeros((0, 0)), 0, 0, h, w)
+        c0 = int(np.clip(np.floor(u[ok].min()) - 1, 0, w))
+        c1 = int(np.clip(np.floor(u[ok].max()) + 2, 0, w))
+        r0 = int(np.clip(np.floor(v[ok].min()) - 1, 0, h))
+        r1 = int(np.clip(np.floor(v[ok].max()) + 2, 0, h))
+        if c1 <= c0 or r1 <= r0:
+            return _Grid(np.zeros((0, 0)), r0, c0, h, w)
+        block = self.ds.read(1, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True)
+        return _Grid(block.astype(float).filled(np.nan), r0, c0, h, w)
+
+    def cell_centres_in(self, geom) -> np.ndarray:
+        """Centres of the DEM cells whose centre lies inside a polygon, in the measurement CRS."""
+        g = shapely.transform(geom, lambda c: np.column_stack(self.to_dem.transform(c[:, 0], c[:, 1]))) \
+            if self.to_dem is not None else geom
+        x0, y0, x1, y1 = shapely.bounds(g)
+        inv = self.inv
+        corners = np.array([(x0, y0), (x0, y1), (x1, y0), (x1, y1)])
+        u = inv.a * corners[:, 0] + inv.b * corners[:, 1] + inv.c
+        v = inv.d * corners[:, 0] + inv.e * corners[:, 1] + inv.f
+        cols = np.arange(max(int(np.floor(u.min())), 0), min(int(np.ceil(u.max())), self.ds.width))
+        rows = np.arange(max(int(np.floor(v.min())), 0), min(int(np.ceil(v.max())), self.ds.height))
+        if not len(cols) or not len(rows):
+            return np.zeros((0, 2))
+        cc, rr = np.meshgrid(cols + 0.5, rows + 0.5)
+        t = self.ds.transform
+        x = t.a * cc.ravel() + t.b * rr.ravel() + t.c
+        y = t.d * cc.ravel() + t.e * rr.ravel() + t.f
+        shapely.prepare(g)
+        inside = shapely.contains_xy(g, x, y)
+        x, y = x[inside], y[inside]
+        if self.from_dem is not None and len(x):
+            x, y = (np.asarray(a) for a in self.from_dem.transform(x, y))
+        return np.column_stack([x, y])
+
+    def sight_lines(self, observers: np.ndarray, targets: np.ndarray, **params) -> tuple[np.ndarray, np.ndarray]:
+        """(clear, known) for each pair of points; a window of the DEM at a time."""
+        uo, vo = self.pixels(observers)
+        ut, vt = self.pixels(targets)
+        length = np.hypot(*(targets - observers).T)
+        clear = np.zeros(len(observers), dtype=bool)
+        known = np.zeros(len(observers), dtype=bool)
+
+        def solve(idx: np.ndarray) -> None:
+            us, vs = np.r_[uo[idx], ut[idx]], np.r_[vo[idx], vt[idx]]
+            ok = np.isfinite(us) & np.isfinite(vs)
+            span = (np.ptp(us[ok]) + 3) * (np.ptp(vs[ok]) + 3) if ok.any() else 0.0
+            if span > _WINDOW_CELLS and len(idx) > 1:  # far-apart lines: split along the longer side
+                mid = ((uo + ut) / 2)[idx] if np.ptp(us[ok]) >= np.ptp(vs[ok]) else ((vo + vt) / 2)[idx]
+                order = idx[np.argsort(mid, kind="stable")]
+                solve(order[: len(order) // 2])
+                solve(order[len(order) // 2:])
+                return
+            grid = self.grid(us, vs)
+            clear[idx], known[idx] = _sight(grid, uo[idx], vo[idx], ut[idx], vt[idx], length[idx],
+                                            diameter=2 * self.semi_major, **params)
+
+        solve(np.arange(len(observers)))
+        return clear, known
+
+    def first_clear(self, observers: np.ndarray, targets: np.ndarray, **params) -> tuple[int | None, bool]:
+        """Position of the first clear sight line of pairs in order (None when none is), and whether any
+        could be checked on the DEM; stops at the first clear one."""
+        if not len(observers):
+            return None, False
+        uo, vo = self.pixels(observers)
+        ut, vt = self.pixels(targets)
+        length = np.hypot(*(targets - observers).T)
+        grid = self.grid(np.r_[uo, ut], np.r_[vo, vt])
+        cost = np.cumsum(np.abs(ut - uo) + np.abs(vt - vo) + 2.0)  # samples per sight line, about
+        start, done, budget, any_known = 0, 0.0, 2_048.0, False
+        while start < len(observers):
+            stop = max(int(np.searchsorted(cost, done + budget, side="right")), start + 1)
+            s = slice(start, stop)
+            clear, known = _sight(grid, uo[s], vo[s], ut[s], vt[s], length[s], diameter=2 * self.semi_major, **params)
+            any_known |= bool(known.any())
+            hits = np.flatnonzero(clear & known)
+            if len(hits):
+                return start + int(hits[0]), True
+            done, start, budget = cost[stop - 1], stop, min(budget * 4, _SAMPLES_PER_BATCH)
+        return None, any_known
+
+
+class _Grid:
+    """A window of a DEM (rows r0…, columns c0… of a raster of h × w cells), NaN at nodata."""
+
+    def __init__(self, values: np.ndarray, r0: int, c0: int, h: int, w: int):
+        self.values, self.r0, self.c0, self.h, self.w = values, r0, c0, h, w
+
+    def heights(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Bilinear interpolation between cell centres at pixel positions (NaN off the raster; nodata
+        corners left out, NaN when all four are)."""
+        z = np.full(len(u), np.nan)
+        gh, gw = self.values.shape
+        inside = (u >= 0) & (u <= self.w) & (v >= 0) & (v <= self.h)
+        if not gh or not gw or not inside.any():
+            return z
+        x = np.clip(u[inside] - 0.5, 0, self.w - 1) - self.c0
+        y = np.clip(v[inside] - 0.5, 0, self.h - 1) - self.r0
+        x = np.clip(x, 0, gw - 1)
+        y = np.clip(y, 0, gh - 1)
+        x0 = np.minimum(np.floor(x).astype(np.int64), max(gw - 2, 0))
+        y0 = np.minimum(np.floor(y).astype(np.int64), max(gh - 2, 0))
+        x1, y1 = np.minimum(x0 + 1, gw - 1), np.minimum(y0 + 1, gh - 1)
+        fx, fy = np.clip(x - x0, 0, 1), np.clip(y - y0, 0, 1)
+        num = np.zeros(len(x))
+        den = np.zeros(len(x))
+        for yy, xx, wt in ((y0, x0, (1 - fx) * (1 - fy)), (y0, x1, fx * (1 - fy)), (y1, x0, (1 - fx) * fy), (y1, x1, fx * fy)):
+            val = self.values[yy, xx]
+            ok = ~np.isnan(val)
+            num += np.where(ok, val, 0.0) * wt
+            den += np.where(ok, wt, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z[inside] = np.where(den > 1e-12, num / den, np.nan)
+        return z
+
+
+def _crossings(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where segments from a to b (one coordinate) cross whole numbers: (segment, fraction along it)."""
+    lo, hi = np.ceil(np.minimum(a, b)), np.floor(np.maximum(a, b))
+    count = np.where(a != b, np.maximum(hi - lo + 1, 0), 0).astype(np.int64)
+    owner = np.repeat(np.arange(len(a)), count)
+    k = lo[owner] + (np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count))
+    return owner, (k - a[owner]) / (b - a)[owner]
+
+
+def _sight(grid: _Grid, uo, vo, ut, vt, length, *, observer_m: float, target_m: float, cc: float,
+           diameter: float) -> tuple[np.ndarray, np.ndarray]:
+    """(clear, known) for sight lines between pixel positions (observer o, target t) ``length`` metres apart."""
+    zo, zt = grid.heights(uo, vo), grid.heights(ut, vt)
+    known = ~np.isnan(zo) & ~np.isnan(zt)
+    # samples where the line crosses a column or a row of cell centres: bilinear there is linear between two centres
+    oc, tc = _crossings(uo - 0.5, ut - 0.5)
+    orr, tr = _crossings(vo - 0.5, vt - 0.5)
+    owner, t = np.r_[oc, orr], np.r_[tc, tr]
+    us = uo[owner] + (ut - uo)[owner] * t
+    vs = vo[owner] + (vt - vo)[owner] * t
+    z = grid.heights(us, vs)
+    col, row = np.floor(us), np.floor(vs)
+    own = ((col == np.floor(uo)[owner]) & (row == np.floor(vo)[owner])) | \
+          ((col == np.floor(ut)[owner]) & (row == np.floor(vt)[owner]))
+    k = cc / diameter  # heights drop by k·d² with the distance d from the observer
+    eye = zo + observer_m
+    aim = zt + target_m - k * length**2
+    line = eye[owner] + (aim - eye)[owner] * t
+    ground = z - k * (t * length[owner]) ** 2
+    block = (ground > line + 1e-9) & ~own  # NaN (nodata) never blocks
+    blocked = np.bincount(owner[block], minlength=len(uo)) > 0
+    return known & ~blocked, known
+
+
+def _cell_m(ds) -> float:
+    """The shorter side of a DEM cell in metres."""
+    res = min(abs(ds.transform.a), abs(ds.transform.e)) or max(abs(ds.transform.b), abs(ds.transform.d))
+    if ds.crs.is_geographic:  # degrees: at the DEM's mid-latitude
         lat = (ds.bounds.bottom + ds.bounds.top) / 2.0
         res *= 111_320.0 * max(np.cos(np.radians(lat)), 0.01)
-    return max(res / 2.0, 1.0)
-
-
-def _sample(ds, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Nearest-cell values at points (NaN outside the DEM and at nodata), reading only the window needed."""
-    from rasterio.windows import Window
-
-    rows, cols = _index(ds, x, y)
-    inside = (rows >= 0) & (rows < ds.height) & (cols >= 0) & (cols < ds.width)
-    z = np.full(len(x), np.nan)
-    if not inside.any():
-        return z
-    r0, r1 = int(rows[inside].min()), int(rows[inside].max()) + 1
-    c0, c1 = int(cols[inside].min()), int(cols[inside].max()) + 1
-    block = ds.read(1, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True)
-    values = block.astype(float).filled(np.nan)
-    z[inside] = values[rows[inside] - r0, cols[inside] - c0]
-    return z
-
-
-def _index(ds, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column of the cell holding each point (may be outside the raster)."""
-    inv = ~ds.transform
-    col = inv.a * x + inv.b * y + inv.c
-    row = inv.d * x + inv.e * y + inv.f
-    return np.floor(row).astype(np.int64), np.floor(col).astype(np.int64)
+    return max(res, 0.01)
