@@ -38,7 +38,7 @@ from .measure.mines import mine_restoration, mines_in_view
 from .measure.ranches import ranch_summary
 from .measure.restoration import restoration, restoration_progress
 from .measure.rivers import river_buffers, river_designation, river_encroachment
-from .measure.sea import sea_zones
+from .measure.sea import SeaZoneWarning, sea_zones
 from .measure.setback import setback_findings, setback_zones
 from .measure.zonal import zonal
 from .schema import KINDS
@@ -70,6 +70,7 @@ __all__ = [
     "ranch_summary",
     "zonal",
     "sea_zones",
+    "SeaZoneWarning",
     "setback_zones",
     "setback_findings",
     "check_measurement_crs",

@@ -154,7 +154,8 @@ def measure_atlas(atlas: Atlas) -> dict[str, pd.DataFrame]:
         for name in atlas.names(kind):
             marine[name] = atlas[name]
     if coast and marine:
-        seas = sea_zones(districts, atlas[coast[0]])
+        # land around the city (neighbours, islands) is never sea; without a land layer sea_zones warns
+        seas = sea_zones(districts, atlas[coast[0]], land=atlas.of_kind("land") if atlas.names("land") else None)
         tables["sea_zones"] = pd.DataFrame(seas.drop(columns=seas.geometry.name))
         tables["marine_coverage"] = coverage(seas, marine)
     if coast:

@@ -274,6 +274,15 @@ KINDS: dict[str, LayerKind] = {
             "Sea areas assigned to districts, official or derived by ecozone.sea_zones().",
         ),
         LayerKind(
+            "land",
+            "陆地",
+            "land",
+            ("polygon",),
+            (_ID, _NAME, Field("island", "海岛", "island", dtype="bool")),
+            "Land that is never sea: the neighbouring cities, islands, a shoreline's land polygons "
+            "(e.g. GSHHG's); sea zones leave it out.",
+        ),
+        LayerKind(
             "redline",
             "生态保护红线",
             "ecological protection red line",

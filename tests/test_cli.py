@@ -162,5 +162,13 @@ def test_sea_zones_command_writes_a_layer_once(tmp_path):
     zones = ecozone.read_layer(out)
     assert zones.crs.to_epsg() == 4326 and zones["approximate"].all() and len(zones) == 10
     assert '"crs"' not in out.read_text("utf-8")  # RFC 7946: no crs member
+    assert "land outside the districts may be counted as sea" in r.stderr  # no --land: warned
     r = run(*args)
     assert r.returncode == 2 and "exists already" in r.stderr
+    # --land: the GSHHG land polygons (neighbours, islands) are never sea, and no warning
+    with_land = tmp_path / "sea_land.geojson"
+    r = run(*args[:-1], str(with_land), "--land", str(d / "land.geojson"))
+    assert r.returncode == 0, r.stderr
+    assert "may be counted as sea" not in r.stderr
+    land = ecozone.read_layer(d / "land.geojson").to_crs(4549).union_all()
+    assert ecozone.read_layer(with_land).to_crs(4549).intersection(land).area.max() < 10_000  # 0.01 km²

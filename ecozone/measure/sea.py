@@ -9,12 +9,20 @@ as a Voronoi diagram of points along the coast).
 
 The land border of the city (the districts' outline away from the coast)
 takes part in the diagram too, as "not sea": sea that is nearer to the land
-border than to the coast — in practice the neighbouring city's land beyond
-the ends of the coast — is left out.  The neighbours' coasts are not known,
-so near the two ends of the city's coast the zones reach round the end up
-to the seaward limit; pass ``clip`` (an official sea-area boundary) to cut
-them there.  The result is an approximation and says so in its
-``approximate`` column.
+border than to the coast is left out.
+
+Land is never sea.  The districts say only where the city's own land is;
+pass ``land`` — polygons of the land around (the neighbouring cities, the
+islands, or a shoreline's land polygons such as GSHHG's) — and no zone takes
+any of it.  The coasts of that land which are not the city's coastline then
+take part in the diagram as "not ours": sea nearer to a neighbour's coast than
+to the city's is left out (an equidistance line between the two).  Without
+``land`` the neighbours' land within the seaward limit is counted as sea (a
+:class:`SeaZoneWarning` says so; around Yantai that is some 800 km² of Weihai,
+Qingdao and Weifang), and near the two ends of the city's coast the zones
+reach round the end up to the seaward limit.  Pass ``clip`` (an official
+sea-area boundary) to cut them where the official boundary runs.  The result
+is an approximation and says so in its ``approximate`` column.
 
 Example
 -------
@@ -23,12 +31,15 @@ Example
 >>> districts = gpd.GeoDataFrame({"name": ["西区", "东区"]},
 ...     geometry=[box(0, -10_000, 10_000, 0), box(10_000, -10_000, 20_000, 0)], crs=4549)
 >>> coast = gpd.GeoDataFrame(geometry=[LineString([(0, 0), (20_000, 0)])], crs=4549)
->>> zones = sea_zones(districts, coast, seaward_km=5)
+>>> neighbours = gpd.GeoDataFrame(geometry=[box(20_000, -10_000, 30_000, 0)], crs=4549)
+>>> zones = sea_zones(districts, coast, seaward_km=5, land=neighbours)
 >>> zones[["name", "approximate"]].to_dict("records")
 [{'name': '西区', 'approximate': True}, {'name': '东区', 'approximate': True}]
 """
 
 from __future__ import annotations
+
+import warnings
 
 import geopandas as gpd
 import numpy as np
@@ -39,7 +50,12 @@ from ..errors import GeometryError, SchemaError
 from ..units import M2_PER_KM2, M_PER_KM
 from .coverage import prepare_layers
 
-__all__ = ["sea_zones", "TERRITORIAL_SEA_KM"]
+__all__ = ["sea_zones", "SeaZoneWarning", "TERRITORIAL_SEA_KM"]
+
+
+class SeaZoneWarning(UserWarning):
+    """Sea zones derived without the land around the city: land may have been counted as sea."""
+
 
 #: 12 nautical miles, the breadth of the territorial sea (领海), in km.
 TERRITORIAL_SEA_KM = 22.224
@@ -58,6 +74,7 @@ def sea_zones(
     spacing_m: float = 200.0,
     coast_tolerance_m: float = 1000.0,
     clip: gpd.GeoDataFrame | None = None,
+    land: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Allocate the sea within ``seaward_km`` of the coastline to the nearest district (近似海域分区).
 
@@ -72,6 +89,11 @@ def sea_zones(
         coastline, and reaching at least 10 km (or 5 tolerances) inland, are land
         border (the neighbours' side)
     clip : optional polygons the zones must stay inside (an official sea-area boundary)
+    land : polygons of land that is never sea: the neighbouring cities, islands, a
+        shoreline's land polygons (the city's own land may be included).  Its coasts
+        farther than ``coast_tolerance_m`` from ``coastline`` are the neighbours': sea
+        nearer to them than to the city's coast is left out.  Without it a
+        :class:`SeaZoneWarning` says that land outside the districts may be counted as sea.
 
     Returns
     -------
@@ -85,15 +107,17 @@ def sea_zones(
         raise ValueError("seaward_km and spacing_m must be positive")
     notes: list[str] = []
     coast_lines = _as_lines(coastline)
-    districts, others = prepare_layers(districts, {"clip": clip} if clip is not None else {}, notes)
+    extra = {name: layer for name, layer in (("clip", clip), ("land", land)) if layer is not None}
+    districts, others = prepare_layers(districts, extra, notes)
     if coast_lines.crs is not None and not coast_lines.crs.equals(districts.crs):
         coast_lines = coast_lines.to_crs(districts.crs)
     names = districts[zone_field].astype(str).to_numpy()
     land_parts = districts.geometry.values
-    land = shapely.union_all(land_parts)
+    city = shapely.union_all(land_parts)
     coast = shapely.line_merge(shapely.union_all(coast_lines.geometry.values))
-    if coast.is_empty or land.is_empty:
+    if coast.is_empty or city.is_empty:
         return _frame([], [], districts.crs, notes)
+    land_area = None if land is None else shapely.union_all(others["land"].geometry.values)
 
     # Points along the coast, each labelled with the nearest district.
     coast_pts = _points_along(coast, spacing_m)
@@ -104,19 +128,26 @@ def sea_zones(
     # Points along the land border (outline away from the coast), labelled -1: not sea.
     # Pieces of the outline that merely stray from the coastline (estuaries, harbours drawn
     # differently by two sources) stay near it; the real land border runs far inland.
-    outline = shapely.boundary(land)
+    outline = shapely.boundary(city)
     border = shapely.get_parts(shapely.line_merge(shapely.difference(outline, shapely.buffer(coast, coast_tolerance_m))))
     border = border[np.isin(shapely.get_type_id(border), [1, 2])]
     reach = np.array([shapely.distance(shapely.points(shapely.get_coordinates(b)), coast).max() for b in border])
     border = border[reach >= max(_INLAND_M, 5 * coast_tolerance_m)]
     border_pts = _points_along(border, spacing_m) if len(border) else np.array([], dtype=object)
+    if land_area is not None:
+        # the coasts of the land around that are not the city's coastline: the neighbours' side
+        theirs = shapely.difference(shapely.boundary(land_area), shapely.buffer(coast, coast_tolerance_m))
+        theirs = _points_along(theirs, spacing_m)
+        border_pts = np.concatenate([border_pts, theirs])
 
     points = np.concatenate([coast_pts, border_pts])
     point_labels = np.concatenate([labels, np.full(len(border_pts), -1)])
     points, first = np.unique(shapely.get_coordinates(points).round(3), axis=0, return_index=True)
     point_labels = point_labels[first]
     seaward_m = seaward_km * M_PER_KM
-    sea = shapely.difference(shapely.buffer(coast, seaward_m), land)
+    sea = shapely.difference(shapely.buffer(coast, seaward_m), city)
+    if land_area is not None:
+        sea = shapely.difference(sea, land_area)
     if clip is not None:
         sea = shapely.intersection(sea, shapely.union_all(others["clip"].geometry.values))
     extent = shapely.buffer(shapely.envelope(sea), seaward_m)
@@ -141,6 +172,15 @@ def sea_zones(
         f"sea zones approximate: sea within {seaward_km:g} km of the coastline allocated to the nearest "
         "district's coast (not official sea-area boundaries)"
     )
+    if land is None:
+        message = ("sea zones derived without land polygons: land outside the districts (neighbouring cities, "
+                   "islands) within the seaward limit may be counted as sea; fix: pass land= "
+                   "(ecozone sea-zones --land FILE), e.g. the neighbouring cities or GSHHG land polygons")
+        notes.append("no land polygons given: land outside the districts may be counted as sea")
+        warnings.warn(message, SeaZoneWarning, stacklevel=2)
+    else:
+        notes.append(f"land never sea: {len(others['land'])} land polygon(s) left out of the sea, and sea nearer to "
+                     "their coasts than to the city's coastline left out too (equidistance)")
     return _frame([names[i] for i in kept], geoms, districts.crs, notes)
 
 

