@@ -66,6 +66,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .. import crs as _crs
 from ..dates import dates_of, parse_date
 from ..errors import GeometryError, InputError, SchemaError
 from ..features import describe_feature
@@ -309,10 +310,10 @@ def shoreline_change(
         dates = dates_of(layer, date_field, source=source)
         unc = shoreline_uncertainty(layer, uncertainty_field, default_uncertainty_m, source=source)
         frame = gpd.GeoDataFrame({"_date": dates.to_numpy(), "_unc": unc}, geometry=layer.geometry.values, crs=layer.crs)
-        if frames and not frame.crs.equals(frames[0].crs):
-            notes.append(f"{source} reprojected from {frame.crs.to_string()} to {frames[0].crs.to_string()} to join the "
-                         "other shorelines")
-            frame = frame.to_crs(frames[0].crs)
+        if len(layers) > 1 and not frame.crs.equals(baseline.crs):  # the layers join in the baseline's CRS
+            notes.append(f"{source} reprojected from {_crs.short_label(frame.crs)} to {_crs.short_label(baseline.crs)} "
+                         "to join the other shorelines")
+            frame = frame.to_crs(baseline.crs)
         frames.append(frame)
     shores = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
     shores.attrs["source"] = " + ".join(str(x.attrs.get("source", "shorelines")) for x in layers)
@@ -394,7 +395,9 @@ def shoreline_uncertainty(shorelines: pd.DataFrame, field: str | None, default_m
     if len(bad):
         pos = int(bad[0])
         more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
-        raise SchemaError(f"{source}: {describe_feature(shorelines, pos)}: {field} {raw.iloc[pos]!r} is not an "
+        value = raw.iloc[pos]
+        shown = repr(value) if isinstance(value, str) else str(value.item() if hasattr(value, "item") else value)
+        raise SchemaError(f"{source}: {describe_feature(shorelines, pos)}: {field} {shown} is not an "
                           f"uncertainty{more}; fix: {UNCERTAINTY_FIX}")
     use_default = empty | (values == 0)
     if use_default.any() and default_m is None:
