@@ -209,20 +209,18 @@ def transects(baseline: gpd.GeoDataFrame, spacing_m: float = 50.0, length_m: flo
         if line.length == 0:
             continue
         stations = np.arange(0.0, line.length + 1e-9, spacing_m)
-        for s in stations:
-            p = line.interpolate(s)
-            a = line.interpolate(max(s - 1.0, 0.0))
-            b = line.interpolate(min(s + 1.0, line.length))
-            dx, dy = b.x - a.x, b.y - a.y
-            n = np.hypot(dx, dy)
-            nx, ny = -dy / n, dx / n  # left normal
-            rows.append({
-                "transect": len(rows),
-                "baseline_part": part_id,
-                "station_m": float(s),
-                "geometry": shapely.LineString([(p.x - nx * length_m, p.y - ny * length_m), (p.x + nx * length_m, p.y + ny * length_m)]),
-            })
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=baseline.crs)
+        p = shapely.get_coordinates(shapely.line_interpolate_point(line, stations))
+        a = shapely.get_coordinates(shapely.line_interpolate_point(line, np.maximum(stations - 1.0, 0.0)))
+        b = shapely.get_coordinates(shapely.line_interpolate_point(line, np.minimum(stations + 1.0, line.length)))
+        d = b - a
+        normal = np.column_stack([-d[:, 1], d[:, 0]]) / np.hypot(d[:, 0], d[:, 1])[:, None]  # left normal
+        ends = np.stack([p - normal * length_m, p + normal * length_m], axis=1)
+        rows.append(pd.DataFrame({"baseline_part": part_id, "station_m": stations.astype(float),
+                                  "geometry": shapely.linestrings(ends)}))
+    frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        {"baseline_part": pd.Series(dtype=int), "station_m": pd.Series(dtype=float), "geometry": []})
+    frame.insert(0, "transect", np.arange(len(frame)))
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=baseline.crs)
 
 
 def shoreline_change(
@@ -417,14 +415,19 @@ def _positions(lines: gpd.GeoDataFrame, shores: gpd.GeoDataFrame, baseline_side:
     ends = shapely.get_coordinates(geoms).reshape(-1, 2, 2)  # each transect: its start (right) and end (left)
     origin = ends.mean(axis=1)  # the baseline point
     unit = (ends[:, 1] - ends[:, 0]) / np.hypot(*(ends[:, 1] - ends[:, 0]).T)[:, None]  # the baseline's left normal
-    tree = shapely.STRtree(shores.geometry.values)
-    t_idx, s_idx = tree.query(geoms, predicate="intersects")
-    hits = shapely.intersection(geoms[t_idx], shores.geometry.values[s_idx])
+    # the shorelines cut into their straight segments: each transect meets a few short lines, not whole surveys
+    parts, owner = shapely.get_parts(shores.geometry.values, return_index=True)
+    coords, vertex_of = shapely.get_coordinates(parts, return_index=True)
+    inner = vertex_of[:-1] == vertex_of[1:]
+    segments = shapely.linestrings(np.stack([coords[:-1][inner], coords[1:][inner]], axis=1))
+    segment_owner = owner[vertex_of[:-1][inner]]
+    t_idx, s_idx = shapely.STRtree(segments).query(geoms, predicate="intersects")
+    hits = shapely.intersection(geoms[t_idx], segments[s_idx])
     xy, which = shapely.get_coordinates(hits, return_index=True)
     if not len(xy):
         return pd.DataFrame({c: pd.Series(dtype=float) for c in columns}), {}
     t = t_idx[which]
-    f = s_idx[which]
+    f = segment_owner[s_idx[which]]
     offset = ((xy - origin[t]) * unit[t]).sum(axis=1)  # signed, positive on the baseline's left
     pts = pd.DataFrame({"transect": lines["transect"].to_numpy()[t], "date": shores["_date"].to_numpy()[f],
                         "offset": offset, "uncertainty_m": shores["_unc"].to_numpy(dtype=float)[f]})
