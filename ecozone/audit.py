@@ -239,6 +239,7 @@ def _unknown_zone(ctx: _Context, zone: str, what: str = "district") -> ConfigErr
 
 
 def _retention(ctx: _Context, p: dict) -> tuple:
+    from .measure.bays import MAINLAND, MAINLAND_AND_ISLANDS
     from .measure.coastline import coastline_retention
 
     coast = ctx.first("coastline")
@@ -258,7 +259,9 @@ def _retention(ctx: _Context, p: dict) -> tuple:
     else:
         row = pd.Series({"total_km": r.total_km, "natural_km": r.natural_km, "retention": r.retention})
     value = None if pd.isna(row["retention"]) else float(row["retention"]) * 100
-    return value, {"natural_km": float(row["natural_km"]), "total_km": float(row["total_km"])}, {}
+    # which coastline the figure is on: the report shows it beside the figure
+    coastline = MAINLAND_AND_ISLANDS if ctx.settings.get("include_islands", False) else MAINLAND
+    return value, {"natural_km": float(row["natural_km"]), "total_km": float(row["total_km"]), "coastline": coastline}, {}
 
 
 def _redline_layers(ctx: _Context, realm: str | None) -> gpd.GeoDataFrame | None:
@@ -486,8 +489,10 @@ INDICATORS: dict[str, Indicator] = {
         Indicator("ranch_area", "海洋牧场面积", "marine ranch area", "km²", "union area of the marine ranches of the level and type",
                   lambda ctx, p: _ranches(ctx, p, area=True), ">=",
                   params=_RANCH),
-        Indicator("land_cover_share", "土地覆盖类型占比(如林木绿化率)", "land-cover class share", "%",
-                  "area of the class in the zone ÷ zone area with data × 100 (fractional cells)", _land_cover_share, ">=",
+        Indicator("land_cover_share", "土地覆盖栅格类型占比(如森林/林地覆盖)", "land-cover raster class share (e.g. forest cover)", "%",
+                  "area of the raster class in the zone ÷ zone area with data × 100 (fractional cells); with class=forest "
+                  "the 森林/林地覆盖 share of the raster's forest class, not the official 林木绿化率, which also counts "
+                  "shrub land (灌木林地) and scattered trees (四旁树) over the total land area", _land_cover_share, ">=",
                   params={**_ZONE, "class": ((str,), "land-cover class (default forest)", Choices(LAND_COVER_CLASSES)),
                           "raster": ((str,), "raster name (default: the first land_cover raster)")}),
         Indicator("violations", "违规冲突数", "violations", "count",
@@ -1077,6 +1082,9 @@ def run_audit(config: AuditConfig | str | Path, *, progress: Callable[[str], Non
             tables.setdefault(tname, table)
         target = entry.get("target", ind.target)
         operator = entry.get("operator", ind.operator)
+        zh, en = ind.zh, ind.en
+        if details.get("coastline") == "mainland and islands":  # the plans' 大陆 would be wrong: islands are in the figure
+            zh, en = "自然岸线保有率(大陆及海岛岸线)", "natural coastline retention, mainland and islands"
         if value is None or target is None:
             status = "not_applicable"
         else:
@@ -1085,8 +1093,8 @@ def run_audit(config: AuditConfig | str | Path, *, progress: Callable[[str], Non
             {
                 "id": name,
                 "indicator": ind.id,
-                "label_zh": entry.get("label", ind.zh) if config.lang == "zh" else ind.zh,
-                "label_en": entry.get("label", ind.en) if config.lang == "en" else ind.en,
+                "label_zh": entry.get("label", zh) if config.lang == "zh" else zh,
+                "label_en": entry.get("label", en) if config.lang == "en" else en,
                 "unit": ind.unit,
                 "formula": ind.formula,
                 "params": params,

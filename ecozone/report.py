@@ -91,9 +91,11 @@ def indicator_table(result) -> pd.DataFrame:
 def status_line(i: dict[str, Any]) -> str:
     """``FAIL  forest_share: 20.95 % (target >= 40)``: an indicator's status on one line of the terminal."""
     status = {"pass": "pass", "fail": "FAIL", "not_applicable": "n/a"}[i["status"]]
-    value = "—" if i["value"] is None else f"{i['value']:,.2f}"
+    count = i["unit"] == "count"  # a count is a whole number and says so without a unit: "7", not "7.00 count"
+    value = "—" if i["value"] is None else (f"{i['value']:,.0f}" if count else f"{i['value']:,.2f} {i['unit']}")
     target = "" if i["target"] is None else f" (target {i['operator']} {i['target']:g})"
-    return f"{status:<5} {i['id']}: {value} {i['unit']}{target}"
+    coastline = i.get("details", {}).get("coastline")
+    return f"{status:<5} {i['id']}: {value}{target}" + (f" [{coastline} coastline]" if coastline else "")
 
 
 def report_dict(result) -> dict[str, Any]:
@@ -169,7 +171,8 @@ def _target(i: dict[str, Any]) -> str:
 def _label(i: dict[str, Any], lang: str) -> str:
     """``矿山地质环境治理率 (status=historic, scope=in_view) [visible_mine_restoration]``: label, parameters, id."""
     label = i["label_zh"] if lang == "zh" else i["label_en"]
-    params = ", ".join(f"{k}={v}" for k, v in i["params"].items())
+    shown = {**i["params"], **({"coastline": i["details"]["coastline"]} if i.get("details", {}).get("coastline") else {})}
+    params = ", ".join(f"{k}={v}" for k, v in shown.items())
     return f"{label}{f' ({params})' if params else ''} [{i['id']}]"
 
 

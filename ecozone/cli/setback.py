@@ -53,7 +53,8 @@ def setback(ctx, coastline, class_field, core_m, general_m, land, urban, urban_c
     write_layer(zones, out, overwrite=overwrite)
     if not ctx.obj.get("quiet"):
         area = dict(zip(zones["zone"], zones["area_ha"]))
-        click.echo(f"ecozone: core zone {area['core']:,.1f} ha, general zone {area['general']:,.1f} ha; wrote {out}", err=True)
+        click.echo(f"ecozone: core zone {area['core']:,.1f} ha, general control zone beyond it {area['general']:,.1f} ha "
+                   f"(core not included); wrote {out}", err=True)
     if checks:
         table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
         write_table(table, findings, overwrite=overwrite)

@@ -28,7 +28,11 @@ from ..units import M2_PER_HA
 from .coastline import coastline_retention
 from .coverage import coverage, prepare_layers
 
-__all__ = ["bay_report"]
+__all__ = ["bay_report", "MAINLAND", "MAINLAND_AND_ISLANDS"]
+
+#: Which coastline a figure is on, as the tables say it.
+MAINLAND = "mainland"
+MAINLAND_AND_ISLANDS = "mainland and islands"
 
 
 def bay_report(
@@ -39,7 +43,7 @@ def bay_report(
     ranches: gpd.GeoDataFrame | None = None,
     restoration: gpd.GeoDataFrame | None = None,
     name_field: str = "name",
-    include_islands: bool = True,
+    include_islands: bool = False,
     bay_tolerance_m: float = 500.0,
 ) -> tuple[pd.DataFrame, str]:
     """A row and a Markdown section per bay (一湾一策).
@@ -47,8 +51,10 @@ def bay_report(
     Parameters
     ----------
     bays : bay polygons, named by ``name_field``
-    coastline : classified coastline: length by class and retention per bay
-        (island shoreline included by default — a bay's islands are its coast)
+    coastline : classified coastline: length by class and retention per bay, on
+        the mainland coastline by default (the plans' targets are for it), with the
+        figures on the coastline with the bay's islands beside them
+    include_islands : measure the main figures on the mainland and island coastline
     redline : marine red-line polygons: area and share of each bay covered
     ranches : marine ranch polygons: area, share and number per bay
     restoration : restoration projects: their ids inside each bay and their union area
@@ -56,7 +62,10 @@ def bay_report(
     Returns
     -------
     ``(table, markdown)``: the table has ``bay``, ``area_ha`` and, per layer
-    given, ``coast_km``, ``natural_km``, ``retention``, ``<class>_km``;
+    given, ``coastline`` (which coastline the figures are on: ``mainland`` or
+    ``mainland and islands``), ``coast_km``, ``natural_km``, ``retention``,
+    ``<class>_km``, and beside them on the coastline with the islands
+    ``coast_with_islands_km``, ``natural_with_islands_km``, ``retention_with_islands``;
     ``redline_ha``, ``redline_share``; ``ranches``, ``ranch_ha``,
     ``ranch_share``; ``restoration_projects``, ``restoration_ha``.
     """
@@ -68,10 +77,15 @@ def bay_report(
     names = zones[name_field].astype(str).tolist()
     table = pd.DataFrame({"bay": names, "area_ha": zones.geometry.area.to_numpy() / M2_PER_HA})
     if coastline is not None:
-        by_bay = coastline_retention(coastline, bays=zones, bay_field=name_field, include_islands=include_islands,
-                                     bay_tolerance_m=bay_tolerance_m).by_bay
-        by_bay = by_bay.rename(columns={"total_km": "coast_km"})
-        table = table.merge(by_bay, on="bay", how="left")
+        def by_bay(islands: bool) -> pd.DataFrame:
+            return coastline_retention(coastline, bays=zones, bay_field=name_field, include_islands=islands,
+                                       bay_tolerance_m=bay_tolerance_m).by_bay.rename(columns={"total_km": "coast_km"})
+
+        table["coastline"] = MAINLAND_AND_ISLANDS if include_islands else MAINLAND
+        table = table.merge(by_bay(include_islands), on="bay", how="left")
+        with_islands = by_bay(True)[["bay", "coast_km", "natural_km", "retention"]]
+        table = table.merge(with_islands.rename(columns={"coast_km": "coast_with_islands_km", "natural_km": "natural_with_islands_km",
+                                                         "retention": "retention_with_islands"}), on="bay", how="left")
     for key, prefix in (("redline", "redline"), ("ranches", "ranch")):
         if key in layers:
             cov = coverage(zones, layers[key], zone_field=name_field, total=False)
@@ -107,12 +121,23 @@ def _markdown(table: pd.DataFrame, zones: gpd.GeoDataFrame, name_field: str) -> 
         lines.append(f"- 海湾面积 area: {row['area_ha']:,.1f} ha ({row['area_ha'] / 100:,.2f} km²)")
         if "coast_km" in row:
             if row["coast_km"] and row["coast_km"] > 0:
+                which = "大陆岸线 mainland coastline" if row["coastline"] == MAINLAND else "大陆及海岛岸线 mainland and island coastline"
                 lines.append(
-                    f"- 岸线 coastline: {row['coast_km']:,.2f} km, 自然岸线 natural {row['natural_km']:,.2f} km, "
+                    f"- {which}: {row['coast_km']:,.2f} km, 自然岸线 natural {row['natural_km']:,.2f} km, "
                     f"保有率 retention {row['retention']:.1%}"
                 )
+                if row["coastline"] == MAINLAND and row["coast_with_islands_km"] > row["coast_km"] + 1e-9:
+                    lines.append(
+                        f"  - 含海湾内海岛岸线 with the bay's islands: {row['coast_with_islands_km']:,.2f} km, natural "
+                        f"{row['natural_with_islands_km']:,.2f} km, retention {row['retention_with_islands']:.1%} "
+                        "(for information: the targets are for the mainland coastline)"
+                    )
                 parts = [f"{COASTLINE_CLASSES.label(c)} {row[f'{c}_km']:,.2f}" for c in COASTLINE_CLASSES.codes if row.get(f"{c}_km", 0) > 0]
                 lines.append(f"  - 按类型 by class (km): {'; '.join(parts)}")
+            elif row.get("coast_with_islands_km", 0) > 0:
+                lines.append(f"- 大陆岸线 mainland coastline: none within the bay's tolerance; with the bay's islands "
+                             f"{row['coast_with_islands_km']:,.2f} km, natural {row['natural_with_islands_km']:,.2f} km, "
+                             f"retention {row['retention_with_islands']:.1%}")
             else:
                 lines.append("- 岸线 coastline: none within the bay's tolerance")
         if "redline_ha" in row:

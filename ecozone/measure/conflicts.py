@@ -125,6 +125,18 @@ RULES: dict[str, Rule] = {
     )
 }
 
+def share_of(rule: str | Rule) -> str:
+    """What a finding's ``share`` is a share of, in words: ``of the mine inside the red line``.
+
+    ``share`` is the overlap ÷ the feature's own area (the mine's, the project's, the ranch's),
+    never of the red line's or the zone's area.
+    """
+    rule = RULES[rule] if isinstance(rule, str) else rule
+    feature = {"marine_ranch": "ranch"}.get(rule.kind, KINDS[rule.kind].en)
+    against = ("marine red line" if rule.realm == "marine" else "red line") if rule.against == "redline" else KINDS[rule.against].en
+    return f"of the {feature} inside the {against}"
+
+
 #: Columns of a findings table, in order.
 FINDING_COLUMNS = [
     "rule",

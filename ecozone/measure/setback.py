@@ -68,7 +68,9 @@ def setback_zones(
     -------
     GeoDataFrame with two rows, ``zone`` ``core`` and ``general`` (``id`` the same,
     ``name`` 核心区 / 一般控制区, ``type`` the zone), ``area_ha`` and the geometry, in
-    the measurement CRS.  ``attrs["notes"]`` says where widths came from.
+    the measurement CRS.  The two do not overlap: ``general`` is the band beyond
+    the core zone and its ``area_ha`` does not include the core's (the whole
+    setback area is their sum).  ``attrs["notes"]`` says where widths came from.
     """
     notes: list[str] = []
     lines = _checked(coastline, class_field, notes)
