@@ -126,14 +126,15 @@ def _markdown(table: pd.DataFrame, zones: gpd.GeoDataFrame, name_field: str) -> 
                     f"- {which}: {row['coast_km']:,.2f} km, 自然岸线 natural {row['natural_km']:,.2f} km, "
                     f"保有率 retention {row['retention']:.1%}"
                 )
+                parts = [f"{COASTLINE_CLASSES.label(c)} {row[f'{c}_km']:,.2f}" for c in COASTLINE_CLASSES.codes if row.get(f"{c}_km", 0) > 0]
+                lines.append(f"  - 按类型 by class (km, {'mainland' if row['coastline'] == MAINLAND else 'mainland and islands'}): "
+                             f"{'; '.join(parts)}")
                 if row["coastline"] == MAINLAND and row["coast_with_islands_km"] > row["coast_km"] + 1e-9:
                     lines.append(
                         f"  - 含海湾内海岛岸线 with the bay's islands: {row['coast_with_islands_km']:,.2f} km, natural "
                         f"{row['natural_with_islands_km']:,.2f} km, retention {row['retention_with_islands']:.1%} "
                         "(for information: the targets are for the mainland coastline)"
                     )
-                parts = [f"{COASTLINE_CLASSES.label(c)} {row[f'{c}_km']:,.2f}" for c in COASTLINE_CLASSES.codes if row.get(f"{c}_km", 0) > 0]
-                lines.append(f"  - 按类型 by class (km): {'; '.join(parts)}")
             elif row.get("coast_with_islands_km", 0) > 0:
                 lines.append(f"- 大陆岸线 mainland coastline: none within the bay's tolerance; with the bay's islands "
                              f"{row['coast_with_islands_km']:,.2f} km, natural {row['natural_with_islands_km']:,.2f} km, "
@@ -143,7 +144,7 @@ def _markdown(table: pd.DataFrame, zones: gpd.GeoDataFrame, name_field: str) -> 
         if "redline_ha" in row:
             lines.append(f"- {KINDS['redline'].zh} marine red line: {row['redline_ha']:,.1f} ha ({row['redline_share']:.1%} of the bay)")
         if "ranch_ha" in row:
-            lines.append(f"- {KINDS['marine_ranch'].zh} marine ranches: {row['ranches']} ({row['ranch_ha']:,.1f} ha, {row['ranch_share']:.1%})")
+            lines.append(f"- {KINDS['marine_ranch'].zh} marine ranches: {row['ranches']} ({row['ranch_ha']:,.1f} ha, {row['ranch_share']:.1%} of the bay)")
         if "restoration_ha" in row:
             listed = markdown_text(row["restoration_projects"] or "none")
             lines.append(f"- {KINDS['restoration'].zh} restoration: {listed} ({row['restoration_ha']:,.1f} ha)")
