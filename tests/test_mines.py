@@ -362,6 +362,18 @@ def test_beyond_the_horizon_on_flat_ground(tmp_path):
     assert len(line_of_sight([], path, CRS)) == 0
 
 
+def test_refraction_keyword_still_works_as_curvature_coeff(tmp_path):
+    """line_of_sight(refraction=k) was the API before the GDAL-style coefficient: it means curvature_coeff = 1 - k."""
+    data = np.full((4, 130), BASE)
+    path = write_dem(tmp_path / "plain.tif", data, from_origin(X0 - 100, Y0 + 100, 50.0, 50.0), CRS)
+    # between the horizons of a 1.7 m eye with k = 0.13 (≈ 4.99 km) and without refraction (≈ 4.66 km)
+    segments = [LineString([(X0 + d, Y0), (X0, Y0)]) for d in (4500.0, 4800.0)]
+    with pytest.warns(DeprecationWarning, match="curvature_coeff"):
+        old = line_of_sight(segments, path, CRS, refraction=0.13)
+    assert old.tolist() == line_of_sight(segments, path, CRS, curvature_coeff=0.87).tolist() == [True, True]
+    assert line_of_sight(segments, path, CRS, curvature_coeff=1.0).tolist() == [True, False]
+
+
 def test_a_dem_without_crs_or_file_is_an_error(tmp_path):
     data = np.full((40, 150), BASE)
     path = write_dem(tmp_path / "nocrs.tif", data, from_origin(X0 - 200, Y0 + 200, CELL, CELL), None)
