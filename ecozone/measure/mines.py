@@ -60,9 +60,10 @@ DEFAULT_CURVATURE_COEFF = 0.85714
 
 _MAX_VERTICES = 64  # vertices of one mine looked at (evenly spread beyond)
 _MAX_CELLS = 256  # DEM cells of one mine looked at (evenly spread beyond)
-_MAX_AREA_POINTS = 250_000  # grid points inside the areas near the mines, per class (the grid coarsens beyond)
 _WINDOW_CELLS = 4_000_000  # largest DEM window read at once for a batch of sight lines
 _SAMPLES_PER_BATCH = 1_000_000  # DEM samples of the sight lines checked at once
+_MAX_SAMPLES_PER_MINE = 30_000_000  # beyond, every few observer points of a mine are tried (noted)
+_MAX_AREA_OBSERVERS = 2_000  # the grid inside areas is no finer than this many points within the distance of a mine
 
 _RESTORATION = MINE_RESTORATION.codes  # untreated, in_progress, restored
 
@@ -328,34 +329,34 @@ def _views(geoms, layers, areas, limits, in_range_classes, candidates, terrain, 
         ti, pi, dist = ti[order], pi[order], dist[order]
         for m, rows in _groups(targets[ti]):
             obs[m].append(np.column_stack([pts[pi[rows]], np.full(len(rows), ci), dist[rows]]))
-    cls_index = {c: i for i, c in enumerate(names)}
-    unknown = thinned = 0
+    unknown = thinned = sparse = 0
+    near_seen = clear & known if len(candidates) else np.zeros(0, dtype=bool)
     for m in np.flatnonzero([bool(c) for c in in_range_classes]):
-        points = _mine_points(geoms[m], terrain)
-        thinned += points.thinned
-        o = np.concatenate(obs[m]) if obs[m] else np.zeros((0, 4))
-        # pairs: every observer point with every point of the mine, and the nearest pairs
-        oi = np.repeat(np.arange(len(o)), len(points.xy))
-        ox, oy, oc, od = o[oi, 0], o[oi, 1], o[oi, 2], o[oi, 3]
-        tx, ty = np.tile(points.xy[:, 0], len(o)), np.tile(points.xy[:, 1], len(o))
         mine_near = np.flatnonzero(near_m == m)
-        if len(mine_near):
-            ox, oy = np.r_[ox, near_o[mine_near, 0]], np.r_[oy, near_o[mine_near, 1]]
-            tx, ty = np.r_[tx, near_t[mine_near, 0]], np.r_[ty, near_t[mine_near, 1]]
-            oc = np.r_[oc, [cls_index[c] for c in near_cls[mine_near]]]
-            od = np.r_[od, near_dist[mine_near]]
-        # nearest observer points first; for one observer point, the nearest points of the mine first
-        order = np.lexsort((np.hypot(tx - ox, ty - oy), od))
-        ox, oy, tx, ty, oc, od = ox[order], oy[order], tx[order], ty[order], oc[order], od[order]
-        hit, any_known = terrain.first_clear(np.column_stack([ox, oy]), np.column_stack([tx, ty]), **params)
-        if hit is not None:
-            seen[m], seen_from[m], seen_at[m] = True, names[int(oc[hit])], float(od[hit])
+        any_known = bool(known[mine_near].any()) if len(candidates) else False
+        best: tuple[float, str] | None = None  # (distance, class) of the nearest observer point that sees the mine
+        if near_seen[mine_near].any():
+            k = mine_near[near_seen[mine_near]][np.argmin(near_dist[mine_near][near_seen[mine_near]])]
+            best = (float(near_dist[k]), str(near_cls[k]))
+        o = np.concatenate(obs[m]) if obs[m] else np.zeros((0, 4))
+        o = o[np.argsort(o[:, 3], kind="stable")]  # nearest observer points first
+        if best is not None:
+            o = o[o[:, 3] < best[0]]  # only a nearer observer point can change the answer
+        if len(o):
+            points = _mine_points(geoms[m], terrain)
+            thinned += points.thinned
+            hit, checked, step = terrain.first_clear(o[:, :2], points.xy, **params)
+            any_known |= checked
+            sparse += step > 1
+            if hit is not None:
+                best = (float(o[hit, 3]), names[int(o[hit, 2])])
+        if best is not None:
+            seen[m], (seen_at[m], seen_from[m]) = True, best
         elif not any_known:  # no sight line on the DEM: nodata never blocks
             unknown += 1
-            k = int(np.argmin(od)) if len(od) else None
             seen[m] = True
-            if k is not None:
-                seen_from[m], seen_at[m] = names[int(oc[k])], float(od[k])
+            k = mine_near[np.argmin(near_dist[mine_near])]
+            seen_from[m], seen_at[m] = near_cls[k], float(near_dist[k])
     a = terrain.semi_major
     notes.append(
         f"line of sight on {terrain.label}: from observer points every {spacing:g} m along the lines and over the areas "
@@ -367,6 +368,9 @@ def _views(geoms, layers, areas, limits, in_range_classes, candidates, terrain, 
     if thinned:
         notes.append(f"{thinned} large mine(s): sight lines to {_MAX_CELLS} of their DEM cells and {_MAX_VERTICES} "
                      f"of their vertices, evenly spread")
+    if sparse:
+        notes.append(f"{sparse} mine(s) with very many observer points within the distance: every few of them tried, "
+                     f"nearest first, to keep the work under {_MAX_SAMPLES_PER_MINE:,} DEM samples a mine")
     if unknown:
         notes.append(f"{unknown} mine(s) have no sight line on the DEM (outside it or on nodata): counted as seen, as "
                      f"nodata never blocks the view")
@@ -384,7 +388,8 @@ def _groups(keys: np.ndarray):
 
 def _observer_points(geoms: np.ndarray, area: bool, mines: np.ndarray, limit: float, spacing: float) -> np.ndarray:
     """Observer points of a class near the mines: vertices every ``spacing`` along the lines (area outlines),
-    and for areas a grid of that spacing inside the parts within ``limit`` of the mines."""
+    and for areas a grid of that spacing (coarser for a long distance, see _MAX_AREA_OBSERVERS) inside the
+    parts within ``limit`` of the mines."""
     near = np.unique(shapely.STRtree(geoms).query(mines, predicate="dwithin", distance=limit + 1e-6)[1])
     if not len(near):
         return np.zeros((0, 2))
@@ -392,18 +397,17 @@ def _observer_points(geoms: np.ndarray, area: bool, mines: np.ndarray, limit: fl
     outline = shapely.boundary(geoms) if area else geoms
     parts = [shapely.get_coordinates(shapely.segmentize(outline, spacing))]
     if area:
-        polys = geoms[np.isin(shapely.get_type_id(geoms), (3, 6))]
-        region = shapely.intersection(shapely.union_all(polys), shapely.union_all(shapely.buffer(mines, limit)))
-        if not shapely.is_empty(region):
-            x0, y0, x1, y1 = shapely.bounds(region)
-            step = spacing
-            while ((x1 - x0) / step + 1) * ((y1 - y0) / step + 1) > _MAX_AREA_POINTS:
-                step *= 2.0  # a very large area and a fine DEM: a coarser grid inside (the outline keeps the spacing)
+        # a grid at whole multiples of the step inside the part of the areas within the distance of each mine
+        # (the same points for neighbouring mines); no finer than _MAX_AREA_OBSERVERS points a mine
+        step = max(spacing, limit * np.sqrt(np.pi / _MAX_AREA_OBSERVERS))
+        polys = shapely.union_all(geoms[np.isin(shapely.get_type_id(geoms), (3, 6))])
+        pieces = shapely.intersection(polys, shapely.buffer(mines, limit))
+        for piece in pieces[~shapely.is_empty(pieces)]:
+            x0, y0, x1, y1 = shapely.bounds(piece)
             gx, gy = np.meshgrid(np.arange(np.floor(x0 / step), np.ceil(x1 / step) + 1) * step,
                                  np.arange(np.floor(y0 / step), np.ceil(y1 / step) + 1) * step)
             gx, gy = gx.ravel(), gy.ravel()
-            shapely.prepare(region)
-            inside = shapely.contains_xy(region, gx, gy)
+            inside = shapely.contains_xy(piece, gx, gy)
             parts.append(np.column_stack([gx[inside], gy[inside]]))
     pts = np.concatenate(parts)
     return np.unique(pts[np.isfinite(pts).all(axis=1)], axis=0)
@@ -659,27 +663,32 @@ class _Terrain:
         solve(np.arange(len(observers)))
         return clear, known
 
-    def first_clear(self, observers: np.ndarray, targets: np.ndarray, **params) -> tuple[int | None, bool]:
-        """Position of the first clear sight line of pairs in order (None when none is), and whether any
-        could be checked on the DEM; stops at the first clear one."""
-        if not len(observers):
-            return None, False
+    def first_clear(self, observers: np.ndarray, targets: np.ndarray, **params) -> tuple[int | None, bool, int]:
+        """The first observer point (in the order given) with a clear sight line to one of the targets (None when
+        none has), whether any sight line could be checked on the DEM, and the step through the observer points
+        (1: all; more when there are so many that every few are tried, the work per mine being bounded)."""
         uo, vo = self.pixels(observers)
         ut, vt = self.pixels(targets)
-        length = np.hypot(*(targets - observers).T)
-        grid = self.grid(np.r_[uo, ut], np.r_[vo, vt])
-        cost = np.cumsum(np.abs(ut - uo) + np.abs(vt - vo) + 2.0)  # samples per sight line, about
-        start, done, budget, any_known = 0, 0.0, 2_048.0, False
-        while start < len(observers):
+        nt = len(targets)
+        # DEM samples per observer point, about: crossings of columns and rows to the targets' middle, and the ends
+        per = nt * (np.abs(ut.mean() - uo) + np.abs(vt.mean() - vo) + 3.0)
+        step = max(int(np.ceil(per.sum() / _MAX_SAMPLES_PER_MINE)), 1)
+        keep = np.arange(0, len(observers), step)
+        cost = np.cumsum(per[keep])
+        grid = self.grid(np.r_[uo[keep], ut], np.r_[vo[keep], vt])
+        start, done, budget, any_known = 0, 0.0, 4_096.0, False
+        while start < len(keep):
             stop = max(int(np.searchsorted(cost, done + budget, side="right")), start + 1)
-            s = slice(start, stop)
-            clear, known = _sight(grid, uo[s], vo[s], ut[s], vt[s], length[s], diameter=2 * self.semi_major, **params)
+            oi = np.repeat(keep[start:stop], nt)
+            ti = np.tile(np.arange(nt), stop - start)
+            length = np.hypot(*(targets[ti] - observers[oi]).T)
+            clear, known = _sight(grid, uo[oi], vo[oi], ut[ti], vt[ti], length, diameter=2 * self.semi_major, **params)
             any_known |= bool(known.any())
-            hits = np.flatnonzero(clear & known)
+            hits = np.flatnonzero(clear)
             if len(hits):
-                return start + int(hits[0]), True
+                return int(oi[hits[0]]), True, step
             done, start, budget = cost[stop - 1], stop, min(budget * 4, _SAMPLES_PER_BATCH)
-        return None, any_known
+        return None, any_known, step
 
 
 class _Grid:
@@ -687,6 +696,8 @@ class _Grid:
 
     def __init__(self, values: np.ndarray, r0: int, c0: int, h: int, w: int):
         self.values, self.r0, self.c0, self.h, self.w = values, r0, c0, h, w
+        self.flat = values.ravel()
+        self.holes = bool(np.isnan(values).any())
 
     def heights(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Bilinear interpolation between cell centres at pixel positions (NaN off the raster; nodata
@@ -696,18 +707,24 @@ class _Grid:
         inside = (u >= 0) & (u <= self.w) & (v >= 0) & (v <= self.h)
         if not gh or not gw or not inside.any():
             return z
+        # window coordinates of the point, cell centres at whole numbers, held to the outer centres
         x = np.clip(u[inside] - 0.5, 0, self.w - 1) - self.c0
         y = np.clip(v[inside] - 0.5, 0, self.h - 1) - self.r0
-        x = np.clip(x, 0, gw - 1)
-        y = np.clip(y, 0, gh - 1)
-        x0 = np.minimum(np.floor(x).astype(np.int64), max(gw - 2, 0))
-        y0 = np.minimum(np.floor(y).astype(np.int64), max(gh - 2, 0))
-        x1, y1 = np.minimum(x0 + 1, gw - 1), np.minimum(y0 + 1, gh - 1)
-        fx, fy = np.clip(x - x0, 0, 1), np.clip(y - y0, 0, 1)
+        np.clip(x, 0, gw - 1, out=x)
+        np.clip(y, 0, gh - 1, out=y)
+        x0 = np.minimum(x.astype(np.int64), max(gw - 2, 0))
+        y0 = np.minimum(y.astype(np.int64), max(gh - 2, 0))
+        fx, fy = np.minimum(x - x0, 1.0), np.minimum(y - y0, 1.0)
+        dx, dy = int(gw > 1), int(gh > 1) * gw
+        i = y0 * gw + x0
+        corners = (self.flat[i], self.flat[i + dx], self.flat[i + dy], self.flat[i + dy + dx])
+        weights = ((1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy)
+        if not self.holes:
+            z[inside] = sum(c * w for c, w in zip(corners, weights))
+            return z
         num = np.zeros(len(x))
         den = np.zeros(len(x))
-        for yy, xx, wt in ((y0, x0, (1 - fx) * (1 - fy)), (y0, x1, fx * (1 - fy)), (y1, x0, (1 - fx) * fy), (y1, x1, fx * fy)):
-            val = self.values[yy, xx]
+        for val, wt in zip(corners, weights):
             ok = ~np.isnan(val)
             num += np.where(ok, val, 0.0) * wt
             den += np.where(ok, wt, 0.0)
