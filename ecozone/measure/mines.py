@@ -493,7 +493,7 @@ def _limits(distance: float | Mapping[str, float], classes: Mapping[str, Any]) -
 def _check_sight(**values: float) -> None:
     for name, v in values.items():
         if not (np.isfinite(v) and v >= 0):
-            raise SchemaError(f"mines_in_view: {name} is {v}; fix: give a number ≥ 0")
+            raise SchemaError(f"line of sight: {name} is {v}; fix: give a number ≥ 0")
 
 
 _UNSET: Any = object()
@@ -524,7 +524,7 @@ def line_of_sight(
     the segments' CRS; a DEM in another CRS is sampled at the transformed
     points (noted).  ``refraction=k`` (deprecated) means ``curvature_coeff=1 - k``.
     """
-    if refraction is not _UNSET:
+    if refraction is not _UNSET and refraction is not None:
         warnings.warn("line_of_sight(refraction=k) is deprecated: pass curvature_coeff=1 - k (gdal_viewshed -cc; "
                       "default 0.85714)", DeprecationWarning, stacklevel=2)
         curvature_coeff = 1.0 - float(refraction)
