@@ -99,6 +99,8 @@ SPEC: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
         "estuarine": ((str,), "estuarine shoreline counts as artificial (default), natural, or is excluded"),
         "view_distance_m": ((int, float), "三区两线 visible-range distance in metres (default 1000)"),
         "observer_m": ((int, float), "observer height for the DEM line of sight (default 1.7)"),
+        "target_m": ((int, float), "height above the ground of the mine's points looked at (default 0)"),
+        "curvature_coeff": ((int, float), "Earth curvature and refraction, as gdal_viewshed -cc (default 0.85714; 0: flat)"),
         "search_m": ((int, float), "radius for 'near' conflict findings (default 1000)"),
         "river_widths": ((dict,), "river buffer width per level, e.g. { trunk = 50, tributary = 20 }"),
     },
@@ -168,6 +170,8 @@ _SEVERITY = Choices(CodeList("severity", tuple(Code(code, zh, code) for code, zh
 _SETTING_RANGES: dict[str, tuple[Callable[[float], bool], str]] = {
     "view_distance_m": (lambda v: v > 0, "a distance in metres greater than 0 (default 1000)"),
     "observer_m": (lambda v: v >= 0, "a height in metres of 0 or more (default 1.7)"),
+    "target_m": (lambda v: v >= 0, "a height in metres of 0 or more (default 0)"),
+    "curvature_coeff": (lambda v: 0 <= v <= 1, "a coefficient from 0 (flat Earth) to 1 (no refraction); default 0.85714"),
     "search_m": (lambda v: v > 0, "a distance in metres greater than 0 (default 1000)"),
 }
 
@@ -355,10 +359,11 @@ def _river_designation(ctx: _Context, p: dict) -> tuple:
 
 
 def _mines_in_view(ctx: _Context) -> gpd.GeoDataFrame:
-    from .measure.mines import atlas_mines_in_view
+    from .measure.mines import DEFAULT_CURVATURE_COEFF, atlas_mines_in_view
 
     return ctx.once("mines_in_view", lambda: atlas_mines_in_view(
-        ctx.atlas, ctx.settings.get("view_distance_m", 1000.0), observer_m=ctx.settings.get("observer_m", 1.7)))
+        ctx.atlas, ctx.settings.get("view_distance_m", 1000.0), observer_m=ctx.settings.get("observer_m", 1.7),
+        target_m=ctx.settings.get("target_m", 0.0), curvature_coeff=ctx.settings.get("curvature_coeff", DEFAULT_CURVATURE_COEFF)))
 
 
 def _mine_rate(ctx: _Context, p: dict) -> tuple:

@@ -59,3 +59,24 @@ def test_retention_figures_name_their_coastline(demo_audit, tmp_path):
     rows = {i["id"]: i for i in report_dict(run_audit(config))["indicators"]}
     assert rows["coastline_retention"]["label_zh"] == "自然岸线保有率(大陆及海岛岸线)"
     assert rows["coastline_retention"]["details"]["coastline"] == "mainland and islands"
+
+
+def test_audit_settings_reach_the_line_of_sight(tmp_path):
+    """target_m and curvature_coeff in [settings] are the CLI's --target-m and --curvature-coeff: out of range is
+    one line naming the key; a 30 m target on the demo sees at least as many mines as one on the ground."""
+    from ecozone.errors import ConfigError
+
+    d = tmp_path / "yantai"
+    shutil.copytree(dataset_dir("yantai"), d)
+    config = d / "audit.toml"
+    base = config.read_text("utf-8")
+    config.write_text(base.replace("view_distance_m = 1000", "view_distance_m = 1000\ncurvature_coeff = 1.5"), "utf-8")
+    with pytest.raises(ConfigError, match="curvature_coeff"):
+        run_audit(config)
+    config.write_text(base.replace("view_distance_m = 1000", "view_distance_m = 1000\ntarget_m = 30\ncurvature_coeff = 0"),
+                      "utf-8")
+    high = run_audit(config).tables["mines_in_view"]
+    ground = run_audit(dataset_dir("yantai") / "audit.toml").tables["mines_in_view"]
+    assert high["in_view"].sum() >= ground["in_view"].sum()
+    method = next(n for n in high.attrs["notes"] if n.startswith("line of sight"))
+    assert "target 30 m above the ground" in method and "gdal_viewshed -cc 0)" in method
