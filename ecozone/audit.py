@@ -373,12 +373,17 @@ def _mine_rate(ctx: _Context, p: dict) -> tuple:
     if mines is None:
         return None, {}, {}
     tables: dict[str, pd.DataFrame] = {}
+    method: dict[str, str] = {}
     if p.get("scope", "all") == "in_view":
         if not (ctx.atlas.names("transport") or ctx.atlas.names("sensitive_area") or ctx.atlas.names("river")):
             return None, {}, {}
         view = _mines_in_view(ctx)
         tables["mines_in_view"] = pd.DataFrame(view.drop(columns=view.geometry.name))
         mines = view[view["in_view"]]
+        # how the visible range was decided (distances, and with a DEM the line-of-sight method and its parameters)
+        sight = [n for n in view.attrs.get("notes", []) if n.startswith("line of sight")]
+        method = {"visible_range": f"within {ctx.settings.get('view_distance_m', 1000.0):g} m of a class"
+                  + (f"; {sight[0]}" if sight else "; no DEM: distance only")}
     table = mine_restoration(mines, ctx.districts, zone_field=ctx.zone_field) if ctx.districts is not None else mine_restoration(mines)
     if "zone" not in table.columns:
         table.insert(0, "zone", "total")
@@ -386,14 +391,14 @@ def _mine_rate(ctx: _Context, p: dict) -> tuple:
     rows = table[(table["zone"] == (p.get("zone") or "total")) & ((table["status"] == status) if status != "all" else True)]
     count = int(rows["mines"].sum())
     if count == 0:
-        return None, {"mines": 0}, tables
+        return None, {"mines": 0, **method}, tables
     if p.get("basis", "count") == "area":
         area = float(rows["area_ha"].sum())
         value = float(rows["restored_ha"].sum()) / area * 100 if area > 0 else None
     else:
         value = float(rows["restored"].sum()) / count * 100
     return value, {"mines": count, "restored": int(rows["restored"].sum()), "area_ha": float(rows["area_ha"].sum()),
-                   "restored_ha": float(rows["restored_ha"].sum())}, tables
+                   "restored_ha": float(rows["restored_ha"].sum()), **method}, tables
 
 
 def _ranches(ctx: _Context, p: dict, *, area: bool) -> tuple:

@@ -46,11 +46,12 @@ _WORDS = {
     "zh": {"indicator": "指标", "value": "数值", "target": "目标", "status": "结论", "source": "目标来源",
            "inputs": "输入数据", "tables": "明细表", "crs": "量测坐标系", "generated": "生成时间", "summary": "概况",
            "illustrative": "示意数据", "rows": "行", "file": "文件", "features": "要素数",
-           "repairs": "数据修复与剔除 (影响上述数值)"},
+           "repairs": "数据修复与剔除 (影响上述数值)", "method": "量测方法"},
     "en": {"indicator": "indicator", "value": "value", "target": "target", "status": "status", "source": "source of the target",
            "inputs": "inputs", "tables": "tables", "crs": "measurement CRS", "generated": "generated", "summary": "summary",
            "illustrative": "illustrative data", "rows": "rows", "file": "file", "features": "features",
-           "repairs": "repaired or dropped features (the figures above are measured after these)"},
+           "repairs": "repaired or dropped features (the figures above are measured after these)",
+           "method": "how it was measured"},
 }
 
 
@@ -176,6 +177,11 @@ def _label(i: dict[str, Any], lang: str) -> str:
     return f"{label}{f' ({params})' if params else ''} [{i['id']}]"
 
 
+def _method(i: dict[str, Any]) -> str | None:
+    """How an indicator's figure was measured, where the measurement says it (the visible range of mines)."""
+    return (i.get("details") or {}).get("visible_range")
+
+
 def repairs(validation: dict[str, Any]) -> list[str]:
     """What validation (``atlas.report.to_dict()``) repaired or dropped before measuring, one line per layer and
     per warning: the figures of a report are measured after it, so the report says it next to them."""
@@ -208,6 +214,9 @@ def markdown(doc: dict[str, Any], lang: str = "zh") -> str:
     sources = sorted({str(i["source"]) for i in doc["indicators"] if i.get("source")})
     if sources:
         lines += ["", f"{w['source']}:"] + [f"- {t(src)}" for src in sources]
+    methods = [(i["id"], _method(i)) for i in doc["indicators"] if _method(i)]
+    if methods:
+        lines += ["", f"{w['method']}:"] + [f"- {t(key)}: {t(text)}" for key, text in methods]
     fixed = repairs(doc["validation"])
     if fixed:
         lines += ["", f"{w['repairs']}:"] + [f"- {t(line)}" for line in fixed]
@@ -249,7 +258,8 @@ def html_page(doc: dict[str, Any], lang: str = "zh", *, max_rows: int = 200) -> 
     out.append(f"<table><tr><th>{e(w['indicator'])}</th><th>{e(w['value'])}</th><th>{e(w['target'])}</th>"
                f"<th>{e(w['status'])}</th><th>{e(w['source'])}</th></tr>")
     for i in doc["indicators"]:
-        out.append(f'<tr class="{e(i["status"])}"><td>{e(_label(i, lang))}<br><span class="note">{e(i["formula"])}</span></td>'
+        method = f'<br><span class="note">{e(w["method"])}: {e(_method(i))}</span>' if _method(i) else ""
+        out.append(f'<tr class="{e(i["status"])}"><td>{e(_label(i, lang))}<br><span class="note">{e(i["formula"])}</span>{method}</td>'
                    f'<td class="num">{e(_value(i["value"], i["unit"]))}</td><td class="num">{e(_target(i))}</td>'
                    f'<td class="status">{e(st[i["status"]])}</td><td class="note">{e(i.get("source") or "")}</td></tr>')
     out.append("</table>")

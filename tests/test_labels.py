@@ -75,8 +75,13 @@ def test_audit_settings_reach_the_line_of_sight(tmp_path):
         run_audit(config)
     config.write_text(base.replace("view_distance_m = 1000", "view_distance_m = 1000\ntarget_m = 30\ncurvature_coeff = 0"),
                       "utf-8")
-    high = run_audit(config).tables["mines_in_view"]
-    ground = run_audit(dataset_dir("yantai") / "audit.toml").tables["mines_in_view"]
-    assert high["in_view"].sum() >= ground["in_view"].sum()
-    method = next(n for n in high.attrs["notes"] if n.startswith("line of sight"))
+    high = run_audit(config)
+    ground = run_audit(dataset_dir("yantai") / "audit.toml")
+    assert high.tables["mines_in_view"]["in_view"].sum() >= ground.tables["mines_in_view"]["in_view"].sum()
+    # the report says how the visible range was decided, with the parameters used
+    method = {i["id"]: i for i in report_dict(high)["indicators"]}["visible_mine_restoration"]["details"]["visible_range"]
+    assert method.startswith("within 1000 m of a class; line of sight on dem.tif")
     assert "target 30 m above the ground" in method and "gdal_viewshed -cc 0)" in method
+    default = {i["id"]: i for i in report_dict(ground)["indicators"]}["visible_mine_restoration"]["details"]["visible_range"]
+    assert "target 0 m above the ground" in default and "gdal_viewshed -cc 0.85714)" in default
+    assert f"visible_mine_restoration: {default}" in markdown(report_dict(ground)).replace("\\", "")
