@@ -142,5 +142,10 @@ def test_coastline_command(tmp_path):
     assert r.returncode == 0, r.stderr
     rows = (tmp_path / "c.csv").read_text("utf-8-sig").splitlines()
     assert rows[0].startswith("level,name,total_km,natural_km,retention") and rows[1].startswith("city,total,")
+    # every row says which coastline its figures are on
+    assert rows[0].endswith(",coastline") and all(row.endswith(",mainland") for row in rows[1:])
+    assert all(z["coastline"] == "mainland" for z in doc["by_zone"] + doc["by_bay"])
+    r = subprocess.run([*args, "--include-islands"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith("total (mainland and islands coastline) ")
     r = subprocess.run([*args[:-4], "--estuarine", "sometimes"], capture_output=True, text=True)
     assert r.returncode == 2

@@ -59,7 +59,9 @@ def coastline(ctx, coastline, class_field, zones, zone_field, bays, bay_toleranc
             click.echo(f"ecozone: {note}", err=True)
     doc = result.to_dict()
     if out is None:
-        click.echo(f"total {result.total_km:,.3f} km, natural {result.natural_km:,.3f} km, retention {result.retention:.2%}")
+        which = "mainland and islands" if result.settings.get("include_islands") else "mainland"
+        click.echo(f"total ({which} coastline) {result.total_km:,.3f} km, natural {result.natural_km:,.3f} km, "
+                   f"retention {result.retention:.2%}")
         for table, key in ((result.by_zone, "zone"), (result.by_bay, "bay")):
             if table is not None:
                 for row in table.itertuples():
@@ -78,7 +80,9 @@ def _table(result):
 
     from ..measure.coastline import _CLASSES
 
-    city = {"level": "city", "name": "total", "total_km": result.total_km, "natural_km": result.natural_km, "retention": result.retention}
+    which = "mainland and islands" if result.settings.get("include_islands") else "mainland"
+    city = {"level": "city", "name": "total", "total_km": result.total_km, "natural_km": result.natural_km, "retention": result.retention,
+            "coastline": which}
     city.update({f"{c}_km": km for c, km in zip(result.by_class["class"], result.by_class["length_km"])})
     frames = [pd.DataFrame([city])]
     if result.by_zone is not None:
@@ -86,5 +90,5 @@ def _table(result):
     if result.by_bay is not None:
         frames.append(result.by_bay.rename(columns={"bay": "name"}).assign(level="bay"))
     table = pd.concat(frames, ignore_index=True)
-    cols = ["level", "name", "total_km", "natural_km", "retention"] + [f"{c}_km" for c in _CLASSES]
+    cols = ["level", "name", "total_km", "natural_km", "retention"] + [f"{c}_km" for c in _CLASSES] + ["coastline"]
     return table[cols]

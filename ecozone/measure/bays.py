@@ -79,7 +79,7 @@ def bay_report(
     if coastline is not None:
         def by_bay(islands: bool) -> pd.DataFrame:
             return coastline_retention(coastline, bays=zones, bay_field=name_field, include_islands=islands,
-                                       bay_tolerance_m=bay_tolerance_m).by_bay.rename(columns={"total_km": "coast_km"})
+                                       bay_tolerance_m=bay_tolerance_m).by_bay.drop(columns="coastline").rename(columns={"total_km": "coast_km"})
 
         table["coastline"] = MAINLAND_AND_ISLANDS if include_islands else MAINLAND
         table = table.merge(by_bay(include_islands), on="bay", how="left")

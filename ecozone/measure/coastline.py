@@ -53,7 +53,8 @@ class Retention:
 
     ``by_class``: class, label, length_km, share of the total; ``by_zone`` and
     ``by_bay``: one row per zone/bay with ``total_km``, ``natural_km``,
-    ``retention`` and a ``<class>_km`` column per class.
+    ``retention``, a ``<class>_km`` column per class and ``coastline`` (which coastline
+    the figures are on: ``mainland``, or ``mainland and islands`` with ``include_islands``).
     """
 
     total_km: float
@@ -168,6 +169,11 @@ def coastline_retention(
             pi, bi = tree.query(mids, predicate="dwithin", distance=bay_tolerance_m)
             in_bay = pieces.iloc[pi].assign(zone=[bay_names[i] for i in bi])
             by_bay = _table(in_bay, "zone", bay_names, estuarine).rename(columns={"zone": "bay"})
+    # every table says which coastline its figures are on
+    which = "mainland and islands" if include_islands else "mainland"
+    for table in (by_zone, by_bay):
+        if table is not None:
+            table["coastline"] = which
     return Retention(
         total_km=total_m / M_PER_KM,
         natural_km=natural_m / M_PER_KM,
