@@ -205,3 +205,15 @@ def test_demo_sea_zones_keep_off_the_neighbouring_cities_datav(shared_data, demo
         old = ecozone.sea_zones(demo_atlas["districts"], demo_atlas["coastline"])
     taken = sum(old.intersection(core).area.sum() for core in cores) / 1e6
     assert taken > 300
+
+
+def test_demo_land_layer_is_gshhg_land_around_the_city(demo_atlas):
+    """The land layer (GSHHG) against the city's districts (AMap, an independent source): it covers them but for
+    the intertidal fringe AMap draws (96 %), its polygons never overlap, and it holds land beyond the city."""
+    land = demo_atlas["land"]
+    union, districts = land.union_all(), demo_atlas["districts"].union_all()
+    assert land.geometry.is_valid.all()
+    assert land.area.sum() == pytest.approx(union.area, rel=1e-9)  # no overlaps
+    assert districts.intersection(union).area / districts.area > 0.95
+    assert union.difference(districts).area / 1e6 > 5000  # Weihai, Qingdao and Weifang land in the region
+    assert land["island"].sum() > 50 and (~land["island"]).sum() >= 1
