@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import LineString, box
@@ -122,13 +123,22 @@ def neighbour() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"name": ["邻市", "邻市岛"]}, geometry=geoms, crs=CRS)
 
 
-def oracle_areas_with_land(dist, coast, land, seaward_m: float, step: float = 100.0) -> dict[str, float]:
-    """Grid cells of sea (the coast's buffer, minus the districts, minus the land), each given to the exactly
-    nearest of: each district's coast, the land border, the land's coasts away from the city's coastline."""
+def own_land() -> gpd.GeoDataFrame:
+    """The city's own land as another source draws it: 甲's shore 1.5 km seaward of the coastline (a
+    reclamation), and an island 3 km off 甲 that the coastline layer does not have."""
+    strip = box(0, -1000, 10_000, 1500)
+    island = box(4000, 3000, 5000, 3600)
+    geoms = [shapely.affinity.translate(g, X0, Y0) for g in (strip, island)]
+    return gpd.GeoDataFrame({"name": ["甲区填海", "甲区岛"]}, geometry=geoms, crs=CRS)
+
+
+def oracle_areas_with_land(dist, coast, theirs, land, seaward_m: float, step: float = 100.0) -> dict[str, float]:
+    """Grid cells of sea (the coast's buffer, minus the districts, minus all the land), each given to the exactly
+    nearest of: each district's coast, the land border, the coasts of the land known to be the neighbours'
+    (``theirs``) away from the city's coastline."""
     city = shapely.union_all(dist.geometry.values)
-    theirs = shapely.union_all(land.geometry.values)
     line = coast.geometry.iloc[0]
-    sea = shapely.buffer(line, seaward_m).difference(city).difference(theirs)
+    sea = shapely.buffer(line, seaward_m).difference(city).difference(land.union_all())
     x0, y0, x1, y1 = sea.bounds
     xs, ys = np.meshgrid(np.arange(x0 + step / 2, x1, step), np.arange(y0 + step / 2, y1, step))
     inside = shapely.contains_xy(sea, xs.ravel(), ys.ravel())
@@ -136,7 +146,7 @@ def oracle_areas_with_land(dist, coast, land, seaward_m: float, step: float = 10
     coasts = {n: shapely.intersection(line, shapely.buffer(g, 1.0)) for n, g in zip(dist["name"], dist.geometry)}
     names = [n for n, c in coasts.items() if not c.is_empty]
     border = shapely.difference(shapely.boundary(city), shapely.buffer(line, 1000.0))
-    their_coast = shapely.difference(shapely.boundary(theirs), shapely.buffer(line, 1000.0))
+    their_coast = shapely.difference(theirs.union_all().boundary, shapely.buffer(line, 1000.0))
     d = np.column_stack([shapely.distance(pts, coasts[n]) for n in names]
                         + [shapely.distance(pts, border), shapely.distance(pts, their_coast)])
     winner = d.argmin(axis=1)
@@ -148,7 +158,7 @@ def test_land_is_never_sea_and_the_neighbours_side_is_theirs():
     zones = ecozone.sea_zones(dist, coast, seaward_km=6, spacing_m=100, land=land)
     assert zones.intersection(land.union_all()).area.max() < 1.0
     got = dict(zip(zones["name"], zones.geometry.area))
-    want = oracle_areas_with_land(dist, coast, land, 6000)
+    want = oracle_areas_with_land(dist, coast, land, land, 6000)
     assert set(got) == set(want) == {"甲", "乙"}
     for name, area in want.items():
         assert got[name] == pytest.approx(area, rel=0.01), name
@@ -156,6 +166,24 @@ def test_land_is_never_sea_and_the_neighbours_side_is_theirs():
     east = box(X0 + 30_001, Y0, X0 + 60_000, Y0 + 20_000)
     assert zones.intersection(east).area.sum() == 0
     assert any("land never sea" in n for n in zones.attrs["notes"])
+
+
+def test_the_citys_own_land_drawn_differently_is_land_but_not_the_neighbours():
+    """Land the coastline layer draws otherwise (a reclamation 1.5 km out, an island it lacks) is never sea, but
+    its shore is not a neighbour's: the sea beyond it stays the city's (the oracle knows whose land is whose)."""
+    dist, coast = districts(), coastline()
+    land = gpd.GeoDataFrame(pd.concat([neighbour(), own_land()], ignore_index=True), crs=CRS)
+    zones = ecozone.sea_zones(dist, coast, seaward_km=6, spacing_m=100, land=land)
+    assert zones.intersection(land.union_all()).area.max() < 1.0
+    got = dict(zip(zones["name"], zones.geometry.area))
+    want = oracle_areas_with_land(dist, coast, neighbour(), land, 6000)
+    for name, area in want.items():
+        assert got[name] == pytest.approx(area, rel=0.01), name
+    # without the neighbour, the city's own land takes nothing but itself from the sea
+    alone = ecozone.sea_zones(dist, coast, seaward_km=6, spacing_m=100, land=own_land())
+    plain = ecozone.sea_zones(dist, coast, seaward_km=6, spacing_m=100, land=own_land().iloc[:0])
+    lost = plain.union_all().difference(alone.union_all()).area
+    assert lost == pytest.approx(plain.union_all().intersection(own_land().union_all()).area, rel=0.01)
 
 
 def test_without_land_the_neighbours_land_is_taken_and_a_warning_says_so():

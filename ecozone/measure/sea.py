@@ -14,12 +14,17 @@ border than to the coast is left out.
 Land is never sea.  The districts say only where the city's own land is;
 pass ``land`` — polygons of the land around (the neighbouring cities, the
 islands, or a shoreline's land polygons such as GSHHG's) — and no zone takes
-any of it.  The coasts of that land which are not the city's coastline then
-take part in the diagram as "not ours": sea nearer to a neighbour's coast than
-to the city's is left out (an equidistance line between the two).  Without
+any of it.  The coasts of the neighbours' part of that land then take part in
+the diagram as "not ours": sea nearer to a neighbour's coast than to the city's
+is left out (an equidistance line between the two).  Land beyond the districts
+whose outline lies mostly nearer to the city's land border than to its
+coastline is the neighbours' (a city beyond the border), and an island nearer
+to their land than to the city; the rest is the city's own land drawn
+otherwise (a reclamation, an island the coastline lacks): never sea, but its
+shore does not cut the city's sea.  Without
 ``land`` the neighbours' land within the seaward limit is counted as sea (a
-:class:`SeaZoneWarning` says so; around Yantai that is some 800 km² of Weihai,
-Qingdao and Weifang), and near the two ends of the city's coast the zones
+:class:`SeaZoneWarning` says so; around Yantai that is some 830 km² of Weihai,
+Qingdao and Weifang by DataV's city polygons, 527 km² by GSHHG's land), and near the two ends of the city's coast the zones
 reach round the end up to the seaward limit.  Pass ``clip`` (an official
 sea-area boundary) to cut them where the official boundary runs.  The result
 is an approximation and says so in its ``approximate`` column.
@@ -90,9 +95,10 @@ def sea_zones(
         border (the neighbours' side)
     clip : optional polygons the zones must stay inside (an official sea-area boundary)
     land : polygons of land that is never sea: the neighbouring cities, islands, a
-        shoreline's land polygons (the city's own land may be included).  Its coasts
-        farther than ``coast_tolerance_m`` from ``coastline`` are the neighbours': sea
-        nearer to them than to the city's coast is left out.  Without it a
+        shoreline's land polygons (the city's own land may be included).  The coasts
+        of its neighbours' part (see above), farther than ``coast_tolerance_m`` from
+        ``coastline``, are the neighbours': sea nearer to them than to the city's
+        coast is left out.  Without it a
         :class:`SeaZoneWarning` says that land outside the districts may be counted as sea.
 
     Returns
@@ -135,10 +141,13 @@ def sea_zones(
     border = border[reach >= max(_INLAND_M, 5 * coast_tolerance_m)]
     border_pts = _points_along(border, spacing_m) if len(border) else np.array([], dtype=object)
     if land_area is not None:
-        # the coasts of the land around that are not the city's coastline: the neighbours' side
-        theirs = shapely.difference(shapely.boundary(land_area), shapely.buffer(coast, coast_tolerance_m))
-        theirs = _points_along(theirs, spacing_m)
-        border_pts = np.concatenate([border_pts, theirs])
+        # the coasts of the neighbours' land (not of land the city's coastline merely draws differently):
+        # the neighbours' side
+        theirs = _neighbours(land_area, city, coast, border, spacing_m)
+        if not theirs.is_empty:
+            their_coast = shapely.intersection(shapely.boundary(land_area), shapely.buffer(theirs, 1.0))
+            their_coast = shapely.difference(their_coast, shapely.buffer(coast, coast_tolerance_m))
+            border_pts = np.concatenate([border_pts, _points_along(their_coast, spacing_m)])
 
     points = np.concatenate([coast_pts, border_pts])
     point_labels = np.concatenate([labels, np.full(len(border_pts), -1)])
@@ -182,6 +191,32 @@ def sea_zones(
         notes.append(f"land never sea: {len(others['land'])} land polygon(s) left out of the sea, and sea nearer to "
                      "their coasts than to the city's coastline left out too (equidistance)")
     return _frame([names[i] for i in kept], geoms, districts.crs, notes)
+
+
+def _neighbours(land_area, city, coast, border, spacing_m: float):
+    """The part of ``land_area`` outside the city that is the neighbours' land.
+
+    A piece of land joined to the city is the neighbours' when most of its outline is nearer to the
+    city's land border than to its coastline (a neighbouring city beyond the border), and the city's
+    own when nearer to the coastline (a reclamation, an intertidal fringe, a shore drawn seaward by
+    another source).  A detached piece (an island) is the neighbours' when it is nearer to their land
+    than to the city.
+    """
+    rest = shapely.get_parts(shapely.difference(land_area, city))
+    rest = rest[shapely.area(rest) > 1.0]
+    if not len(rest) or not len(border):
+        return shapely.Polygon()
+    edge = shapely.union_all(border)
+    joined = shapely.dwithin(rest, city, 1.0)
+    theirs = np.zeros(len(rest), dtype=bool)
+    for i in np.flatnonzero(joined):
+        pts = _points_along(shapely.boundary(rest[i]), max(5 * spacing_m, 1000.0))  # a vote: a coarse sample will do
+        theirs[i] = np.mean(shapely.distance(pts, edge) < shapely.distance(pts, coast)) > 0.5
+    if theirs.any() and (~joined).any():
+        neighbour_land = shapely.union_all(rest[theirs])
+        detached = np.flatnonzero(~joined)
+        theirs[detached] = shapely.distance(rest[detached], neighbour_land) < shapely.distance(rest[detached], city)
+    return shapely.union_all(rest[theirs])
 
 
 def _as_lines(coastline: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
