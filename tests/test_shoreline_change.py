@@ -361,6 +361,9 @@ def test_bad_input_is_one_line_and_exit_2(surveys):
     line_ = one_error_line(run("shoreline-change", "--shorelines", one, "--baseline", base, "--default-uncertainty-m", "-3",
                                "--out", tmp_path / "o"))
     assert "--default-uncertainty-m" in line_
+    # a survey given as the baseline too: refused, not measured against itself
+    line_ = one_error_line(run("shoreline-change", "--shorelines", one, "--baseline", one, "--out", tmp_path / "same"))
+    assert "given as --baseline and as --shorelines" in line_ and not (tmp_path / "same").exists()
 
 
 def test_coastline_change_keeps_its_flags_and_gains_the_signed_distances(tmp_path):

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..outputs import OutputFolder
+from ._common import echo_notes
 from ._inputs import NON_NEGATIVE, POSITIVE, reads
 
 #: What the command writes into --out.
@@ -80,6 +81,11 @@ def shoreline_change_command(ctx, shorelines, baseline, baseline_side, date_fiel
     # the output folder is checked before anything is read: never an input, other files only with --overwrite
     folder = OutputFolder(out, inputs=[*shorelines, baseline], overwrite=overwrite, command="shoreline-change")
     folder.expect(OUTPUTS)
+    if any(_same(baseline, path) for path in shorelines):
+        from ..errors import InputError
+
+        raise InputError(f"{baseline}: given as --baseline and as --shorelines; fix: give the baseline the transects "
+                         "are cast from (a line offshore or onshore of the shorelines), not one of the surveys")
     layers = [inputs.read(path, "--shorelines", None, families=("line",)) for path in shorelines]
     base = inputs.read(baseline, "--baseline", None, families=("line",))
     rates = shoreline_change(layers, base, date_field=date_field, spacing_m=spacing, length_m=transect_length,
@@ -99,6 +105,7 @@ def shoreline_change_command(ctx, shorelines, baseline, baseline_side, date_fiel
         "baseline_side": baseline_side, "date_field": date_field, "uncertainty_field": uncertainty_field,
         "default_uncertainty_m": default_uncertainty_m, "spacing_m": spacing, "transect_length_m": transect_length,
         "intersection": intersection, "reclamation_m": reclamation_m})
+    echo_notes(ctx, rates)
     table = rates.assign(first=rates["first"].map(_day), last=rates["last"].map(_day))
     long = positions.assign(date=positions["date"].map(_day))
     # each file written atomically; the folder's earlier outputs that this run does not write are removed,
@@ -117,6 +124,13 @@ def shoreline_change_command(ctx, shorelines, baseline, baseline_side, date_fiel
             f"{summary['possible_reclamation']:,} possible reclamation; wrote {out}",
             err=True,
         )
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or a.samefile(b)
+    except OSError:
+        return False
 
 
 def _day(value) -> str:

@@ -463,8 +463,8 @@ def _positions(lines: gpd.GeoDataFrame, shores: gpd.GeoDataFrame, baseline_side:
             notes.append(
                 f"baseline part {part}: the earliest shoreline lies on the {'left' if shore_sign > 0 else 'right'} of "
                 f"the baseline at only {agree:.0%} of its {int(sided.sum())} measured transects; the sea is taken "
-                f"to be on its {sea_side[int(part)]} throughout — a baseline that lies offshore along one stretch and "
-                "onshore along another must be given as separate lines that do not touch")
+                f"to be on its {sea_side[int(part)]} throughout — where the baseline lies offshore along one stretch and "
+                "onshore along another, measure each stretch in a run of its own, with its own baseline side")
     sign_of = part_of.map(sea_sign)
     pts["distance_m"] = pts["offset"].to_numpy() * sign_of.reindex(pts["transect"].to_numpy()).to_numpy()
     days = pd.unique(pts["date"])
