@@ -171,7 +171,7 @@ _SETTING_RANGES: dict[str, tuple[Callable[[float], bool], str]] = {
     "view_distance_m": (lambda v: v > 0, "a distance in metres greater than 0 (default 1000)"),
     "observer_m": (lambda v: v >= 0, "a height in metres of 0 or more (default 1.7)"),
     "target_m": (lambda v: v >= 0, "a height in metres of 0 or more (default 0)"),
-    "curvature_coeff": (lambda v: 0 <= v <= 1, "a coefficient from 0 (flat Earth) to 1 (no refraction); default 0.85714"),
+    "curvature_coeff": (lambda v: v >= 0, "a coefficient of 0 (flat Earth) or more, as gdal_viewshed -cc; default 0.85714"),
     "search_m": (lambda v: v > 0, "a distance in metres greater than 0 (default 1000)"),
 }
 

@@ -334,6 +334,27 @@ def test_nodata_never_blocks(tmp_path):
     assert out["line_of_sight"].tolist() == [True, True]
 
 
+def test_a_mine_off_the_dem_is_not_claimed_checked(tmp_path):
+    """A mine (and every observer point near it) off the DEM: counted as seen by the rule that nodata never
+    blocks, but never reported as a clear line of sight — line_of_sight missing, view_checked False."""
+    off = gpd.GeoDataFrame({"id": ["M9"], "status": ["historic"], "restoration": ["untreated"]},
+                           geometry=[box(X0 + 9000, Y0 + 9000, X0 + 9040, Y0 + 9040)], crs=CRS)
+    road = gpd.GeoDataFrame({"id": ["G2"]}, geometry=[LineString([(X0 + 8500, Y0 + 8000), (X0 + 8500, Y0 + 10_000)])], crs=CRS)
+    mines = gpd.GeoDataFrame(pd.concat([SIGHT_MINES, off], ignore_index=True), crs=CRS)
+    roads = gpd.GeoDataFrame(pd.concat([SIGHT_ROAD, road], ignore_index=True), crs=CRS)
+    out = mines_in_view(mines, {"expressway": roads}, distance=1500, dem=dem_4549(tmp_path / "flat.tif", None))
+    assert out["in_view"].tolist() == [True, True, True]
+    assert out["view_checked"].tolist() == [True, True, False]
+    assert out["line_of_sight"].isna().tolist() == [False, False, True]
+    assert any("no sight line on the DEM" in n for n in out.attrs["notes"])
+
+
+def test_an_observer_spacing_finer_than_the_dem_can_say_is_refused(tmp_path):
+    with pytest.raises(SchemaError, match="under a hundredth of the DEM's 10 m cells; fix: give at least 0.1 m"):
+        mines_in_view(SIGHT_MINES, {"expressway": SIGHT_ROAD}, distance=1500,
+                      dem=dem_4549(tmp_path / "flat.tif", None), observer_spacing_m=1e-9)
+
+
 @pytest.mark.parametrize("crs, res", [("EPSG:32651", 10.0), ("EPSG:4326", 0.0001)])
 @pytest.mark.parametrize("margin, seen", [(0.3, False), (-0.3, True)])
 def test_a_dem_in_another_crs_gives_the_same_answer(tmp_path, crs, res, margin, seen):

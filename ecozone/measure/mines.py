@@ -211,8 +211,11 @@ def mines_in_view(
     points of the mine and of a class in range; missing without a DEM or out
     of range), ``seen_from`` (the class of the nearest observer point that sees
     the mine; without a DEM the nearest class in range), ``seen_at_m`` (that
-    observer point's distance to the mine) and ``in_view`` (in range, and seen
-    when a DEM is given).  ``attrs["notes"]`` says what was reprojected, the
+    observer point's distance to the mine), ``in_view`` (in range, and seen
+    when a DEM is given) and ``view_checked`` (with a DEM, for mines in range:
+    False when no sight line could be sampled on the DEM — the mine or every
+    observer point off it or on nodata — so the mine counts as seen by the rule
+    that nodata never blocks, and ``line_of_sight`` is missing; else True).  ``attrs["notes"]`` says what was reprojected, the
     sight-line method and its parameters.
 
     Example
@@ -262,13 +265,18 @@ def mines_in_view(
                 candidates.append((int(m), cls, lgeoms[f]))
     in_range = np.array([bool(c) for c in in_range_classes], dtype=bool)
     sight = pd.array([pd.NA] * n, dtype="boolean")
+    checked = pd.array([pd.NA] * n, dtype="boolean")
     seen_from = np.full(n, None, dtype=object)
     seen_at = np.full(n, np.nan)
     if dem is not None:
         terrain = _Terrain(dem, mines_p.crs, notes)
         try:
             spacing = float(observer_spacing_m) if observer_spacing_m is not None else terrain.cell_m
-            sight, seen, seen_from, seen_at = _views(geoms, moved, areas or {}, limits, in_range_classes, candidates,
+            if spacing < terrain.cell_m / 100:  # finer says nothing more of the DEM, and the work has no bound
+                raise SchemaError(f"mines_in_view: observer_spacing_m is {spacing:g} m, under a hundredth of the DEM's "
+                                  f"{terrain.cell_m:g} m cells; fix: give at least {terrain.cell_m / 100:g} m (default: "
+                                  "one cell)")
+            sight, seen, seen_from, seen_at, checked = _views(geoms, moved, areas or {}, limits, in_range_classes, candidates,
                                                      terrain, spacing, observer_m, target_m, curvature_coeff, notes)
         finally:
             terrain.close()
@@ -288,6 +296,7 @@ def mines_in_view(
     out["seen_from"] = np.where(in_view, seen_from, None)
     out["seen_at_m"] = np.where(in_view, seen_at, np.nan)
     out["in_view"] = in_view
+    out["view_checked"] = checked
     out.attrs["notes"] = notes
     out.attrs["distance_m"] = limits
     return out
@@ -300,6 +309,7 @@ def _views(geoms, layers, areas, limits, in_range_classes, candidates, terrain, 
     seen = np.zeros(n, dtype=bool)
     seen_from = np.full(n, None, dtype=object)
     seen_at = np.full(n, np.nan)
+    on_dem = pd.array([pd.NA] * n, dtype="boolean")  # view_checked: some sight line sampled on the DEM
     params = dict(observer_m=observer_m, target_m=target_m, cc=cc)
     # the nearest pair of each class in range: the line_of_sight column, and the first sight lines tried
     near_m = np.array([m for m, _, _ in candidates], dtype=np.int64)
@@ -311,7 +321,9 @@ def _views(geoms, layers, areas, limits, in_range_classes, candidates, terrain, 
         clear, known = terrain.sight_lines(near_o, near_t, **params)
         ok = clear | ~known  # nodata never blocks
         for m in np.unique(near_m):
-            sight[m] = bool(ok[near_m == m].any())
+            mine = near_m == m
+            if known[mine].any():  # else no sight line was sampled on the DEM: not known (NA), never "clear"
+                sight[m] = bool(ok[mine & known].any())
     # observer points of each class within its distance of the mines in range
     obs: list[list[np.ndarray]] = [[] for _ in range(n)]  # per mine: rows (x, y, class index, distance)
     names = list(layers)
@@ -350,6 +362,7 @@ def _views(geoms, layers, areas, limits, in_range_classes, candidates, terrain, 
             sparse += step > 1
             if hit is not None:
                 best = (float(o[hit, 3]), names[int(o[hit, 2])])
+        on_dem[m] = any_known
         if best is not None:
             seen[m], (seen_at[m], seen_from[m]) = True, best
         elif not any_known:  # no sight line on the DEM: nodata never blocks
@@ -374,7 +387,7 @@ def _views(geoms, layers, areas, limits, in_range_classes, candidates, terrain, 
     if unknown:
         notes.append(f"{unknown} mine(s) have no sight line on the DEM (outside it or on nodata): counted as seen, as "
                      f"nodata never blocks the view")
-    return sight, seen, seen_from, seen_at
+    return sight, seen, seen_from, seen_at, on_dem
 
 
 def _groups(keys: np.ndarray):
