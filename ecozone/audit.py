@@ -65,6 +65,7 @@ import shapely
 from . import crs as _crs
 from .atlas import _LAYER_KEYS, _MANIFEST_KEYS, _RASTER_KEYS, RASTER_KINDS, Atlas, _checked_entry, _LayerSpec
 from .errors import ConfigError, CRSError
+from .measure.coastline import MAINLAND_AND_ISLANDS
 from .measure.conflicts import SEVERITIES
 from .schema import KINDS, LAND_COVER_CLASSES, Code, CodeList, normalise_code
 from .units import M2_PER_HA
@@ -243,8 +244,7 @@ def _unknown_zone(ctx: _Context, zone: str, what: str = "district") -> ConfigErr
 
 
 def _retention(ctx: _Context, p: dict) -> tuple:
-    from .measure.bays import MAINLAND, MAINLAND_AND_ISLANDS
-    from .measure.coastline import coastline_retention
+    from .measure.coastline import coastline_label, coastline_retention
 
     coast = ctx.first("coastline")
     if coast is None or (p.get("zone") and ctx.districts is None) or (p.get("bay") and ctx.bays is None):
@@ -264,7 +264,7 @@ def _retention(ctx: _Context, p: dict) -> tuple:
         row = pd.Series({"total_km": r.total_km, "natural_km": r.natural_km, "retention": r.retention})
     value = None if pd.isna(row["retention"]) else float(row["retention"]) * 100
     # which coastline the figure is on: the report shows it beside the figure
-    coastline = MAINLAND_AND_ISLANDS if ctx.settings.get("include_islands", False) else MAINLAND
+    coastline = coastline_label(ctx.settings.get("include_islands", False))
     return value, {"natural_km": float(row["natural_km"]), "total_km": float(row["total_km"]), "coastline": coastline}, {}
 
 
@@ -1093,7 +1093,7 @@ def run_audit(config: AuditConfig | str | Path, *, progress: Callable[[str], Non
         target = entry.get("target", ind.target)
         operator = entry.get("operator", ind.operator)
         zh, en = ind.zh, ind.en
-        if details.get("coastline") == "mainland and islands":  # the plans' 大陆 would be wrong: islands are in the figure
+        if details.get("coastline") == MAINLAND_AND_ISLANDS:  # the plans' 大陆 would be wrong: islands are in the figure
             zh, en = "自然岸线保有率(大陆及海岛岸线)", "natural coastline retention, mainland and islands"
         if value is None or target is None:
             status = "not_applicable"

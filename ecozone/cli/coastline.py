@@ -38,7 +38,7 @@ def coastline(ctx, coastline, class_field, zones, zone_field, bays, bay_toleranc
     Retention = (natural + restored-to-natural) ÷ total, mainland only unless --include-islands.
     """
     from ..io import write_csv, write_text
-    from ..measure.coastline import coastline_retention
+    from ..measure.coastline import coastline_label, coastline_retention
 
     if out is not None and out.suffix.lower() not in (".json", ".csv"):
         raise InputError(f"{out}: unknown output format {out.suffix or '(none)'}; fix: name the output .json or .csv")
@@ -59,7 +59,7 @@ def coastline(ctx, coastline, class_field, zones, zone_field, bays, bay_toleranc
             click.echo(f"ecozone: {note}", err=True)
     doc = result.to_dict()
     if out is None:
-        which = "mainland and islands" if result.settings.get("include_islands") else "mainland"
+        which = coastline_label(bool(result.settings.get("include_islands")))
         click.echo(f"total ({which} coastline) {result.total_km:,.3f} km, natural {result.natural_km:,.3f} km, "
                    f"retention {result.retention:.2%}")
         for table, key in ((result.by_zone, "zone"), (result.by_bay, "bay")):
@@ -78,9 +78,9 @@ def _table(result):
     """One table: a row for the city, each zone and each bay (``level`` says which)."""
     import pandas as pd
 
-    from ..measure.coastline import _CLASSES
+    from ..measure.coastline import _CLASSES, coastline_label
 
-    which = "mainland and islands" if result.settings.get("include_islands") else "mainland"
+    which = coastline_label(bool(result.settings.get("include_islands")))
     city = {"level": "city", "name": "total", "total_km": result.total_km, "natural_km": result.natural_km, "retention": result.retention,
             "coastline": which}
     city.update({f"{c}_km": km for c, km in zip(result.by_class["class"], result.by_class["length_km"])})

@@ -25,14 +25,10 @@ from ..errors import SchemaError
 from ..escape import markdown_text
 from ..schema import COASTLINE_CLASSES, KINDS
 from ..units import M2_PER_HA
-from .coastline import coastline_retention
+from .coastline import MAINLAND, coastline_label, coastline_retention
 from .coverage import coverage, prepare_layers
 
-__all__ = ["bay_report", "MAINLAND", "MAINLAND_AND_ISLANDS"]
-
-#: Which coastline a figure is on, as the tables say it.
-MAINLAND = "mainland"
-MAINLAND_AND_ISLANDS = "mainland and islands"
+__all__ = ["bay_report"]
 
 
 def bay_report(
@@ -81,7 +77,7 @@ def bay_report(
             return coastline_retention(coastline, bays=zones, bay_field=name_field, include_islands=islands,
                                        bay_tolerance_m=bay_tolerance_m).by_bay.drop(columns="coastline").rename(columns={"total_km": "coast_km"})
 
-        table["coastline"] = MAINLAND_AND_ISLANDS if include_islands else MAINLAND
+        table["coastline"] = coastline_label(include_islands)
         table = table.merge(by_bay(include_islands), on="bay", how="left")
         with_islands = by_bay(True)[["bay", "coast_km", "natural_km", "retention"]]
         table = table.merge(with_islands.rename(columns={"coast_km": "coast_with_islands_km", "natural_km": "natural_with_islands_km",
@@ -127,7 +123,7 @@ def _markdown(table: pd.DataFrame, zones: gpd.GeoDataFrame, name_field: str) -> 
                     f"保有率 retention {row['retention']:.1%}"
                 )
                 parts = [f"{COASTLINE_CLASSES.label(c)} {row[f'{c}_km']:,.2f}" for c in COASTLINE_CLASSES.codes if row.get(f"{c}_km", 0) > 0]
-                lines.append(f"  - 按类型 by class (km, {'mainland' if row['coastline'] == MAINLAND else 'mainland and islands'}): "
+                lines.append(f"  - 按类型 by class (km, {row['coastline']}): "
                              f"{'; '.join(parts)}")
                 if row["coastline"] == MAINLAND and row["coast_with_islands_km"] > row["coast_km"] + 1e-9:
                     lines.append(

@@ -86,6 +86,16 @@ class Retention:
         }
 
 
+#: Which coastline a figure is on, as the tables and reports say it.
+MAINLAND = "mainland"
+MAINLAND_AND_ISLANDS = "mainland and islands"
+
+
+def coastline_label(include_islands: bool) -> str:
+    """``mainland``, or ``mainland and islands`` when island shoreline is counted."""
+    return MAINLAND_AND_ISLANDS if include_islands else MAINLAND
+
+
 def coastline_retention(
     coastline: gpd.GeoDataFrame,
     zones: gpd.GeoDataFrame | None = None,
@@ -170,7 +180,7 @@ def coastline_retention(
             in_bay = pieces.iloc[pi].assign(zone=[bay_names[i] for i in bi])
             by_bay = _table(in_bay, "zone", bay_names, estuarine).rename(columns={"zone": "bay"})
     # every table says which coastline its figures are on
-    which = "mainland and islands" if include_islands else "mainland"
+    which = coastline_label(include_islands)
     for table in (by_zone, by_bay):
         if table is not None:
             table["coastline"] = which
