@@ -181,7 +181,8 @@ def test_the_citys_own_land_drawn_differently_is_land_but_not_the_neighbours():
         assert got[name] == pytest.approx(area, rel=0.01), name
     # without the neighbour, the city's own land takes nothing but itself from the sea
     alone = ecozone.sea_zones(dist, coast, seaward_km=6, spacing_m=100, land=own_land())
-    plain = ecozone.sea_zones(dist, coast, seaward_km=6, spacing_m=100, land=own_land().iloc[:0])
+    with pytest.warns(ecozone.SeaZoneWarning, match="no land polygon lies within"):  # an empty land layer
+        plain = ecozone.sea_zones(dist, coast, seaward_km=6, spacing_m=100, land=own_land().iloc[:0])
     lost = plain.union_all().difference(alone.union_all()).area
     assert lost == pytest.approx(plain.union_all().intersection(own_land().union_all()).area, rel=0.01)
 
@@ -245,3 +246,14 @@ def test_demo_land_layer_is_gshhg_land_around_the_city(demo_atlas):
     assert districts.intersection(union).area / districts.area > 0.95
     assert union.difference(districts).area / 1e6 > 5000  # Weihai, Qingdao and Weifang land in the region
     assert land["island"].sum() > 50 and (~land["island"]).sum() >= 1
+
+
+def test_land_that_cannot_be_the_land_around_is_warned_about():
+    dist, coast = districts(), coastline()
+    far = gpd.GeoDataFrame(geometry=[box(X0 + 500_000, Y0, X0 + 510_000, Y0 + 10_000)], crs=CRS)
+    with pytest.warns(ecozone.SeaZoneWarning, match="no land polygon lies within 6 km of the coastline"):
+        ecozone.sea_zones(dist, coast, seaward_km=6, land=far)
+    everything = gpd.GeoDataFrame(geometry=[box(X0 - 50_000, Y0 - 50_000, X0 + 80_000, Y0 + 50_000)], crs=CRS)
+    with pytest.warns(ecozone.SeaZoneWarning, match=r"the land covers 100% of the sea within 6 km"):
+        zones = ecozone.sea_zones(dist, coast, seaward_km=6, land=everything)
+    assert zones.geometry.area.sum() < 1.0

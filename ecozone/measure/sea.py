@@ -154,9 +154,19 @@ def sea_zones(
     points, first = np.unique(shapely.get_coordinates(points).round(3), axis=0, return_index=True)
     point_labels = point_labels[first]
     seaward_m = seaward_km * M_PER_KM
-    sea = shapely.difference(shapely.buffer(coast, seaward_m), city)
+    reach = shapely.buffer(coast, seaward_m)
+    sea = shapely.difference(reach, city)
     if land_area is not None:
+        if not shapely.intersects(land_area, reach):
+            warnings.warn(f"{others['land'].attrs.get('source', 'land')}: no land polygon lies within {seaward_km:g} km "
+                          "of the coastline, so none is left out of the sea; fix: give the land around the city "
+                          "(check the file and its CRS)", SeaZoneWarning, stacklevel=2)
+        at_sea = shapely.area(sea)
         sea = shapely.difference(sea, land_area)
+        if at_sea > 0 and shapely.area(sea) < 0.01 * at_sea:
+            warnings.warn(f"{others['land'].attrs.get('source', 'land')}: the land covers {1 - shapely.area(sea) / at_sea:.0%} "
+                          f"of the sea within {seaward_km:g} km of the coastline; fix: give land polygons, not the sea "
+                          "or a bounding box", SeaZoneWarning, stacklevel=2)
     if clip is not None:
         sea = shapely.intersection(sea, shapely.union_all(others["clip"].geometry.values))
     extent = shapely.buffer(shapely.envelope(sea), seaward_m)
