@@ -21,11 +21,11 @@ whose outline lies mostly nearer to the city's land border than to its
 coastline is the neighbours' (a city beyond the border), and an island nearer
 to their land than to the city; the rest is the city's own land drawn
 otherwise (a reclamation, an island the coastline lacks): never sea, but its
-shore does not cut the city's sea.  Without
-``land`` the neighbours' land within the seaward limit is counted as sea (a
-:class:`SeaZoneWarning` says so; around Yantai that is some 830 km² of Weihai,
-Qingdao and Weifang by DataV's city polygons, 527 km² by GSHHG's land), and near the two ends of the city's coast the zones
-reach round the end up to the seaward limit.  Pass ``clip`` (an official
+shore does not cut the city's sea.  Without ``land`` the neighbours' land
+within the seaward limit is counted as sea (a :class:`SeaZoneWarning` says
+so; around Yantai that is some 830 km² of Weihai, Qingdao and Weifang by
+DataV's city polygons, 527 km² by GSHHG's land), and near the two ends of the
+city's coast the zones reach round the end up to the seaward limit.  Pass ``clip`` (an official
 sea-area boundary) to cut them where the official boundary runs.  The result
 is an approximation and says so in its ``approximate`` column.
 
@@ -98,8 +98,8 @@ def sea_zones(
         shoreline's land polygons (the city's own land may be included).  The coasts
         of its neighbours' part (see above), farther than ``coast_tolerance_m`` from
         ``coastline``, are the neighbours': sea nearer to them than to the city's
-        coast is left out.  Without it a
-        :class:`SeaZoneWarning` says that land outside the districts may be counted as sea.
+        coast is left out.  Without it a :class:`SeaZoneWarning` says that land
+        outside the districts may be counted as sea.
 
     Returns
     -------
@@ -154,10 +154,10 @@ def sea_zones(
     points, first = np.unique(shapely.get_coordinates(points).round(3), axis=0, return_index=True)
     point_labels = point_labels[first]
     seaward_m = seaward_km * M_PER_KM
-    reach = shapely.buffer(coast, seaward_m)
-    sea = shapely.difference(reach, city)
+    within_limit = shapely.buffer(coast, seaward_m)
+    sea = shapely.difference(within_limit, city)
     if land_area is not None:
-        if not shapely.intersects(land_area, reach):
+        if not shapely.intersects(land_area, within_limit):
             warnings.warn(f"{others['land'].attrs.get('source', 'land')}: no land polygon lies within {seaward_km:g} km "
                           "of the coastline, so none is left out of the sea; fix: give the land around the city "
                           "(check the file and its CRS)", SeaZoneWarning, stacklevel=2)
