@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import ecozone
@@ -60,4 +61,9 @@ def test_bay_report_command(tmp_path):
                         "--coastline", str(d / "coastline.geojson"), "-o", str(out)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     text = out.read_text("utf-8")
-    assert text.count("\n## ") == 7 and "保有率 retention" in text
+    assert text.count("\n## ") == 7 and "保有率 retention" in text and "大陆岸线 mainland coastline" in text
+    r = subprocess.run([sys.executable, "-m", "ecozone", "bay-report", "--bays", str(d / "bays.geojson"), "--coastline",
+                        str(d / "coastline.geojson"), "--include-islands", "-o", str(tmp_path / "b.csv")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert set(pd.read_csv(tmp_path / "b.csv", encoding="utf-8-sig")["coastline"]) == {"mainland and islands"}

@@ -78,8 +78,9 @@ def bay_report(
                                        bay_tolerance_m=bay_tolerance_m).by_bay.drop(columns="coastline").rename(columns={"total_km": "coast_km"})
 
         table["coastline"] = coastline_label(include_islands)
-        table = table.merge(by_bay(include_islands), on="bay", how="left")
-        with_islands = by_bay(True)[["bay", "coast_km", "natural_km", "retention"]]
+        main = by_bay(include_islands)
+        table = table.merge(main, on="bay", how="left")
+        with_islands = (main if include_islands else by_bay(True))[["bay", "coast_km", "natural_km", "retention"]]
         table = table.merge(with_islands.rename(columns={"coast_km": "coast_with_islands_km", "natural_km": "natural_with_islands_km",
                                                          "retention": "retention_with_islands"}), on="bay", how="left")
     for key, prefix in (("redline", "redline"), ("ranches", "ranch")):
