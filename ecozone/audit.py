@@ -232,7 +232,7 @@ class _Context:
 
 
 def _zone_row(table: pd.DataFrame, zone: str | None, column: str = "zone") -> pd.Series | None:
-    from .measure.coverage import TOTAL
+    from .prepare import TOTAL
 
     rows = table[table[column].astype(str) == (zone if zone is not None else TOTAL)]
     return rows.iloc[0] if len(rows) else None
@@ -309,7 +309,7 @@ def redline_loss(baseline: gpd.GeoDataFrame, current: gpd.GeoDataFrame, *, toler
     ``id``, ``name``, ``type``, ``baseline_ha``, ``lost_ha``, ``lost_share``
     (0–1).  Both layers are measured in the baseline's (projected) CRS.
     """
-    from .measure.coverage import prepare_layers
+    from .prepare import prepare_layers
 
     notes: list[str] = []
     base, moved = prepare_layers(baseline, {"current": current}, notes, zones_name="baseline")
@@ -442,7 +442,7 @@ def _land_cover_share(ctx: _Context, p: dict) -> tuple:
 def land_cover_table(raster, zones: gpd.GeoDataFrame, zone_field: str = "name") -> pd.DataFrame:
     """Class areas and shares per zone of an atlas land-cover raster, and for the union of the zones
     (zone ``total``); ``land_cover`` names each cell value's class (forest, cropland …)."""
-    from .measure.coverage import TOTAL
+    from .prepare import TOTAL
     from .measure.zonal import zonal
 
     union = gpd.GeoDataFrame({zone_field: [TOTAL]}, geometry=[shapely.union_all(zones.geometry.values)], crs=zones.crs)
@@ -1004,7 +1004,7 @@ def _check_against_layers(config: AuditConfig, atlas: Atlas) -> None:
         raise _fail(path, text, "zones", "zone_field", f"layer {ctx.districts_name!r} has no field {ctx.zone_field!r}",
                     f"{_suggest(ctx.zone_field, fields)}use one of {', '.join(map(str, fields))}")
     if districts is not None:  # a district named total/outside would take over the city-wide row
-        from .measure.coverage import check_zone_names
+        from .prepare import check_zone_names
 
         check_zone_names(districts, ctx.zone_field, name=ctx.districts_name)
     zone_names = districts[ctx.zone_field].astype(str).tolist() if districts is not None else []

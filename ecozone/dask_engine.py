@@ -65,8 +65,9 @@ from pyproj import CRS
 
 from . import crs as _crs
 from .errors import InputError
-from .measure.coverage import _check_input
-from .measure.overlay import _workers, one_thread
+from . import parallel
+from .parallel import one_thread
+from .prepare import check_input, note, projected, refuse_non_polygon_layer, repair_notes, repaired
 
 __all__ = ["require_dask", "connect", "local_client", "partitioned", "Partitioned", "Regions"]
 
@@ -136,7 +137,7 @@ def local_client(workers: int | None = None):
 
     _quiet()
     # no dashboard; the scheduler's HTTP endpoints on a free port, not 8787 (two clusters would clash)
-    with LocalCluster(n_workers=workers or _workers(), threads_per_worker=1, processes=True, dashboard_address=":0",
+    with LocalCluster(n_workers=workers or parallel.workers(), threads_per_worker=1, processes=True, dashboard_address=":0",
                       scheduler_kwargs={"dashboard": False}, silence_logs=logging.WARNING) as cluster:
         with Client(cluster, set_as_default=False) as client:
             yield client
@@ -203,7 +204,7 @@ def partitioned(source: Any, name: str, *, declared_crs: Any = None, partitions:
     if isinstance(source, dask_geopandas.GeoDataFrame):
         ddf, label = source, name
     elif isinstance(source, gpd.GeoDataFrame):
-        ddf = dask_geopandas.from_geopandas(source, npartitions=max(1, partitions or _workers()), sort=False)
+        ddf = dask_geopandas.from_geopandas(source, npartitions=max(1, partitions or parallel.workers()), sort=False)
         label = source.attrs.get("source", name)
     elif isinstance(source, (str, os.PathLike)):
         ddf, label = _read(Path(source), partitions), str(source)
@@ -423,7 +424,6 @@ def _packed(part: gpd.GeoDataFrame, index: int, big: _Source, select: Callable |
 def _packed_part(part, index, big, select, target, polygons, columns, id_field):
     import pyarrow as pa
 
-    from .measure.coverage import refuse_non_polygon_layer, repaired
 
     part = _load(part, big)
     if select is not None:
@@ -481,7 +481,6 @@ def _unpack(buckets: Sequence[dict[str, Any]], region: shapely.Geometry, crs: CR
     clip = np.concatenate([b["clip"] for b in buckets])
     empty = invalid = 0
     if buckets and "row" in buckets[0]:  # raw: check and repair here, as pass 1 does for the other sources
-        from .measure.coverage import refuse_non_polygon_layer, repaired
 
         refuse_non_polygon_layer(geoms, name, rows=np.concatenate([b["row"] for b in buckets]))
         frame = gpd.GeoDataFrame(attrs.assign(_owner=owner, _clip=clip), geometry=geoms)
@@ -514,7 +513,7 @@ def _by_region(big: Partitioned, target: CRS | None, zones_payload: Any, kernel:
                notes: list[str], *, select: Callable | None, polygons: bool, id_field: str | None, client: Any,
                partitions: int | None, progress: bool, measured_crs: Callable | None = None):
     """Run ``kernel(inside, own, payload)`` on every region of the big layer; ``(results, ids, target)``."""
-    _check_input(big.meta, big.name, polygons=False)  # a CRS, at least
+    check_input(big.meta, big.name, polygons=False)  # a CRS, at least
     with _connected(client) as client:
         return _two_passes(big, target, zones_payload, kernel, columns, notes, select=select, polygons=polygons,
                            id_field=id_field, client=client, partitions=partitions, progress=progress,
@@ -530,7 +529,7 @@ def _two_passes(big, target, zones_payload, kernel, columns, notes, *, select, p
         boxes = _compute([dask.delayed(_bounds)(p, src, select) for p in big.parts], client, progress)
         target = measured_crs([b for b in boxes if b is not None])
     if not big.crs.equals(target):
-        _note(notes, f"{big.name} reprojected from {_crs.short_label(big.crs)} to {_crs.short_label(target)}")
+        note(notes, f"{big.name} reprojected from {_crs.short_label(big.crs)} to {_crs.short_label(target)}")
     if big.parquet is not None and select is None and big.declared is None and big.crs.equals(target):
         # GeoParquet with bounding boxes: regions cut from the boxes alone, the WKB sent as it is in the file
         pq_ = big.parquet
@@ -552,7 +551,6 @@ def _measure_regions(big, stats, splits, target, zones_payload, kernel, notes, *
     tasks giving each partition's buckets) and run the kernel on each region."""
     import dask
 
-    from .measure.coverage import repair_notes
 
     count = sum(s["count"] for s in stats)
     boxes = [s["bounds"] for s in stats if s["bounds"] is not None]
@@ -562,7 +560,7 @@ def _measure_regions(big, stats, splits, target, zones_payload, kernel, notes, *
     bounds = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
     n = partitions or max(_cluster_cores(client), math.ceil(count / FEATURES_PER_PARTITION))
     regions = Regions.balanced(bounds, np.concatenate([s["centres"] for s in stats]), n)
-    _note(notes, f"{big.name}: {count:,} features in {regions.count} Hilbert partitions (dask engine)")
+    note(notes, f"{big.name}: {count:,} features in {regions.count} Hilbert partitions (dask engine)")
     split = splits(dask.delayed(regions, traverse=False), regions.count)
     payload = client.scatter(zones_payload, broadcast=True) if client is not None else dask.delayed(zones_payload)
     tasks = [dask.delayed(_region_task)(kernel, [s[k] for s in split], regions.geometries[k], target, payload, big.name)
@@ -646,14 +644,8 @@ def _compute(tasks: list, client: Any, progress: bool, *, keep: bool = False) ->
 
 def _cluster_cores(client: Any) -> int:
     if client is None:
-        return _workers()
+        return parallel.workers()
     return max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
-
-
-def _note(notes: list[str], text: str) -> None:
-    from .measure.coverage import _note as note
-
-    note(notes, text)
 
 
 def _add(total: dict, part: dict) -> None:
@@ -671,13 +663,14 @@ def _add(total: dict, part: dict) -> None:
 
 
 def coverage_by_key(big: Partitioned, zones: np.ndarray, target: CRS, by_fields: Sequence[str], notes: list[str], *,
-                    grid_size: float | None, client: Any, partitions: int | None, progress: bool) -> dict:
-    """:func:`ecozone.measure.coverage.covered_by_group` of the big layer, region by region, added up."""
+                    kernel: Callable, grid_size: float | None, client: Any, partitions: int | None,
+                    progress: bool) -> dict:
+    """``kernel(layer, zones, by_fields, grid_size=)`` — the measurement's own (coverage's
+    ``covered_by_group``) — on the big layer, region by region, added up."""
     from functools import partial
 
-    from .measure.coverage import covered_by_group
-
-    kernel = partial(_coverage_kernel, by_fields=list(by_fields), grid_size=grid_size)
+    covered_by_group = kernel
+    kernel = partial(_coverage_kernel, measure=covered_by_group, by_fields=list(by_fields), grid_size=grid_size)
     results, _, _ = _by_region(big, target, zones, kernel, by_fields, notes, select=None, polygons=True,
                                id_field=None, client=client, partitions=partitions, progress=progress)
     total: dict = {}
@@ -688,22 +681,20 @@ def coverage_by_key(big: Partitioned, zones: np.ndarray, target: CRS, by_fields:
     return total
 
 
-def _coverage_kernel(inside, own, zones, *, by_fields, grid_size):
-    from .measure.coverage import covered_by_group
-
-    return covered_by_group(inside, zones, by_fields, grid_size=grid_size)
+def _coverage_kernel(inside, own, zones, *, measure, by_fields, grid_size):
+    return measure(inside, zones, by_fields, grid_size=grid_size)
 
 
 def restoration_figures(big: Partitioned, zone_geoms: np.ndarray, target: CRS | None, by_fields: Sequence[str],
-                        select: Callable, notes: list[str], *, id_field: str | None, client: Any,
+                        select: Callable, notes: list[str], *, kernel: Callable, id_field: str | None, client: Any,
                         partitions: int | None, progress: bool) -> tuple[dict, list[str]]:
-    """:func:`ecozone.measure.restoration.restoration_by_group` of the big layer, region by region, added up."""
+    """``kernel(inside, own, zone_geoms, by_fields)`` — restoration's ``restoration_by_group`` — on the big
+    layer, region by region, added up."""
     from functools import partial
 
-    from .measure.restoration import restoration_by_group
+    restoration_by_group = kernel
 
     def measured_crs(boxes):
-        from .measure.coverage import projected
 
         if not boxes:
             return _crs.gk_zone_crs(120)
@@ -712,7 +703,7 @@ def restoration_figures(big: Partitioned, zone_geoms: np.ndarray, target: CRS | 
                                   crs=big.crs)
         return projected(extent, "projects' extent", []).crs
 
-    kernel = partial(_restoration_kernel, by_fields=list(by_fields))
+    kernel = partial(_restoration_kernel, measure=restoration_by_group, by_fields=list(by_fields))
     results, ids, target = _by_region(big, target, zone_geoms, kernel, by_fields, notes, select=select, polygons=True,
                                       id_field=id_field, client=client, partitions=partitions, progress=progress,
                                       measured_crs=measured_crs)
@@ -725,24 +716,25 @@ def restoration_figures(big: Partitioned, zone_geoms: np.ndarray, target: CRS | 
     return total, ids
 
 
-def _restoration_kernel(inside, own, zone_geoms, *, by_fields):
-    from .measure.restoration import restoration_by_group
-
-    return restoration_by_group(inside, own, zone_geoms, by_fields)
+def _restoration_kernel(inside, own, zone_geoms, *, measure, by_fields):
+    return measure(inside, own, zone_geoms, by_fields)
 
 
-def conflict_rows(big: Partitioned, control: gpd.GeoDataFrame, rules: list, notes: list[str], *, search_m: float,
-                  id_field: str, name_field: str, layer_name: str, against_name: str, client: Any,
+def conflict_rows(big: Partitioned, control: gpd.GeoDataFrame, rules: list, notes: list[str], *, kernel: Callable,
+                  search_m: float, id_field: str, name_field: str, layer_name: str, against_name: str, client: Any,
                   progress: bool) -> list[dict[str, Any]]:
-    """:func:`ecozone.measure.conflicts.findings` on each partition of the big layer, concatenated."""
-    _check_input(big.meta, big.name, polygons=False)  # a CRS, at least
+    """``kernel(part, start, control, rules, search_m, id_field, name_field, layer_name, against_name)`` —
+    conflicts' ``partition_findings``: ``(rows, empty dropped, polygons repaired)`` — on each partition of the
+    big layer (``start``: the row number of its first feature), the rows concatenated."""
+    check_input(big.meta, big.name, polygons=False)  # a CRS, at least
     with _connected(client) as client:
-        return _conflict_rows(big, control, rules, notes, search_m=search_m, id_field=id_field, name_field=name_field,
-                              layer_name=layer_name, against_name=against_name, client=client, progress=progress)
+        return _conflict_rows(big, control, rules, notes, kernel=kernel, search_m=search_m, id_field=id_field,
+                              name_field=name_field, layer_name=layer_name, against_name=against_name, client=client,
+                              progress=progress)
 
 
-def _conflict_rows(big, control, rules, notes, *, search_m, id_field, name_field, layer_name, against_name, client,
-                   progress):
+def _conflict_rows(big, control, rules, notes, *, kernel, search_m, id_field, name_field, layer_name, against_name,
+                   client, progress):
     import dask
 
     starts = [0] * len(big.parts)
@@ -750,24 +742,15 @@ def _conflict_rows(big, control, rules, notes, *, search_m, id_field, name_field
         lengths = _compute([dask.delayed(len)(p) for p in big.parts], client, False)
         starts = list(np.cumsum([0, *lengths[:-1]]))
     if not big.crs.equals(control.crs):
-        _note(notes, f"{layer_name} reprojected from {_crs.short_label(big.crs)} to {_crs.short_label(control.crs)}")
+        note(notes, f"{layer_name} reprojected from {_crs.short_label(big.crs)} to {_crs.short_label(control.crs)}")
     payload = client.scatter(control, broadcast=True) if client is not None else dask.delayed(control)
-    tasks = [dask.delayed(_conflict_task)(p, int(start), big.source, payload, rules, search_m, id_field, name_field,
-                                          layer_name, against_name) for p, start in zip(big.parts, starts)]
+    tasks = [dask.delayed(_conflict_task)(kernel, p, int(start), big.source, payload, rules, search_m, id_field,
+                                          name_field, layer_name, against_name) for p, start in zip(big.parts, starts)]
     out = _compute(tasks, client, progress)
-    from .measure.coverage import repair_notes
 
     repair_notes(layer_name, sum(o[1] for o in out), sum(o[2] for o in out), notes)
     return [row for o in out for row in o[0]]
 
 
-def _conflict_task(part, start, big, control, rules, search_m, id_field, name_field, layer_name, against_name):
-    from .measure.conflicts import _checked, findings, with_row_ids
-    from .measure.coverage import repaired
-
-    part = with_row_ids(_load(part, big), id_field, start)
-    _checked(part, rules)
-    if not part.crs.equals(control.crs):
-        part = part.to_crs(control.crs)
-    part, empty, invalid = repaired(part)
-    return findings(part, control, rules, search_m, id_field, name_field, layer_name, against_name), empty, invalid
+def _conflict_task(kernel, part, start, big, control, rules, search_m, id_field, name_field, layer_name, against_name):
+    return kernel(_load(part, big), start, control, rules, search_m, id_field, name_field, layer_name, against_name)

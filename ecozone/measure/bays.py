@@ -26,7 +26,8 @@ from ..escape import markdown_text
 from ..schema import COASTLINE_CLASSES, KINDS
 from ..units import M2_PER_HA
 from .coastline import MAINLAND, coastline_label, coastline_retention
-from .coverage import coverage, prepare_layers
+from ..prepare import prepare_layers
+from .coverage import coverage
 
 __all__ = ["bay_report"]
 

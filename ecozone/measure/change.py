@@ -73,7 +73,7 @@ from ..features import describe_feature
 from ..schema import NATURAL_CLASSES
 from ..units import M_PER_KM
 from .coastline import _checked, _extent, coastline_pieces, coastline_retention
-from .coverage import prepare_layers
+from ..prepare import prepare_layers
 
 __all__ = ["coastline_change", "shoreline_change", "shoreline_uncertainty", "transects", "decimal_year", "t_quantile"]
 

@@ -37,7 +37,7 @@ import shapely
 from ..errors import GeometryError, SchemaError
 from ..schema import COASTLINE_CLASSES, NATURAL_CLASSES, normalise_codes
 from ..units import M_PER_KM
-from .coverage import prepare_layers
+from ..prepare import prepare_layers
 
 __all__ = ["coastline_retention", "Retention", "ESTUARINE_RULES", "coastline_pieces"]
 

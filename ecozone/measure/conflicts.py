@@ -38,7 +38,7 @@ from .._options import resolve_engine
 from ..errors import SchemaError
 from ..schema import KINDS, normalise_code
 from ..units import M2_PER_HA
-from .coverage import as_frame, prepare_layers
+from ..prepare import as_frame, prepare_layers, repaired
 
 __all__ = ["Rule", "RULES", "SEVERITIES", "conflicts", "atlas_conflicts", "of_realm", "sort_findings", "FINDING_COLUMNS"]
 
@@ -210,8 +210,9 @@ def conflicts(
         layer_name = layer_name or _stem(big.meta, "layer")
         _checked(big.meta, rule_list)
         against_p, _ = prepare_layers(against, {}, notes, zones_name=against_name)
-        rows = conflict_rows(big, against_p, rule_list, notes, search_m=search_m, id_field=id_field, name_field=name_field,
-                             layer_name=layer_name, against_name=against_name, client=client, progress=progress)
+        rows = conflict_rows(big, against_p, rule_list, notes, kernel=partition_findings, search_m=search_m,
+                             id_field=id_field, name_field=name_field, layer_name=layer_name, against_name=against_name,
+                             client=client, progress=progress)
     else:
         layer = with_row_ids(as_frame(layer), id_field)
         layer_name = layer_name or _stem(layer, "layer")
@@ -232,6 +233,17 @@ def findings(layer, control, rule_list, search_m, id_field, name_field, layer_na
     for rule in rule_list:
         rows.extend(_check(rule, layer, of_realm(control, rule.realm), search_m, id_field, name_field, layer_name, against_name))
     return rows
+
+
+def partition_findings(part, start, control, rule_list, search_m, id_field, name_field, layer_name, against_name):
+    """The findings of one partition of a big layer (the dask engine's kernel): its features numbered from
+    ``start``, checked, in the control layer's CRS, repaired; ``(rows, empty dropped, polygons repaired)``."""
+    part = with_row_ids(part, id_field, start)
+    _checked(part, rule_list)
+    if not part.crs.equals(control.crs):
+        part = part.to_crs(control.crs)
+    part, empty, invalid = repaired(part)
+    return findings(part, control, rule_list, search_m, id_field, name_field, layer_name, against_name), empty, invalid
 
 
 def with_row_ids(gdf: gpd.GeoDataFrame, id_field: str, start: int = 0) -> gpd.GeoDataFrame:

@@ -47,7 +47,7 @@ from ..errors import CRSError, InputError, SchemaError
 from ..schema import MINE_RESTORATION, MINE_STATUS
 from ..units import M2_PER_HA
 from ..validate import coded_field
-from .coverage import OUTSIDE, TOTAL, prepare_layers, projected
+from ..prepare import OUTSIDE, TOTAL, prepare_layers, projected
 
 __all__ = ["DEFAULT_VIEW_DISTANCE_M", "DEFAULT_CURVATURE_COEFF", "mine_restoration", "mines_in_view", "atlas_mines_in_view",
            "line_of_sight"]

@@ -21,14 +21,12 @@ Example
 
 from __future__ import annotations
 
-import contextlib
-import os
-import threading
-from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import shapely
+
+from ..parallel import threaded, workers
 
 __all__ = ["dissolve", "covered_area", "overlapping_pairs"]
 
@@ -114,7 +112,7 @@ def _coverage_union(geoms: np.ndarray, *, rtol: float = 1e-9) -> shapely.Geometr
         if first is None or len(chunks) == 1:
             return first
         unions = [first]
-        with ThreadPoolExecutor(_workers()) as pool:  # GEOS runs outside the GIL
+        with ThreadPoolExecutor(workers()) as pool:  # GEOS runs outside the GIL
             for union in pool.map(union_of, chunks[1:]):
                 if union is None:
                     pool.shutdown(cancel_futures=True)
@@ -124,47 +122,6 @@ def _coverage_union(geoms: np.ndarray, *, rtol: float = 1e-9) -> shapely.Geometr
     except shapely.errors.GEOSException:
         return None
     return union if _adds_up(union, float(areas.sum()), rtol) else None
-
-
-_local = threading.local()
-
-
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """GEOS work of this thread on this thread only (for Dask tasks: the cluster runs one task per core)."""
-    before = getattr(_local, "threads", None)
-    _local.threads = 1
-    try:
-        yield
-    finally:
-        _local.threads = before
-
-
-def _workers() -> int:
-    """Threads for GEOS work: the CPUs this process may use (one inside :func:`one_thread`)."""
-    if getattr(_local, "threads", None):
-        return _local.threads
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def threaded(func: Callable[..., np.ndarray], *arrays: np.ndarray, min_size: int = 50_000) -> np.ndarray:
-    """``func(*arrays)`` for a vectorised function, in slices on all CPUs (GEOS releases the GIL).
-
-    The arrays are cut at the same places; the slices' results are joined.
-    Used for the passes over every feature or pair of a large layer
-    (``is_valid`` of a million parcels: 1.3 s on one core, 0.75 s on two).
-    """
-    arrays = tuple(np.asarray(a) for a in arrays)
-    n, workers = len(arrays[0]), _workers()
-    if n < min_size or workers == 1:
-        return func(*arrays)
-    cuts = np.linspace(0, n, workers + 1).astype(int)
-    with ThreadPoolExecutor(workers) as pool:
-        parts = pool.map(lambda lo, hi: func(*(a[lo:hi] for a in arrays)), cuts[:-1], cuts[1:])
-        return np.concatenate(list(parts))
 
 
 def _adds_up(union: shapely.Geometry, total: float, rtol: float) -> bool:

@@ -37,7 +37,8 @@ from ..errors import SchemaError
 from ..units import M2_PER_HA, M2_PER_KM2
 from ..validate import coded_field
 from .conflicts import conflicts, of_realm
-from .coverage import OUTSIDE, TOTAL, coverage, prepare_layers
+from ..prepare import OUTSIDE, TOTAL, prepare_layers
+from .coverage import coverage
 
 __all__ = ["ranch_summary"]
 

@@ -33,7 +33,7 @@ from .._options import resolve_engine
 from ..schema import KINDS, normalise_code
 from ..units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
 from .coastline import _extent
-from .coverage import OUTSIDE, TOTAL, as_frame, prepare_layers
+from ..prepare import OUTSIDE, TOTAL, as_frame, prepare_layers
 from .overlay import covered_area, dissolve
 
 __all__ = ["restoration", "restoration_progress", "OUTSIDE"]
@@ -97,7 +97,7 @@ def _restoration(projects, zones, by_fields, zone_field, select, *, engine, clie
             zones, _ = prepare_layers(zones, {}, notes, zone_field=zone_field)
         zone_geoms = zones.geometry.values if zones is not None else np.array([], dtype=object)
         figures, ids = restoration_figures(big, zone_geoms, None if zones is None else zones.crs, by_fields, select,
-                                           notes, id_field=id_field, client=client, partitions=partitions, progress=progress)
+                                           notes, kernel=restoration_by_group, id_field=id_field, client=client, partitions=partitions, progress=progress)
     else:
         projects = select(as_frame(projects))
         if zones is not None:

@@ -43,7 +43,7 @@ from ..schema import RIVER_LEVELS, normalise_code
 from ..units import M2_PER_HA, M_PER_KM
 from ..validate import coded_field
 from .conflicts import FINDING_COLUMNS, Rule, conflicts, sort_findings
-from .coverage import TOTAL, prepare_layers, projected
+from ..prepare import TOTAL, prepare_layers, projected
 
 __all__ = ["DEFAULT_WIDTHS", "river_buffers", "river_encroachment", "river_designation"]
 

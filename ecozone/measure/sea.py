@@ -53,7 +53,7 @@ import shapely
 
 from ..errors import GeometryError, SchemaError
 from ..units import M2_PER_KM2, M_PER_KM
-from .coverage import prepare_layers
+from ..prepare import prepare_layers
 
 __all__ = ["sea_zones", "SeaZoneWarning", "TERRITORIAL_SEA_KM"]
 

@@ -29,7 +29,7 @@ from ..errors import SchemaError
 from ..units import M2_PER_HA
 from .coastline import _checked, _extent, _name
 from .conflicts import conflicts, sort_findings
-from .coverage import prepare_layers
+from ..prepare import prepare_layers
 from .sea import _polygonal
 
 __all__ = ["setback_zones", "setback_findings", "SETBACK_LABELS"]

@@ -48,7 +48,7 @@ from .. import crs as _crs
 from ..errors import CRSError, InputError, SchemaError
 from ..units import M2_PER_HA
 from ..validate import repair
-from .coverage import refuse_non_polygons
+from ..prepare import refuse_non_polygons
 
 __all__ = ["zonal", "STATS"]
 
