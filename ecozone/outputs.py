@@ -43,7 +43,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import InputError
-from .io import PARTIAL, clean_partials, write_text
 
 __all__ = ["safe_filename", "check_inside", "input_files", "is_input", "check_not_inputs", "check_writable", "OutputFolder",
            "MARKER"]
@@ -226,12 +225,14 @@ class OutputFolder:
     def _other_contents(self) -> list[str]:
         if not self.folder.is_dir():
             return []
+        from .io import PARTIAL as partial
+
         others = []
         for p in sorted(self.folder.rglob("*")):
             if p.is_dir() and not p.is_symlink():
                 continue
             rel = p.relative_to(self.folder).as_posix()
-            if rel == MARKER or rel in self.earlier or any(PARTIAL in part for part in Path(rel).parts):
+            if rel == MARKER or rel in self.earlier or any(partial in part for part in Path(rel).parts):
                 continue
             others.append(rel)
         return others
@@ -254,7 +255,7 @@ class OutputFolder:
         target = check_inside(self.folder, self.folder / name)
         check_not_inputs([target], self.inputs)
         target.mkdir(parents=True, exist_ok=True)
-        clean_partials(target)
+        _clean_partials(target)
         return target
 
     def record(self, *paths: str | os.PathLike) -> None:
@@ -268,7 +269,7 @@ class OutputFolder:
     def __enter__(self) -> OutputFolder:
         self.created = not self.folder.exists()
         if not self.created:
-            clean_partials(self.folder)
+            _clean_partials(self.folder)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -305,4 +306,18 @@ class OutputFolder:
                "note": "what this command wrote here last time; the next run of it replaces these files (and only "
                        "these, if unchanged)", "files": files}
         self.folder.mkdir(parents=True, exist_ok=True)
-        write_text(self.folder / MARKER, json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        _write_text(self.folder / MARKER, json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+
+
+# ecozone.io (the writers, beside the readers) imports geopandas: imported when a folder is written, not with this
+# module (the commands import it for their --help)
+def _clean_partials(folder: Path) -> list[Path]:
+    from .io import clean_partials
+
+    return clean_partials(folder)
+
+
+def _write_text(target: Path, text: str) -> Path:
+    from .io import write_text
+
+    return write_text(target, text)

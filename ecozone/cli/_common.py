@@ -1,4 +1,7 @@
-"""Helpers shared by the subcommands: reading inputs and writing tables."""
+"""Helpers shared by the subcommands: reading inputs and writing tables.
+
+Only click and ecozone's light modules are imported here at module level (``ecozone --help`` and every
+``CMD --help`` import no pandas or geopandas); the rest is imported where it is used."""
 
 from __future__ import annotations
 
@@ -7,13 +10,15 @@ import json
 import math
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import click
-import pandas as pd
 
 from ..errors import InputError
-from ..io import write_csv, write_text
 from ..outputs import check_not_inputs, check_writable
-from ..report import json_ready, json_records
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def out_option(f):
@@ -52,6 +57,8 @@ def echo_notes(ctx: click.Context, table) -> None:
 def write_table(table: pd.DataFrame, out: Path | None, *, overwrite: bool, extra: dict | None = None) -> None:
     """Print the table, or write it as CSV/JSON atomically."""
     if out is None:
+        import pandas as pd
+
         if table.empty:  # not pandas' "Empty DataFrame" dump
             click.echo(",".join(str(c) for c in table.columns))
             click.echo("(no rows)")
@@ -62,6 +69,9 @@ def write_table(table: pd.DataFrame, out: Path | None, *, overwrite: bool, extra
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".json"):
         raise InputError(f"{out}: unknown output format {suffix or '(none)'}; fix: name the output .csv or .json")
+    from ..io import write_csv, write_text
+    from ..report import json_ready, json_records
+
     if suffix == ".csv":
         write_csv(table, out, overwrite=overwrite)
     else:

@@ -38,8 +38,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import numpy as np
-import shapely
 
 from ..errors import CRSError, EcozoneError, GeometryError, SchemaError
 
@@ -276,6 +274,8 @@ def check_layer(
     mosaic : warn about gaps and overlaps between districts (for ``kind="district"``)
     unique_ids : refuse repeated ids (a river's segments may share one)
     """
+    import shapely
+
     from ..validate import validate_layer
 
     geoms = gdf.geometry.values
@@ -328,6 +328,9 @@ def _one_line(errors: list) -> EcozoneError:
 
 def _check_generic(gdf, source: str, option: str, families: tuple[str, ...] | None, id_column: str | None) -> None:
     """A layer of any attributes: a CRS, geometries of the families it takes, unique ids."""
+    import numpy as np
+    import shapely
+
     if gdf.crs is None:
         raise CRSError(f"{source}: layer: has no coordinate reference system; fix: add a .prj (or a CRS to the "
                        f"GeoPackage/GeoJSON), or declare it with {_crs_flag(option)} (or 'gcj02' for AMap/Gaode data)")
@@ -364,6 +367,8 @@ def _check_generic(gdf, source: str, option: str, families: tuple[str, ...] | No
 
 
 def _feature(gdf, pos: int) -> str:
+    import numpy as np
+
     row = gdf.iloc[pos]
     parts = [f"{c}={row[c]}" for c in ("id", "name") if c in gdf.columns and isinstance(row[c], (str, int, np.integer))
              and str(row[c]) != ""]

@@ -10,10 +10,9 @@ from ._common import check_output, echo_notes, engine_kwargs, engine_options, ou
 from ._inputs import NON_NEGATIVE, reads
 
 
-def _rule_names() -> list[str]:
-    from ..measure.conflicts import RULES
-
-    return list(RULES)
+#: The names of :data:`ecozone.measure.conflicts.RULES`, in its order, written out so that ``--help`` imports no
+#: geopandas (tests/test_cli_startup.py checks that the two lists agree).
+RULE_NAMES = ("mine_in_redline", "ranch_in_marine_redline", "ranch_wind_farm", "project_in_redline")
 
 
 @click.command()
@@ -23,7 +22,7 @@ def _rule_names() -> list[str]:
     "--rule",
     "rules",
     multiple=True,
-    type=click.Choice(_rule_names()),
+    type=click.Choice(RULE_NAMES),
     help="Built-in rule(s) deciding the severity; without one every overlap is a warning.",
 )
 @click.option("--search-m", type=NON_NEGATIVE, default=1000.0, show_default=True, help="Radius for 'near' findings (rules that report them).")
