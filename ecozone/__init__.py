@@ -20,7 +20,6 @@ and the ``ecozone`` command's ``--help`` load no geopandas, pandas or numpy.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import sys
 import types
 from typing import TYPE_CHECKING, Any
@@ -151,10 +150,14 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(module, __name__), name)
         globals()[name] = value  # the next look-up is a plain attribute
         return value
-    if not name.startswith("__") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+    if not name.startswith("__"):
         # ``import ecozone; ecozone.io.read_layer`` worked when this module imported everything: it still does.
         # Only that submodule: ``from . import crs`` in a module of the package asks here first (hasattr)
-        return importlib.import_module(f"{__name__}.{name}")
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":  # the submodule exists but needs something missing
+                raise
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
