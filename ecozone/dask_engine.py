@@ -66,6 +66,7 @@ from pyproj import CRS
 from . import crs as _crs
 from .errors import InputError
 from . import parallel
+from .geometry import polygonal_each
 from .parallel import one_thread
 from .prepare import check_input, note, projected, refuse_non_polygon_layer, repair_notes, repaired
 
@@ -271,9 +272,9 @@ def _read(path: Path, partitions: int | None):
 def _load(part: gpd.GeoDataFrame, big: _Source) -> gpd.GeoDataFrame:
     """A partition as the in-memory engine would have read it (:func:`ecozone.io.read_layer`'s checks): NaN/Inf
     coordinates refused, Z/M dropped, the declared CRS applied, coordinates checked against the CRS."""
-    from .io import _checked_coordinates
+    from .io import checked_coordinates
 
-    part = _checked_coordinates(part, Path(big.name), big.declared)
+    part = checked_coordinates(part, Path(big.name), big.declared)
     part.attrs["source"] = big.name
     return part
 
@@ -491,22 +492,10 @@ def _unpack(buckets: Sequence[dict[str, Any]], region: shapely.Geometry, crs: CR
     own = gpd.GeoDataFrame(attrs[owner].reset_index(drop=True), geometry=geoms[owner], crs=crs)
     clipped = geoms.copy()
     if clip.any():
-        clipped[clip] = _polygonal(shapely.intersection(geoms[clip], region))
+        clipped[clip] = polygonal_each(shapely.intersection(geoms[clip], region))
     keep = ~shapely.is_empty(clipped)
     inside = gpd.GeoDataFrame(attrs[keep].reset_index(drop=True), geometry=clipped[keep], crs=crs)
     return inside, own, empty, invalid
-
-
-def _polygonal(geoms: np.ndarray) -> np.ndarray:
-    """Clipped pieces without the lines and points a clip can leave on the region's edge."""
-    out = np.array(geoms, dtype=object)
-    mixed = np.flatnonzero(shapely.get_type_id(out) == 7)  # GeometryCollection
-    for i in mixed:
-        parts = shapely.get_parts(out[i])
-        out[i] = shapely.multipolygons(shapely.get_parts(parts[np.isin(shapely.get_type_id(parts), [3, 6])]))
-    lower = ~np.isin(shapely.get_type_id(out), [3, 6])
-    out[lower] = shapely.Polygon()
-    return out
 
 
 def _by_region(big: Partitioned, target: CRS | None, zones_payload: Any, kernel: Callable, columns: Sequence[str],

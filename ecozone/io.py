@@ -45,7 +45,6 @@ from .features import describe_features, nonfinite_message, nonfinite_positions,
 __all__ = ["read_layer", "atomic_path", "write_text", "write_csv", "guess_dbf_encoding", "clean_partials"]
 
 # DBF language driver ids (byte 29 of the header) that GDAL understands itself.
-_GBK_LDIDS = {0x4D, 0x7A}  # 936 (GBK) as written by ArcGIS and by GDAL
 
 
 def guess_dbf_encoding(shp_path: str | os.PathLike) -> str | None:
@@ -162,7 +161,7 @@ def read_layer(
         raise InputError(f"{p}: has no geometry column; fix: give a spatial layer, not a table")
     if p.suffix.lower() == ".shp":
         _check_text(gdf, p)
-    gdf = _checked_coordinates(gdf, p, declared_crs)
+    gdf = checked_coordinates(gdf, p, declared_crs)
     gdf.attrs["source"] = str(p)  # messages about this frame name the file
     return gdf
 
@@ -183,7 +182,7 @@ def _check_text(gdf: gpd.GeoDataFrame, p: Path) -> None:
                              "declare encoding = \"GBK\" in the manifest") from None
 
 
-def _checked_coordinates(gdf: gpd.GeoDataFrame, p: Path, declared_crs: Any) -> gpd.GeoDataFrame:
+def checked_coordinates(gdf: gpd.GeoDataFrame, p: Path, declared_crs: Any) -> gpd.GeoDataFrame:
     """The coordinates as read, checked: NaN/Inf refused naming the features; Z/M dropped (noted in
     ``attrs["read_notes"]``, which validation copies into its report); the declared CRS applied (gcj02/bd09
     converted); coordinates that cannot be right for the CRS refused (:func:`ecozone.crs.check_plausible`:

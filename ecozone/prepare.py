@@ -18,14 +18,16 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
+from shapely import GeometryType
 
 from . import crs as _crs
 from .errors import CRSError, GeometryError, SchemaError
+from .geometry import POLYGONAL, is_polygonal
 from .parallel import threaded
 from .validate import ROW, repair
 
 __all__ = ["TOTAL", "OUTSIDE", "RESERVED_ZONE_NAMES", "check_zone_names", "prepare_layers", "projected", "check_input",
-           "refuse_non_polygon_layer", "refuse_non_polygons", "note", "repaired", "repair_notes", "as_frame"]
+           "refuse_non_polygon_layer", "refuse_non_polygons", "note", "repaired", "repair_notes", "extent_frame", "as_frame"]
 
 _log = logging.getLogger("ecozone")
 
@@ -122,7 +124,7 @@ def refuse_non_polygons(geoms: Any, source: str, why: str, hint: str, rows: np.n
     """Raise GeometryError naming the first feature that is neither a polygon nor missing
     (by its position, or by ``rows[position]`` when the geometries are some rows of a file)."""
     types = shapely.get_type_id(geoms)  # ids, not names: no million strings
-    wrong = (types != 3) & (types != 6) & (types != -1)  # Polygon, MultiPolygon, missing
+    wrong = ~np.isin(types, POLYGONAL) & (types != GeometryType.MISSING)
     if wrong.any():
         pos = int(np.flatnonzero(wrong)[0])
         if rows is not None:
@@ -164,7 +166,7 @@ def repaired(gdf: gpd.GeoDataFrame, counted: np.ndarray | None = None) -> tuple[
         geoms = gdf.geometry.values
         counted = counted[~empty]
     # is_valid on all CPUs: the one pass over every feature of a large layer
-    invalid = ~threaded(shapely.is_valid, geoms) & np.isin(shapely.get_type_id(geoms), [3, 6])  # polygons only
+    invalid = ~threaded(shapely.is_valid, geoms) & is_polygonal(geoms)  # polygons only
     if invalid.any():
         fixed = np.array(geoms, dtype=object)
         fixed[invalid] = repair(fixed[invalid], "polygon")
@@ -179,6 +181,14 @@ def repair_notes(name: str, empty: int, invalid: int, notes: list[str]) -> None:
         note(notes, f"{name}: {empty} empty geometr{'y' if empty == 1 else 'ies'} ignored")
     if invalid:
         note(notes, f"{name}: {invalid} invalid polygon(s) repaired with make_valid")
+
+
+def extent_frame(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One polygon, the layer's bounding box grown by a metre, in its CRS (none for an empty layer): what a
+    measurement without zones prepares its layers against."""
+    if not len(layer):
+        return gpd.GeoDataFrame({"name": []}, geometry=[], crs=layer.crs)
+    return gpd.GeoDataFrame({"name": ["extent"]}, geometry=[shapely.box(*layer.total_bounds).buffer(1)], crs=layer.crs)
 
 
 def as_frame(source: Any) -> Any:

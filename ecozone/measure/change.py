@@ -72,8 +72,8 @@ from ..errors import GeometryError, InputError, SchemaError
 from ..features import describe_feature
 from ..schema import NATURAL_CLASSES
 from ..units import M_PER_KM
-from .coastline import _checked, _extent, coastline_pieces, coastline_retention
-from ..prepare import prepare_layers
+from .coastline import checked_coastline, coastline_pieces, coastline_retention
+from ..prepare import extent_frame, prepare_layers
 
 __all__ = ["coastline_change", "shoreline_change", "shoreline_uncertainty", "transects", "decimal_year", "t_quantile"]
 
@@ -99,11 +99,11 @@ def coastline_change(
     new / removed / reclassified) and ``length_m``.
     """
     notes: list[str] = []
-    b = _checked(before, class_field, notes)
-    a = _checked(after, class_field, notes)
+    b = checked_coastline(before, class_field, notes)
+    a = checked_coastline(after, class_field, notes)
     if not include_islands:
         b, a = (x.loc[~x["island"].fillna(False).astype(bool).to_numpy()] if "island" in x.columns else x for x in (b, a))
-    anchor, moved = prepare_layers(_extent(b), {"before": b, "after": a}, notes, polygons=False,
+    anchor, moved = prepare_layers(extent_frame(b), {"before": b, "after": a}, notes, polygons=False,
                                    zones_name="coastline extent")
     b, a = moved["before"], moved["after"]
     kw = {"class_field": "_class", "include_islands": True, "estuarine": estuarine}
@@ -322,7 +322,7 @@ def shoreline_change(
     if n_dates < 2:
         notes.append(f"the shorelines have {n_dates} date{'s' if n_dates != 1 else ''}: no movement can be measured "
                      "(two dates give NSM/EPR, three or more the regressions)")
-    _, moved = prepare_layers(_extent(baseline), {"shorelines": shores, "baseline": baseline}, notes,
+    _, moved = prepare_layers(extent_frame(baseline), {"shorelines": shores, "baseline": baseline}, notes,
                               polygons=False, zones_name="baseline extent")
     shores, base = moved["shorelines"], moved["baseline"]
     lines = transects(base, spacing_m, length_m)

@@ -35,9 +35,10 @@ import pandas as pd
 import shapely
 
 from ..errors import GeometryError, SchemaError
+from ..geometry import LINEAL, POLYGONAL
 from ..schema import COASTLINE_CLASSES, NATURAL_CLASSES, normalise_codes
 from ..units import M_PER_KM
-from ..prepare import prepare_layers
+from ..prepare import extent_frame, prepare_layers
 
 __all__ = ["coastline_retention", "Retention", "ESTUARINE_RULES", "coastline_pieces"]
 
@@ -131,8 +132,8 @@ def coastline_retention(
         raise ValueError(f"estuarine must be one of {', '.join(ESTUARINE_RULES)}, not {estuarine!r}")
     settings = {"include_islands": include_islands, "estuarine": estuarine, "bay_tolerance_m": bay_tolerance_m}
     notes: list[str] = []
-    lines = _checked(coastline, class_field, notes)
-    anchor = zones if zones is not None else _extent(lines)
+    lines = checked_coastline(coastline, class_field, notes)
+    anchor = zones if zones is not None else extent_frame(lines)
     anchor, moved = prepare_layers(
         anchor, {"coastline": lines}, notes, polygons=False, zones_name="zones" if zones is not None else "coastline extent"
     )
@@ -259,7 +260,7 @@ def _natural(classes: np.ndarray, estuarine: str) -> np.ndarray:
     return natural
 
 
-def _checked(coastline: gpd.GeoDataFrame, class_field: str, notes: list[str]) -> gpd.GeoDataFrame:
+def checked_coastline(coastline: gpd.GeoDataFrame, class_field: str, notes: list[str]) -> gpd.GeoDataFrame:
     """Lines only, a known class on every segment; adds ``_class`` (English code)."""
     source = coastline.attrs.get("source", "coastline")
     if coastline.crs is None:
@@ -269,22 +270,22 @@ def _checked(coastline: gpd.GeoDataFrame, class_field: str, notes: list[str]) ->
     if empty.any():
         notes.append(f"{int(empty.sum())} empty coastline segment(s) ignored")
     types = shapely.get_type_id(geoms)
-    polygons = np.flatnonzero(np.isin(types, [3, 6]) & ~empty)
+    polygons = np.flatnonzero(np.isin(types, POLYGONAL) & ~empty)
     if len(polygons):
         raise GeometryError(
-            f"{source}: feature {_name(coastline, polygons[0])}: a polygon, but the coastline is a line; "
+            f"{source}: feature {feature_label(coastline, polygons[0])}: a polygon, but the coastline is a line; "
             "fix: take the polygon's outline (GeoDataFrame.boundary, or QGIS 'Polygons to lines') and give each segment a class"
         )
-    if not np.isin(types[~empty], [1, 2, 5]).all():
-        bad = np.flatnonzero(~np.isin(types, [1, 2, 5]) & ~empty)[0]
-        raise GeometryError(f"{source}: feature {_name(coastline, bad)}: not a line; fix: give the coastline as lines")
+    if not np.isin(types[~empty], LINEAL).all():
+        bad = np.flatnonzero(~np.isin(types, LINEAL) & ~empty)[0]
+        raise GeometryError(f"{source}: feature {feature_label(coastline, bad)}: not a line; fix: give the coastline as lines")
     if class_field not in coastline.columns:
         have = ", ".join(str(c) for c in coastline.columns if c != coastline.geometry.name) or "none"
         raise SchemaError(f"{source}: no class field '{class_field}' (fields: {have}); fix: pass --class-field NAME")
     codes = normalise_codes(COASTLINE_CLASSES, coastline[class_field])
     bad = [i for i, c in enumerate(codes) if c is None and not empty[i]]
     if bad:
-        shown = ", ".join(f"{_name(coastline, i)} ({coastline[class_field].iloc[i]!r})" for i in bad[:5])
+        shown = ", ".join(f"{feature_label(coastline, i)} ({coastline[class_field].iloc[i]!r})" for i in bad[:5])
         more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
         raise SchemaError(
             f"{source}: {len(bad)} segment(s) with a missing or unknown class: {shown}{more}; "
@@ -314,7 +315,7 @@ def _check_duplicates(lines: gpd.GeoDataFrame, source: str, tolerance_m: float =
     if dup.any():
         pairs = [(int(i), int(j), float(s)) for i, j, s in zip(a[dup], b[dup], shared[dup])]
         rows = lines["_row"].to_numpy()
-        shown = "; ".join(f"{_name(lines, i, rows[i])} and {_name(lines, j, rows[j])} share {s:,.0f} m" for i, j, s in pairs[:3])
+        shown = "; ".join(f"{feature_label(lines, i, rows[i])} and {feature_label(lines, j, rows[j])} share {s:,.0f} m" for i, j, s in pairs[:3])
         more = f" (and {len(pairs) - 3} more pairs)" if len(pairs) > 3 else ""
         raise GeometryError(
             f"{source}: {len(pairs)} pair(s) of segments overlap — they would count twice: {shown}{more}; "
@@ -322,14 +323,8 @@ def _check_duplicates(lines: gpd.GeoDataFrame, source: str, tolerance_m: float =
         )
 
 
-def _name(gdf: pd.DataFrame, pos: int, shown: int | None = None) -> str:
+def feature_label(gdf: pd.DataFrame, pos: int, shown: int | None = None) -> str:
     """``12 (id=S3)``: the feature's position (``shown``, else ``pos``) and its id when there is one."""
     label = gdf["id"].iloc[int(pos)] if "id" in gdf.columns else None
     number = int(pos if shown is None else shown)
     return f"{number} (id={label})" if label is not None else str(number)
-
-
-def _extent(lines: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    if not len(lines):
-        return gpd.GeoDataFrame({"name": []}, geometry=[], crs=lines.crs)
-    return gpd.GeoDataFrame({"name": ["extent"]}, geometry=[shapely.box(*lines.total_bounds).buffer(1)], crs=lines.crs)

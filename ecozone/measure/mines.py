@@ -44,6 +44,7 @@ from pyproj import CRS, Transformer
 
 from .. import crs as _crs
 from ..errors import CRSError, InputError, SchemaError
+from ..geometry import is_polygonal
 from ..schema import MINE_RESTORATION, MINE_STATUS
 from ..units import M2_PER_HA
 from ..validate import coded_field
@@ -413,7 +414,7 @@ def _observer_points(geoms: np.ndarray, area: bool, mines: np.ndarray, limit: fl
         # a grid at whole multiples of the step inside the part of the areas within the distance of each mine
         # (the same points for neighbouring mines); no finer than _MAX_AREA_OBSERVERS points a mine
         step = max(spacing, limit * np.sqrt(np.pi / _MAX_AREA_OBSERVERS))
-        polys = shapely.union_all(geoms[np.isin(shapely.get_type_id(geoms), (3, 6))])
+        polys = shapely.union_all(geoms[is_polygonal(geoms)])
         pieces = shapely.intersection(polys, shapely.buffer(mines, limit))
         for piece in pieces[~shapely.is_empty(pieces)]:
             x0, y0, x1, y1 = shapely.bounds(piece)
@@ -438,7 +439,7 @@ def _mine_points(geom, terrain: _Terrain) -> _MinePoints:
     if thinned:
         verts = verts[np.linspace(0, len(verts) - 1, _MAX_VERTICES).round().astype(int)]
     cells = np.zeros((0, 2))
-    if shapely.get_type_id(geom) in (3, 6):
+    if is_polygonal(geom):
         cells = terrain.cell_centres_in(geom)
         if len(cells) > _MAX_CELLS:
             thinned = True

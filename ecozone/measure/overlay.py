@@ -26,16 +26,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import shapely
 
+from ..geometry import only_polygons, polygon_parts
 from ..parallel import threaded, workers
 
 __all__ = ["dissolve", "covered_area", "overlapping_pairs"]
-
-
-def _polygonal(geoms: np.ndarray) -> np.ndarray:
-    geoms = np.asarray(geoms, dtype=object)
-    types = shapely.get_type_id(geoms)  # -1 for missing
-    keep = ((types == 3) | (types == 6)) & ~shapely.is_empty(geoms)  # Polygon, MultiPolygon
-    return geoms if keep.all() else geoms[keep]
 
 
 def dissolve(geoms: np.ndarray, *, grid_size: float | None = None, merge: bool = False) -> np.ndarray:
@@ -53,12 +47,12 @@ def dissolve(geoms: np.ndarray, *, grid_size: float | None = None, merge: bool =
     parts of the whole layer's union, without the cost of one union of
     everything (≈ 10× faster on 100k overlapping ellipses).
     """
-    geoms = _polygonal(geoms)
+    geoms = only_polygons(geoms)
     if len(geoms) <= 1:
         return geoms
     union = _coverage_union(geoms)
     if union is not None:
-        return _polygon_parts(union) if merge else geoms
+        return polygon_parts(union) if merge else geoms
     left, right = overlapping_pairs(geoms)
     if len(left) == 0:
         return geoms
@@ -74,7 +68,7 @@ def is_non_overlapping(geoms: np.ndarray, *, rtol: float = 1e-9) -> bool:
     make the result invalid or change its area.  When the fast path cannot
     decide, the exact pairwise test decides.
     """
-    geoms = _polygonal(geoms)
+    geoms = only_polygons(geoms)
     if len(geoms) <= 1:
         return True
     if _coverage_union(geoms, rtol=rtol) is not None:
@@ -159,12 +153,6 @@ def _spatial_order(geoms: np.ndarray, chunk: int) -> np.ndarray:
     return np.argsort(key)
 
 
-def _polygon_parts(geoms: shapely.Geometry | np.ndarray) -> np.ndarray:
-    """The polygons inside a geometry (or an array of them), collections and multis taken apart."""
-    parts = shapely.get_parts(geoms)
-    return parts[shapely.get_type_id(parts) == 3]
-
-
 def _union_groups(
     geoms: np.ndarray, left: np.ndarray, right: np.ndarray, *, grid_size: float | None = None
 ) -> np.ndarray:
@@ -190,7 +178,7 @@ def _union_groups(
         )
 
     unions.append(threaded(union_each, first[size > 2], size[size > 2], min_size=1_000))
-    pieces = np.concatenate([alone, _polygon_parts(np.concatenate(unions))])
+    pieces = np.concatenate([alone, polygon_parts(np.concatenate(unions))])
     return pieces[~shapely.is_empty(pieces)]
 
 

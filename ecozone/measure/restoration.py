@@ -32,8 +32,7 @@ from ..errors import SchemaError
 from .._options import resolve_engine
 from ..schema import KINDS, normalise_code
 from ..units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
-from .coastline import _extent
-from ..prepare import OUTSIDE, TOTAL, as_frame, prepare_layers
+from ..prepare import OUTSIDE, TOTAL, as_frame, extent_frame, prepare_layers
 from .overlay import covered_area, dissolve
 
 __all__ = ["restoration", "restoration_progress", "OUTSIDE"]
@@ -103,7 +102,7 @@ def _restoration(projects, zones, by_fields, zone_field, select, *, engine, clie
         if zones is not None:
             zones, layers = prepare_layers(zones, {"restoration": projects}, notes, zone_field=zone_field)
         else:
-            _, layers = prepare_layers(_extent(projects), {"restoration": projects}, notes, zones_name="projects' extent")
+            _, layers = prepare_layers(extent_frame(projects), {"restoration": projects}, notes, zones_name="projects' extent")
         projects = layers["restoration"]
         zone_geoms = zones.geometry.values if zones is not None else np.array([], dtype=object)
         figures = restoration_by_group(projects, projects, zone_geoms, by_fields)

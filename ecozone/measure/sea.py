@@ -52,6 +52,7 @@ import pandas as pd
 import shapely
 
 from ..errors import GeometryError, SchemaError
+from ..geometry import LINEAL, POLYGONAL, polygonal
 from ..units import M2_PER_KM2, M_PER_KM
 from ..prepare import prepare_layers
 
@@ -136,7 +137,7 @@ def sea_zones(
     # differently by two sources) stay near it; the real land border runs far inland.
     outline = shapely.boundary(city)
     border = shapely.get_parts(shapely.line_merge(shapely.difference(outline, shapely.buffer(coast, coast_tolerance_m))))
-    border = border[np.isin(shapely.get_type_id(border), [1, 2])]
+    border = border[np.isin(shapely.get_type_id(border), LINEAL)]
     reach = np.array([shapely.distance(shapely.points(shapely.get_coordinates(b)), coast).max() for b in border])
     border = border[reach >= max(_INLAND_M, 5 * coast_tolerance_m)]
     border_pts = _points_along(border, spacing_m) if len(border) else np.array([], dtype=object)
@@ -182,7 +183,7 @@ def sea_zones(
     for i in np.unique(point_labels[point_labels >= 0]):
         region = shapely.coverage_union_all(cells[cell_label == i])
         zone = shapely.intersection(sea, region)
-        zone = _polygonal(zone)
+        zone = polygonal(zone)
         if zone.is_empty:
             continue
         geoms.append(zone)
@@ -235,13 +236,11 @@ def _as_lines(coastline: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         raise GeometryError(f"{source}: layer: has no CRS; fix: add a .prj or declare it (--input-crs)")
     geoms = coastline.geometry.values
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-    kinds = shapely.get_type_id(geoms)
-    polygons = (kinds == 3) | (kinds == 6)
+    polygons = np.isin(shapely.get_type_id(geoms), POLYGONAL)
     if polygons.any():
         geoms = geoms.copy()
         geoms[polygons] = shapely.boundary(geoms[polygons])
-    lines = shapely.get_type_id(geoms)
-    if not np.isin(lines, [1, 2, 5]).all():
+    if not np.isin(shapely.get_type_id(geoms), LINEAL).all():
         raise GeometryError("coastline: needs lines (or polygons whose outline is the coast); fix: give the coastline layer")
     return gpd.GeoDataFrame(geometry=np.asarray(geoms), crs=coastline.crs)
 
@@ -249,15 +248,9 @@ def _as_lines(coastline: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def _points_along(lines, spacing: float) -> np.ndarray:
     """Points every ``spacing`` metres along each part of ``lines``, vertices included."""
     parts = shapely.get_parts(lines)
-    parts = parts[np.isin(shapely.get_type_id(parts), [1, 2])]  # LineString, LinearRing
+    parts = parts[np.isin(shapely.get_type_id(parts), LINEAL)]
     dense = shapely.segmentize(parts, spacing)
     return shapely.points(shapely.get_coordinates(dense))
-
-
-def _polygonal(geom):
-    parts = shapely.get_parts(geom)
-    parts = parts[shapely.get_type_id(parts) == 3]
-    return shapely.multipolygons(parts) if len(parts) else shapely.Polygon()
 
 
 def _frame(names, geoms, crs, notes) -> gpd.GeoDataFrame:

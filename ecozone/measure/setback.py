@@ -26,11 +26,11 @@ import pandas as pd
 import shapely
 
 from ..errors import SchemaError
+from ..geometry import polygonal
 from ..units import M2_PER_HA
-from .coastline import _checked, _extent, _name
+from .coastline import checked_coastline, feature_label
 from .conflicts import conflicts, sort_findings
-from ..prepare import prepare_layers
-from .sea import _polygonal
+from ..prepare import extent_frame, prepare_layers
 
 __all__ = ["setback_zones", "setback_findings", "SETBACK_LABELS"]
 
@@ -73,10 +73,10 @@ def setback_zones(
     setback area is their sum).  ``attrs["notes"]`` says where widths came from.
     """
     notes: list[str] = []
-    lines = _checked(coastline, class_field, notes)
+    lines = checked_coastline(coastline, class_field, notes)
     if not include_islands and "island" in lines.columns:
         lines = lines.loc[~lines["island"].fillna(False).astype(bool).to_numpy()]
-    anchor = land if land is not None else _extent(lines)
+    anchor = land if land is not None else extent_frame(lines)
     anchor, moved = prepare_layers(anchor, {"coastline": lines}, notes, polygons=False,
                                    zones_name="land" if land is not None else "coastline extent")
     lines = moved["coastline"]
@@ -107,7 +107,7 @@ def setback_zones(
         general_zone = shapely.intersection(general_zone, land_union)
     else:
         notes.append("no land layer: zones drawn on both sides of the coastline")
-    zones = [_polygonal(core_zone), _polygonal(general_zone)]
+    zones = [polygonal(core_zone), polygonal(general_zone)]
     out = gpd.GeoDataFrame(
         {
             "id": ["core", "general"],
@@ -156,7 +156,7 @@ def _widths(lines, core_m, general_m, by_class, source):
     missing = np.flatnonzero(np.isnan(core) | np.isnan(general))
     if len(missing):
         rows = lines["_row"].to_numpy()
-        shown = ", ".join(_name(lines, i, rows[i]) for i in missing[:5])
+        shown = ", ".join(feature_label(lines, i, rows[i]) for i in missing[:5])
         raise SchemaError(
             f"{source}: {len(missing)} segment(s) without a setback width: {shown}; "
             "fix: fill core_m / general_m, or pass core_m=/general_m= (--core-m/--general-m) or widths per class"
@@ -166,7 +166,7 @@ def _widths(lines, core_m, general_m, by_class, source):
         rows = lines["_row"].to_numpy()
         i = bad[0]
         raise SchemaError(
-            f"{source}: segment {_name(lines, i, rows[i])}: core {core[i]:g} m, general {general[i]:g} m; "
+            f"{source}: segment {feature_label(lines, i, rows[i])}: core {core[i]:g} m, general {general[i]:g} m; "
             "fix: widths must be ≥ 0 and the general zone at least as wide as the core zone"
         )
     return core, general

@@ -43,6 +43,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely import GeometryType
 
 from .. import crs as _crs
 from ..errors import CRSError, InputError, SchemaError
@@ -631,7 +632,7 @@ def _pieces(pix: np.ndarray) -> tuple[np.ndarray, ...]:
     along a row is the area of each cell inside the polygon.
     """
     parts, part_zone = shapely.get_parts(pix, return_index=True)
-    polygon = shapely.get_type_id(parts) == 3  # clipping at the raster's edge may leave lines too
+    polygon = shapely.get_type_id(parts) == GeometryType.POLYGON  # clipping at the raster's edge may leave lines too
     parts, part_zone = parts[polygon], part_zone[polygon]
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     exterior = np.r_[True, ring_part[1:] != ring_part[:-1]]
