@@ -1,8 +1,8 @@
 """Where the embedded data (``layers/``) and map presets (``maps/``) live.
 
-In a wheel they are installed inside the package (``ecozone/layers``,
-``ecozone/maps``); in a source checkout they are the repository's top-level
-folders.
+In a wheel they are installed in the package's data folder (``ecozone/data/layers``,
+``ecozone/data/maps``: a folder of their own, so the ``ecozone.maps`` package does not
+shadow the presets); in a source checkout they are the repository's top-level folders.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ _PKG = Path(__file__).resolve().parent
 
 def resource_dir(name: str) -> Path:
     """The ``layers`` or ``maps`` folder."""
-    for candidate in (_PKG / name, _PKG.parent / name):
+    for candidate in (_PKG / "data" / name, _PKG.parent / name):
         if candidate.is_dir():
             return candidate
     raise InputError(f"ecozone's {name}/ folder is missing from the installation; fix: reinstall ecozone")

