@@ -49,6 +49,7 @@ import pandas as pd
 from pyproj import CRS
 
 from . import crs as _crs
+from ._renderers import renderer
 from .errors import ConfigError, CRSError, InputError
 from .io import read_layer
 from .schema import KINDS
@@ -214,10 +215,11 @@ class Atlas:
 
     def map(self, preset: str = "overview", **kwargs: Any):
         """The preset's folium map of this atlas (``overview``, ``coastline``, ``coverage``,
-        ``conflicts``); shown inline in Jupyter.  Keywords: see :func:`ecozone.maps.render_map`."""
-        from .maps import render_map
+        ``conflicts``); shown inline in Jupyter.  Keywords: see :func:`ecozone.maps.render_map`.
 
-        return render_map(preset, self, **kwargs)
+        The atlas does not import the maps (they sit above it and import it): the renderer comes
+        from :mod:`ecozone._renderers`, where :mod:`ecozone.maps` registers it."""
+        return renderer("map")(preset, self, **kwargs)
 
     def summary(self) -> pd.DataFrame:
         """One row per layer: name, kind, features, geometry, source, illustrative."""

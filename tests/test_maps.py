@@ -254,6 +254,24 @@ def test_atlas_map_method(demo_atlas):
     assert "<iframe" in m._repr_html_()  # Jupyter shows it inline
 
 
+def test_atlas_map_without_importing_the_maps_first():
+    """The atlas does not import the maps (they import it): Atlas.map finds render_map through
+    ecozone._renderers, which loads ecozone.maps only when a map is asked for."""
+    code = ("import sys, ecozone.atlas\n"
+            "assert 'ecozone.maps' not in sys.modules\n"
+            "from ecozone._renderers import renderer\n"
+            "import ecozone.maps\n"
+            "assert renderer('map') is ecozone.maps.render_map\n"
+            "assert ecozone.maps.__file__.endswith('__init__.py')\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    fresh = ("import sys, ecozone.atlas\n"
+             "from ecozone._renderers import renderer\n"
+             "assert renderer('map').__module__ == 'ecozone.maps.render' and 'ecozone.maps' in sys.modules\n")
+    r = subprocess.run([sys.executable, "-c", fresh], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+
+
 def ecozone_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "ecozone", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
 

@@ -41,6 +41,7 @@ Example
 'Map'
 """
 
+from .. import _renderers
 from .basemaps import resolve_basemap
 from .labels import MEASURED_FIELDS, text
 from .presets import SIZE_LIMIT_MB, Preset, load_preset, preset_names
@@ -50,3 +51,6 @@ from .write import MapSizeWarning, map_html, write_map, write_maps
 
 __all__ = ["Preset", "MapSizeWarning", "load_preset", "preset_names", "render_map", "resolve_basemap", "write_map",
            "write_maps", "SIZE_LIMIT_MB"]
+
+# Atlas.map() draws with this: atlas sits below the maps and does not import them (see ecozone._renderers)
+_renderers.register("map", render_map)
