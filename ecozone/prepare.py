@@ -52,7 +52,7 @@ def check_zone_names(zones: gpd.GeoDataFrame, zone_field: str, name: str = "zone
         row = int(zones[ROW].iloc[pos]) if ROW in zones.columns else pos
         value, what = names.iloc[pos], RESERVED_ZONE_NAMES[folded.iloc[pos]]
         raise SchemaError(f"{zones.attrs.get('source', name)}: feature {row}: zone name {value!r} is reserved for {what}; "
-                          "fix: rename the zone or pick another --zone-field")
+                          "fix: rename the zone or pick another zone_field=")
 
 
 def prepare_layers(
@@ -109,7 +109,7 @@ def check_input(gdf: gpd.GeoDataFrame, name: str, *, polygons: bool = True) -> N
     """Refuse a frame without CRS, or with geometries that are not polygons, naming its file."""
     source = gdf.attrs.get("source", name)
     if gdf.crs is None:
-        raise CRSError(f"{source}: layer: has no CRS; fix: add a .prj or declare it (--input-crs / crs = ...)")
+        raise CRSError(f"{source}: layer: has no CRS; fix: add a .prj or declare it (declared_crs=EPSG:xxxx when reading, crs = ... in a manifest)")
     if polygons:
         refuse_non_polygon_layer(gdf.geometry.values, source)
 

@@ -416,7 +416,7 @@ def test_reserved_zone_names_refused_by_the_api(name):
     for call in calls:
         with pytest.raises(SchemaError) as err:
             call()
-        assert f"feature 1: zone name {name!r} is reserved for {what}; fix: rename the zone or pick another --zone-field" in str(err.value)
+        assert f"feature 1: zone name {name!r} is reserved for {what}; fix: rename the zone or pick another zone_field=" in str(err.value)
     # a layer of zones that is not a table's rows may use the word (bays are not summed into a total)
     assert len(ecozone.coverage(zones, layers["redline"], total=False)) == 2
 
@@ -641,3 +641,32 @@ def _layer_file(folder, name):
     path = folder / f"{name}.geojson"
     _layers()[name].to_file(path)
     return path
+
+
+def test_the_library_names_its_parameters_and_the_cli_its_flags():
+    """Messages raised in ecozone/measure and ecozone/prepare tell a Python caller which parameter to pass
+    (``zone_field=NAME``), never a command-line flag; the CLI says the same fix in its flags."""
+    import ast
+    import re
+    from pathlib import Path
+
+    import ecozone
+    from ecozone.cli import _as_flags
+
+    package = Path(ecozone.__file__).parent
+    flags = []
+    for path in [*sorted((package / "measure").glob("*.py")), package / "prepare.py"]:
+        tree = ast.parse(path.read_text("utf-8"))
+        docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                      if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef)) and n.body
+                      and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        flags += [f"{path.name}:{n.lineno}: {n.value}" for n in ast.walk(tree)
+                  if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings
+                  and re.search(r"(?<![\w-])--[a-z]", n.value)]
+    assert flags == []
+    assert _as_flags("zones: no field 'x' (fields: a); fix: pass zone_field=NAME") == \
+        "zones: no field 'x' (fields: a); fix: pass --zone-field NAME"
+    assert _as_flags("fix: add a .prj or declare it (declared_crs=EPSG:xxxx when reading)") == \
+        "fix: add a .prj or declare it (--input-crs EPSG:xxxx when reading)"
+    assert _as_flags("fix: pass core_m= / general_m= or widths per class") == "fix: pass --core-m / --general-m or widths per class"
+    assert _as_flags("my_field=3, a_zone_field=x") == "my_field=3, a_zone_field=x"  # only whole parameter names

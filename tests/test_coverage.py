@@ -157,7 +157,7 @@ def test_empty_layer_gives_zero_coverage():
 
 
 def test_missing_fields_name_the_fix():
-    with pytest.raises(SchemaError, match="no field 'district'.*--zone-field"):
+    with pytest.raises(SchemaError, match="no field 'district'.*zone_field="):
         ecozone.coverage(zones_gdf(), layer_gdf([]), zone_field="district")
     with pytest.raises(SchemaError, match="no field 'kind' to break down by"):
         ecozone.coverage(zones_gdf(), layer_gdf([box(0, 0, 1, 1)]), by="kind")

@@ -11,7 +11,7 @@ import shapely
 from shapely.geometry import LineString, box
 
 import ecozone
-from ecozone.errors import GeometryError
+from ecozone.errors import CRSError
 
 CRS = "EPSG:4549"
 X0, Y0 = 500_000.0, 4_150_000.0  # inside EPSG:4549's area of use
@@ -82,7 +82,7 @@ def test_sea_zones_in_lonlat_and_polygon_coastline():
     dist, coast = districts().to_crs(4326), coastline().to_crs(4326)
     zones = ecozone.sea_zones(dist, coast, seaward_km=6)
     assert zones.crs.to_epsg() == 4549  # measured in the Gauss-Krüger zone
-    with pytest.raises(GeometryError, match="has no CRS"):
+    with pytest.raises(CRSError, match="has no CRS"):  # one error class for a missing CRS everywhere
         ecozone.sea_zones(dist, coastline().set_crs(None, allow_override=True))
 
 

@@ -236,7 +236,7 @@ def test_default_uncertainty_fills_empty_and_zero_values_and_none_leaves_the_col
     a = shoreline_change(with_gaps, baseline(), spacing_m=100, length_m=500, uncertainty_field="unc", default_uncertainty_m=6.0)
     b = shoreline_change(filled, baseline(), spacing_m=100, length_m=500, uncertainty_field="unc")
     pd.testing.assert_frame_equal(pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry")))
-    with pytest.raises(SchemaError, match=r"feature 1: unc is empty .*fix: .*--default-uncertainty-m"):
+    with pytest.raises(SchemaError, match=r"feature 1: unc is empty .*fix: .*default_uncertainty_m="):
         shoreline_change(with_gaps, baseline(), uncertainty_field="unc")
     none = shoreline_change(shores, baseline(), spacing_m=100, length_m=500)
     assert none[["epr_unc_m_yr", "wlr_m_yr", "wlr_r2", "wlr_se_m", "wlr_ci95_m_yr"]].isna().all().all()

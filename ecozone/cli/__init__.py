@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import platform
+import re
 import sys
 import warnings
 from typing import Any
@@ -123,7 +124,24 @@ def _verbose(ctx: click.Context) -> int:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+    return _as_flags(" ".join(str(text).split()))
+
+
+#: The library's messages name its parameters (``zone_field=NAME``); the CLI says its flags instead.
+_FLAGS = {
+    "zone_field": "--zone-field", "name_field": "--name-field", "class_field": "--class-field",
+    "date_field": "--date-field", "uncertainty_field": "--uncertainty-field",
+    "default_uncertainty_m": "--default-uncertainty-m", "spacing_m": "--spacing", "by": "--by", "field": "--field",
+    "band": "--band", "land": "--land", "core_m": "--core-m", "general_m": "--general-m",
+    "declared_crs": "--input-crs",
+}
+_PARAM = re.compile(r"\b(" + "|".join(sorted(_FLAGS, key=len, reverse=True)) + r")=(\S*)")
+
+
+def _as_flags(text: str) -> str:
+    """``fix: pass zone_field=NAME`` → ``fix: pass --zone-field NAME``; ``declared_crs=EPSG:xxxx when reading`` →
+    ``--input-crs EPSG:xxxx when reading``: a library message in the words of the command line."""
+    return _PARAM.sub(lambda m: f"{_FLAGS[m.group(1)]} {m.group(2)}".rstrip(), text)
 
 
 def _echo_warnings(ctx: click.Context, held: list[warnings.WarningMessage]) -> None:

@@ -67,7 +67,7 @@ def bay_report(
     ``ranch_share``; ``restoration_projects``, ``restoration_ha``.
     """
     if name_field not in bays.columns:
-        raise SchemaError(f"bays: no field '{name_field}' to name the bays; fix: pass --name-field NAME")
+        raise SchemaError(f"bays: no field '{name_field}' to name the bays; fix: pass name_field=NAME")
     notes: list[str] = []
     layers = {k: v for k, v in (("redline", redline), ("ranches", ranches), ("restoration", restoration)) if v is not None}
     zones, layers = prepare_layers(bays, layers, notes, zones_name="bays")

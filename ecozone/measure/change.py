@@ -68,7 +68,7 @@ import shapely
 
 from .. import crs as _crs
 from ..dates import dates_of, parse_date
-from ..errors import GeometryError, InputError, SchemaError
+from ..errors import CRSError, GeometryError, InputError, SchemaError
 from ..features import describe_feature
 from ..schema import NATURAL_CLASSES
 from ..units import M_PER_KM
@@ -204,7 +204,7 @@ def transects(baseline: gpd.GeoDataFrame, spacing_m: float = 50.0, length_m: flo
     if count > MAX_TRANSECTS:
         raise InputError(f"{baseline.attrs.get('source', 'baseline')}: {count:,} transects at {spacing_m:g} m spacing along "
                          f"{sum(p.length for p in parts) / 1000:,.1f} km of baseline (at most {MAX_TRANSECTS:,}); fix: "
-                         "a larger --spacing (DSAS uses 10–100 m)")
+                         "a larger spacing_m= (DSAS uses 10–100 m)")
     for part_id, line in enumerate(parts):
         if line.length == 0:
             continue
@@ -290,7 +290,7 @@ def shoreline_change(
         raise ValueError("intersection must be 'closest' or 'farthest'")
     if default_uncertainty_m is not None and not (np.isfinite(default_uncertainty_m) and default_uncertainty_m > 0):
         raise InputError(f"default uncertainty {default_uncertainty_m!r} m: not a positive number; fix: give the "
-                         "shorelines' positional uncertainty in metres, e.g. --default-uncertainty-m 10")
+                         "shorelines' positional uncertainty in metres, e.g. default_uncertainty_m=10")
     layers = [shorelines] if isinstance(shorelines, gpd.GeoDataFrame) else list(shorelines)
     if not layers:
         raise InputError("shorelines: no layer given; fix: give the dated shorelines")
@@ -302,7 +302,7 @@ def shoreline_change(
         source = layer.attrs.get("source", "shorelines")
         if date_field not in layer.columns:
             have = ", ".join(str(c) for c in layer.columns if c != layer.geometry.name) or "none"
-            raise SchemaError(f"{source}: no date field '{date_field}' (fields: {have}); fix: pass --date-field NAME")
+            raise SchemaError(f"{source}: no date field '{date_field}' (fields: {have}); fix: pass date_field=NAME")
         _check_lines(layer, source, "dated shorelines")
         # one reader for every date (2023, 45000, 2023/5/1, 20230501, 2023年5月1日; 01/02/2023 refused as ambiguous)
         dates = dates_of(layer, date_field, source=source)
@@ -346,12 +346,12 @@ _STAT_COLUMNS = ("dates", "first", "last", "nsm_m", "sce_m", "epr_m_yr", "epr_un
 
 #: What the uncertainty messages ask for.
 UNCERTAINTY_FIX = ("give each shoreline's positional uncertainty as a number of metres above 0 (e.g. 10), or leave it "
-                   "empty and pass --default-uncertainty-m")
+                   "empty and pass default_uncertainty_m=")
 
 
 def _check_lines(gdf: gpd.GeoDataFrame, what: str, role: str) -> None:
     if gdf.crs is None:
-        raise GeometryError(f"{what}: layer: has no CRS; fix: add a .prj or declare it (--input-crs)")
+        raise CRSError(f"{what}: layer: has no CRS; fix: add a .prj or declare it (declared_crs=EPSG:xxxx when reading)")
     kinds = set(gdf.geom_type.dropna())
     if not kinds <= {"LineString", "MultiLineString"}:
         raise GeometryError(f"{what}: geometry {sorted(kinds)}; fix: give lines")
@@ -383,8 +383,8 @@ def shoreline_uncertainty(shorelines: pd.DataFrame, field: str | None, default_m
     if field not in shorelines.columns:
         have = ", ".join(str(c) for c in shorelines.columns if c != getattr(shorelines, "_geometry_column_name", None)
                          and c != "geometry") or "none"
-        raise SchemaError(f"{source}: no uncertainty field '{field}' (fields: {have}); fix: pass --uncertainty-field "
-                          "with the column of uncertainties (m), or leave it out and pass --default-uncertainty-m")
+        raise SchemaError(f"{source}: no uncertainty field '{field}' (fields: {have}); fix: pass uncertainty_field= "
+                          "with the column of uncertainties (m), or leave it out and pass default_uncertainty_m=")
     raw = shorelines[field]
     text = raw.astype("string").str.strip()
     values = pd.to_numeric(text.where(text != ""), errors="coerce").to_numpy(dtype=float)

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..errors import GeometryError, SchemaError
+from ..errors import CRSError, GeometryError, SchemaError
 from ..geometry import LINEAL, POLYGONAL
 from ..schema import COASTLINE_CLASSES, NATURAL_CLASSES, normalise_codes
 from ..units import M_PER_KM
@@ -264,7 +264,7 @@ def checked_coastline(coastline: gpd.GeoDataFrame, class_field: str, notes: list
     """Lines only, a known class on every segment; adds ``_class`` (English code)."""
     source = coastline.attrs.get("source", "coastline")
     if coastline.crs is None:
-        raise GeometryError(f"{source}: layer: has no CRS; fix: add a .prj or declare it (--input-crs)")
+        raise CRSError(f"{source}: layer: has no CRS; fix: add a .prj or declare it (declared_crs=EPSG:xxxx when reading)")
     geoms = coastline.geometry.values
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if empty.any():
@@ -281,7 +281,7 @@ def checked_coastline(coastline: gpd.GeoDataFrame, class_field: str, notes: list
         raise GeometryError(f"{source}: feature {feature_label(coastline, bad)}: not a line; fix: give the coastline as lines")
     if class_field not in coastline.columns:
         have = ", ".join(str(c) for c in coastline.columns if c != coastline.geometry.name) or "none"
-        raise SchemaError(f"{source}: no class field '{class_field}' (fields: {have}); fix: pass --class-field NAME")
+        raise SchemaError(f"{source}: no class field '{class_field}' (fields: {have}); fix: pass class_field=NAME")
     codes = normalise_codes(COASTLINE_CLASSES, coastline[class_field])
     bad = [i for i, c in enumerate(codes) if c is None and not empty[i]]
     if bad:

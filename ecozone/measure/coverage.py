@@ -93,12 +93,12 @@ def coverage(
         layers = {name: as_frame(lyr) for name, lyr in layers.items()}
     if zone_field not in zones.columns:
         have = ", ".join(str(c) for c in zones.columns if c != zones.geometry.name) or "none"
-        raise SchemaError(f"zones: no field '{zone_field}' to name the zones (fields: {have}); fix: pass --zone-field NAME")
+        raise SchemaError(f"zones: no field '{zone_field}' to name the zones (fields: {have}); fix: pass zone_field=NAME")
     for name, lyr in layers.items():
         missing = [f for f in by_fields if f not in lyr.columns]
         if missing:
             have = ", ".join(str(c) for c in lyr.columns if c != lyr.geometry.name) or "none"
-            raise SchemaError(f"{name}: no field '{missing[0]}' to break down by (fields: {have}); fix: choose one of those for --by")
+            raise SchemaError(f"{name}: no field '{missing[0]}' to break down by (fields: {have}); fix: choose one of those for by=")
     notes: list[str] = []
     zones, frames = prepare_layers(zones, {} if dask else layers, notes, zone_field=zone_field if total else None)
 

@@ -98,7 +98,7 @@ def mine_restoration(
     notes: list[str] = []
     if zones is not None:
         if zone_field not in zones.columns:
-            raise SchemaError(f"zones: no field '{zone_field}' to name the zones; fix: pass --zone-field NAME")
+            raise SchemaError(f"zones: no field '{zone_field}' to name the zones; fix: pass zone_field=NAME")
         zones_p, moved = prepare_layers(zones, {"mines": mines}, notes, polygons=False, zone_field=zone_field)
         gdf = moved["mines"]
         zone = _zone_of(gdf.geometry.values, zones_p.geometry.values, zones_p[zone_field].astype(str).to_numpy())

@@ -77,13 +77,13 @@ def ranch_summary(
     """
     source = ranches.attrs.get("source", "ranches")
     if zone_field not in zones.columns:
-        raise SchemaError(f"zones: no field '{zone_field}' to name the zones; fix: pass --zone-field NAME")
+        raise SchemaError(f"zones: no field '{zone_field}' to name the zones; fix: pass zone_field=NAME")
     frame = ranches.copy()
     for f in by:
         if f in ("level", "type"):
             frame[f] = coded_field(ranches, "marine_ranch", f, source=source)
         elif f not in frame.columns:
-            raise SchemaError(f"{source}: no field '{f}' to break down by; fix: choose another --by")
+            raise SchemaError(f"{source}: no field '{f}' to break down by; fix: choose another by=")
     notes: list[str] = []
     zones_p, moved = prepare_layers(zones, {"ranches": frame}, notes, zone_field=zone_field)
     frame = moved["ranches"]

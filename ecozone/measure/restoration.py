@@ -86,7 +86,7 @@ def _restoration(projects, zones, by_fields, zone_field, select, *, engine, clie
     notes: list[str] = []
     zones = as_frame(zones)
     if zones is not None and zone_field not in zones.columns:
-        raise SchemaError(f"zones: no field '{zone_field}' to name the zones; fix: pass --zone-field NAME")
+        raise SchemaError(f"zones: no field '{zone_field}' to name the zones; fix: pass zone_field=NAME")
     if dask:
         from ..dask_engine import partitioned, restoration_figures
 
@@ -252,7 +252,7 @@ def _normalised(projects: gpd.GeoDataFrame, fields: Sequence[str], status) -> gp
         missing.append("status")
     if missing:
         have = ", ".join(str(c) for c in projects.columns if c != projects.geometry.name) or "none"
-        raise SchemaError(f"{source}: no field '{missing[0]}' (fields: {have}); fix: rename the column or choose --by from those")
+        raise SchemaError(f"{source}: no field '{missing[0]}' (fields: {have}); fix: rename the column or choose by= from those")
     out = projects.copy()
     for f in {*fields, *(["status"] if status is not None else [])}:
         spec = _SPEC.field(f) if f in {x.name for x in _SPEC.fields} else None

@@ -185,7 +185,7 @@ def river_designation(
     source = rivers.attrs.get("source", "rivers")
     levels = coded_field(rivers, "river", "level", source=source)
     if zone_field not in zones.columns:
-        raise SchemaError(f"zones: no field '{zone_field}' to name the zones; fix: pass --zone-field NAME")
+        raise SchemaError(f"zones: no field '{zone_field}' to name the zones; fix: pass zone_field=NAME")
     notes: list[str] = []
     zones_p, moved = prepare_layers(zones, {"rivers": rivers.assign(_level=levels)}, notes, polygons=False,
                                     zone_field=zone_field)
@@ -265,7 +265,7 @@ def _designated(gdf: pd.DataFrame, field: str, until: int | None, source: str) -
         have = ", ".join(str(c) for c in gdf.columns if c not in ("geometry", "_level")) or "none"
         raise SchemaError(
             f"{source}: no field '{field}' saying which rivers are designated (fields: {have}); "
-            f"fix: name the column holding the 美丽幸福河湖 level (--field NAME)"
+            f"fix: name the column holding the 美丽幸福河湖 level (field=NAME)"
         )
     values = gdf[field]
     # a value says designated (省级美丽幸福河湖, 是, yes, 2023); blank and no/否/0/false say not

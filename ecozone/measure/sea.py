@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..errors import GeometryError, SchemaError
+from ..errors import CRSError, GeometryError, SchemaError
 from ..geometry import LINEAL, POLYGONAL, polygonal
 from ..units import M2_PER_KM2, M_PER_KM
 from ..prepare import prepare_layers
@@ -195,7 +195,7 @@ def sea_zones(
     if land is None:
         message = ("sea zones derived without land polygons: land outside the districts (neighbouring cities, "
                    "islands) within the seaward limit may be counted as sea; fix: pass land= "
-                   "(ecozone sea-zones --land FILE), e.g. the neighbouring cities or GSHHG land polygons")
+                   "with the land around the city, e.g. the neighbouring cities or GSHHG land polygons")
         notes.append("no land polygons given: land outside the districts may be counted as sea")
         warnings.warn(message, SeaZoneWarning, stacklevel=2)
     else:
@@ -233,7 +233,7 @@ def _neighbours(land_area, city, coast, border, spacing_m: float):
 def _as_lines(coastline: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if coastline.crs is None:
         source = coastline.attrs.get("source", "coastline")
-        raise GeometryError(f"{source}: layer: has no CRS; fix: add a .prj or declare it (--input-crs)")
+        raise CRSError(f"{source}: layer: has no CRS; fix: add a .prj or declare it (declared_crs=EPSG:xxxx when reading)")
     geoms = coastline.geometry.values
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
     polygons = np.isin(shapely.get_type_id(geoms), POLYGONAL)

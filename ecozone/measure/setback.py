@@ -159,7 +159,7 @@ def _widths(lines, core_m, general_m, by_class, source):
         shown = ", ".join(feature_label(lines, i, rows[i]) for i in missing[:5])
         raise SchemaError(
             f"{source}: {len(missing)} segment(s) without a setback width: {shown}; "
-            "fix: fill core_m / general_m, or pass core_m=/general_m= (--core-m/--general-m) or widths per class"
+            "fix: fill core_m / general_m, or pass core_m= / general_m= or widths per class"
         )
     bad = np.flatnonzero((core < 0) | (general < core))
     if len(bad):

@@ -209,7 +209,7 @@ class _Grid:
                 "(e.g. EPSG:4549 for CGCS2000 Gauss-Krüger CM 120°E)"
             )
         if not isinstance(band, (int, np.integer)) or not 1 <= band <= ds.count:
-            raise SchemaError(f"{name}: no band {band} (the raster has {ds.count}); fix: pass --band 1 to {ds.count}")
+            raise SchemaError(f"{name}: no band {band} (the raster has {ds.count}); fix: pass band=1 to {ds.count}")
         t = ds.transform
         if t.b != 0 or t.d != 0:
             raise InputError(f"{name}: the raster grid is rotated or sheared; fix: warp it north-up with gdalwarp first")
@@ -286,7 +286,7 @@ def _zone_ids(zones: gpd.GeoDataFrame, zone_field: str | None) -> np.ndarray:
     if zone_field not in zones.columns:
         have = ", ".join(str(c) for c in zones.columns if c != zones.geometry.name) or "none"
         source = zones.attrs.get("source", "zones")
-        raise SchemaError(f"{source}: no field '{zone_field}' to name the zones (fields: {have}); fix: pass --zone-field NAME")
+        raise SchemaError(f"{source}: no field '{zone_field}' to name the zones (fields: {have}); fix: pass zone_field=NAME")
     return zones[zone_field].to_numpy()
 
 
@@ -294,7 +294,7 @@ def _zone_geometries(zones: gpd.GeoDataFrame, grid: _Grid, notes: list[str]) -> 
     """The zones' polygons in the raster's CRS, repaired; missing and empty ones as empty polygons."""
     source = zones.attrs.get("source", "zones")
     if zones.crs is None:
-        raise CRSError(f"{source}: zones have no CRS; fix: add a .prj or declare it (--input-crs EPSG:xxxx)")
+        raise CRSError(f"{source}: zones have no CRS; fix: add a .prj or declare it (declared_crs=EPSG:xxxx when reading)")
     geoms = np.asarray(zones.geometry.values, dtype=object)
     refuse_non_polygons(geoms, source, "zonal statistics need polygons",
                         "buffer lines or points first if their surroundings are meant")
