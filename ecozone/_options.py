@@ -14,12 +14,12 @@ Example
 >>> ecozone.options.engine = "spark"
 Traceback (most recent call last):
 ...
-ecozone.errors.InputError: engine 'spark': unknown; fix: choose 'geopandas' or 'dask'
+ecozone.errors.ConfigError: engine 'spark': unknown; fix: choose 'geopandas' or 'dask'
 """
 
 from __future__ import annotations
 
-from .errors import InputError
+from .errors import ConfigError
 
 __all__ = ["options", "ENGINES", "resolve_engine"]
 
@@ -29,7 +29,7 @@ ENGINES = ("geopandas", "dask")
 
 def _checked_engine(value: str) -> str:
     if value not in ENGINES:
-        raise InputError(f"engine {value!r}: unknown; fix: choose {' or '.join(repr(e) for e in ENGINES)}")
+        raise ConfigError(f"engine {value!r}: unknown; fix: choose {' or '.join(repr(e) for e in ENGINES)}")
     return value
 
 

@@ -188,7 +188,7 @@ def test_option_engine(monkeypatch):
     monkeypatch.setattr(ecozone.options, "engine", "dask")
     assert any("dask engine" in n for n in ecozone.coverage(zones, layer).attrs["notes"])
     assert not any("dask engine" in n for n in ecozone.coverage(zones, layer, engine="geopandas").attrs["notes"])
-    with pytest.raises(InputError, match="engine 'spark': unknown"):
+    with pytest.raises(ValueError, match="engine 'spark': unknown"):  # a bad value, not a file error
         ecozone.coverage(zones, layer, engine="spark")
 
 

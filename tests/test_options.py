@@ -88,8 +88,6 @@ def test_unknown_engine_argument_is_refused_whatever_the_option(options):
         ecozone.coverage(zones, layer, engine="spark")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18 point 6: an unknown engine name raises InputError, an OSError (a file "
-                   "error); it is a bad value and should be a ValueError")
 def test_unknown_engine_is_a_value_error(options):
     with pytest.raises(ValueError) as err:
         options.engine = "spark"
