@@ -30,7 +30,7 @@ from shapely.geometry import LineString, Polygon, box
 
 from ecozone.cli import main
 from ecozone.errors import CRSError, GeometryError, InputError, SchemaError
-from ecozone.measure import zonal as zonal_module
+from ecozone.measure import zonal_blocks
 from ecozone.measure.zonal import zonal
 
 X0, Y0, CELL = 500_000.0, 4_150_000.0, 10.0  # EPSG:4549 near Yantai, 10 m cells
@@ -318,7 +318,7 @@ def test_large_zone_is_read_in_strips_with_the_same_result(tmp_path, monkeypatch
     geoms = [ring, cell_box(1, 1), box(X0 + 33, Y0 - 177, X0 + 41, Y0 - 12)]
     zones = zones_of(*geoms)
     whole = zonal(raster, zones)
-    monkeypatch.setattr(zonal_module, "_BLOCK_CELLS", 17)  # a block of at most 17 cells: strips of rows
+    monkeypatch.setattr(zonal_blocks, "BLOCK_CELLS", 17)  # a block of at most 17 cells: strips of rows
     strips = zonal(raster, zones)
     pd.testing.assert_frame_equal(whole, strips, rtol=1e-12)
     for geom, row in zip(geoms, strips.itertuples()):
