@@ -3,7 +3,9 @@ reference files in ../shared/data are read, never copied."""
 
 from __future__ import annotations
 
+import copy
 import os
+import shutil
 from pathlib import Path
 
 import geopandas as gpd
@@ -28,10 +30,18 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_atlas():
+def _demo_atlas_once():
+    """The demo atlas, loaded once per session; never handed to a test (see ``demo_atlas``)."""
     import ecozone
 
     return ecozone.demo_atlas()
+
+
+@pytest.fixture
+def demo_atlas(_demo_atlas_once):
+    """The demo atlas: loaded once per session, each test gets its own deep copy (frames, reports,
+    rasters), so a test that changes a frame cannot change what another test sees (≈ 30 ms a test)."""
+    return copy.deepcopy(_demo_atlas_once)
 
 
 def square_districts(crs: str = "EPSG:4326") -> gpd.GeoDataFrame:
@@ -58,12 +68,22 @@ def square_zones_m(names: tuple[str, str]) -> gpd.GeoDataFrame:
 
 
 @pytest.fixture(scope="session")
-def demo_run(tmp_path_factory):
-    """``run_demo`` once for the session: (output folder, report)."""
+def _demo_run_once(tmp_path_factory):
+    """``run_demo`` once for the session: (output folder, report); never handed to a test (see ``demo_run``)."""
     from ecozone.demo import run_demo
 
     out = tmp_path_factory.mktemp("demo")
     return out, run_demo(out)
+
+
+@pytest.fixture
+def demo_run(_demo_run_once, tmp_path):
+    """``run_demo``'s (output folder, report), run once per session: each test gets its own copy of the
+    folder (≈ 10 MB) and of the report, so what one test changes no other test sees."""
+    out, report = _demo_run_once
+    mine = tmp_path / out.name
+    shutil.copytree(out, mine)
+    return mine, copy.deepcopy(report)
 
 
 @pytest.fixture(scope="module")

@@ -289,3 +289,18 @@ def test_public_api_exports_atlas():
     assert ecozone.Atlas is Atlas
     assert math.isclose(Atlas.from_frames({"d": (districts_lonlat(), "district")})["d"].area.sum() / 1e6,
                         sum(abs(GEOD.geometry_area_perimeter(g)[0]) for g in districts_lonlat().geometry) / 1e6, rel_tol=1e-3)
+
+
+# ---------------------------------------------------------------- the shared fixtures hand out copies (tests/conftest.py)
+
+
+def test_demo_atlas_fixture_is_a_copy(demo_atlas, request):
+    once = request.getfixturevalue("_demo_atlas_once")  # the session's atlas, loaded once
+    assert demo_atlas is not once and demo_atlas.names() == once.names() and demo_atlas.crs.equals(once.crs)
+    for name in once:
+        assert demo_atlas[name] is not once[name] and demo_atlas[name].equals(once[name])
+    assert demo_atlas.report is not once.report
+    first = once["districts"]["name"].iloc[0]
+    demo_atlas["districts"].loc[0, "name"] = "changed by a test"
+    demo_atlas.layers.pop("coastline")
+    assert once["districts"]["name"].iloc[0] == first and "coastline" in once
