@@ -132,6 +132,30 @@ def test_unknown_kind_is_refused_in_one_line():
     assert isinstance(err.value, ValueError) and isinstance(err.value, EcozoneError)
 
 
+def _bad_frames():
+    good = districts_lonlat()
+    return {
+        "no features": (good.iloc[:0], ecozone.GeometryError, ["no features"]),
+        "no crs": (good.set_crs(None, allow_override=True), CRSError, ["no coordinate reference system", "fix:"]),
+        "points": (gpd.GeoDataFrame({"name": ["a"]}, geometry=[box(121, 37, 121.1, 37.1).centroid], crs=4326),
+                   ecozone.GeometryError, ["Point", "polygon"]),
+        "swapped axes": (good.set_geometry(good.geometry.map(lambda g: box(*g.bounds[1::-1], *g.bounds[:1:-1]))),
+                         CRSError, ["swapped"]),
+        "no name": (good.rename(columns={"name": "x"}), SchemaError, ["'name'", "名称"]),
+    }
+
+
+@pytest.mark.parametrize("case", list(_bad_frames()))
+def test_bad_frames_are_refused_in_one_line(case):
+    frame, error, words = _bad_frames()[case]
+    with pytest.raises(error) as err:
+        Atlas.from_frames({"d": (frame, "district")})
+    msg = str(err.value)
+    assert "\n" not in msg and "<d>" in msg and "fix:" in msg
+    for word in words:
+        assert word in msg
+
+
 # ---------------------------------------------------------------- access
 
 
