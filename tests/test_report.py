@@ -234,3 +234,22 @@ def test_report_json_has_no_nan_even_when_a_figure_is_nan(audit_result, tmp_path
     assert doc["tables"]["extra"] == [{"v": None}, {"v": None}, {"v": 1.5}]
     assert "NaN" not in text and "Infinity" not in text and not any(
         isinstance(v, float) and not math.isfinite(v) for v in (r["v"] for r in doc["tables"]["extra"]))
+
+
+def test_inputs_carry_their_sha256_and_feature_counts(audit_result):
+    import hashlib
+
+    doc = report_dict(audit_result)
+    root = audit_result.config.path.parent
+    by_path = {i["path"]: i for i in doc["inputs"]}
+    assert set(by_path) == {"audit.toml", "districts.gpkg", "coast.gpkg"}
+    for name, features in (("audit.toml", None), ("districts.gpkg", 2), ("coast.gpkg", 2)):
+        assert by_path[name]["sha256"] == hashlib.sha256((root / name).read_bytes()).hexdigest()
+        assert by_path[name]["features"] == features
+
+
+def test_the_report_is_the_same_from_run_to_run_apart_from_the_time(audit_result):
+    again = run_audit(load_config(audit_result.config.path))
+    first, second = report_dict(audit_result), report_dict(again)
+    first.pop("generated_at"), second.pop("generated_at")
+    assert json.dumps(first, ensure_ascii=False, allow_nan=False) == json.dumps(second, ensure_ascii=False, allow_nan=False)
