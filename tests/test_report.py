@@ -253,3 +253,13 @@ def test_the_report_is_the_same_from_run_to_run_apart_from_the_time(audit_result
     first, second = report_dict(audit_result), report_dict(again)
     first.pop("generated_at"), second.pop("generated_at")
     assert json.dumps(first, ensure_ascii=False, allow_nan=False) == json.dumps(second, ensure_ascii=False, allow_nan=False)
+
+
+def test_html_page_cuts_long_tables_and_says_where_the_rest_is(audit_result):
+    audit_result.tables["long <b>table</b>"] = pd.DataFrame({"zone": [f"z{i}" for i in range(5)], "v": np.arange(5.0)})
+    page = html_page(report_dict(audit_result), "en", max_rows=2)
+    parsed = Markup()
+    parsed.feed(page)
+    seen = "".join(parsed.text)
+    assert "long <b>table</b> (5 rows)" in seen and "b" not in parsed.tags
+    assert "z1" in seen and "z2" not in seen and "… 3 more rows" in seen
