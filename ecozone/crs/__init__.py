@@ -1,0 +1,73 @@
+"""Coordinate reference systems: the measurement CRS, and GCJ-02 / BD-09.
+
+ecozone never measures in degrees or in Web Mercator.  It measures in the
+CGCS2000 3-degree Gauss-Krüger zone whose central meridian is nearest the
+data's centre (Yantai: EPSG:4549, CM 120°E), unless the caller names another
+projected CRS.
+
+GCJ-02 (火星坐标, AMap/Gaode, Tencent, DataV) and BD-09 (Baidu) look like
+lon/lat but are shifted by an obfuscation that pyproj does not know.  Layers
+declared as ``gcj02`` or ``bd09`` are converted to WGS84 when read.
+
+One job per module, every name importable from ``ecozone.crs``: :mod:`ecozone.crs.measurement` (the
+measurement CRS, parsing, labels), :mod:`ecozone.crs.plausibility` (coordinates that cannot be right
+for their CRS) and :mod:`ecozone.crs.gcj02` (the GCJ-02 / BD-09 shifts).
+
+Example
+-------
+>>> from ecozone.crs import gcj02_to_wgs84, wgs84_to_gcj02
+>>> lon, lat = wgs84_to_gcj02(121.4, 37.5)
+>>> round(float(lon) - 121.4, 4), round(float(lat) - 37.5, 4)
+(0.0053, 0.001)
+>>> back = gcj02_to_wgs84(lon, lat)
+>>> round(float(back[0]), 7), round(float(back[1]), 7)
+(121.4, 37.5)
+"""
+
+from __future__ import annotations
+
+from .gcj02 import (
+    bd09_to_gcj02,
+    from_wgs84_geometries,
+    gcj02_to_bd09,
+    gcj02_to_wgs84,
+    to_wgs84_geometries,
+    wgs84_to_gcj02,
+)
+from .measurement import (
+    CGCS2000,
+    SHIFTED_CRS,
+    WGS84,
+    check_measurement_crs,
+    gk_zone_crs,
+    is_mercator_like,
+    label,
+    lonlat_bounds,
+    measurement_crs,
+    parse_crs,
+    short_label,
+)
+from .plausibility import check_plausible, implausible, sample_coordinates
+
+__all__ = [
+    "WGS84",
+    "CGCS2000",
+    "SHIFTED_CRS",
+    "gk_zone_crs",
+    "lonlat_bounds",
+    "short_label",
+    "measurement_crs",
+    "check_measurement_crs",
+    "implausible",
+    "check_plausible",
+    "parse_crs",
+    "wgs84_to_gcj02",
+    "gcj02_to_wgs84",
+    "gcj02_to_bd09",
+    "bd09_to_gcj02",
+    "to_wgs84_geometries",
+    "from_wgs84_geometries",
+]
+
+# importable from here as before (measure/raster_grid asks for the private name)
+_is_mercator_like = is_mercator_like
