@@ -230,10 +230,8 @@ def test_lonlat_atlas_figures_match_geodesic():
         assert layer.loc[name, "covered_ha"] == pytest.approx(abs(geod.geometry_area_perimeter(part)[0]) / 1e4, rel=1e-3)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a land red-line layer without the optional realm field, in an atlas whose marine "
-                   "red-line layer has one, drops out of the land coverage (0 ha instead of 25): of_kind fills its realm "
-                   "with NaN and the realm filter keeps only rows whose realm reads 'land'")
 def test_a_red_line_layer_without_realm_still_counts_on_land():
+    """Once a bug: of_kind filled its realm with NaN and the realm filter kept only rows reading 'land' (0 ha)."""
     land = frame({"type": ["水源涵养"]}, [box(X0 + 500, Y0, X0 + 1500, Y0 + 500)])  # no realm field (it is optional)
     marine = frame({"type": ["coastal_stability"], "realm": ["marine"]}, [box(X0, Y0 + 1000, X0 + 2000, Y0 + 1500)])
     atlas = Atlas.from_frames({"districts": (districts(), "district"), "red_land": (land, "redline"),

@@ -180,11 +180,14 @@ def atlas_conflicts(atlas, *, search_m: float = 1000.0) -> pd.DataFrame:
 
 def of_realm(redline: gpd.GeoDataFrame, realm: str | None) -> gpd.GeoDataFrame:
     """The part of a red-line layer in one realm (``land``/``marine``, or 陆域/海洋 in the data);
-    the whole layer when ``realm`` is None or the layer has no ``realm`` field."""
+    the whole layer when ``realm`` is None or the layer has no ``realm`` field.  A feature without a
+    realm is on land (the field is optional; a layer that has none is the land red line), also when
+    layers with and without the field are put together (``atlas.of_kind``)."""
     if realm is None or "realm" not in redline.columns:
         return redline
     codes = KINDS["redline"].field("realm").codes
-    return redline[[normalise_code(codes, v) == realm for v in redline["realm"]]]
+    missing = redline["realm"].isna().to_numpy()
+    return redline[[("land" if gap else normalise_code(codes, v)) == realm for v, gap in zip(redline["realm"], missing)]]
 
 
 def sort_findings(table: pd.DataFrame, then: Sequence[str] = ()) -> pd.DataFrame:
