@@ -17,18 +17,16 @@ Example
 
 from __future__ import annotations
 
-import datetime as _dt
 import html
 import json
-import math
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ._version import __version__
 from .escape import markdown_text
+from .json_values import json_ready, json_records, json_value
 from .io import write_csv, write_text
 from .outputs import OutputFolder, safe_filename
 
@@ -53,35 +51,6 @@ _WORDS = {
            "repairs": "repaired or dropped features (the figures above are measured after these)",
            "method": "how it was measured"},
 }
-
-
-def json_value(v: Any, digits: int | None = None) -> Any:
-    """A JSON-ready value: numpy scalars as Python values, floats rounded (unless ``digits`` is None), NaN, ±Inf
-    and NA as null (JSON has no NaN), dates as ISO 8601 text."""
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, (pd.Timestamp, _dt.date)):
-        return v.isoformat()
-    if isinstance(v, np.datetime64):
-        return None if np.isnat(v) else pd.Timestamp(v).isoformat()
-    v = v.item() if hasattr(v, "item") else v
-    if isinstance(v, float):
-        return None if not math.isfinite(v) else (v if digits is None else round(v, digits))
-    return v
-
-
-def json_records(table: pd.DataFrame, digits: int | None = 6) -> list[dict[str, Any]]:
-    """JSON-ready rows: numpy scalars as Python values, floats rounded (``digits=None``: as they are), NaN/NA as null."""
-    return [{str(k): json_value(v, digits) for k, v in row.items()} for row in table.to_dict("records")]
-
-
-def json_ready(value: Any, digits: int | None = 6) -> Any:
-    """Nested dicts and lists made JSON-ready by :func:`json_value` (no NaN or Infinity ever reaches a JSON file)."""
-    if isinstance(value, dict):
-        return {str(k): json_ready(v, digits) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_ready(v, digits) for v in value]
-    return json_value(value, digits)
 
 
 def indicator_table(result) -> pd.DataFrame:

@@ -70,7 +70,7 @@ class Retention:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``total_km``, ``natural_km``, ``retention`` (0–1), ``by_class``, ``by_zone``, ``by_bay``."""
 
-        from ..report import json_records, json_value
+        from ..json_values import json_records, json_value
 
         def records(df):  # NaN (a district without coast) -> null, figures unrounded
             return None if df is None else json_records(df, None)
