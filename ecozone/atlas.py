@@ -34,10 +34,10 @@ Example
 (4549, ['districts'])
 """
 
+
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,18 +50,17 @@ from pyproj import CRS
 
 from . import crs as _crs
 from ._renderers import renderer
-from .errors import ConfigError, CRSError, InputError
+from .errors import ConfigError
 from .io import read_layer
+from .manifest import LAYER_KEYS, MANIFEST_KEYS, RASTER_KEYS, RASTER_KINDS, LayerSpec, Raster, checked_entry, read_manifest
 from .schema import KINDS
 from .validate import ROW, LayerReport, ValidationReport, validate_layer
 
 __all__ = ["Atlas", "Layer", "Raster", "RASTER_KINDS"]
 
-_MANIFEST_KEYS = {"name", "title", "description", "crs", "credits", "layers", "rasters"}
-_RASTER_KEYS = {"file", "kind", "source", "licence", "illustrative", "title", "classes"}
-#: Kinds of raster an atlas may hold: a DEM (line of sight), a land-cover map (class shares), any other.
-RASTER_KINDS = {"dem": "数字高程模型", "land_cover": "土地覆盖", "continuous": "栅格数据"}
-_LAYER_KEYS = {"file", "kind", "crs", "layer", "encoding", "source", "licence", "illustrative", "title", "fields"}
+# the manifest's names as this module called them (ecozone.audit imports them from here)
+_MANIFEST_KEYS, _RASTER_KEYS, _LAYER_KEYS = MANIFEST_KEYS, RASTER_KEYS, LAYER_KEYS
+_checked_entry, _LayerSpec, _manifest = checked_entry, LayerSpec, read_manifest
 
 
 @dataclass
@@ -78,87 +77,6 @@ class Layer:
     illustrative: bool = False
     title: str = ""
     report: LayerReport | None = None
-
-
-def _checked_entry(manifest: Path, section: str, name: str, entry: Any, keys: set[str], kinds: Mapping[str, Any]) -> str:
-    """Check a ``[layers.NAME]`` / ``[rasters.NAME]`` table: a table, known keys, a file and a known kind.
-    Returns how messages name it."""
-    where = f"{manifest}: [{section}.{name}]"
-    if not isinstance(entry, dict):
-        raise ConfigError(f"{where} is not a table; fix: write it as [{section}.{name}] with file and kind")
-    unknown = set(entry) - keys
-    if unknown:
-        raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r}; fix: use only {', '.join(sorted(keys))}")
-    for key in ("file", "kind"):
-        if key not in entry:
-            raise ConfigError(f"{where}: '{key}' is missing; fix: add {key} = \"…\"")
-    if entry["kind"] not in kinds:
-        raise ConfigError(f"{where}: kind {entry['kind']!r} is unknown; fix: use one of {', '.join(kinds)}")
-    return where
-
-
-@dataclass
-class Raster:
-    """A raster of an Atlas, kept as a file (read by window when measured): where it is and what it holds."""
-
-    name: str
-    kind: str
-    path: str
-    crs: Any = field(repr=False)
-    source: str = ""
-    licence: str = ""
-    illustrative: bool = False
-    title: str = ""
-    classes: dict[int, str] | None = None  # land_cover: cell value -> land-cover code
-
-    @classmethod
-    def from_manifest(cls, manifest: Path, rname: str, entry: Any) -> Raster:
-        import rasterio
-
-        from .schema import LAND_COVER_CLASSES, normalise_code
-
-        where = _checked_entry(manifest, "rasters", rname, entry, _RASTER_KEYS, RASTER_KINDS)
-        classes = None
-        if "classes" in entry:
-            classes = {}
-            for value, code in dict(entry["classes"]).items():
-                norm = normalise_code(LAND_COVER_CLASSES, code)
-                if norm is None or not str(value).lstrip("-").isdigit():
-                    raise ConfigError(f"{where}: classes: {value} = {code!r}; fix: map cell values to one of "
-                                      f"{LAND_COVER_CLASSES.describe()}")
-                classes[int(value)] = norm
-        path = (manifest.parent / str(entry["file"])).resolve()
-        try:
-            with rasterio.open(path) as ds:
-                crs, bounds = ds.crs, tuple(ds.bounds)
-        except rasterio.errors.RasterioIOError as err:
-            raise InputError(f"{path}: cannot open the raster ({str(err).splitlines()[0]}); fix: check {where} file") from None
-        if crs is None:
-            raise CRSError(f"{path}: raster has no CRS; fix: assign one (gdal_edit.py -a_srs EPSG:4549 {path.name})")
-        # a transform that does not fit the CRS (metres labelled EPSG:4326, degrees labelled a GK zone …)
-        _crs.check_plausible(bounds, CRS.from_user_input(crs.to_wkt()), path, raster=True)
-        return cls(name=rname, kind=entry["kind"], path=str(path), crs=crs, source=str(entry.get("source", "")),
-                   licence=str(entry.get("licence", "")), illustrative=bool(entry.get("illustrative", False)),
-                   title=str(entry.get("title", "")), classes=classes)
-
-
-def _manifest(path: str | os.PathLike) -> tuple[Path, dict[str, Any]]:
-    """``(manifest.toml path, its table)`` of a manifest file or the folder holding one; one-line errors."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / "manifest.toml"
-    if not path.exists():
-        raise InputError(f"{path}: manifest not found; fix: give a folder with a manifest.toml or the file itself")
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); fix: correct the syntax at that line") from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text; fix: save the manifest as UTF-8") from exc
-    unknown = set(doc) - _MANIFEST_KEYS
-    if unknown:
-        raise ConfigError(f"{path}: unknown key {sorted(unknown)[0]!r}; fix: use only {', '.join(sorted(_MANIFEST_KEYS))}")
-    return path, doc
 
 
 @dataclass
@@ -268,14 +186,14 @@ class Atlas:
         """
         # messages name the file a frame was read from (read_layer says it in attrs), else the layer
         specs = [
-            _LayerSpec(name=n, kind=k, frame=f, source=str(f.attrs.get("source") or f"<{n}>")) for n, (f, k) in frames.items()
+            LayerSpec(name=n, kind=k, frame=f, source=str(f.attrs.get("source") or f"<{n}>")) for n, (f, k) in frames.items()
         ]
         return cls._build(specs, name=name, title=name, crs=crs, strict=strict, root=None, credits=[])
 
     @classmethod
     def from_manifest(cls, path: str | os.PathLike, *, crs: Any = None, strict: bool = False) -> Atlas:
         """Load the layers a ``manifest.toml`` lists (or the folder holding one)."""
-        path, doc = _manifest(path)
+        path, doc = read_manifest(path)
         return cls.from_tables(
             path,
             doc.get("layers"),
@@ -291,7 +209,7 @@ class Atlas:
     def manifest_files(path: str | os.PathLike) -> list[Path]:
         """The files a manifest (or the folder holding one) names — itself, each layer's and raster's ``file`` —
         read from the manifest alone, before any layer is: what a command must never write over."""
-        path, doc = _manifest(path)
+        path, doc = read_manifest(path)
         entries = [e for key in ("layers", "rasters") if isinstance(doc.get(key), dict) for e in doc[key].values()]
         return [path] + [path.parent / e["file"] for e in entries if isinstance(e, dict) and isinstance(e.get("file"), str)]
 
@@ -314,7 +232,7 @@ class Atlas:
             raise ConfigError(f"{path}: no [layers.NAME] tables; fix: list at least one layer with file and kind")
         if not isinstance(rasters or {}, dict):
             raise ConfigError(f"{path}: rasters must be [rasters.NAME] tables; fix: write [rasters.dem] with file and kind")
-        specs = [_LayerSpec.from_manifest(path, lname, entry) for lname, entry in layers.items()]
+        specs = [LayerSpec.from_manifest(path, lname, entry) for lname, entry in layers.items()]
         atlas = cls._build(specs, name=name, title=title, crs=crs, strict=strict, root=path.parent, credits=credits or [])
         atlas.rasters = {rname: Raster.from_manifest(path, rname, entry) for rname, entry in (rasters or {}).items()}
         return atlas
@@ -322,7 +240,7 @@ class Atlas:
     @classmethod
     def _build(
         cls,
-        specs: list[_LayerSpec],
+        specs: list[LayerSpec],
         *,
         name: str,
         title: str,
@@ -332,7 +250,7 @@ class Atlas:
         credits: list[str],
     ) -> Atlas:
         report = ValidationReport()
-        cleaned: list[tuple[_LayerSpec, gpd.GeoDataFrame, LayerReport]] = []
+        cleaned: list[tuple[LayerSpec, gpd.GeoDataFrame, LayerReport]] = []
         for spec in specs:
             frame = spec.frame
             if frame is None:
@@ -379,55 +297,3 @@ class Atlas:
                 report=lrep,
             )
         return cls(name=name, crs=target, layers=layers, report=report, title=title, root=root, credits=credits)
-
-
-@dataclass
-class _LayerSpec:
-    name: str
-    kind: str
-    frame: gpd.GeoDataFrame | None = None
-    path: Path | None = None
-    source: str = ""
-    declared_crs: str | None = None
-    layer: str | None = None
-    encoding: str | None = None
-    source_text: str = ""
-    licence: str = ""
-    illustrative: bool = False
-    title: str = ""
-    fields: dict[str, str] | None = None
-
-    @classmethod
-    def from_manifest(cls, manifest: Path, lname: str, entry: Any) -> _LayerSpec:
-        where = _checked_entry(manifest, "layers", lname, entry, _LAYER_KEYS, KINDS)
-        kind = entry["kind"]
-        declared = entry.get("crs")
-        if declared is not None:
-            try:
-                _crs.parse_crs(declared, what=f"{where}: crs")
-            except CRSError as exc:
-                raise ConfigError(str(exc)) from exc
-        fields = entry.get("fields")
-        if fields is not None and not (isinstance(fields, dict) and all(isinstance(v, str) for v in fields.values())):
-            raise ConfigError(f"{where}: fields must map ecozone names to your column names; fix: fields = {{ class = \"岸线类型\" }}")
-        path = (manifest.parent / str(entry["file"])).resolve()
-        try:
-            shown = os.path.relpath(path)
-        except ValueError:  # another drive on Windows
-            shown = str(path)
-        if len(shown) > len(str(path)):
-            shown = str(path)
-        return cls(
-            name=lname,
-            kind=kind,
-            path=path,
-            source=shown,
-            declared_crs=str(declared) if declared is not None else None,
-            layer=entry.get("layer"),
-            encoding=entry.get("encoding"),
-            source_text=str(entry.get("source", "")),
-            licence=str(entry.get("licence", "")),
-            illustrative=bool(entry.get("illustrative", False)),
-            title=str(entry.get("title", "")),
-            fields=fields,
-        )
