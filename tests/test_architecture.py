@@ -1,0 +1,115 @@
+"""The shape of the package (ARCHITECTURE.md): read → validate → measure → judge → render/export.
+
+Every module sits in one layer; no module imports one from a layer above it (function-level imports
+included), there is no import cycle, and no module is over 400 lines.  A new module must be given its
+layer here and in ARCHITECTURE.md.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import ecozone
+
+PACKAGE = Path(ecozone.__file__).resolve().parent
+
+#: Layers from the bottom up: a module may import its own layer and the ones before it.
+LAYERS = [
+    ("base", {"errors", "units", "_version", "_options", "escape", "_resources", "_renderers", "geometry", "parallel",
+              "json_values", "dates", "features", "codes", "schema", "fields", "issues"}),
+    ("coordinates", {"crs"}),
+    ("read", {"io", "outputs"}),
+    ("validate", {"validate", "checks", "repair", "prepare", "manifest"}),
+    ("atlas", {"atlas"}),
+    ("engines", {"dask_engine", "dask_client", "dask_layer", "dask_passes", "dask_regions"}),
+    ("measure", {"measure"}),
+    ("judge", {"audit"}),
+    ("render/export", {"results", "maps", "report", "export", "demo", "demo_summary"}),
+    ("command line", {"cli", "__main__", "__init__"}),
+]
+MAX_LINES = 400
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
+
+
+def layer_of(module: str) -> int:
+    top = module.split(".")[1] if "." in module else "__init__"
+    for rank, (_, names) in enumerate(LAYERS):
+        if top in names:
+            return rank
+    raise AssertionError(f"{module}: in no layer; fix: add it to LAYERS here and to ARCHITECTURE.md")
+
+
+def imports(module: str, path: Path, found: dict[str, Path]) -> set[str]:
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1])
+                target = f"{base}.{node.module}" if node.module else base
+            else:
+                target = node.module or ""
+            names = [f"{target}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        else:
+            continue
+        for name in names:
+            while name and name not in found:
+                name = name.rpartition(".")[0]
+            if name and name != "ecozone" and name != module and not module.startswith(name + "."):
+                out.add(name)
+    return out
+
+
+def graph() -> dict[str, set[str]]:
+    found = modules()
+    return {m: imports(m, p, found) for m, p in found.items()}
+
+
+def test_no_module_imports_a_layer_above_it():
+    upward = [f"{m} ({LAYERS[layer_of(m)][0]}) imports {t} ({LAYERS[layer_of(t)][0]})"
+              for m, targets in sorted(graph().items()) for t in sorted(targets) if layer_of(t) > layer_of(m)]
+    assert upward == []
+
+
+def test_no_import_cycle():
+    edges = graph()
+    cycles, state = [], {}
+
+    def visit(node, trail):
+        state[node] = "open"
+        for nxt in sorted(edges[node]):
+            if state.get(nxt) == "open":
+                cycles.append(trail[trail.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt, trail + [nxt])
+        state[node] = "done"
+
+    for node in sorted(edges):
+        if node not in state:
+            visit(node, [node])
+    assert cycles == []
+
+
+def test_no_module_over_400_lines():
+    long = {m: n for m, p in modules().items() if (n := len(p.read_text("utf-8").splitlines())) > MAX_LINES}
+    assert long == {}
+
+
+def test_the_layers_are_the_ones_architecture_md_describes():
+    text = (Path(__file__).resolve().parent.parent / "ARCHITECTURE.md").read_text("utf-8")
+    for name, members in LAYERS:
+        assert f"**{name}**" in text, name
+        for member in members - {"__init__", "__main__"}:
+            assert f"`{member}" in text, member
