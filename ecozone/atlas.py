@@ -52,15 +52,11 @@ from . import crs as _crs
 from ._renderers import renderer
 from .errors import ConfigError
 from .io import read_layer
-from .manifest import LAYER_KEYS, MANIFEST_KEYS, RASTER_KEYS, RASTER_KINDS, LayerSpec, Raster, checked_entry, read_manifest
+from .manifest import RASTER_KINDS, LayerSpec, Raster, read_manifest
 from .schema import KINDS
 from .validate import ROW, LayerReport, ValidationReport, validate_layer
 
 __all__ = ["Atlas", "Layer", "Raster", "RASTER_KINDS"]
-
-# the manifest's names as this module called them (ecozone.audit imports them from here)
-_MANIFEST_KEYS, _RASTER_KEYS, _LAYER_KEYS = MANIFEST_KEYS, RASTER_KEYS, LAYER_KEYS
-_checked_entry, _LayerSpec, _manifest = checked_entry, LayerSpec, read_manifest
 
 
 @dataclass

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import crs as _crs
-from ..atlas import _LAYER_KEYS, _RASTER_KEYS, RASTER_KINDS
+from ..manifest import LAYER_KEYS, RASTER_KEYS, RASTER_KINDS
 from ..errors import CRSError
 from ..schema import KINDS
 from .catalogue import INDICATORS
@@ -74,7 +74,7 @@ def check_settings(path: Path, text: str, settings: dict[str, Any]) -> dict[str,
 def check_entries(path: Path, text: str, section: str, tables: dict[str, Any]) -> dict[str, str]:
     """The config's own ``[layers.NAME]`` or ``[rasters.NAME]`` tables, without reading a file;
     returns their kinds by name."""
-    keys, kinds = (_LAYER_KEYS, KINDS) if section == "layers" else (_RASTER_KEYS, RASTER_KINDS)
+    keys, kinds = (LAYER_KEYS, KINDS) if section == "layers" else (RASTER_KEYS, RASTER_KINDS)
     found: dict[str, str] = {}
     for name, entry in tables.items():
         where = f"{section}.{name}"

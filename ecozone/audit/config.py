@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import crs as _crs
-from ..atlas import _MANIFEST_KEYS, _RASTER_KEYS, RASTER_KINDS, Atlas, _checked_entry, _LayerSpec
+from ..atlas import Atlas
+from ..manifest import MANIFEST_KEYS, RASTER_KEYS, RASTER_KINDS, LayerSpec, checked_entry
 from ..errors import ConfigError, CRSError
 from .checks import check_entries, check_indicator, check_keys, check_settings
 from .context import Context
@@ -81,10 +82,10 @@ def _read_manifest(config: Path, text: str, manifest: Path, raw_value: Any) -> d
         raise broken(f"{manifest}: not UTF-8 text; fix: save the manifest as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise broken(f"{manifest}: not valid TOML ({exc}); fix: correct the syntax at that line") from None
-    unknown = sorted(set(doc) - _MANIFEST_KEYS)
+    unknown = sorted(set(doc) - MANIFEST_KEYS)
     if unknown:
-        raise broken(f"{manifest}: unknown key {unknown[0]!r}; fix: {suggest(unknown[0], _MANIFEST_KEYS)}"
-                     f"use only {', '.join(sorted(_MANIFEST_KEYS))}")
+        raise broken(f"{manifest}: unknown key {unknown[0]!r}; fix: {suggest(unknown[0], MANIFEST_KEYS)}"
+                     f"use only {', '.join(sorted(MANIFEST_KEYS))}")
     for key in ("layers", "rasters"):
         if not isinstance(doc.get(key, {}), dict):
             raise broken(f"{manifest}: {key} is not a table; fix: write [{key}.NAME] tables with file and kind")
@@ -95,9 +96,9 @@ def _read_manifest(config: Path, text: str, manifest: Path, raw_value: Any) -> d
         raise broken(f"{manifest}: credits is not a list of text; fix: write credits = [\"…\", \"…\"]")
     try:
         for lname, entry in doc.get("layers", {}).items():
-            _LayerSpec.from_manifest(manifest, lname, entry)  # keys, kind, crs, fields: no file is read
+            LayerSpec.from_manifest(manifest, lname, entry)  # keys, kind, crs, fields: no file is read
         for rname, entry in doc.get("rasters", {}).items():
-            _checked_entry(manifest, "rasters", rname, entry, _RASTER_KEYS, RASTER_KINDS)
+            checked_entry(manifest, "rasters", rname, entry, RASTER_KEYS, RASTER_KINDS)
     except ConfigError as exc:
         raise broken(str(exc)) from None
     return doc

@@ -70,4 +70,3 @@ __all__ = [
 ]
 
 # importable from here as before (measure/raster_grid asks for the private name)
-_is_mercator_like = is_mercator_like

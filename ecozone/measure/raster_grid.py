@@ -85,7 +85,7 @@ class RasterGrid:
         crs = CRS.from_user_input(ds.crs.to_wkt())
         # a transform that does not fit the CRS (metres labelled EPSG:4326, degrees labelled a GK zone …)
         _crs.check_plausible(tuple(ds.bounds), crs, name, raster=True)
-        geodesic = crs.is_geographic or _crs._is_mercator_like(crs)
+        geodesic = crs.is_geographic or _crs.is_mercator_like(crs)
         unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info and not geodesic else 1.0
         flags = ds.mask_flag_enums[band - 1]
         return cls(
