@@ -113,3 +113,21 @@ def test_the_layers_are_the_ones_architecture_md_describes():
         assert f"**{name}**" in text, name
         for member in members - {"__init__", "__main__"}:
             assert f"`{member}" in text, member
+
+
+def test_no_private_name_is_imported_across_modules():
+    """A helper another module needs is a public name of the module that owns it (private modules such as
+    ``_options`` may be imported; their private names may not)."""
+    found = modules()
+    private = []
+    for module, path in sorted(found.items()):
+        package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("ecozone")):
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1]) if node.level else ""
+                target = (f"{base}.{node.module}" if node.module else base) if node.level else node.module
+                for alias in node.names:
+                    if alias.name.startswith("_") and not alias.name.startswith("__") and f"{target}.{alias.name}" not in found:
+                        private.append(f"{module} imports {alias.name} from {target}")
+    assert private == []

@@ -78,7 +78,8 @@ def _table(result):
     """One table: a row for the city, each zone and each bay (``level`` says which)."""
     import pandas as pd
 
-    from ..measure.coastline import _CLASSES, coastline_label
+    from ..measure.coastline import coastline_label
+    from ..schema import COASTLINE_CLASSES
 
     which = coastline_label(bool(result.settings.get("include_islands")))
     city = {"level": "city", "name": "total", "total_km": result.total_km, "natural_km": result.natural_km, "retention": result.retention,
@@ -90,5 +91,5 @@ def _table(result):
     if result.by_bay is not None:
         frames.append(result.by_bay.rename(columns={"bay": "name"}).assign(level="bay"))
     table = pd.concat(frames, ignore_index=True)
-    cols = ["level", "name", "total_km", "natural_km", "retention"] + [f"{c}_km" for c in _CLASSES] + ["coastline"]
+    cols = ["level", "name", "total_km", "natural_km", "retention"] + [f"{c}_km" for c in COASTLINE_CLASSES.codes] + ["coastline"]
     return table[cols]
