@@ -29,10 +29,9 @@ from .errors import InputError
 from .io import write_csv, write_text
 from .measure.area import area_table
 from .measure.bays import bay_report
-from .measure.change import coastline_change
-from .measure.coastline import coastline_retention
-from .measure.conflicts import SEVERITIES, atlas_conflicts
+from .measure.conflicts import SEVERITIES
 from .measure.coverage import coverage
+from .measure.figures import figures
 from .measure.mines import atlas_mines_in_view, mine_restoration
 from .measure.ranches import ranch_summary
 from .measure.restoration import restoration, restoration_progress
@@ -116,7 +115,8 @@ def _write_maps(atlas: Atlas, result, folder: Path) -> list[Path]:
     changes = None
     if atlas.names("coastline"):
         coast = atlas[atlas.names("coastline")[0]]
-        _, changes = coastline_change(coast, simulated_survey(coast))
+        _, changes = figures(atlas).coastline_change("simulated", lambda: simulated_survey(coast))
+        changes = changes.copy()  # the shared result stays as it was measured
         changes.attrs["simulated"] = True  # the map's attribution says so
     return write_maps(atlas, folder, audit=result, changes=changes, offline=True)
 
@@ -160,7 +160,7 @@ def measure_atlas(atlas: Atlas) -> dict[str, pd.DataFrame]:
         tables["marine_coverage"] = coverage(seas, marine)
     if coast:
         bays = atlas.names("bay")
-        retention = coastline_retention(atlas[coast[0]], zones=districts, bays=atlas[bays[0]] if bays else None)
+        retention = figures(atlas).retention(districts=atlas.names("district")[0], bays=bays[0] if bays else None)
         tables["coastline_retention"] = pd.DataFrame(
             [{"total_km": retention.total_km, "natural_km": retention.natural_km, "retention": retention.retention,
               **retention.settings}]
@@ -170,7 +170,7 @@ def measure_atlas(atlas: Atlas) -> dict[str, pd.DataFrame]:
         if retention.by_bay is not None:
             tables["coastline_by_bay"] = retention.by_bay
     if coast:
-        summary, changes = coastline_change(atlas[coast[0]], simulated_survey(atlas[coast[0]]))
+        summary, changes = figures(atlas).coastline_change("simulated", lambda: simulated_survey(atlas[coast[0]]))
         tables["coastline_change"] = pd.DataFrame([{k: v for k, v in summary.items() if k not in ("settings", "notes")}])
         tables["coastline_changes"] = pd.DataFrame(changes.drop(columns=changes.geometry.name))
         setback = setback_zones(atlas[coast[0]], land=districts)
@@ -192,7 +192,7 @@ def measure_atlas(atlas: Atlas) -> dict[str, pd.DataFrame]:
     for name in atlas.names("restoration"):
         tables["restoration"] = restoration(atlas[name], districts, by=("type", "status"))
     tables.update(_themes(atlas, districts, seas if coast and marine else None))
-    tables["conflicts"] = atlas_conflicts(atlas)
+    tables["conflicts"] = figures(atlas).conflicts()
     return tables
 
 

@@ -86,12 +86,10 @@ _RETENTION = ["total_km", "natural_km", "artificial_km", "retention"]
 
 def atlas_retention(atlas: Atlas):
     """Coastline retention of the atlas's first coastline layer, by district and by bay when it has them."""
-    from .measure.coastline import coastline_retention
+    from .measure.figures import figures
 
-    coast = _first(atlas, "coastline", "coastline retention")
-    bays = atlas[atlas.names("bay")[0]] if atlas.names("bay") else None
-    districts = atlas[atlas.names("district")[0]] if atlas.names("district") else None
-    return coastline_retention(coast, zones=districts, bays=bays)
+    _first(atlas, "coastline", "coastline retention")  # refused here without one
+    return figures(atlas).retention()
 
 
 def retention_layer(atlas: Atlas, by: str = "district", retention: Any = None) -> gpd.GeoDataFrame:

@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from ..errors import ConfigError
+from ..measure.figures import figures
 from ..measure.land_cover import land_cover_table
 from ..measure.redline import redline_loss
 from ..schema import KINDS, LAND_COVER_CLASSES
@@ -52,14 +53,14 @@ class Indicator:
 
 
 def _retention(ctx: Context, p: dict) -> tuple:
-    from ..measure.coastline import coastline_label, coastline_retention
+    from ..measure.coastline import coastline_label
 
     coast = ctx.first("coastline")
     if coast is None or (p.get("zone") and ctx.districts is None) or (p.get("bay") and ctx.bays is None):
         return None, {}, {}
-    r = ctx.once("retention", lambda: coastline_retention(
-        coast, zones=ctx.districts, bays=ctx.bays, zone_field=ctx.zone_field,
-        include_islands=ctx.settings.get("include_islands", False), estuarine=ctx.settings.get("estuarine", "artificial")))
+    r = figures(ctx.atlas).retention(districts=ctx.districts_name, bays=ctx.bays_name, zone_field=ctx.zone_field,
+                                     include_islands=ctx.settings.get("include_islands", False),
+                                     estuarine=ctx.settings.get("estuarine", "artificial"))
     if p.get("bay"):
         row = zone_row(r.by_bay, p["bay"], "bay")
         if row is None:
@@ -219,9 +220,7 @@ def _land_cover_share(ctx: Context, p: dict) -> tuple:
 
 
 def _violations(ctx: Context, p: dict) -> tuple:
-    from ..measure.conflicts import atlas_conflicts
-
-    found = ctx.once("conflicts", lambda: atlas_conflicts(ctx.atlas, search_m=ctx.settings.get("search_m", 1000.0)))
+    found = figures(ctx.atlas).conflicts(search_m=ctx.settings.get("search_m", 1000.0))
     severity = p.get("severity", "violation")
     return float((found["severity"] == severity).sum()), {}, {"conflicts": found}
 
