@@ -242,7 +242,7 @@ def build_report(atlas: Atlas, tables: dict[str, pd.DataFrame] | None = None) ->
             extra[key] = json_records(tables[key], 6)
     if atlas.names("restoration"):
         extra["restoration_progress"] = restoration_progress(
-            atlas[atlas.names("restoration")[0]], DEMO_TARGET["target_ha"], type=DEMO_TARGET["type"], until=DEMO_TARGET["until"]
+            atlas[atlas.names("restoration")[0]], DEMO_TARGET["target_ha"], restoration_type=DEMO_TARGET["type"], until=DEMO_TARGET["until"]
         )
     if "coastline_change" in tables:
         extra["coastline_change_simulated"] = {

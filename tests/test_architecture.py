@@ -16,7 +16,7 @@ PACKAGE = Path(ecozone.__file__).resolve().parent
 
 #: Layers from the bottom up: a module may import its own layer and the ones before it.
 LAYERS = [
-    ("base", {"errors", "units", "_version", "_options", "escape", "_resources", "_renderers", "geometry", "parallel",
+    ("base", {"errors", "units", "_version", "_options", "_renamed", "escape", "_resources", "_renderers", "geometry", "parallel",
               "json_values", "dates", "features", "codes", "schema", "fields", "issues"}),
     ("coordinates", {"crs"}),
     ("read", {"io", "outputs"}),

@@ -168,7 +168,7 @@ def test_a_mine_at_the_distance_is_in_range_a_metre_beyond_is_not():
         Point(X0 + 3000, Y0 - 1000),  # a point mine exactly 1000 m south
         Point(X0 + 3000, Y0 - 1001),
     ])
-    out = mines_in_view(frame, {"expressway": ROAD}, distance=1000)
+    out = mines_in_view(frame, {"expressway": ROAD}, distance_m=1000)
     assert out["distance_m"].tolist() == pytest.approx([1000.0, 1001.0, 1000.0, 1001.0], abs=1e-9)
     assert out["in_range"].tolist() == [True, False, True, False]
     assert out["in_view"].tolist() == [True, False, True, False]
@@ -189,7 +189,7 @@ def test_distance_per_class():
     # M0: 800 m from the road, 1500 m from the river, 3000 m from the railway
     # M1: 1600 m from the road, 700 m from the river, 800 m from the railway
     out = mines_in_view(frame, {"expressway": ROAD, "river": river, "railway": rail},
-                        distance={"expressway": 500, "river": 2000}).set_index("id")
+                        distance_m={"expressway": 500, "river": 2000}).set_index("id")
     assert out.attrs["distance_m"] == {"expressway": 500.0, "river": 2000.0, "railway": 1000.0}  # railway: default
     assert out.loc["M0", "classes"] == "river"  # the road is nearer but beyond its 500 m
     assert out.loc["M0", "nearest_class"] == "expressway" and out.loc["M0", "distance_m"] == pytest.approx(800.0)
@@ -198,9 +198,9 @@ def test_distance_per_class():
     assert out.loc["M1", "distance_m"] == pytest.approx(700.0)
     assert out["in_view"].all()
     with pytest.raises(SchemaError, match="coastline"):
-        mines_in_view(frame, {"expressway": ROAD}, distance={"coastline": 500})
+        mines_in_view(frame, {"expressway": ROAD}, distance_m={"coastline": 500})
     with pytest.raises(SchemaError, match="≥ 0"):
-        mines_in_view(frame, {"expressway": ROAD}, distance=-1)
+        mines_in_view(frame, {"expressway": ROAD}, distance_m=-1)
     with pytest.raises(SchemaError, match="no lines or areas"):
         mines_in_view(frame)
     with pytest.raises(SchemaError, match="both"):
@@ -211,7 +211,7 @@ def test_a_mine_inside_a_reserve_is_at_distance_zero():
     reserve = gpd.GeoDataFrame({"id": ["N1"], "name": ["昆嵛山自然保护区"]},
                                geometry=[box(X0 + 10_000, Y0, X0 + 12_000, Y0 + 2000)], crs=CRS)
     frame = view_mines([box(X0 + 10_500, Y0 + 500, X0 + 10_600, Y0 + 600), Point(X0 + 12_300, Y0 + 1000)])
-    out = mines_in_view(frame, {"expressway": ROAD}, {"nature_reserve": reserve}, distance={"nature_reserve": 200})
+    out = mines_in_view(frame, {"expressway": ROAD}, {"nature_reserve": reserve}, distance_m={"nature_reserve": 200})
     assert out["distance_m"].tolist() == pytest.approx([0.0, 300.0])
     assert out["in_range"].tolist() == [True, False]
     assert out["classes"].tolist() == ["nature_reserve", ""]
@@ -312,7 +312,7 @@ def test_sight_threshold_by_hand_is_about_the_straight_line():
 
 
 def test_flat_dem_keeps_the_mines_in_view(tmp_path):
-    out = mines_in_view(SIGHT_MINES, {"expressway": SIGHT_ROAD}, distance=1500, dem=dem_4549(tmp_path / "flat.tif", None))
+    out = mines_in_view(SIGHT_MINES, {"expressway": SIGHT_ROAD}, distance_m=1500, dem=dem_4549(tmp_path / "flat.tif", None))
     assert out["line_of_sight"].tolist() == [True, True]
     assert out["in_view"].tolist() == [True, True]
 
@@ -320,7 +320,7 @@ def test_flat_dem_keeps_the_mines_in_view(tmp_path):
 @pytest.mark.parametrize("margin, seen", [(0.3, False), (-0.3, True)])
 def test_a_ridge_above_the_sight_line_blocks_the_view(tmp_path, margin, seen):
     height = sight_threshold(1000.0, RIDGE) + margin
-    out = mines_in_view(SIGHT_MINES, {"expressway": SIGHT_ROAD}, distance=1500, dem=dem_4549(tmp_path / "ridge.tif", height))
+    out = mines_in_view(SIGHT_MINES, {"expressway": SIGHT_ROAD}, distance_m=1500, dem=dem_4549(tmp_path / "ridge.tif", height))
     assert out["in_range"].tolist() == [True, True]
     assert out["line_of_sight"].tolist() == [seen, True]  # M1 is in front of the ridge
     assert out["in_view"].tolist() == [seen, True]
@@ -329,7 +329,7 @@ def test_a_ridge_above_the_sight_line_blocks_the_view(tmp_path, margin, seen):
 
 
 def test_nodata_never_blocks(tmp_path):
-    out = mines_in_view(SIGHT_MINES, {"expressway": SIGHT_ROAD}, distance=1500,
+    out = mines_in_view(SIGHT_MINES, {"expressway": SIGHT_ROAD}, distance_m=1500,
                         dem=dem_4549(tmp_path / "holes.tif", None, nodata=-9999.0))
     assert out["line_of_sight"].tolist() == [True, True]
 
@@ -342,7 +342,7 @@ def test_a_mine_off_the_dem_is_not_claimed_checked(tmp_path):
     road = gpd.GeoDataFrame({"id": ["G2"]}, geometry=[LineString([(X0 + 8500, Y0 + 8000), (X0 + 8500, Y0 + 10_000)])], crs=CRS)
     mines = gpd.GeoDataFrame(pd.concat([SIGHT_MINES, off], ignore_index=True), crs=CRS)
     roads = gpd.GeoDataFrame(pd.concat([SIGHT_ROAD, road], ignore_index=True), crs=CRS)
-    out = mines_in_view(mines, {"expressway": roads}, distance=1500, dem=dem_4549(tmp_path / "flat.tif", None))
+    out = mines_in_view(mines, {"expressway": roads}, distance_m=1500, dem=dem_4549(tmp_path / "flat.tif", None))
     assert out["in_view"].tolist() == [True, True, True]
     assert out["view_checked"].tolist() == [True, True, False]
     assert out["line_of_sight"].isna().tolist() == [False, False, True]
@@ -351,7 +351,7 @@ def test_a_mine_off_the_dem_is_not_claimed_checked(tmp_path):
 
 def test_an_observer_spacing_finer_than_the_dem_can_say_is_refused(tmp_path):
     with pytest.raises(SchemaError, match="under a hundredth of the DEM's 10 m cells; fix: give at least 0.1 m"):
-        mines_in_view(SIGHT_MINES, {"expressway": SIGHT_ROAD}, distance=1500,
+        mines_in_view(SIGHT_MINES, {"expressway": SIGHT_ROAD}, distance_m=1500,
                       dem=dem_4549(tmp_path / "flat.tif", None), observer_spacing_m=1e-9)
 
 
@@ -361,7 +361,7 @@ def test_a_dem_in_another_crs_gives_the_same_answer(tmp_path, crs, res, margin, 
     # the ridge edge is jagged by a cell on the other grid: test against the band widened by 10 m
     height = sight_threshold(1000.0, (RIDGE[0] - 10, RIDGE[1] + 10)) + margin
     path = dem_other_crs(tmp_path / "other.tif", crs, height, res)
-    out = mines_in_view(SIGHT_MINES, {"expressway": SIGHT_ROAD}, distance=1500, dem=path)
+    out = mines_in_view(SIGHT_MINES, {"expressway": SIGHT_ROAD}, distance_m=1500, dem=path)
     assert out["line_of_sight"].tolist() == [seen, True]
     assert out["in_view"].tolist() == [seen, True]
     notes = [n for n in out.attrs["notes"] if "reprojected" in n]
@@ -399,6 +399,15 @@ def test_a_dem_without_crs_or_file_is_an_error(tmp_path):
     data = np.full((40, 150), BASE)
     path = write_dem(tmp_path / "nocrs.tif", data, from_origin(X0 - 200, Y0 + 200, CELL, CELL), None)
     with pytest.raises(CRSError, match="no CRS"):
-        mines_in_view(SIGHT_MINES, {"expressway": SIGHT_ROAD}, distance=1500, dem=path)
+        mines_in_view(SIGHT_MINES, {"expressway": SIGHT_ROAD}, distance_m=1500, dem=path)
     with pytest.raises(InputError, match="cannot open"):
-        mines_in_view(SIGHT_MINES, {"expressway": SIGHT_ROAD}, distance=1500, dem=tmp_path / "missing.tif")
+        mines_in_view(SIGHT_MINES, {"expressway": SIGHT_ROAD}, distance_m=1500, dem=tmp_path / "missing.tif")
+
+
+def test_the_old_distance_keyword_still_works_with_a_warning():
+    frame = view_mines([box(X0 + 100, Y0 + 10, X0 + 200, Y0 + 50)])
+    with pytest.warns(DeprecationWarning, match=r"mines_in_view\(distance=…\) is deprecated; use distance_m=…"):
+        old = mines_in_view(frame, {"expressway": ROAD}, distance=1000)
+    assert old["in_range"].tolist() == mines_in_view(frame, {"expressway": ROAD}, distance_m=1000)["in_range"].tolist()
+    with pytest.raises(TypeError, match="both distance= and distance_m="):
+        mines_in_view(frame, {"expressway": ROAD}, distance=1000, distance_m=1000)

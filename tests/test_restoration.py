@@ -77,18 +77,19 @@ def test_progress_counts_completed_projects_once_and_by_year():
         (0, 700, 500, 200, "coastal_wetland", "ongoing", 2024),
         (3000, 0, 1000, 1000, "coastal_wetland", "completed", 2027),
     ])
-    p = ecozone.restoration_progress(gdf, 100, type="滨海湿地", until=2025)
+    p = ecozone.restoration_progress(gdf, 100, restoration_type="滨海湿地", until=2025)
     assert p["achieved_ha"] == pytest.approx(90.0)  # union, not the sum of 120
     assert p["overlap_ha"] == pytest.approx(30.0)
     assert p["met"] is False and p["share"] == pytest.approx(0.9)
     assert p["project_ids"] == ["P0", "P1"] and p["status"] == ["completed"]
-    asked = ecozone.restoration_progress(gdf, 100, type="coastal_wetland", until=2025, status=("completed", "ongoing"))
+    asked = ecozone.restoration_progress(gdf, 100, restoration_type="coastal_wetland", until=2025, status=("completed", "ongoing"))
     assert asked["achieved_ha"] == pytest.approx(100.0) and asked["met"] is True
 
 
 def test_demo_wetland_progress_agrees_with_geodesic_area(demo_atlas):
     projects = demo_atlas["restoration"]
-    p = ecozone.restoration_progress(projects, 120, type="coastal_wetland", until=2025)
+    with pytest.warns(DeprecationWarning, match=r"restoration_progress\(type=…\) is deprecated; use restoration_type=…"):
+        p = ecozone.restoration_progress(projects, 120, type="coastal_wetland", until=2025)  # the old keyword
     chosen = projects[(projects["type"] == "coastal_wetland") & (projects["status"] == "completed") & (projects["year"] <= 2025)]
     union = chosen.to_crs(4326).union_all()
     geodesic_ha = abs(Geod(ellps="GRS80").geometry_area_perimeter(union)[0]) / 1e4

@@ -271,7 +271,7 @@ def compare(exe: str, scene: Scene, folder: Path):
     scene.write(folder)
     ours = mines_in_view(gpd.GeoDataFrame({"id": [f"M{i}" for i in range(len(scene.mines))]}, geometry=scene.mines, crs=CRS),
                          {c: gpd.GeoDataFrame(geometry=g, crs=CRS) for c, g in scene.lines.items()},
-                         {c: gpd.GeoDataFrame(geometry=g, crs=CRS) for c, g in scene.areas.items()}, distance=DISTANCE,
+                         {c: gpd.GeoDataFrame(geometry=g, crs=CRS) for c, g in scene.areas.items()}, distance_m=DISTANCE,
                          dem=scene.path, observer_m=OBSERVER_M, target_m=scene.target_m, curvature_coeff=CC,
                          observer_spacing_m=scene.spacing)
     oracle = Oracle(exe, scene, folder)

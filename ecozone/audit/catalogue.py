@@ -118,7 +118,7 @@ def _restoration_area(ctx: Context, p: dict) -> tuple:
     if projects is None:
         return None, {}, {}
     status = p.get("status", "completed")
-    got = restoration_progress(projects, 0.0, type=p.get("type"), until=p.get("until"), status=status,
+    got = restoration_progress(projects, 0.0, restoration_type=p.get("type"), until=p.get("until"), status=status,
                                zones=ctx.districts if p.get("zone") else None, zone=p.get("zone"), zone_field=ctx.zone_field)
     return got["achieved_ha"], {"projects": got["projects"], "overlap_ha": got["overlap_ha"], "status": got["status"]}, {}
 

@@ -38,7 +38,7 @@ def bay_report(ctx, bays, name_field, coastline, include_islands, redline, ranch
     table, markdown = report(inputs.read(bays, "--bays", "bay", fields={"name": (name_field, "--name-field")}),
                              coastline=read(coastline, "--coastline", "coastline", None), redline=read(redline, "--redline", "redline"),
                              ranches=read(ranches, "--ranches", "marine_ranch"),
-                             restoration=read(restoration, "--restoration", "restoration"), name_field=name_field,
+                             restoration=read(restoration, "--restoration", "restoration"), zone_field=name_field,
                              include_islands=include_islands)
     echo_notes(ctx, table)
     if out is None:

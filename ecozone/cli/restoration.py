@@ -45,7 +45,7 @@ def restoration(ctx, projects, zones, zone_field, by, statuses, target_ha, type_
         extra = {"notes": table.attrs.get("notes", [])}
         if target_ha is not None:
             progress = restoration_progress(
-                project_gdf, target_ha, type=type_, until=until, status=list(statuses) or ("completed",), **run
+                project_gdf, target_ha, restoration_type=type_, until=until, status=list(statuses) or ("completed",), **run
             )
             extra["progress"] = progress
     if target_ha is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
+from .._renamed import renamed
 from ..crs import check_measurement_crs
 from ..errors import CRSError
 from ..units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
@@ -12,7 +13,8 @@ from ..units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
 __all__ = ["area_table"]
 
 
-def area_table(layer: gpd.GeoDataFrame, *, name_field: str = "name", zone_label: str = "zone") -> pd.DataFrame:
+@renamed(name_field="zone_field")
+def area_table(layer: gpd.GeoDataFrame, *, zone_field: str = "name", zone_label: str = "zone") -> pd.DataFrame:
     """Planar area of each feature, measured in the layer's projected CRS (面积统计).
 
     The layer must be in a projected CRS in metres (an Atlas layer is);
@@ -33,7 +35,7 @@ def area_table(layer: gpd.GeoDataFrame, *, name_field: str = "name", zone_label:
         raise CRSError("area_table: the layer has no CRS; fix: set one or load it through an Atlas")
     check_measurement_crs(layer.crs)
     m2 = layer.geometry.area.to_numpy()
-    names = layer[name_field] if name_field in layer.columns else pd.Series(range(1, len(layer) + 1))
+    names = layer[zone_field] if zone_field in layer.columns else pd.Series(range(1, len(layer) + 1))
     total = m2.sum()
     out = pd.DataFrame(
         {

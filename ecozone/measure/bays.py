@@ -26,12 +26,14 @@ from ..escape import markdown_text
 from ..schema import COASTLINE_CLASSES, KINDS
 from ..units import M2_PER_HA
 from .coastline import MAINLAND, coastline_label, coastline_retention
+from .._renamed import renamed
 from ..prepare import prepare_layers
 from .coverage import coverage
 
 __all__ = ["bay_report"]
 
 
+@renamed(name_field="zone_field")
 def bay_report(
     bays: gpd.GeoDataFrame,
     *,
@@ -39,7 +41,7 @@ def bay_report(
     redline: gpd.GeoDataFrame | None = None,
     ranches: gpd.GeoDataFrame | None = None,
     restoration: gpd.GeoDataFrame | None = None,
-    name_field: str = "name",
+    zone_field: str = "name",
     include_islands: bool = False,
     bay_tolerance_m: float = 500.0,
 ) -> tuple[pd.DataFrame, str]:
@@ -47,7 +49,7 @@ def bay_report(
 
     Parameters
     ----------
-    bays : bay polygons, named by ``name_field``
+    bays : bay polygons, named by ``zone_field`` (the old keyword ``zone_field=`` still works, with a warning)
     coastline : classified coastline: length by class and retention per bay, on
         the mainland coastline by default (the plans' targets are for it), with the
         figures on the coastline with the bay's islands beside them
@@ -66,16 +68,16 @@ def bay_report(
     ``redline_ha``, ``redline_share``; ``ranches``, ``ranch_ha``,
     ``ranch_share``; ``restoration_projects``, ``restoration_ha``.
     """
-    if name_field not in bays.columns:
-        raise SchemaError(f"bays: no field '{name_field}' to name the bays; fix: pass name_field=NAME")
+    if zone_field not in bays.columns:
+        raise SchemaError(f"bays: no field '{zone_field}' to name the bays; fix: pass zone_field=NAME")
     notes: list[str] = []
     layers = {k: v for k, v in (("redline", redline), ("ranches", ranches), ("restoration", restoration)) if v is not None}
     zones, layers = prepare_layers(bays, layers, notes, zones_name="bays")
-    names = zones[name_field].astype(str).tolist()
+    names = zones[zone_field].astype(str).tolist()
     table = pd.DataFrame({"bay": names, "area_ha": zones.geometry.area.to_numpy() / M2_PER_HA})
     if coastline is not None:
         def by_bay(islands: bool) -> pd.DataFrame:
-            return coastline_retention(coastline, bays=zones, bay_field=name_field, include_islands=islands,
+            return coastline_retention(coastline, bays=zones, bay_field=zone_field, include_islands=islands,
                                        bay_tolerance_m=bay_tolerance_m).by_bay.drop(columns="coastline").rename(columns={"total_km": "coast_km"})
 
         table["coastline"] = coastline_label(include_islands)
@@ -86,21 +88,21 @@ def bay_report(
                                                          "retention": "retention_with_islands"}), on="bay", how="left")
     for key, prefix in (("redline", "redline"), ("ranches", "ranch")):
         if key in layers:
-            cov = coverage(zones, layers[key], zone_field=name_field, total=False)
+            cov = coverage(zones, layers[key], zone_field=zone_field, total=False)
             table[f"{prefix}_ha"] = cov["covered_ha"].to_numpy()
             table[f"{prefix}_share"] = cov["covered_share"].to_numpy()
             if key == "ranches":
                 table["ranches"] = _count_inside(zones, layers[key])
     if "restoration" in layers:
         projects = layers["restoration"]
-        cov = coverage(zones, projects, zone_field=name_field, total=False)
+        cov = coverage(zones, projects, zone_field=zone_field, total=False)
         tree = shapely.STRtree(projects.geometry.values)
         bi, pi = tree.query(zones.geometry.values, predicate="intersects")
         ids = projects["id"].astype(str).to_numpy() if "id" in projects else np.arange(len(projects)).astype(str)
         table["restoration_projects"] = [", ".join(sorted(ids[pi[bi == i]])) for i in range(len(zones))]
         table["restoration_ha"] = cov["covered_ha"].to_numpy()
     table.attrs["notes"] = notes
-    return table, _markdown(table, zones, name_field)
+    return table, _markdown(table, zones, zone_field)
 
 
 def _count_inside(zones: gpd.GeoDataFrame, layer: gpd.GeoDataFrame) -> list[int]:
@@ -111,7 +113,7 @@ def _count_inside(zones: gpd.GeoDataFrame, layer: gpd.GeoDataFrame) -> list[int]
     return np.bincount(bi[shared], minlength=len(zones)).tolist()
 
 
-def _markdown(table: pd.DataFrame, zones: gpd.GeoDataFrame, name_field: str) -> str:
+def _markdown(table: pd.DataFrame, zones: gpd.GeoDataFrame, zone_field: str) -> str:
     lines = ["# 一湾一策 Bay reports", ""]
     english = zones["name_en"].tolist() if "name_en" in zones.columns else [None] * len(zones)
     for row, en in zip(table.to_dict("records"), english):

@@ -32,6 +32,7 @@ from ..errors import SchemaError
 from .._options import resolve_engine
 from ..schema import KINDS, normalise_code
 from ..units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
+from .._renamed import renamed
 from ..prepare import OUTSIDE, TOTAL, as_frame, extent_frame, prepare_layers
 from .overlay import covered_area, dissolve
 
@@ -183,11 +184,12 @@ def _paired_groups(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, by_fields: Sequence
     return {k: (ga.get(k, empty), gb.get(k, empty)) for k in {**ga, **gb}}
 
 
+@renamed(type="restoration_type")
 def restoration_progress(
     projects: gpd.GeoDataFrame,
     target_ha: float,
     *,
-    type: str | None = None,
+    restoration_type: str | None = None,
     until: int | None = None,
     status: str | Sequence[str] = ("completed",),
     zones: gpd.GeoDataFrame | None = None,
@@ -200,7 +202,8 @@ def restoration_progress(
 ) -> dict[str, Any]:
     """Restored area against a target, e.g. coastal wetland ≥ 120 ha by 2025 (修复目标完成情况).
 
-    Counts projects of ``type`` whose ``status`` is one of ``status`` (completed
+    Counts projects of ``restoration_type`` (the projects' ``type`` field; the old keyword ``type=``
+    still works, with a DeprecationWarning) whose ``status`` is one of ``status`` (completed
     only, unless asked) and whose ``year`` is ``until`` or earlier, on their
     union.  With ``zones`` and ``zone``, only the area inside that zone counts.
 
@@ -211,7 +214,7 @@ def restoration_progress(
     ``engine`` and the rest as for :func:`ecozone.coverage`.
     """
     statuses = [status] if isinstance(status, str) else list(status)
-    select = partial(_chosen, statuses=statuses, type=type, until=until)
+    select = partial(_chosen, statuses=statuses, type=restoration_type, until=until)
     table, ids = _restoration(projects, zones, [], zone_field, select, engine=engine, client=client,
                               partitions=partitions, progress=progress, id_field="id")
     row_zone = zone if zone is not None else TOTAL
@@ -220,7 +223,7 @@ def restoration_progress(
     overlap = float(row["overlap_ha"].sum())
     counted = int(table.loc[table["zone"] == TOTAL, "projects"].sum())
     return {
-        "type": type,
+        "type": restoration_type,
         "zone": row_zone,
         "status": [_asked("status", s) for s in statuses],
         "until": until,

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .._renamed import renamed
 from ..errors import SchemaError
 from ..geometry import is_polygonal
 from ..prepare import prepare_layers
@@ -34,11 +35,12 @@ _MAX_CELLS = 256  # DEM cells of one mine looked at (evenly spread beyond)
 _MAX_AREA_OBSERVERS = 2_000  # the grid inside areas is no finer than this many points within the distance of a mine
 
 
+@renamed(distance="distance_m")
 def mines_in_view(
     mines: gpd.GeoDataFrame,
     lines: Mapping[str, gpd.GeoDataFrame] | None = None,
     areas: Mapping[str, gpd.GeoDataFrame] | None = None,
-    distance: float | Mapping[str, float] = DEFAULT_VIEW_DISTANCE_M,
+    distance_m: float | Mapping[str, float] = DEFAULT_VIEW_DISTANCE_M,
     *,
     dem: Any = None,
     observer_m: float = 1.7,
@@ -73,9 +75,9 @@ def mines_in_view(
         rivers, the coastline, e.g. ``{"expressway": …, "railway": …, "river": …}``
     areas : ``{class: layer}`` of areas: nature reserves, scenic areas,
         residential areas (a mine inside one is at distance 0)
-    distance : metres, one for every class or ``{class: metres}`` (classes not
+    distance_m : metres, one for every class or ``{class: metres}`` (classes not
         named keep :data:`DEFAULT_VIEW_DISTANCE_M`); a mine exactly at the
-        distance is in range
+        distance is in range (the old keyword ``distance=`` still works, with a warning)
     dem : a DEM (path or open rasterio dataset, any CRS): keep only mines seen
         from some observer point within the distance
     observer_m : observer's eye height above the ground (m)
@@ -117,7 +119,7 @@ def mines_in_view(
     overlap = set(lines or {}) & set(areas or {})
     if overlap:
         raise SchemaError(f"mines_in_view: class {sorted(overlap)[0]!r} given as both a line and an area; fix: rename one")
-    limits = _limits(distance, classes)
+    limits = _limits(distance_m, classes)
     check_sight(observer_m=observer_m, target_m=target_m, curvature_coeff=curvature_coeff)
     if observer_spacing_m is not None and not (np.isfinite(observer_spacing_m) and observer_spacing_m > 0):
         raise SchemaError(f"mines_in_view: observer_spacing_m is {observer_spacing_m}; fix: give metres > 0")
@@ -331,9 +333,10 @@ def _mine_points(geom, terrain: Terrain) -> _MinePoints:
     return _MinePoints(np.concatenate([cells, verts]), thinned)
 
 
+@renamed(distance="distance_m")
 def atlas_mines_in_view(
     atlas,
-    distance: float | Mapping[str, float] = DEFAULT_VIEW_DISTANCE_M,
+    distance_m: float | Mapping[str, float] = DEFAULT_VIEW_DISTANCE_M,
     *,
     dem: bool | str = True,
     observer_m: float = 1.7,
@@ -361,13 +364,13 @@ def atlas_mines_in_view(
     mines = pd.concat([atlas[n] for n in atlas.names("mine")]) if atlas.names("mine") else None
     if mines is None:
         raise SchemaError(f"atlas {atlas.name!r} has no mine layer; fix: add one (kind = \"mine\")")
-    if isinstance(distance, Mapping):
-        distance = {k: v for k, v in distance.items() if k in lines or k in areas}
+    if isinstance(distance_m, Mapping):
+        distance_m = {k: v for k, v in distance_m.items() if k in lines or k in areas}
     dem_path = None
     if dem:
         names = atlas.raster_names("dem")
         dem_path = atlas.rasters[dem].path if isinstance(dem, str) else (atlas.rasters[names[0]].path if names else None)
-    return mines_in_view(gpd.GeoDataFrame(mines, crs=atlas.crs), lines, areas, distance, dem=dem_path, observer_m=observer_m,
+    return mines_in_view(gpd.GeoDataFrame(mines, crs=atlas.crs), lines, areas, distance_m, dem=dem_path, observer_m=observer_m,
                          target_m=target_m, curvature_coeff=curvature_coeff, observer_spacing_m=observer_spacing_m)
 
 
