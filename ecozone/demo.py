@@ -29,7 +29,7 @@ from .errors import InputError
 from .io import write_csv, write_text
 from .measure.area import area_table
 from .measure.bays import bay_report
-from .measure.conflicts import SEVERITIES
+from .measure.conflicts import SEVERITIES, of_realm
 from .measure.coverage import coverage
 from .measure.figures import figures
 from .measure.mines import atlas_mines_in_view, mine_restoration
@@ -144,12 +144,12 @@ def measure_atlas(atlas: Atlas) -> dict[str, pd.DataFrame]:
     tables: dict[str, pd.DataFrame] = {"district_areas": area_table(districts, zone_label="district")}
     redlines = atlas.of_kind("redline") if atlas.names("redline") else gpd.GeoDataFrame(geometry=[], crs=atlas.crs)
     if len(redlines):
-        land = redlines[redlines["realm"] != "marine"] if "realm" in redlines else redlines
+        land = of_realm(redlines, "land")
         tables["redline_land_coverage"] = coverage(districts, land)
     coast = atlas.names("coastline")
     marine = {}
     if "realm" in redlines:
-        marine["redline_marine"] = redlines[redlines["realm"] == "marine"]
+        marine["redline_marine"] = of_realm(redlines, "marine")
     for kind in ("marine_ranch", "bay"):
         for name in atlas.names(kind):
             marine[name] = atlas[name]
@@ -183,7 +183,7 @@ def measure_atlas(atlas: Atlas) -> dict[str, pd.DataFrame]:
         table, markdown = bay_report(
             atlas[bays[0]],
             coastline=first("coastline"),
-            redline=redlines[redlines["realm"] == "marine"] if "realm" in redlines else None,
+            redline=of_realm(redlines, "marine") if "realm" in redlines else None,
             ranches=first("marine_ranch"),
             restoration=first("restoration"),
         )

@@ -47,6 +47,7 @@ import shapely
 from .atlas import Atlas
 from .crs import from_wgs84_geometries, parse_crs
 from .errors import CRSError, InputError
+from .geometry import FAMILY
 from .io import atomic_path, clean_partials, partial_path, write_csv, write_geojson
 from .outputs import check_inside, check_not_inputs, check_writable, safe_filename
 
@@ -178,7 +179,7 @@ def _file_stems(frames: Mapping[str, Any], fmt: str = "gpkg") -> dict[str, str]:
 
 def _shapefile_stems(stem: str, fmt: str) -> list[str]:
     """The file stems a layer's export may use: its own, and for Shapefiles one per geometry family."""
-    return [stem] + ([f"{stem}_{fam}" for fam in sorted(set(_FAMILY.values()))] if fmt == "shp" else [])
+    return [stem] + ([f"{stem}_{fam}" for fam in sorted(set(FAMILY.values()))] if fmt == "shp" else [])
 
 
 def _outputs(path: Path, fmt: str, frames: Mapping[str, str], families: Mapping[str, list[str]] | None = None) -> list[Path]:
@@ -294,7 +295,7 @@ def _write_shapefiles(frame: gpd.GeoDataFrame, folder: Path, name: str) -> None:
                       f"(the mapping is in {name}.fields.csv); fix: use GeoPackage to keep the names", ShapefileFieldWarning,
                       stacklevel=3)
     write_csv(pd.DataFrame({"field": list(mapping), "shapefile_field": list(mapping.values())}), folder / f"{name}.fields.csv")
-    family = pd.Series(shapely.get_type_id(renamed.geometry.values)).map(_FAMILY).to_numpy()
+    family = pd.Series(shapely.get_type_id(renamed.geometry.values)).map(FAMILY).to_numpy()
     present = _families(renamed)
     for fam in present:
         part = renamed[family == fam]
@@ -306,11 +307,9 @@ def _families(frame: gpd.GeoDataFrame) -> list[str]:
     """The Shapefile families of a layer's (non-empty) geometries: one Shapefile each."""
     geoms = frame.geometry.values
     types = shapely.get_type_id(geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))])
-    return sorted({_FAMILY[int(t)] for t in types})
+    return sorted({FAMILY[int(t)] for t in types})
 
 
-#: geometry type id -> the Shapefile family it goes into
-_FAMILY = {0: "point", 4: "point", 1: "line", 2: "line", 5: "line", 3: "polygon", 6: "polygon", 7: "collection"}
 
 
 def _short_names(columns: list[str]) -> dict[str, str]:

@@ -21,7 +21,7 @@ import numpy as np
 import shapely
 from shapely import GeometryType
 
-__all__ = ["POLYGONAL", "LINEAL", "PUNTAL", "is_polygonal", "polygon_parts", "polygonal", "polygonal_each", "only_polygons"]
+__all__ = ["POLYGONAL", "LINEAL", "PUNTAL", "FAMILY", "is_polygonal", "polygon_parts", "polygonal", "polygonal_each", "only_polygons"]
 
 #: Type ids of polygons and multipolygons.
 POLYGONAL = (int(GeometryType.POLYGON), int(GeometryType.MULTIPOLYGON))
@@ -29,6 +29,9 @@ POLYGONAL = (int(GeometryType.POLYGON), int(GeometryType.MULTIPOLYGON))
 LINEAL = (int(GeometryType.LINESTRING), int(GeometryType.LINEARRING), int(GeometryType.MULTILINESTRING))
 #: Type ids of points and multipoints.
 PUNTAL = (int(GeometryType.POINT), int(GeometryType.MULTIPOINT))
+#: The family of each type id, as layers, maps and files group geometries.
+FAMILY = {**{t: "point" for t in PUNTAL}, **{t: "line" for t in LINEAL}, **{t: "polygon" for t in POLYGONAL},
+          int(GeometryType.GEOMETRYCOLLECTION): "collection"}
 
 
 def is_polygonal(geoms: Any) -> np.ndarray:

@@ -25,6 +25,7 @@ import shapely
 
 from .atlas import Atlas
 from .errors import InputError, SchemaError
+from .geometry import LINEAL, POLYGONAL
 from .units import M2_PER_HA, M_PER_KM
 
 __all__ = ["Missing", "result_layers", "coverage_layer", "atlas_retention", "retention_layer", "findings_layer", "coastline_segments",
@@ -47,7 +48,7 @@ def measured(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     frame = frame.copy()
     geoms = frame.geometry.values
     kinds = shapely.get_type_id(geoms)
-    polygons, lines = np.isin(kinds, (3, 6)), np.isin(kinds, (1, 2, 5))
+    polygons, lines = np.isin(kinds, POLYGONAL), np.isin(kinds, LINEAL)
     if polygons.any():
         frame["area_ha"] = np.where(polygons, shapely.area(geoms) / M2_PER_HA, np.nan)
     if lines.any():

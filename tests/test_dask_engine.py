@@ -116,7 +116,7 @@ def test_restoration_equals_in_memory(client, args, with_zones):
     memory = ecozone.restoration(layer, zones)
     dask = ecozone.restoration(layer, zones, engine="dask", client=client, partitions=parts)
     _close(memory, dask, scale)
-    kwargs = {"type": "wetland", "until": 2023, "status": ["completed"]}
+    kwargs = {"restoration_type": "wetland", "until": 2023, "status": ["completed"]}
     memory = ecozone.restoration_progress(layer, 100, **kwargs)
     dask = ecozone.restoration_progress(layer, 100, engine="dask", client=client, partitions=parts, **kwargs)
     assert dask.pop("project_ids") == memory.pop("project_ids")

@@ -198,7 +198,6 @@ def reads(*options: str) -> Callable:
 # ---------------------------------------------------------------------------------------------- reading
 
 
-_FAMILY = {1: "line", 2: "line", 3: "polygon", 5: "line", 6: "polygon", 0: "point", 4: "point"}  # shapely type ids
 
 
 def read_input(path: str | Path, option: str, kind: str | None = None, *, crs: Any = None, quiet: bool = False,
@@ -331,12 +330,14 @@ def _check_generic(gdf, source: str, option: str, families: tuple[str, ...] | No
     import numpy as np
     import shapely
 
+    from ..geometry import FAMILY, POLYGONAL, PUNTAL
+
     if gdf.crs is None:
         raise CRSError(f"{source}: layer: has no coordinate reference system; fix: add a .prj (or a CRS to the "
                        f"GeoPackage/GeoJSON), or declare it with {_crs_flag(option)} (or 'gcj02' for AMap/Gaode data)")
     given = gdf.geometry.values
-    points = np.isin(shapely.get_type_id(given), (0, 4)) & ~shapely.is_empty(given)
-    polygons = np.isin(shapely.get_type_id(given), (3, 6))
+    points = np.isin(shapely.get_type_id(given), PUNTAL) & ~shapely.is_empty(given)
+    polygons = np.isin(shapely.get_type_id(given), POLYGONAL)
     repaired = shapely.make_valid(given)
     extent = np.where(polygons, shapely.area(repaired) > 0, shapely.length(repaired) > 0)
     if not (points | extent).any():
@@ -345,7 +346,7 @@ def _check_generic(gdf, source: str, option: str, families: tuple[str, ...] | No
                             "distinct corners enclosing an area)")
     if families:
         types = shapely.get_type_id(gdf.geometry.values)
-        fam = np.array([_FAMILY.get(int(t)) for t in types], dtype=object)
+        fam = np.array([FAMILY.get(int(t)) for t in types], dtype=object)
         wrong = (types >= 0) & ~np.isin(fam, list(families))
         if wrong.any():
             pos = np.flatnonzero(wrong)

@@ -9,6 +9,7 @@ import numpy as np
 import shapely
 
 from ..crs import from_wgs84_geometries
+from ..geometry import LINEAL, PUNTAL
 
 __all__ = ["display_geometries", "feature_collection", "geometry_family"]
 
@@ -41,8 +42,8 @@ def feature_collection(geoms: np.ndarray, props: list[dict[str, Any]]) -> dict[s
 def geometry_family(frame: gpd.GeoDataFrame) -> str:
     """``point``, ``line`` or ``polygon``: how the layer is drawn (polygon when its types are mixed)."""
     kinds = set(shapely.get_type_id(frame.geometry.values).tolist()) - {-1}
-    if kinds <= {0, 4}:
+    if kinds <= set(PUNTAL):
         return "point"
-    if kinds <= {1, 2, 5}:
+    if kinds <= set(LINEAL):
         return "line"
     return "polygon"

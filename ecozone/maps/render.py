@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..geometry import LINEAL, POLYGONAL
 from ..atlas import Atlas
 from ..errors import ConfigError, InputError
 from ..results import Missing
@@ -215,8 +216,8 @@ def _properties(frame: gpd.GeoDataFrame, spec: Mapping[str, Any], kind: str | No
 
 def _style_strays(types: np.ndarray, props: list[dict[str, Any]], styles: dict[str, dict[str, Any]]) -> None:
     """Lines and points among polygons: a style of their own (no fill / a ring that shows at any zoom)."""
-    for i in np.flatnonzero(~np.isin(types, (3, 6))):
-        line = types[i] in (1, 2, 5)
+    for i in np.flatnonzero(~np.isin(types, POLYGONAL)):
+        line = types[i] in LINEAL
         key = props[i]["_k"] + ("~line" if line else "~point")
         base = styles[props[i]["_k"]]
         styles.setdefault(key, {**base, "fill": False} if line else

@@ -11,7 +11,7 @@ Example
 -------
 >>> import ecozone
 >>> atlas = ecozone.demo_atlas()
->>> progress = ecozone.restoration_progress(atlas["restoration"], target_ha=120, type="coastal_wetland", until=2025)
+>>> progress = ecozone.restoration_progress(atlas["restoration"], target_ha=120, restoration_type="coastal_wetland", until=2025)
 >>> progress["met"], progress["projects"]
 (True, 4)
 """
