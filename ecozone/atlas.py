@@ -87,6 +87,8 @@ class Atlas:
     root: Path | None = None
     credits: list[str] = field(default_factory=list)
     rasters: dict[str, Raster] = field(default_factory=dict)
+    #: The TOML file the layers were listed in (a manifest or an audit config); None for frames.
+    source_file: Path | None = None
 
     # ------------------------------------------------------------------ access
     def __getitem__(self, name: str) -> gpd.GeoDataFrame:
@@ -120,11 +122,12 @@ class Atlas:
         return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=self.crs)
 
     def files(self) -> list[Path]:
-        """The files the atlas was read from: its layers, its rasters and its manifest.toml."""
+        """The files the atlas was read from: its layers, its rasters and the TOML file that lists them
+        (its manifest, or the audit config it came from)."""
         files = [Path(layer.path) for layer in self.layers.values() if layer.path]
         files += [Path(r.path) for r in self.rasters.values()]
-        if self.root is not None:
-            files.append(self.root / "manifest.toml")
+        if self.source_file is not None:
+            files.append(self.source_file)
         return files
 
     def map(self, preset: str = "overview", **kwargs: Any):
@@ -231,6 +234,7 @@ class Atlas:
         specs = [LayerSpec.from_manifest(path, lname, entry) for lname, entry in layers.items()]
         atlas = cls._build(specs, name=name, title=title, crs=crs, strict=strict, root=path.parent, credits=credits or [])
         atlas.rasters = {rname: Raster.from_manifest(path, rname, entry) for rname, entry in (rasters or {}).items()}
+        atlas.source_file = Path(path)
         return atlas
 
     @classmethod

@@ -266,9 +266,8 @@ def test_missing_layer_file_names_the_manifest_entry(manifest_dir: Path, monkeyp
     assert "[layers.x]" in str(err.value)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an Atlas built by from_tables from another TOML file (an audit config) lists "
-                   "a manifest.toml in files() that does not exist (root/'manifest.toml' is appended whatever the file was)")
 def test_files_of_an_atlas_from_another_toml_all_exist(manifest_dir: Path):
+    """Once a bug: files() appended root/'manifest.toml' whatever the file was."""
     import tomllib
 
     config = manifest_dir / "audit.toml"
@@ -277,7 +276,7 @@ def test_files_of_an_atlas_from_another_toml_all_exist(manifest_dir: Path):
     atlas = Atlas.from_tables(config, doc["layers"], name="audit")
     assert atlas.names() == ["districts", "coast"]
     missing = [str(p) for p in atlas.files() if not p.exists()]
-    assert missing == []
+    assert missing == [] and config in atlas.files()
 
 
 def _write_raster(path: Path, crs: str | None) -> None:
