@@ -50,7 +50,7 @@ from pyproj import CRS
 
 from . import crs as _crs
 from ._renderers import renderer
-from .errors import ConfigError
+from .errors import ConfigError, InputError
 from .io import read_layer
 from .manifest import RASTER_KINDS, LayerSpec, Raster, read_manifest
 from .schema import KINDS
@@ -254,6 +254,9 @@ class Atlas:
         for spec in specs:
             frame = spec.frame
             if frame is None:
+                if spec.path is not None and spec.entry and not spec.path.exists():
+                    raise InputError(f"{spec.entry}: {spec.path}: file not found; fix: check its file = … (a relative "
+                                     "path starts at the folder of the file that lists it)")
                 frame = read_layer(spec.path, layer=spec.layer, declared_crs=spec.declared_crs, encoding=spec.encoding)
             clean, lrep = validate_layer(
                 frame, spec.kind, name=spec.name, source=spec.source, strict=strict, fields=spec.fields

@@ -136,6 +136,8 @@ class LayerSpec:
     illustrative: bool = False
     title: str = ""
     fields: dict[str, str] | None = None
+    #: Where the layer is listed, as messages name it: ``manifest.toml: [layers.NAME]``.
+    entry: str = ""
 
     @classmethod
     def from_manifest(cls, manifest: Path, lname: str, entry: Any) -> LayerSpec:
@@ -170,4 +172,5 @@ class LayerSpec:
             illustrative=bool(entry.get("illustrative", False)),
             title=str(entry.get("title", "")),
             fields=fields,
+            entry=where,
         )

@@ -255,15 +255,13 @@ def test_missing_manifest(tmp_path: Path):
         Atlas.from_manifest(tmp_path / "nowhere")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a manifest layer whose file is missing gets io's message, which neither names "
-                   "the manifest entry ([layers.x]) nor the manifest's folder as the base of relative paths; it says "
-                   "relative paths start at the working directory (the raster message names the entry)")
 def test_missing_layer_file_names_the_manifest_entry(manifest_dir: Path, monkeypatch):
     monkeypatch.chdir(manifest_dir.parent)
     write_manifest(manifest_dir, '[layers.x]\nfile = "missing.geojson"\nkind = "district"\n')
     with pytest.raises(InputError) as err:
         Atlas.from_manifest(manifest_dir)
-    assert "[layers.x]" in str(err.value)
+    assert "[layers.x]" in str(err.value) and "missing.geojson: file not found" in str(err.value)
+    assert "the folder of the file that lists it" in str(err.value)  # not the working directory
 
 
 def test_files_of_an_atlas_from_another_toml_all_exist(manifest_dir: Path):
