@@ -288,3 +288,10 @@ def test_demo_total_river_km_is_the_clipped_length(demo_atlas):
     for _, river in undesignated_2022.iterrows():
         geom = lines.set_index("id").geometry[river["id"]]
         assert river["zones"] == "、".join(n for n, g in zip(districts["name"], districts.geometry) if geom.intersects(g))
+
+
+def test_the_old_field_keyword_still_works_with_a_warning():
+    with pytest.warns(DeprecationWarning, match=r"river_designation\(field=…\) is deprecated; use designation_field=…"):
+        old, _ = river_designation(designated_rivers(), DISTRICTS, field="designation")
+    new, _ = river_designation(designated_rivers(), DISTRICTS, designation_field="designation")
+    assert old.equals(new)

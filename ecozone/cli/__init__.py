@@ -131,7 +131,8 @@ def _one_line(text: str) -> str:
 _FLAGS = {
     "zone_field": "--zone-field", "name_field": "--name-field", "class_field": "--class-field",
     "date_field": "--date-field", "uncertainty_field": "--uncertainty-field",
-    "default_uncertainty_m": "--default-uncertainty-m", "spacing_m": "--spacing", "by": "--by", "field": "--field",
+    "default_uncertainty_m": "--default-uncertainty-m", "spacing_m": "--spacing", "by": "--by",
+    "designation_field": "--field",
     "band": "--band", "land": "--land", "core_m": "--core-m", "general_m": "--general-m",
     "declared_crs": "--input-crs",
 }

@@ -105,6 +105,6 @@ def designation(ctx, rivers, zones, zone_field, field, until, undesignated, inpu
     by_zone, missing = river_designation(
         _read_rivers(inputs, rivers),
         inputs.read(zones, "--zones", "district", fields={"name": (zone_field, "--zone-field")}, mosaic=True),
-        zone_field=zone_field, field=field, until=until)
+        zone_field=zone_field, designation_field=field, until=until)
     echo_notes(ctx, by_zone)
     write_table(missing if undesignated else by_zone, out, overwrite=overwrite)

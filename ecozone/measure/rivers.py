@@ -41,6 +41,7 @@ from ..dates import years_in
 from ..errors import SchemaError
 from ..schema import RIVER_LEVELS, normalise_code
 from ..units import M2_PER_HA, M_PER_KM
+from .._renamed import renamed
 from ..validate import coded_field
 from .conflicts import FINDING_COLUMNS, Rule, conflicts, sort_findings
 from ..prepare import TOTAL, prepare_layers, projected
@@ -157,18 +158,20 @@ def river_encroachment(
     return sort_findings(pd.concat(frames, ignore_index=True), ["feature_layer", "feature_id", "against_id"])
 
 
+@renamed(field="designation_field")
 def river_designation(
     rivers: gpd.GeoDataFrame,
     zones: gpd.GeoDataFrame,
     *,
     zone_field: str = "name",
-    field: str = "designation",
+    designation_field: str = "designation",
     until: int | None = None,
     id_field: str = "id",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Share of river length designated 美丽幸福河湖, per district, and the rivers not yet designated.
 
-    A river (or lake) is designated when ``field`` holds a value (the level,
+    A river (or lake) is designated when ``designation_field`` (``field=`` before; it still works, with a
+    warning) holds a value (the level,
     e.g. 省级美丽幸福河湖) and, with ``until``, its ``designation_year`` is
     that year or earlier.  River lengths are split at district boundaries (a
     river crossing two districts counts in both, by its length in each); lakes
@@ -190,7 +193,7 @@ def river_designation(
     zones_p, moved = prepare_layers(zones, {"rivers": rivers.assign(_level=levels)}, notes, polygons=False,
                                     zone_field=zone_field)
     gdf = moved["rivers"]
-    designated = _designated(gdf, field, until, source)
+    designated = _designated(gdf, designation_field, until, source)
     geoms = gdf.geometry.values
     is_line = shapely.get_dimensions(geoms) == 1
     zone_geoms = zones_p.geometry.values
@@ -265,7 +268,7 @@ def _designated(gdf: pd.DataFrame, field: str, until: int | None, source: str) -
         have = ", ".join(str(c) for c in gdf.columns if c not in ("geometry", "_level")) or "none"
         raise SchemaError(
             f"{source}: no field '{field}' saying which rivers are designated (fields: {have}); "
-            f"fix: name the column holding the 美丽幸福河湖 level (field=NAME)"
+            f"fix: name the column holding the 美丽幸福河湖 level (designation_field=NAME)"
         )
     values = gdf[field]
     # a value says designated (省级美丽幸福河湖, 是, yes, 2023); blank and no/否/0/false say not
