@@ -15,13 +15,11 @@ for their CRS) and :mod:`ecozone.crs.gcj02` (the GCJ-02 / BD-09 shifts).
 
 Example
 -------
->>> from ecozone.crs import gcj02_to_wgs84, wgs84_to_gcj02
->>> lon, lat = wgs84_to_gcj02(121.4, 37.5)
->>> round(float(lon) - 121.4, 4), round(float(lat) - 37.5, 4)
-(0.0053, 0.001)
->>> back = gcj02_to_wgs84(lon, lat)
->>> round(float(back[0]), 7), round(float(back[1]), 7)
-(121.4, 37.5)
+>>> from ecozone.crs import gk_zone_crs, measurement_crs
+>>> measurement_crs((121.0, 37.2, 121.8, 37.8)).to_epsg(), gk_zone_crs(120.3).to_epsg()
+(4549, 4549)
+
+(the GCJ-02 round trip is the example of :mod:`ecozone.crs.gcj02`)
 """
 
 from __future__ import annotations
