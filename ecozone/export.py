@@ -47,6 +47,7 @@ import shapely
 from .atlas import Atlas
 from .crs import from_wgs84_geometries, parse_crs
 from .errors import CRSError, InputError
+from .schema import EXPORT_FORMATS
 from .geometry import FAMILY
 from .io import atomic_path, clean_partials, partial_path, write_csv, write_geojson
 from .outputs import check_inside, check_not_inputs, check_writable, safe_filename
@@ -54,7 +55,7 @@ from .outputs import check_inside, check_not_inputs, check_writable, safe_filena
 __all__ = ["export", "check_target", "FORMATS", "ShapefileFieldWarning", "GCJ02Warning"]
 
 #: Formats and the suffix of their file (or of the files in their folder).
-FORMATS = {"geojson": ".geojson", "gpkg": ".gpkg", "csv": ".csv", "shp": ".shp"}
+FORMATS = EXPORT_FORMATS
 CGCS2000 = 4490
 
 

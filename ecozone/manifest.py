@@ -5,10 +5,10 @@ the same tables.
 
 Example
 -------
->>> checked_entry(Path("manifest.toml"), "layers", "coast", {"file": "coast.shp", "kind": "coast"}, LAYER_KEYS, {"coastline": 1})
+>>> checked_entry(Path("manifest.toml"), "layers", "coast", {"file": "coast.shp", "kind": "coastlines"})
 Traceback (most recent call last):
 ...
-ecozone.errors.ConfigError: manifest.toml: [layers.coast]: kind 'coast' is unknown; fix: use one of coastline
+ecozone.errors.ConfigError: manifest.toml: [layers.coast]: kind 'coastlines' is unknown; fix: use one of district, sea_zone, ...
 """
 
 from __future__ import annotations
@@ -25,33 +25,97 @@ from pyproj import CRS
 
 from . import crs as _crs
 from .errors import ConfigError, CRSError, InputError
-from .schema import KINDS
+from .config_spec import Key, Table
+from .schema import KINDS, RASTER_KINDS
+from .toml_lines import line_of, suggest
 
-__all__ = ["MANIFEST_KEYS", "RASTER_KEYS", "LAYER_KEYS", "RASTER_KINDS", "checked_entry", "read_manifest", "LayerSpec",
+__all__ = ["MANIFEST_SPEC", "LAYER_SPEC", "RASTER_SPEC", "MANIFEST_KEYS", "RASTER_KEYS", "LAYER_KEYS", "RASTER_KINDS", "checked_entry", "read_manifest", "LayerSpec",
            "Raster"]
 
+_TEXT = {"source": Key("text", "where the data comes from (shown in credits)", "数据来源"),
+         "licence": Key("text", "the data's licence", "数据许可"),
+         "illustrative": Key("boolean", "drawn for illustration, not surveyed data (marked on reports and maps)",
+                             "示意数据(非调查数据), 报告和地图上注明", default=False),
+         "title": Key("text", "a title for reports and map legends", "报告和图例中的标题")}
+#: A ``[layers.NAME]`` table.
+LAYER_SPEC = Table({
+    "file": Key("text", "the layer's file, relative to the file that lists it", "图层文件(相对于本文件所在目录)",
+                required=True),
+    "kind": Key("text", "what the layer holds (ecozone layer-kinds lists them)", "图层类型", choices=tuple(KINDS),
+                required=True),
+    "crs": Key("text|integer", "the CRS of a file that declares none (e.g. EPSG:4549, gcj02)",
+               "文件未声明坐标系时指定(如 EPSG:4549、gcj02)"),
+    "layer": Key("text|integer", "which layer of a GeoPackage or FileGDB", "GeoPackage/FileGDB 中的图层"),
+    "encoding": Key("text", "a Shapefile's text encoding when it has no .cpg (e.g. GBK)", "无 .cpg 时 Shapefile 的编码(如 GBK)"),
+    **_TEXT,
+    "fields": Key("table", "ecozone field names mapped to your column names, e.g. { class = \"岸线类型\" }",
+                  "字段映射: ecozone 字段名 = 你的列名", table=Table({}, other=Key("text", "your column name", "你的列名"))),
+}, "a layer of the atlas", "图集中的一个矢量图层")
+#: A ``[rasters.NAME]`` table.
+RASTER_SPEC = Table({
+    "file": Key("text", "the raster's file (GeoTIFF …), relative to the file that lists it", "栅格文件", required=True),
+    "kind": Key("text", "dem (line of sight), land_cover (class shares) or continuous", "栅格类型",
+                choices=tuple(RASTER_KINDS), required=True),
+    **_TEXT,
+    "classes": Key("table", "land_cover: cell values mapped to land-cover classes, e.g. { 10 = \"forest\" }",
+                   "土地覆盖: 像元值 = 地类", table=Table({}, other=Key("text", "a land-cover class", "地类"))),
+}, "a raster of the atlas", "图集中的一个栅格")
+#: What a ``manifest.toml`` may hold.
+MANIFEST_SPEC = Table({
+    "name": Key("text", "the atlas's short name (used in file names)", "图集简称(用于文件名)"),
+    "title": Key("text", "the atlas's title", "图集标题"),
+    "description": Key("text", "what the atlas holds", "图集说明"),
+    "crs": Key("text", "measurement CRS (default: the Gauss-Krüger zone of the data)", "量算坐标系(默认: 数据所在的高斯-克吕格带)"),
+    "credits": Key("list", "credits shown on maps and reports", "地图和报告上的数据署名", each=Key("text", "a credit", "署名")),
+    "layers": Key("table", "[layers.NAME] tables", "[layers.名称] 图层表", each=LAYER_SPEC),
+    "rasters": Key("table", "[rasters.NAME] tables", "[rasters.名称] 栅格表", each=RASTER_SPEC),
+}, "an atlas: the city's layers and rasters", "图集清单: 城市的图层和栅格")
+
 #: The keys of a manifest, of its ``[rasters.NAME]`` and of its ``[layers.NAME]`` tables.
-MANIFEST_KEYS = {"name", "title", "description", "crs", "credits", "layers", "rasters"}
-RASTER_KEYS = {"file", "kind", "source", "licence", "illustrative", "title", "classes"}
-#: Kinds of raster an atlas may hold: a DEM (line of sight), a land-cover map (class shares), any other.
-RASTER_KINDS = {"dem": "数字高程模型", "land_cover": "土地覆盖", "continuous": "栅格数据"}
-LAYER_KEYS = {"file", "kind", "crs", "layer", "encoding", "source", "licence", "illustrative", "title", "fields"}
+MANIFEST_KEYS = set(MANIFEST_SPEC.keys)
+RASTER_KEYS = set(RASTER_SPEC.keys)
+LAYER_KEYS = set(LAYER_SPEC.keys)
 
 
-def checked_entry(manifest: Path, section: str, name: str, entry: Any, keys: set[str], kinds: Mapping[str, Any]) -> str:
-    """Check a ``[layers.NAME]`` / ``[rasters.NAME]`` table: a table, known keys, a file and a known kind.
-    Returns how messages name it."""
+def line_in(path: Path, section: str, key: str | None) -> str:
+    """`` (line N)`` of ``key`` in ``[section]`` of the TOML file ``path``, or '' when it is not found."""
+    try:
+        line = line_of(path.read_text(encoding="utf-8-sig"), section, key)
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return f" (line {line})" if line else ""
+
+
+def checked_entry(manifest: Path, section: str, name: str, entry: Any) -> str:
+    """Check a ``[layers.NAME]`` / ``[rasters.NAME]`` table against :data:`LAYER_SPEC` /
+    :data:`RASTER_SPEC`: a table, known keys of the right types, a file and a known kind.  Returns how
+    messages name it; a problem is one line with the key's line in the file."""
+    spec = LAYER_SPEC if section == "layers" else RASTER_SPEC
     where = f"{manifest}: [{section}.{name}]"
+
+    def bad(key: str | None, problem: str, fix: str) -> ConfigError:
+        at = line_in(manifest, f"{section}.{name}", key)
+        return ConfigError(f"{manifest}{at}: [{section}.{name}]: {problem}; fix: {fix}")
+
     if not isinstance(entry, dict):
-        raise ConfigError(f"{where} is not a table; fix: write it as [{section}.{name}] with file and kind")
-    unknown = set(entry) - keys
+        raise bad(None, "is not a table", f"write it as [{section}.{name}] with file and kind")
+    unknown = spec.unknown(entry)
     if unknown:
-        raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r}; fix: use only {', '.join(sorted(keys))}")
-    for key in ("file", "kind"):
+        raise bad(unknown[0], f"unknown key {unknown[0]!r}",
+                  f"{suggest(unknown[0], spec.keys)}use only {', '.join(sorted(spec.keys))}")
+    for key in spec.required():
         if key not in entry:
-            raise ConfigError(f"{where}: '{key}' is missing; fix: add {key} = \"…\"")
-    if entry["kind"] not in kinds:
-        raise ConfigError(f"{where}: kind {entry['kind']!r} is unknown; fix: use one of {', '.join(kinds)}")
+            raise bad(None, f"'{key}' is missing", f"add {key} = \"…\"")
+    if entry["kind"] not in spec.keys["kind"].choices:
+        raise bad("kind", f"kind {entry['kind']!r} is unknown",
+                  f"use one of {', '.join(spec.keys['kind'].choices)}")
+    for key, value in entry.items():
+        problem = spec.keys[key].problem(value)
+        if problem is None and spec.keys[key].table is not None:
+            sub = spec.keys[key].table
+            problem = next((sub.other.problem(v) for v in value.values() if sub.other.problem(v)), None)
+        if problem is not None:
+            raise bad(key, f"{key}: {problem[0]}", problem[1])
     return where
 
 
@@ -75,7 +139,7 @@ class Raster:
 
         from .schema import LAND_COVER_CLASSES, normalise_code
 
-        where = checked_entry(manifest, "rasters", rname, entry, RASTER_KEYS, RASTER_KINDS)
+        where = checked_entry(manifest, "rasters", rname, entry)
         classes = None
         if "classes" in entry:
             classes = {}
@@ -113,10 +177,24 @@ def read_manifest(path: str | os.PathLike) -> tuple[Path, dict[str, Any]]:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix: correct the syntax at that line") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text; fix: save the manifest as UTF-8") from exc
-    unknown = set(doc) - MANIFEST_KEYS
-    if unknown:
-        raise ConfigError(f"{path}: unknown key {sorted(unknown)[0]!r}; fix: use only {', '.join(sorted(MANIFEST_KEYS))}")
+    check_manifest(path, doc)
     return path, doc
+
+
+def check_manifest(path: Path, doc: Mapping[str, Any]) -> None:
+    """The top level of a manifest against :data:`MANIFEST_SPEC` (its layer and raster tables are checked
+    one by one by :func:`checked_entry`)."""
+    unknown = MANIFEST_SPEC.unknown(doc)
+    if unknown:
+        raise ConfigError(f"{path}{line_in(path, '', unknown[0])}: unknown key {unknown[0]!r}; fix: "
+                          f"{suggest(unknown[0], MANIFEST_KEYS)}use only {', '.join(sorted(MANIFEST_KEYS))}")
+    for key, value in doc.items():
+        spec = MANIFEST_SPEC.keys[key]
+        problem = spec.problem(value)
+        if problem is None and isinstance(spec.each, Key) and isinstance(value, list):
+            problem = next((spec.each.problem(v) for v in value if spec.each.problem(v)), None)
+        if problem is not None:
+            raise ConfigError(f"{path}{line_in(path, '', key)}: {key}: {problem[0]}; fix: {problem[1]}")
 
 
 @dataclass
@@ -141,7 +219,7 @@ class LayerSpec:
 
     @classmethod
     def from_manifest(cls, manifest: Path, lname: str, entry: Any) -> LayerSpec:
-        where = checked_entry(manifest, "layers", lname, entry, LAYER_KEYS, KINDS)
+        where = checked_entry(manifest, "layers", lname, entry)
         kind = entry["kind"]
         declared = entry.get("crs")
         if declared is not None:
@@ -150,8 +228,6 @@ class LayerSpec:
             except CRSError as exc:
                 raise ConfigError(str(exc)) from exc
         fields = entry.get("fields")
-        if fields is not None and not (isinstance(fields, dict) and all(isinstance(v, str) for v in fields.values())):
-            raise ConfigError(f"{where}: fields must map ecozone names to your column names; fix: fields = {{ class = \"岸线类型\" }}")
         path = (manifest.parent / str(entry["file"])).resolve()
         try:
             shown = os.path.relpath(path)

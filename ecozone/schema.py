@@ -274,3 +274,14 @@ def label(kind: str, lang: str = "zh") -> str:
     """The zh or en label of a layer kind, e.g. ``label("redline") == "生态保护红线"``."""
     k = KINDS[kind]
     return k.zh if lang == "zh" else k.en
+
+
+#: Kinds of raster an atlas may hold: a DEM (line of sight), a land-cover map (class shares), any other.
+RASTER_KINDS = {"dem": "数字高程模型", "land_cover": "土地覆盖", "continuous": "栅格数据"}
+
+#: How estuarine shoreline (河口岸线) counts in natural-coastline retention: as artificial (the
+#: default), as natural, or excluded from both the natural length and the total.
+ESTUARINE_RULES = ("artificial", "natural", "exclude")
+
+#: The file formats ``ecozone export`` writes, and their suffixes.
+EXPORT_FORMATS = {"geojson": ".geojson", "gpkg": ".gpkg", "csv": ".csv", "shp": ".shp"}

@@ -17,7 +17,7 @@ PACKAGE = Path(ecozone.__file__).resolve().parent
 #: Layers from the bottom up: a module may import its own layer and the ones before it.
 LAYERS = [
     ("base", {"errors", "units", "_version", "_options", "_renamed", "escape", "_resources", "_renderers", "geometry", "parallel",
-              "json_values", "dates", "features", "codes", "schema", "fields", "issues"}),
+              "json_values", "dates", "features", "codes", "schema", "fields", "issues", "config_spec", "toml_lines"}),
     ("coordinates", {"crs"}),
     ("read", {"io", "outputs"}),
     ("validate", {"validate", "checks", "repair", "prepare", "manifest"}),
@@ -25,7 +25,7 @@ LAYERS = [
     ("engines", {"dask_engine", "dask_client", "dask_layer", "dask_passes", "dask_regions"}),
     ("measure", {"measure"}),
     ("judge", {"audit"}),
-    ("render/export", {"results", "maps", "report", "export", "demo", "demo_summary"}),
+    ("render/export", {"results", "maps", "report", "export", "demo", "demo_summary", "config_files"}),
     ("command line", {"cli", "__main__", "__init__"}),
 ]
 MAX_LINES = 400

@@ -44,7 +44,7 @@ Example
 ('%', 35)
 
 The package, one job per module: :mod:`~ecozone.audit.spec` (what a config may hold),
-:mod:`~ecozone.audit.lines` (the line of a key, for messages), :mod:`~ecozone.audit.checks`,
+:mod:`~ecozone.audit.checks`,
 :mod:`~ecozone.audit.config` (loading), :mod:`~ecozone.audit.catalogue` (the indicators),
 :mod:`~ecozone.audit.presets`, :mod:`~ecozone.audit.context` (what one run shares),
 :mod:`~ecozone.audit.run` and :mod:`~ecozone.audit.inputs` (the files read, hashed).
@@ -58,7 +58,7 @@ from .catalogue import INDICATORS, Indicator
 from .config import AuditConfig, load_atlas, load_config
 from .presets import PRESETS
 from .run import AuditResult, run_audit
-from .spec import SPEC, Choices
+from .spec import AUDIT_SPEC, SPEC, Choices
 
-__all__ = ["Choices", "Indicator", "INDICATORS", "PRESETS", "SPEC", "AuditConfig", "AuditResult", "load_config", "load_atlas",
+__all__ = ["AUDIT_SPEC", "Choices", "Indicator", "INDICATORS", "PRESETS", "SPEC", "AuditConfig", "AuditResult", "load_config", "load_atlas",
            "run_audit"]

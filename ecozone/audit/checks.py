@@ -1,5 +1,5 @@
 """The checks of an audit config (配置检查) that need no layer read: keys and types against
-:data:`~ecozone.audit.spec.SPEC`, settings, layer and raster tables, indicators and their parameters.
+:data:`~ecozone.audit.spec.AUDIT_SPEC`, settings, layer and raster tables, indicators and their parameters.
 Each problem is one :class:`~ecozone.errors.ConfigError` naming the key, its line and the fix (the
 checks that need the layers' contents are :func:`ecozone.audit.config.load_atlas`'s)."""
 
@@ -11,24 +11,30 @@ from pathlib import Path
 from typing import Any
 
 from .. import crs as _crs
-from ..manifest import LAYER_KEYS, RASTER_KEYS, RASTER_KINDS
+from ..config_spec import Key, Table
 from ..errors import CRSError
-from ..schema import KINDS
+from ..manifest import LAYER_SPEC, RASTER_SPEC
+from ..toml_lines import fail, suggest
 from .catalogue import INDICATORS
-from .lines import fail, suggest
-from .spec import (ENTRY_TYPES, ESTUARINE, OPERATORS, SETTING_RANGES, SPEC, TYPE_NAMES, schema_codes,
-                   type_ok)
+from .spec import INDICATOR_SPEC, OPERATORS, SETTINGS_SPEC, schema_codes
 
 
-def check_keys(path: Path, text: str, section: str, table: Mapping[str, Any], spec: Mapping[str, tuple]) -> None:
+def check_keys(path: Path, text: str, section: str, table: Mapping[str, Any], spec: Table) -> None:
+    """Every key of ``table`` known to ``spec``, each value of its key's type, choices and range."""
     for key, value in table.items():
-        if key not in spec:
+        if key not in spec.keys:
             what = "unknown table" if isinstance(value, dict) else "unknown key"
-            raise fail(path, text, section, key, what, f"{suggest(key, spec)}use one of {', '.join(spec)}")
-        types = spec[key][0]
-        if not type_ok(value, types):
-            names = " or ".join(TYPE_NAMES[t.__name__] for t in types)
-            raise fail(path, text, section, key, f"{value!r} is not {names}", f"write {key} as {names}")
+            raise fail(path, text, section, key, what, f"{suggest(key, spec.keys)}use one of {', '.join(spec.keys)}")
+        check_value(path, text, section, key, value, spec.keys[key])
+
+
+def check_value(path: Path, text: str, section: str, key: str, value: Any, spec: Key) -> None:
+    problem = spec.problem(value)
+    if problem is not None:
+        fix = problem[1] if problem[1].startswith(("write", "use")) else f"give {problem[1]}"
+        if spec.choices is not None and isinstance(value, str):
+            fix = suggest(value, spec.choices) + fix
+        raise fail(path, text, section, key, problem[0], fix)
 
 
 def _number(path: Path, text: str, section: str, key: str, value: Any, ok: Callable[[float], bool], must: str) -> None:
@@ -47,23 +53,18 @@ def _target_check(unit: str) -> tuple[Callable[[float], bool], str]:
 
 
 def check_settings(path: Path, text: str, settings: dict[str, Any]) -> dict[str, Any]:
-    """``[settings]``: known keys of the right type, distances finite and positive, rules known."""
-    check_keys(path, text, "settings", settings, SPEC["settings"])
-    for key, (ok, must) in SETTING_RANGES.items():
-        if key in settings:
-            _number(path, text, "settings", key, settings[key], ok, must)
-    if settings.get("estuarine", "artificial") not in ESTUARINE:
-        raise fail(path, text, "settings", "estuarine", f"{settings['estuarine']!r} is not a rule",
-                    f"{suggest(settings['estuarine'], ESTUARINE)}use one of {', '.join(ESTUARINE)}")
+    """``[settings]`` against :data:`~ecozone.audit.spec.SETTINGS_SPEC`; river levels known."""
+    check_keys(path, text, "settings", settings, SETTINGS_SPEC)
     if "river_widths" in settings:
         levels = schema_codes("river", "level")
+        width_spec = SETTINGS_SPEC.keys["river_widths"].table.other
         widths = {}
         for level, width in settings["river_widths"].items():
             code = levels.normalise(level)
             if code is None:
                 raise fail(path, text, "settings", "river_widths", f"{level!r} is not a river level",
                             f"{suggest(level, levels.spellings())}use one of {levels.describe()}")
-            if not type_ok(width, (int, float)) or not math.isfinite(width) or width <= 0:
+            if width_spec.problem(width) is not None:
                 raise fail(path, text, "settings", "river_widths", f"{level} = {width!r} is not a width",
                             "give a width in metres greater than 0")
             widths[code] = width
@@ -74,21 +75,22 @@ def check_settings(path: Path, text: str, settings: dict[str, Any]) -> dict[str,
 def check_entries(path: Path, text: str, section: str, tables: dict[str, Any]) -> dict[str, str]:
     """The config's own ``[layers.NAME]`` or ``[rasters.NAME]`` tables, without reading a file;
     returns their kinds by name."""
-    keys, kinds = (LAYER_KEYS, KINDS) if section == "layers" else (RASTER_KEYS, RASTER_KINDS)
+    spec = LAYER_SPEC if section == "layers" else RASTER_SPEC
     found: dict[str, str] = {}
     for name, entry in tables.items():
         where = f"{section}.{name}"
         if not isinstance(entry, dict):
             raise fail(path, text, section, name, "is not a table", f"write it as [{where}] with file and kind")
         for key, value in entry.items():
-            if key not in keys:
-                raise fail(path, text, where, key, "unknown key", f"{suggest(key, keys)}use only {', '.join(sorted(keys))}")
-            if key in ENTRY_TYPES and not type_ok(value, ENTRY_TYPES[key]):
-                names = " or ".join(TYPE_NAMES[t.__name__] for t in ENTRY_TYPES[key])
-                raise fail(path, text, where, key, f"{value!r} is not {names}", f"write {key} as {names}")
-        for key in ("file", "kind"):
+            if key not in spec.keys:
+                raise fail(path, text, where, key, "unknown key",
+                           f"{suggest(key, spec.keys)}use only {', '.join(sorted(spec.keys))}")
+            if key != "kind":
+                check_value(path, text, where, key, value, spec.keys[key])
+        for key in spec.required():
             if key not in entry:
                 raise fail(path, text, where, None, f"'{key}' is missing", f"add {key} = \"…\"")
+        kinds = spec.keys["kind"].choices
         if entry["kind"] not in kinds:
             raise fail(path, text, where, "kind", f"kind {entry['kind']!r} is unknown",
                         f"{suggest(entry['kind'], kinds)}use one of {', '.join(kinds)}")
@@ -98,9 +100,10 @@ def check_entries(path: Path, text: str, section: str, tables: dict[str, Any]) -
             except CRSError as exc:
                 problem, _, fix = str(exc).partition("; fix: ")
                 raise fail(path, text, where, "crs", problem, fix or "give an EPSG code") from None
-        if "fields" in entry and not all(isinstance(v, str) for v in entry["fields"].values()):
-            raise fail(path, text, where, "fields", "must map ecozone names to your column names",
-                        'fields = { class = "岸线类型" }')
+        for key in ("fields", "classes"):
+            other = spec.keys[key].table.other if key in spec.keys else None
+            if key in entry and other is not None and any(other.problem(v) for v in entry[key].values()):
+                raise fail(path, text, where, key, "must map names to text", 'e.g. fields = { class = "岸线类型" }')
         found[name] = entry["kind"]
     return found
 
@@ -117,8 +120,7 @@ def check_indicator(path: Path, text: str, name: str, entry: dict[str, Any], mer
         raise fail(path, text, section, "indicator" if "indicator" in entry else None, f"{ind_id!r} is not an indicator",
                     f"{suggest(ind_id, INDICATORS)}use one of {', '.join(INDICATORS)}")
     ind = INDICATORS[ind_id]
-    spec = {**SPEC["indicator"], **ind.params}
-    check_keys(path, text, section, entry, spec)
+    check_keys(path, text, section, entry, indicator_spec(ind_id))
     operator = merged.get("operator", ind.operator)
     if operator not in OPERATORS:
         raise fail(path, text, section, "operator", f"{operator!r} is not an operator", f"use one of {', '.join(OPERATORS)}")
@@ -168,3 +170,16 @@ def check_indicator(path: Path, text: str, name: str, entry: dict[str, Any], mer
         raise fail(path, text, section, "raster", problem,
                     f"use one of {', '.join(have)}" if have else "add [rasters.NAME] with kind = \"land_cover\"")
     return out
+
+
+def param_key(declared: tuple[Any, ...]) -> Key:
+    """An indicator parameter, ``(types, help[, choices])`` in the catalogue, as a :class:`Key` (its
+    choices are checked by :func:`check_indicator`, which accepts every spelling and suggests one)."""
+    names = {str: "text", int: "integer", float: "number", list: "list", bool: "boolean"}
+    return Key("|".join(dict.fromkeys(names[t] for t in declared[0])), declared[1], "")
+
+
+def indicator_spec(ind_id: str) -> Table:
+    """The keys an ``[indicators.NAME]`` table of indicator ``ind_id`` may hold."""
+    params = {k: param_key(v) for k, v in INDICATORS[ind_id].params.items()}
+    return Table({**INDICATOR_SPEC.keys, **params}, INDICATOR_SPEC.en, INDICATOR_SPEC.zh)

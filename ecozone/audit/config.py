@@ -12,13 +12,13 @@ from typing import Any
 
 from .. import crs as _crs
 from ..atlas import Atlas
-from ..manifest import MANIFEST_KEYS, RASTER_KEYS, RASTER_KINDS, LayerSpec, checked_entry
+from ..manifest import LayerSpec, check_manifest, checked_entry
 from ..errors import ConfigError, CRSError
 from .checks import check_entries, check_indicator, check_keys, check_settings
 from .context import Context
-from .lines import fail, line_of, one_line, suggest
+from ..toml_lines import fail, line_of, one_line, suggest
 from .presets import PRESETS
-from .spec import SPEC, ZONE_KINDS
+from .spec import AUDIT_SPEC, ZONE_KINDS, ZONES_SPEC
 
 
 @dataclass
@@ -82,23 +82,12 @@ def _read_manifest(config: Path, text: str, manifest: Path, raw_value: Any) -> d
         raise broken(f"{manifest}: not UTF-8 text; fix: save the manifest as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise broken(f"{manifest}: not valid TOML ({exc}); fix: correct the syntax at that line") from None
-    unknown = sorted(set(doc) - MANIFEST_KEYS)
-    if unknown:
-        raise broken(f"{manifest}: unknown key {unknown[0]!r}; fix: {suggest(unknown[0], MANIFEST_KEYS)}"
-                     f"use only {', '.join(sorted(MANIFEST_KEYS))}")
-    for key in ("layers", "rasters"):
-        if not isinstance(doc.get(key, {}), dict):
-            raise broken(f"{manifest}: {key} is not a table; fix: write [{key}.NAME] tables with file and kind")
-    for key in ("name", "title", "description", "crs"):
-        if key in doc and not isinstance(doc[key], str):
-            raise broken(f"{manifest}: {key} {doc[key]!r} is not text; fix: write {key} = \"…\"")
-    if "credits" in doc and not (isinstance(doc["credits"], list) and all(isinstance(c, str) for c in doc["credits"])):
-        raise broken(f"{manifest}: credits is not a list of text; fix: write credits = [\"…\", \"…\"]")
     try:
+        check_manifest(manifest, doc)
         for lname, entry in doc.get("layers", {}).items():
             LayerSpec.from_manifest(manifest, lname, entry)  # keys, kind, crs, fields: no file is read
         for rname, entry in doc.get("rasters", {}).items():
-            checked_entry(manifest, "rasters", rname, entry, RASTER_KEYS, RASTER_KINDS)
+            checked_entry(manifest, "rasters", rname, entry)
     except ConfigError as exc:
         raise broken(str(exc)) from None
     return doc
@@ -108,7 +97,7 @@ def _read_manifest(config: Path, text: str, manifest: Path, raw_value: Any) -> d
 def load_config(path: str | Path) -> AuditConfig:
     """Read and check an audit config (TOML) completely, before any layer is read; merge its preset.
 
-    Checked: every key and table against :data:`SPEC` and the indicators'
+    Checked: every key and table against :data:`~ecozone.audit.spec.AUDIT_SPEC` and the indicators'
     parameters, value types, parameter values against the code lists of
     :mod:`ecozone.schema` (Chinese names accepted, kept as the English code),
     targets finite and in range for their unit, settings in range, the
@@ -137,10 +126,8 @@ def load_config(path: str | Path) -> AuditConfig:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(one_line(f"{path}: not valid TOML: {exc}; fix: correct the syntax at that line")) from None
-    check_keys(path, text, "", doc, SPEC[""])
+    check_keys(path, text, "", doc, AUDIT_SPEC)
     lang = doc.get("lang", "zh")
-    if lang not in ("zh", "en"):
-        raise fail(path, text, "", "lang", f"{lang!r} is not a language ecozone writes", "use zh or en")
     preset = doc.get("preset")
     if preset is not None and preset not in PRESETS:
         raise fail(path, text, "", "preset", f"{preset!r} is not a preset", f"{suggest(preset, PRESETS)}use one of {', '.join(PRESETS)}")
@@ -151,7 +138,7 @@ def load_config(path: str | Path) -> AuditConfig:
             problem, _, fix = str(exc).partition("; fix: ")
             raise fail(path, text, "", "crs", problem, fix or "give a projected CRS in metres") from None
     zones = dict(doc.get("zones", {}))
-    check_keys(path, text, "zones", zones, SPEC["zones"])
+    check_keys(path, text, "zones", zones, ZONES_SPEC)
     for key, value in zones.items():
         if not value.strip():
             raise fail(path, text, "zones", key, "is empty", f"name a layer or a field, or leave {key} out")

@@ -1,5 +1,6 @@
-"""What an audit config may hold (审计配置规格): the :data:`SPEC` table of keys, types and help, the
-comparison operators, the value lists of parameters (:class:`Choices`) and the ranges of settings."""
+"""What an audit config may hold (审计配置规格): :data:`AUDIT_SPEC` (keys, types, allowed values,
+ranges, zh/en help: the checks, ``CONFIG.md`` and ``ecozone config-schema audit`` all read it), the
+comparison operators and the value lists of parameters (:class:`Choices`)."""
 
 from __future__ import annotations
 
@@ -8,45 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..measure.conflicts import SEVERITIES
-from ..schema import KINDS, Code, CodeList, normalise_code
-
-#: Every key a config may hold: section -> {key: (types, help)}.  ``*`` is any table name.
-SPEC: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
-    "": {
-        "title": ((str,), "the audit's title, shown on the report"),
-        "preset": ((str,), "targets of a published plan to start from (see PRESETS)"),
-        "manifest": ((str,), "a manifest.toml whose layers and rasters the audit uses"),
-        "crs": ((str,), "measurement CRS (default: the Gauss-Krüger zone of the data)"),
-        "lang": ((str,), "zh or en: the language of report.md and report.html"),
-        "layers": ((dict,), "[layers.NAME] tables, as in a manifest"),
-        "rasters": ((dict,), "[rasters.NAME] tables, as in a manifest"),
-        "zones": ((dict,), "[zones]: which layers are the districts and the bays"),
-        "settings": ((dict,), "[settings]: measurement rules"),
-        "indicators": ((dict,), "[indicators.NAME] tables: indicator, target, operator and parameters"),
-    },
-    "zones": {
-        "districts": ((str,), "layer of the districts (default: the first district layer)"),
-        "bays": ((str,), "layer of the bays (default: the first bay layer)"),
-        "zone_field": ((str,), "field naming the zones (default name)"),
-    },
-    "settings": {
-        "include_islands": ((bool,), "count island shoreline in coastline retention (default false)"),
-        "estuarine": ((str,), "estuarine shoreline counts as artificial (default), natural, or is excluded"),
-        "view_distance_m": ((int, float), "三区两线 visible-range distance in metres (default 1000)"),
-        "observer_m": ((int, float), "observer height for the DEM line of sight (default 1.7)"),
-        "target_m": ((int, float), "height above the ground of the mine's points looked at (default 0)"),
-        "curvature_coeff": ((int, float), "Earth curvature and refraction, as gdal_viewshed -cc (default 0.85714; 0: flat)"),
-        "search_m": ((int, float), "radius for 'near' conflict findings (default 1000)"),
-        "river_widths": ((dict,), "river buffer width per level, e.g. { trunk = 50, tributary = 20 }"),
-    },
-    "indicator": {
-        "indicator": ((str,), "the catalogue id (default: the table's name)"),
-        "target": ((int, float), "the target value, in the indicator's unit"),
-        "operator": ((str,), "how the value must compare with the target: >=, >, <=, <, =="),
-        "label": ((str,), "a label for this indicator on the report"),
-        "source": ((str,), "where the target comes from (plan, article)"),
-    },
-}
+from ..config_spec import Key, Table
+from ..manifest import LAYER_SPEC, RASTER_SPEC
+from ..schema import ESTUARINE_RULES, KINDS, Code, CodeList, normalise_code
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": lambda v, t: v >= t - 1e-9,
@@ -55,7 +20,69 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<": lambda v, t: v < t,
     "==": lambda v, t: abs(v - t) <= 1e-9,
 }
-ESTUARINE = ("artificial", "natural", "exclude")
+
+#: ``[settings]``: the measurement rules of an audit.
+SETTINGS_SPEC = Table({
+    "include_islands": Key("boolean", "count island shoreline in coastline retention", "自然岸线保有率是否计入海岛岸线",
+                           default=False),
+    "estuarine": Key("text", "estuarine shoreline counts as artificial, natural, or is excluded",
+                     "河口岸线计为人工岸线、自然岸线或不计入", choices=ESTUARINE_RULES, default="artificial"),
+    "view_distance_m": Key("number", "三区两线 visible-range distance in metres", "三区两线可视范围距离(米)", above=0,
+                           default=1000),
+    "observer_m": Key("number", "observer height for the DEM line of sight, in metres", "视线分析观察者高度(米)",
+                      minimum=0, default=1.7),
+    "target_m": Key("number", "height above the ground of the mine's points looked at, in metres",
+                    "矿山被观察点离地高度(米)", minimum=0, default=0),
+    "curvature_coeff": Key("number", "Earth curvature and refraction, as gdal_viewshed -cc (0: flat)",
+                           "地球曲率与大气折光系数, 同 gdal_viewshed -cc (0: 平面)", minimum=0, default=0.85714),
+    "search_m": Key("number", "radius for 'near' conflict findings, in metres", "冲突分析“邻近”半径(米)", above=0,
+                    default=1000),
+    "river_widths": Key("table", "river buffer width per level in metres, e.g. { trunk = 50, tributary = 20 }",
+                        "各级河流缓冲宽度(米)", table=Table({}, other=Key("number", "width in metres", "宽度(米)", above=0))),
+}, "measurement rules", "量算规则")
+
+#: ``[zones]``: which layers are the districts and the bays.
+ZONES_SPEC = Table({
+    "districts": Key("text", "layer of the districts (default: the first district layer)", "区县图层(默认: 第一个区县图层)"),
+    "bays": Key("text", "layer of the bays (default: the first bay layer)", "海湾图层(默认: 第一个海湾图层)"),
+    "zone_field": Key("text", "field naming the zones (default name)", "分区名称字段(默认 name)"),
+}, "which layers are the zones", "分区图层")
+
+#: An ``[indicators.NAME]`` table: the keys every indicator has (each indicator adds its parameters,
+#: :data:`ecozone.audit.catalogue.INDICATORS`).
+INDICATOR_SPEC = Table({
+    "indicator": Key("text", "the catalogue id (default: the table's name)", "指标编号(默认: 表名)"),
+    "target": Key("number", "the target value, in the indicator's unit", "目标值(指标单位)"),
+    "operator": Key("text", "how the value must compare with the target", "与目标值的比较方式",
+                    choices=tuple(OPERATORS)),
+    "label": Key("text", "a label for this indicator on the report", "报告中的指标名称"),
+    "source": Key("text", "where the target comes from (plan, article)", "目标来源(规划文件、条款)"),
+}, "an indicator and its target", "指标及其目标")
+
+#: What an audit config may hold.
+AUDIT_SPEC = Table({
+    "title": Key("text", "the audit's title, shown on the report", "审计标题(显示在报告上)"),
+    "preset": Key("text", "targets of a published plan to start from (ecozone audit --list-presets)",
+                  "以某一已发布规划的目标为起点(预设)"),
+    "manifest": Key("text", "a manifest.toml (or its folder) whose layers and rasters the audit uses",
+                    "使用其图层和栅格的 manifest.toml"),
+    "crs": Key("text", "measurement CRS (default: the Gauss-Krüger zone of the data)", "量算坐标系(默认: 数据所在的高斯-克吕格带)"),
+    "lang": Key("text", "the language of report.md and report.html", "报告语言", choices=("zh", "en"), default="zh"),
+    "layers": Key("table", "[layers.NAME] tables, as in a manifest", "[layers.名称] 图层表, 同 manifest", each=LAYER_SPEC),
+    "rasters": Key("table", "[rasters.NAME] tables, as in a manifest", "[rasters.名称] 栅格表, 同 manifest", each=RASTER_SPEC),
+    "zones": Key("table", "which layers are the districts and the bays", "区县和海湾图层", table=ZONES_SPEC),
+    "settings": Key("table", "measurement rules", "量算规则", table=SETTINGS_SPEC),
+    "indicators": Key("table", "[indicators.NAME] tables: indicator, target, operator and parameters",
+                      "[indicators.名称] 指标表", each=INDICATOR_SPEC),
+}, "an audit: layers, targets and settings", "审计配置: 图层、目标与规则")
+
+#: Every key a config may hold, as ``section -> {key: (Python types, help)}`` (``""``: the top level),
+#: read from :data:`AUDIT_SPEC`.
+SPEC: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
+    section: {name: (key.python_types(), key.en) for name, key in table.keys.items()}
+    for section, table in (("", AUDIT_SPEC), ("zones", ZONES_SPEC), ("settings", SETTINGS_SPEC),
+                           ("indicator", INDICATOR_SPEC))
+}
 
 
 @dataclass(frozen=True)
@@ -101,33 +128,5 @@ def schema_codes(kind: str, name: str) -> Choices:
 
 #: Severities of conflict findings, from :data:`ecozone.measure.conflicts.SEVERITIES` (code -> Chinese label).
 SEVERITY = Choices(CodeList("severity", tuple(Code(code, zh, code) for code, zh in SEVERITIES.items())))
-#: What ``[settings]`` values must be: the check and the fix, by key (types are in :data:`SPEC`).
-SETTING_RANGES: dict[str, tuple[Callable[[float], bool], str]] = {
-    "view_distance_m": (lambda v: v > 0, "a distance in metres greater than 0 (default 1000)"),
-    "observer_m": (lambda v: v >= 0, "a height in metres of 0 or more (default 1.7)"),
-    "target_m": (lambda v: v >= 0, "a height in metres of 0 or more (default 0)"),
-    "curvature_coeff": (lambda v: v >= 0, "a coefficient of 0 (flat Earth) or more, as gdal_viewshed -cc; default 0.85714"),
-    "search_m": (lambda v: v > 0, "a distance in metres greater than 0 (default 1000)"),
-}
-
-
-
-#: Types of the keys of a ``[layers.NAME]`` / ``[rasters.NAME]`` table (keys not listed: any type).
-ENTRY_TYPES: dict[str, tuple[type, ...]] = {
-    "file": (str,), "kind": (str,), "crs": (str, int), "layer": (str, int), "encoding": (str,), "source": (str,),
-    "licence": (str,), "illustrative": (bool,), "title": (str,), "fields": (dict,), "classes": (dict,),
-}
-
-
 #: Layer kinds each ``[zones]`` key may name.
 ZONE_KINDS = {"districts": ("district", "sea_zone"), "bays": ("bay",)}
-
-
-TYPE_NAMES = {"str": "text", "int": "a whole number", "float": "a number", "bool": "true/false", "dict": "a table",
-               "list": "a list"}
-
-
-def type_ok(value: Any, types: tuple[type, ...]) -> bool:
-    if isinstance(value, bool):
-        return bool in types
-    return isinstance(value, types)

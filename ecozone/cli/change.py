@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from ..schema import ESTUARINE_RULES
+
 from ..outputs import OutputFolder
 from ._inputs import NON_NEGATIVE, POSITIVE, reads
 
@@ -16,7 +18,7 @@ from ._inputs import NON_NEGATIVE, POSITIVE, reads
 @click.option("--after", type=click.Path(path_type=Path), required=True, help="The later survey.")
 @click.option("--class-field", default="class", show_default=True, help="Field with the coastline class.")
 @click.option("--include-islands", is_flag=True, help="Count island shoreline too.")
-@click.option("--estuarine", type=click.Choice(["artificial", "natural", "exclude"]), default="artificial", show_default=True)
+@click.option("--estuarine", type=click.Choice(ESTUARINE_RULES), default="artificial", show_default=True)
 @click.option("--match-m", type=NON_NEGATIVE, default=100.0, show_default=True, help="Later coastline this close to the earlier one is the same shore.")
 @click.option("--baseline", type=click.Path(path_type=Path), default=None, help="Baseline for transects: adds NSM/SCE/EPR/LRR per transect.")
 @click.option("--baseline-side", type=click.Choice(["offshore", "onshore"]), default="offshore", show_default=True)

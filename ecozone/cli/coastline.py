@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from ..schema import ESTUARINE_RULES
+
 from ..errors import InputError
 from ._common import check_output
 from ._inputs import NON_NEGATIVE, reads
@@ -22,7 +24,7 @@ from ._inputs import NON_NEGATIVE, reads
 @click.option("--include-islands", is_flag=True, help="Count island shoreline too (default: mainland only).")
 @click.option(
     "--estuarine",
-    type=click.Choice(["artificial", "natural", "exclude"]),
+    type=click.Choice(ESTUARINE_RULES),
     default="artificial",
     show_default=True,
     help="How estuarine coastline (河口岸线) counts: not natural, natural, or left out of the total.",

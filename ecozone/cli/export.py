@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from ..schema import EXPORT_FORMATS
+
 
 @click.command("export")
 @click.option("--atlas", "atlas_dir", type=click.Path(path_type=Path), default=None,
@@ -16,7 +18,7 @@ import click
 @click.option("--layers", default=None, help="Layers to write, comma-separated (default: all, unless --results alone).")
 @click.option("--results", is_flag=True, help="Add the result layers: coverage per district, retention, coastline "
                                               "segments, setback zones, river buffers, findings.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["geojson", "gpkg", "csv", "shp"]), required=True,
+@click.option("-f", "--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), required=True,
               help="geojson (RFC 7946), gpkg, csv (WKT geometry) or shp (only if you must: 10-character field names).")
 @click.option("-o", "--out", type=click.Path(path_type=Path), required=True,
               help="A .gpkg file, a .geojson file for one layer, or a folder.")

@@ -12,17 +12,68 @@ from pathlib import Path
 from typing import Any
 
 from .._resources import resource_dir
+from ..config_spec import Key, Table
 from ..errors import ConfigError, InputError
 from ..schema import KINDS
+from ..toml_lines import item_line, line_of
 from .sources import SOURCES
 
-__all__ = ["Preset", "SIZE_LIMIT_MB", "bilingual", "load_preset", "preset_names"]
+__all__ = ["PRESET_SPEC", "Preset", "SIZE_LIMIT_MB", "bilingual", "load_preset", "preset_names"]
 
 #: Above this size a map warns: Leaflet slows down past ~20 MB of GeoJSON.
 SIZE_LIMIT_MB = 20.0
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|#[0-9a-fA-F]{8}|[a-zA-Z]{3,20}")
 _DASH = re.compile(r"[0-9]+(?:[ ,]+[0-9]+)*")
+
+
+_LABEL = "text|table"
+#: A layer's ``style``: Leaflet path options.
+STYLE_SPEC = Table({
+    "color": Key("text", "outline colour, e.g. \"#2e7d32\" or \"teal\"", "边线颜色"),
+    "fill_color": Key("text", "fill colour", "填充颜色"),
+    "weight": Key("number", "outline width in pixels", "边线宽度(像素)", minimum=0, maximum=20),
+    "opacity": Key("number", "outline opacity", "边线不透明度", minimum=0, maximum=1),
+    "fill_opacity": Key("number", "fill opacity", "填充不透明度", minimum=0, maximum=1),
+    "radius": Key("number", "point radius in pixels", "点半径(像素)", minimum=1, maximum=50),
+    "dash_array": Key("text", "dash and gap lengths in pixels, e.g. \"6 4\"", "虚线与间隔长度(像素)"),
+}, "how the layer is drawn", "图层样式")
+#: A ``[[layers]]`` table of a preset.
+PRESET_LAYER_SPEC = Table({
+    "source": Key("text", "a layer kind or a measured layer", "图层类型或量算结果图层",
+                  choices=(*KINDS, *SOURCES), required=True),
+    "label": Key(_LABEL, "the layer's name in the legend: a string or { zh = \"…\", en = \"…\" }", "图例中的图层名称"),
+    "style": Key("table", "Leaflet style", "样式", table=STYLE_SPEC),
+    "color_by": Key("text", "a field whose values pick the colours in classes", "按该字段取值着色"),
+    "classes": Key("table", "colours by value of color_by", "各取值的颜色", table=Table({}, other=Key("text", "a colour", "颜色"))),
+    "class_labels": Key("table", "legend labels by value of color_by", "各取值的图例名称",
+                        table=Table({}, other=Key(_LABEL, "a label", "名称"))),
+    "value": Key("text", "a numeric field for a choropleth", "分级设色的数值字段"),
+    "bins": Key("list", "ascending bin edges of the choropleth", "分级断点(升序)", each=Key("number", "a bin edge", "断点")),
+    "colors": Key("list", "one colour per bin", "每级一种颜色", each=Key("text", "a colour", "颜色")),
+    "percent": Key("boolean", "show the value as a percentage", "按百分比显示"),
+    "tooltip": Key("list", "fields shown on hover", "悬停显示的字段", each=Key("text", "a field", "字段")),
+    "popup": Key("list", "fields shown on click", "点击显示的字段", each=Key("text", "a field", "字段")),
+    "show": Key("boolean", "shown when the page opens", "打开时显示", default=True),
+    "legend": Key("boolean", "listed in the legend", "列入图例", default=True),
+    "of": Key("text", "the layer kind a measured layer is computed from", "量算结果所依据的图层类型", choices=tuple(KINDS)),
+    "realm": Key("text", "land or marine part only", "仅陆域或海域部分", choices=("land", "marine")),
+}, "a layer of the map", "地图中的一个图层")
+#: What a map preset may hold.
+PRESET_SPEC = Table({
+    "title": Key(_LABEL, "the map's title: a string or { zh = \"…\", en = \"…\" }", "地图标题"),
+    "description": Key("text", "what the map shows", "地图说明"),
+    "simplify_m": Key("number", "display simplification tolerance in metres (exports are never simplified)",
+                      "显示简化容差(米), 导出数据不简化", minimum=0, maximum=10000, default=20.0),
+    "size_limit_mb": Key("number", "warn above this page size in MB", "页面超过此大小(MB)时警告", minimum=0.01,
+                         maximum=1000, default=SIZE_LIMIT_MB),
+    "view": Key("table", "the initial view (default: fit the layers)", "初始视图(默认: 适合全部图层)", table=Table({
+        "center": Key("list", "[lon, lat]", "中心点 [经度, 纬度]", each=Key("number", "lon or lat", "经度或纬度")),
+        "zoom": Key("integer", "zoom level", "缩放级别", minimum=0, maximum=20),
+    })),
+    "layers": Key("list", "[[layers]] tables, drawn in order", "[[layers]] 图层表, 按顺序绘制", each=PRESET_LAYER_SPEC,
+                  required=True),
+}, "a map preset: title, view and layers", "专题图预设: 标题、视图和图层")
 
 
 @dataclass
@@ -55,6 +106,12 @@ def bilingual(value: Any, where: str = "label") -> dict[str, str]:
     if isinstance(value, Mapping) and value and set(value) <= {"zh", "en"} and all(isinstance(v, str) for v in value.values()):
         return {"zh": value.get("zh", value.get("en")), "en": value.get("en", value.get("zh"))}
     raise _Bad(f"{where} = {value!r}", 'a string or { zh = "…", en = "…" }')
+
+
+def _ranged(value: Any, where: str, spec: Key) -> float:
+    """A number in the range of its key of the spec."""
+    return _number(value, where, spec.minimum if spec.minimum is not None else -math.inf,
+                   spec.maximum if spec.maximum is not None else math.inf)
 
 
 def _number(value: Any, where: str, lo: float = 0.0, hi: float = math.inf) -> float:
@@ -103,17 +160,17 @@ def _one_of(choices: Sequence[str]):
 
 
 def _check_style(value: Any, where: str) -> None:
-    checks = {"color": _colour, "fill_color": _colour, "weight": lambda v, w: _number(v, w, 0, 20),
-              "opacity": lambda v, w: _number(v, w, 0, 1), "fill_opacity": lambda v, w: _number(v, w, 0, 1),
-              "radius": lambda v, w: _number(v, w, 1, 50)}
     for key, v in _table(value, where).items():
+        spec = STYLE_SPEC.keys.get(key)
+        if spec is None:
+            raise _Bad(f"{where}: key {key!r} unknown", f"use {', '.join(sorted(STYLE_SPEC.keys))}")
         if key == "dash_array":
             if not isinstance(v, str) or not _DASH.fullmatch(v):
                 raise _Bad(f"{where}.dash_array = {v!r}", 'dash and gap lengths in pixels, e.g. "6 4"')
-        elif key in checks:
-            checks[key](v, f"{where}.{key}")
+        elif spec.type == "text":
+            _colour(v, f"{where}.{key}")
         else:
-            raise _Bad(f"{where}: key {key!r} unknown", f"use {', '.join(sorted([*checks, 'dash_array']))}")
+            _ranged(v, f"{where}.{key}", spec)
 
 
 def _check_choropleth(layer: Mapping[str, Any]) -> None:
@@ -144,10 +201,10 @@ _LAYER_SPEC: dict[str, Any] = {
     "popup": _fields,
     "show": _flag,
     "legend": _flag,
-    "of": _one_of(list(KINDS)),
-    "realm": _one_of(["land", "marine"]),
+    "of": _one_of(PRESET_LAYER_SPEC.keys["of"].choices),
+    "realm": _one_of(PRESET_LAYER_SPEC.keys["realm"].choices),
 }
-_PRESET_KEYS = {"title", "description", "simplify_m", "size_limit_mb", "view", "layers"}
+assert set(_LAYER_SPEC) == set(PRESET_LAYER_SPEC.keys), "every key of PRESET_LAYER_SPEC has its check here"
 
 
 def load_preset(preset: str | os.PathLike | Preset) -> Preset:
@@ -172,33 +229,43 @@ def load_preset(preset: str | os.PathLike | Preset) -> Preset:
         raise ConfigError(f"{path}: not UTF-8 text; fix: save the preset as UTF-8") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML ({err}); fix: correct the file") from None
+    at: list[Any] = ["", None, None]  # where the check is: the array ("layers" or ""), the item's number, the key
     try:
-        return _preset(path, raw)
+        return _preset(path, raw, at)
     except _Bad as bad:
         problem, fix = bad.args
-        raise ConfigError(f"{path}: {problem}; fix: {fix}") from None
+        text = path.read_bytes().decode("utf-8-sig")
+        line = item_line(text, at[0], at[1], at[2]) if at[1] else line_of(text, at[0], at[2])
+        raise ConfigError(f"{path}{f' (line {line})' if line else ''}: {problem}; fix: {fix}") from None
 
 
-def _preset(path: Path, raw: dict[str, Any]) -> Preset:
-    unknown = sorted(set(raw) - _PRESET_KEYS)
+def _preset(path: Path, raw: dict[str, Any], at: list[Any]) -> Preset:
+    """The preset, every key checked; ``at`` follows the check so that an error can name its line."""
+    unknown = PRESET_SPEC.unknown(raw)
     if unknown:
-        raise _Bad(f"unknown key {unknown[0]!r}", f"use only {', '.join(sorted(_PRESET_KEYS))}")
+        at[2] = unknown[0]
+        raise _Bad(f"unknown key {unknown[0]!r}", f"use only {', '.join(sorted(PRESET_SPEC.keys))}")
     layers = raw.get("layers")
     if not isinstance(layers, list) or not layers:
         raise _Bad("no [[layers]]", "add at least one [[layers]] table with a source")
     for i, layer in enumerate(layers, 1):
         where = f"[[layers]] #{i}"
+        at[:] = ["layers", i, None]
         if not isinstance(layer, Mapping):
             raise _Bad(f"{where} is not a table", "write [[layers]] tables")
-        unknown = sorted(set(layer) - set(_LAYER_SPEC))
+        unknown = PRESET_LAYER_SPEC.unknown(layer)
         if unknown:
+            at[2] = unknown[0]
             raise _Bad(f"{where}: unknown key {unknown[0]!r}", f"use only {', '.join(sorted(_LAYER_SPEC))}")
         source = layer.get("source")
-        if source not in SOURCES and source not in KINDS:
+        at[2] = "source"
+        if source not in PRESET_LAYER_SPEC.keys["source"].choices:
             raise _Bad(f"{where}: source {source!r} unknown",
                        f"a layer kind ({', '.join(KINDS)}) or a measured layer ({', '.join(SOURCES)})")
         for key, value in layer.items():
+            at[2] = key
             _LAYER_SPEC[key](value, f"{where} {key}")
+        at[2] = None
         if "value" in layer or "bins" in layer or "colors" in layer:
             try:
                 _check_choropleth(layer)
@@ -208,6 +275,7 @@ def _preset(path: Path, raw: dict[str, Any]) -> Preset:
                 raise _Bad(f"{where}: both color_by and a choropleth (value, bins, colors)", "keep one of them")
         if ("color_by" in layer) != ("classes" in layer):
             raise _Bad(f"{where}: color_by and classes go together", "name the field with color_by and its colours in classes")
+    at[:] = ["", None, "view"]
     view = dict(_table(raw.get("view", {}), "view"))
     if view:
         if set(view) != {"center", "zoom"}:
@@ -216,18 +284,18 @@ def _preset(path: Path, raw: dict[str, Any]) -> Preset:
         if not isinstance(center, list) or len(center) != 2:
             raise _Bad(f"[view] center = {center!r}", "center = [lon, lat], e.g. [121.4, 37.5]")
         view["center"] = [_number(center[0], "[view] center lon", -180, 180), _number(center[1], "[view] center lat", -85, 85)]
-        if isinstance(view["zoom"], bool) or not isinstance(view["zoom"], int) or not 0 <= view["zoom"] <= 20:
-            raise _Bad(f"[view] zoom = {view['zoom']!r}", "a whole number from 0 to 20")
+        zoom = PRESET_SPEC.keys["view"].table.keys["zoom"]
+        if zoom.problem(view["zoom"]) is not None:
+            raise _Bad(f"[view] zoom = {view['zoom']!r}", zoom.must())
+    at[2] = "description"
     description = raw.get("description", "")
     if not isinstance(description, str):
         raise _Bad(f"description = {description!r}", "a string")
-    return Preset(
-        name=path.stem,
-        path=path,
-        title=bilingual(raw.get("title", path.stem), "title"),
-        layers=layers,
-        simplify_m=_number(raw.get("simplify_m", 20.0), "simplify_m", 0, 10000),
-        size_limit_mb=_number(raw.get("size_limit_mb", SIZE_LIMIT_MB), "size_limit_mb", 0.01, 1000),
-        view=view,
-        description=description,
-    )
+    at[2] = "title"
+    title = bilingual(raw.get("title", path.stem), "title")
+    at[2] = "simplify_m"
+    simplify_m = _ranged(raw.get("simplify_m", 20.0), "simplify_m", PRESET_SPEC.keys["simplify_m"])
+    at[2] = "size_limit_mb"
+    size_limit_mb = _ranged(raw.get("size_limit_mb", SIZE_LIMIT_MB), "size_limit_mb", PRESET_SPEC.keys["size_limit_mb"])
+    return Preset(name=path.stem, path=path, title=title, layers=layers, simplify_m=simplify_m,
+                  size_limit_mb=size_limit_mb, view=view, description=description)

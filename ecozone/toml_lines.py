@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
+from .errors import ConfigError
 
 
 _HEADER = re.compile(r"^\[\[?\s*([^\[\]=,#]+?)\s*\]\]?\s*(?:#.*)?$")
@@ -49,6 +49,30 @@ def line_of(text: str, section: str, key: str | None) -> int:
         parent, _, last = section.rpartition(".")
         return line_of(text, parent, last)
     return found
+
+
+def item_line(text: str, array: str, number: int, key: str | None) -> int:
+    """The 1-based line of ``key`` in the ``number``-th ``[[array]]`` table (1 for the first), else of
+    that table's header; 0 if not found."""
+    seen = start = 0
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        m = _HEADER.match(line)
+        if m and line.startswith("[["):
+            if start and key is not None:
+                break  # the key is not in the table
+            if _dotted(m.group(1)) == array:
+                seen += 1
+                if seen == number:
+                    start = n
+                    if key is None:
+                        return n
+            continue
+        if m and start:
+            break
+        if start and key is not None and re.match(rf"^[\"']?{re.escape(key)}[\"']?\s*=", line):
+            return n
+    return start
 
 
 def one_line(message: str) -> str:
