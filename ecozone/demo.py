@@ -32,10 +32,10 @@ from .measure.bays import bay_report
 from .measure.conflicts import SEVERITIES, of_realm
 from .measure.coverage import coverage
 from .measure.figures import figures
-from .measure.mines import atlas_mines_in_view, mine_restoration
+from .measure.mines import mine_restoration
 from .measure.ranches import ranch_summary
 from .measure.restoration import restoration, restoration_progress
-from .measure.rivers import river_buffers, river_designation, river_encroachment
+from .measure.rivers import river_buffers, river_encroachment
 from .measure.sea import sea_zones
 from .measure.setback import setback_findings, setback_zones
 from .outputs import OutputFolder, safe_filename
@@ -144,8 +144,7 @@ def measure_atlas(atlas: Atlas) -> dict[str, pd.DataFrame]:
     tables: dict[str, pd.DataFrame] = {"district_areas": area_table(districts, zone_label="district")}
     redlines = atlas.of_kind("redline") if atlas.names("redline") else gpd.GeoDataFrame(geometry=[], crs=atlas.crs)
     if len(redlines):
-        land = of_realm(redlines, "land")
-        tables["redline_land_coverage"] = coverage(districts, land)
+        tables["redline_land_coverage"] = figures(atlas).coverage("redline", "land")
     coast = atlas.names("coastline")
     marine = {}
     if "realm" in redlines:
@@ -204,12 +203,12 @@ def _themes(atlas: Atlas, districts, seas) -> dict[str, pd.DataFrame]:
         tables["river_buffers"] = pd.DataFrame(buffers.drop(columns=buffers.geometry.name))
         checked = {n: atlas[n] for kind in ("mine", "project") for n in atlas.names(kind)}
         tables["river_encroachment"] = river_encroachment(buffers, checked)
-        tables["river_designation"], tables["rivers_undesignated"] = river_designation(atlas[name], districts)
+        tables["river_designation"], tables["rivers_undesignated"] = figures(atlas).river_designation()
     if atlas.names("mine"):
         mines = atlas[atlas.names("mine")[0]]
         tables["mine_restoration"] = mine_restoration(mines, districts)
         if atlas.names("transport") or atlas.names("sensitive_area"):
-            view = atlas_mines_in_view(atlas)
+            view = figures(atlas).mines_in_view()
             tables["mines_in_view"] = pd.DataFrame(view.drop(columns=view.geometry.name))
             tables["mine_restoration_in_view"] = mine_restoration(view[view["in_view"]], districts)
     for name in atlas.names("marine_ranch")[:1]:

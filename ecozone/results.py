@@ -72,14 +72,14 @@ def join_by_name(frame: gpd.GeoDataFrame, table: pd.DataFrame, key: str, what: s
 def coverage_layer(atlas: Atlas, of: str = "redline", realm: str | None = "land") -> gpd.GeoDataFrame:
     """Districts with the share of them a layer kind covers (覆盖率): ``zone_area_ha``, ``covered_ha``,
     ``covered_km2``, ``covered_mu``, ``covered_share`` (0–1)."""
-    from .measure.conflicts import of_realm
-    from .measure.coverage import coverage
+    from .measure.figures import figures
+    from .prepare import TOTAL
 
     districts = _first(atlas, "district", "coverage")
     if not atlas.names(of):
         raise Missing(f"no {of} layer to cover the districts")
-    layer = of_realm(atlas.of_kind(of), realm)
-    return join_by_name(districts, coverage(districts, layer, total=False), "zone", "districts")
+    table = figures(atlas).coverage(of, realm)
+    return join_by_name(districts, table[table["zone"].astype(str) != TOTAL], "zone", "districts")
 
 
 _RETENTION = ["total_km", "natural_km", "artificial_km", "retention"]

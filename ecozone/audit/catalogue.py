@@ -21,7 +21,6 @@ import shapely
 
 from ..errors import ConfigError
 from ..measure.figures import figures
-from ..measure.land_cover import land_cover_table
 from ..measure.redline import redline_loss
 from ..schema import KINDS, LAND_COVER_CLASSES
 from ..units import M2_PER_HA
@@ -84,12 +83,10 @@ def _redline_layers(ctx: Context, realm: str | None) -> gpd.GeoDataFrame | None:
 
 
 def _redline_coverage(ctx: Context, p: dict) -> tuple:
-    from ..measure.coverage import coverage
-
-    red = _redline_layers(ctx, p.get("realm", "land"))
-    if red is None or ctx.districts is None:
+    if not ctx.atlas.names("redline") or ctx.districts is None:
         return None, {}, {}
-    table = ctx.once(("redline_coverage", p.get("realm", "land")), lambda: coverage(ctx.districts, red, zone_field=ctx.zone_field))
+    table = figures(ctx.atlas).coverage("redline", p.get("realm", "land"), districts=ctx.districts_name,
+                                        zone_field=ctx.zone_field)
     row = zone_row(table, p.get("zone"))
     if row is None:
         raise unknown_zone(ctx, p["zone"])
@@ -124,13 +121,10 @@ def _restoration_area(ctx: Context, p: dict) -> tuple:
 
 
 def _river_designation(ctx: Context, p: dict) -> tuple:
-    from ..measure.rivers import river_designation
-
-    rivers = ctx.first("river")
-    if rivers is None or ctx.districts is None:
+    if ctx.first("river") is None or ctx.districts is None:
         return None, {}, {}
-    by_zone, missing = ctx.once(("rivers", p.get("until")), lambda: river_designation(
-        rivers, ctx.districts, zone_field=ctx.zone_field, until=p.get("until")))
+    by_zone, missing = figures(ctx.atlas).river_designation(districts=ctx.districts_name, zone_field=ctx.zone_field,
+                                                            until=p.get("until"))
     row = zone_row(by_zone, p.get("zone"))
     if row is None:
         raise unknown_zone(ctx, p["zone"])
@@ -139,11 +133,11 @@ def _river_designation(ctx: Context, p: dict) -> tuple:
 
 
 def _mines_in_view(ctx: Context) -> gpd.GeoDataFrame:
-    from ..measure.mines import DEFAULT_CURVATURE_COEFF, atlas_mines_in_view
+    from ..measure.mines import DEFAULT_CURVATURE_COEFF
 
-    return ctx.once("mines_in_view", lambda: atlas_mines_in_view(
-        ctx.atlas, ctx.settings.get("view_distance_m", 1000.0), observer_m=ctx.settings.get("observer_m", 1.7),
-        target_m=ctx.settings.get("target_m", 0.0), curvature_coeff=ctx.settings.get("curvature_coeff", DEFAULT_CURVATURE_COEFF)))
+    return figures(ctx.atlas).mines_in_view(
+        ctx.settings.get("view_distance_m", 1000.0), observer_m=ctx.settings.get("observer_m", 1.7),
+        target_m=ctx.settings.get("target_m", 0.0), curvature_coeff=ctx.settings.get("curvature_coeff", DEFAULT_CURVATURE_COEFF))
 
 
 def _mine_rate(ctx: Context, p: dict) -> tuple:
@@ -161,9 +155,7 @@ def _mine_rate(ctx: Context, p: dict) -> tuple:
         tables["mines_in_view"] = pd.DataFrame(view.drop(columns=view.geometry.name))
         mines = view[view["in_view"]]
         # how the visible range was decided (distances, and with a DEM the line-of-sight method and its parameters)
-        sight = [n for n in view.attrs.get("notes", []) if n.startswith("line of sight")]
-        method = {"visible_range": f"within {ctx.settings.get('view_distance_m', 1000.0):g} m of a class"
-                  + (f"; {sight[0]}" if sight else "; no DEM: distance only")}
+        method = {"visible_range": view.attrs["method"]}
     table = mine_restoration(mines, ctx.districts, zone_field=ctx.zone_field) if ctx.districts is not None else mine_restoration(mines)
     if "zone" not in table.columns:
         table.insert(0, "zone", "total")
@@ -209,7 +201,7 @@ def _land_cover_share(ctx: Context, p: dict) -> tuple:
     raster = ctx.atlas.rasters.get(names[0])
     if raster is None:
         raise ConfigError(f"no raster named {names[0]!r}; fix: use one of {', '.join(ctx.atlas.rasters) or '(none)'}")
-    table = ctx.once(("zonal", raster.name), lambda: land_cover_table(raster, ctx.districts, ctx.zone_field))
+    table = figures(ctx.atlas).land_cover(raster.name, districts=ctx.districts_name, zone_field=ctx.zone_field)
     cls = p.get("class", "forest")
     zone = p.get("zone") or "total"
     rows = table[(table["zone"] == zone) & (table["land_cover"] == cls)]

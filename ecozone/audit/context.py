@@ -1,9 +1,9 @@
-"""What the indicators of one audit run share: the atlas, the zones, the settings, and measurements
-made once."""
+"""What the indicators of one audit run share: the atlas, the zones and the settings (measurements are
+made once per atlas by :func:`ecozone.measure.figures.figures`, which the demo, the result layers and the
+maps share)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
@@ -14,7 +14,7 @@ from ..errors import ConfigError
 
 
 class Context:
-    """What indicators share during one run: the atlas, the settings, and measurements made once."""
+    """What indicators share during one run: the atlas, the zones and the settings."""
 
     def __init__(self, atlas: Atlas, zones: dict[str, Any], settings: dict[str, Any]):
         self.atlas = atlas
@@ -22,7 +22,6 @@ class Context:
         self.zone_field = zones.get("zone_field", "name")
         self.districts_name = zones.get("districts") or next(iter(atlas.names("district")), None)
         self.bays_name = zones.get("bays") or next(iter(atlas.names("bay")), None)
-        self._cache: dict[Any, Any] = {}
 
     @property
     def districts(self) -> gpd.GeoDataFrame | None:
@@ -35,11 +34,6 @@ class Context:
     def first(self, kind: str) -> gpd.GeoDataFrame | None:
         names = self.atlas.names(kind)
         return self.atlas[names[0]] if names else None
-
-    def once(self, key: Any, make: Callable[[], Any]) -> Any:
-        if key not in self._cache:
-            self._cache[key] = make()
-        return self._cache[key]
 
 
 def zone_row(table: pd.DataFrame, zone: str | None, column: str = "zone") -> pd.Series | None:

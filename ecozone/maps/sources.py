@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -24,13 +24,6 @@ class Context:
     lang: str
     findings: pd.DataFrame | None = None
     changes: gpd.GeoDataFrame | None = None
-    cache: dict[str, Any] = field(default_factory=dict)
-
-    def retention(self):
-        """Coastline retention by district and bay, measured once for the map's layers."""
-        if "retention" not in self.cache:
-            self.cache["retention"] = results.atlas_retention(self.atlas)
-        return self.cache["retention"]
 
 
 def _kind_source(kind: str):
@@ -89,8 +82,8 @@ SOURCES = {
     "river_buffers": lambda ctx, spec: results.river_buffer_layer(ctx.atlas),
     "setback_zones": lambda ctx, spec: results.setback_layer(ctx.atlas),
     "coastline_change": _coastline_change,
-    "retention_by_district": lambda ctx, spec: results.retention_layer(ctx.atlas, "district", ctx.retention()),
-    "retention_by_bay": lambda ctx, spec: results.retention_layer(ctx.atlas, "bay", ctx.retention()),
+    "retention_by_district": lambda ctx, spec: results.retention_layer(ctx.atlas, "district"),
+    "retention_by_bay": lambda ctx, spec: results.retention_layer(ctx.atlas, "bay"),
     "coverage": lambda ctx, spec: results.coverage_layer(ctx.atlas, spec.get("of", "redline"), spec.get("realm")),
     "findings": _findings,
 }

@@ -82,6 +82,49 @@ class AtlasFigures:
                          lambda: coastline_change(self.atlas[coast], make_later()))
 
 
+    def coverage(self, of: str = "redline", realm: str | None = "land", *, districts: str | None = None,
+                 zone_field: str = "name"):
+        """:func:`ecozone.measure.coverage.coverage` of the districts (a layer name, default the first district
+        layer) by every layer of kind ``of`` (its ``realm`` part: land or marine; None: all of it)."""
+        from .conflicts import of_realm
+        from .coverage import coverage
+
+        districts = districts or self._first("district")
+        atlas = self.atlas
+        return self.once(("coverage", of, realm, districts, zone_field), lambda: coverage(
+            atlas[districts], of_realm(atlas.of_kind(of), realm), zone_field=zone_field))
+
+    def river_designation(self, *, districts: str | None = None, zone_field: str = "name", until: int | None = None):
+        """:func:`ecozone.measure.rivers.river_designation` of the first river layer: ``(by_zone, undesignated)``."""
+        from .rivers import river_designation
+
+        rivers, districts = self._first("river"), districts or self._first("district")
+        atlas = self.atlas
+        return self.once(("river_designation", rivers, districts, zone_field, until), lambda: river_designation(
+            atlas[rivers], atlas[districts], zone_field=zone_field, until=until))
+
+    def mines_in_view(self, distance_m: float | None = None, *, observer_m: float = 1.7, target_m: float = 0.0,
+                      curvature_coeff: float | None = None):
+        """:func:`ecozone.measure.visible_range.atlas_mines_in_view` of the atlas, with its first DEM if any."""
+        from .sight import DEFAULT_CURVATURE_COEFF
+        from .visible_range import DEFAULT_VIEW_DISTANCE_M, atlas_mines_in_view
+
+        distance_m = float(DEFAULT_VIEW_DISTANCE_M if distance_m is None else distance_m)
+        cc = float(DEFAULT_CURVATURE_COEFF if curvature_coeff is None else curvature_coeff)
+        key = ("mines_in_view", distance_m, float(observer_m), float(target_m), cc)
+        return self.once(key, lambda: atlas_mines_in_view(self.atlas, distance_m, observer_m=observer_m, target_m=target_m,
+                                                          curvature_coeff=cc))
+
+    def land_cover(self, raster: str, *, districts: str | None = None, zone_field: str = "name"):
+        """:func:`ecozone.measure.land_cover.land_cover_table` of a land-cover raster of the atlas per district."""
+        from .land_cover import land_cover_table
+
+        districts = districts or self._first("district")
+        atlas = self.atlas
+        return self.once(("land_cover", raster, districts, zone_field), lambda: land_cover_table(
+            atlas.rasters[raster], atlas[districts], zone_field))
+
+
 def figures(atlas: Any) -> AtlasFigures:
     """The one :class:`AtlasFigures` of ``atlas`` (made on first use, dropped with the atlas)."""
     found = _BY_ATLAS.get(id(atlas))

@@ -101,7 +101,8 @@ def mines_in_view(
     False when no sight line could be sampled on the DEM — the mine or every
     observer point off it or on nodata — so the mine counts as seen by the rule
     that nodata never blocks, and ``line_of_sight`` is missing; else True).  ``attrs["notes"]`` says what was reprojected, the
-    sight-line method and its parameters.
+    sight-line method and its parameters; ``attrs["method"]`` is how the visible range was decided, in one sentence
+    (the distance, and with a DEM the sight-line method), as reports print it.
 
     Example
     -------
@@ -153,6 +154,9 @@ def mines_in_view(
     checked = pd.array([pd.NA] * n, dtype="boolean")
     seen_from = np.full(n, None, dtype=object)
     seen_at = np.full(n, np.nan)
+    distances = ", ".join(f"{c} {d:g} m" for c, d in limits.items()) if len(set(limits.values())) > 1 else \
+        f"{next(iter(limits.values()), 0):g} m"
+    method = f"within {distances} of a class; no DEM: distance only"
     if dem is not None:
         terrain = Terrain(dem, mines_p.crs, notes)
         try:
@@ -161,8 +165,10 @@ def mines_in_view(
                 raise SchemaError(f"mines_in_view: observer_spacing_m is {spacing:g} m, under a hundredth of the DEM's "
                                   f"{terrain.cell_m:g} m cells; fix: give at least {terrain.cell_m / 100:g} m (default: "
                                   "one cell)")
-            sight, seen, seen_from, seen_at, checked = _views(geoms, moved, areas or {}, limits, in_range_classes, candidates,
-                                                     terrain, spacing, observer_m, target_m, curvature_coeff, notes)
+            sight, seen, seen_from, seen_at, checked, sight_method = _views(
+                geoms, moved, areas or {}, limits, in_range_classes, candidates, terrain, spacing, observer_m, target_m,
+                curvature_coeff, notes)
+            method = f"within {distances} of a class; {sight_method}"
         finally:
             terrain.close()
         in_view = in_range & seen
@@ -184,6 +190,7 @@ def mines_in_view(
     out["view_checked"] = checked
     out.attrs["notes"] = notes
     out.attrs["distance_m"] = limits
+    out.attrs["method"] = method
     return out
 
 
@@ -256,13 +263,14 @@ def _views(geoms, layers, areas, limits, in_range_classes, candidates, terrain, 
             k = mine_near[np.argmin(near_dist[mine_near])]
             seen_from[m], seen_at[m] = near_cls[k], float(near_dist[k])
     a = terrain.semi_major
-    notes.append(
+    method = (
         f"line of sight on {terrain.label}: from observer points every {spacing:g} m along the lines and over the areas "
         f"within the distance of each mine (and the nearest point of each class) to the mine's vertices and the DEM "
         f"cell centres inside it (its centroid when smaller than a cell); heights interpolated bilinearly, the "
         f"observer's and the target's own cells never block; observer {observer_m:g} m, target {target_m:g} m above "
         f"the ground; Earth curvature and refraction: heights lowered by {cc:g}·d²/{2 * a:.0f} m (gdal_viewshed -cc "
         f"{cc:g}); a mine is in view when one sight line from within the distance is clear")
+    notes.append(method)
     if thinned:
         notes.append(f"{thinned} large mine(s): sight lines to {_MAX_CELLS} of their DEM cells and {_MAX_VERTICES} "
                      f"of their vertices, evenly spread")
@@ -272,7 +280,7 @@ def _views(geoms, layers, areas, limits, in_range_classes, candidates, terrain, 
     if unknown:
         notes.append(f"{unknown} mine(s) have no sight line on the DEM (outside it or on nodata): counted as seen, as "
                      f"nodata never blocks the view")
-    return sight, seen, seen_from, seen_at, on_dem
+    return sight, seen, seen_from, seen_at, on_dem, method
 
 
 def _groups(keys: np.ndarray):
