@@ -105,8 +105,8 @@ def check_plausible(gdf: gpd.GeoDataFrame, check: Checker, source: str) -> None:
 
 def check_geometry_type(gdf: gpd.GeoDataFrame, kind: str, spec: LayerKind, check: Checker) -> tuple[np.ndarray, np.ndarray]:
     """Rule 3: geometries of the kind's families; returns each feature's family and the mask of the wrong ones."""
-    types = gdf.geometry.geom_type.to_numpy()
-    families = np.array([GEOM_FAMILY.get(t, t) for t in types], dtype=object)
+    types = _geom_types(gdf.geometry.values)
+    families = np.array([GEOM_FAMILY.get(t, t) for t in _TYPE_NAMES] + [np.nan], dtype=object)[shapely.get_type_id(gdf.geometry.values)]
     wrong = ~np.isin(families, list(spec.geometry))
     if wrong.any():
         pos = list(np.flatnonzero(wrong))
@@ -121,6 +121,15 @@ def check_geometry_type(gdf: gpd.GeoDataFrame, kind: str, spec: LayerKind, check
             count=len(pos),
         )
     return families, wrong
+
+
+#: GeoSeries.geom_type's names by shapely type id (0 Point … 7 GeometryCollection); -1 (missing) -> NaN.
+_TYPE_NAMES = ("Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon", "GeometryCollection")
+
+
+def _geom_types(geoms) -> np.ndarray:
+    """``GeoSeries.geom_type`` as an object array, from the type ids (no per-feature Python call)."""
+    return np.array([*_TYPE_NAMES, np.nan], dtype=object)[shapely.get_type_id(geoms)]
 
 
 def _geometry_fix(kind: str, spec: LayerKind, found: list[str]) -> str:

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "Code",
@@ -209,9 +212,57 @@ LAND_COVER_CLASSES = _codes(
 
 def normalise_codes(codes: CodeList, values: Any) -> list[str | None]:
     """:func:`normalise_code` for a whole column, each distinct value looked up once."""
-    values = list(values)
-    known = {v: normalise_code(codes, v) for v in set(v for v in values if v is not None and v == v)}
-    return [known.get(v) if v is not None and v == v else None for v in values]
+    return normalised_codes(codes, values).tolist()
+
+
+def normalised_codes(codes: CodeList, values: Any) -> np.ndarray:
+    """:func:`normalise_codes` as an object array (None where missing or unknown)."""
+    return code_array(codes, values, _unequal_to_itself)[0]
+
+
+def _unequal_to_itself(v: Any) -> bool:
+    """None, or a value unequal to itself (NaN, NaT); pd.NA too."""
+    if v is None:
+        return True
+    try:
+        return bool(v != v)
+    except (TypeError, ValueError):  # pd.NA: its comparisons are NA
+        return True
+
+
+def code_array(codes: CodeList, values: Any, is_null: Callable[[Any], bool]) -> tuple[np.ndarray, np.ndarray]:
+    """The English codes of a column as an object array (None where missing or unknown), and where it is missing.
+
+    ``is_null(value)`` says which values are missing.  Each distinct value is looked up once and the
+    codes spread over the rows with numpy (a column of a million rows holds a handful of distinct
+    values): the same result as ``[None if is_null(v) else normalise_code(codes, v) for v in values]``.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if not isinstance(values, (pd.Series, pd.Index, np.ndarray, pd.api.extensions.ExtensionArray)):
+        values = list(values)
+    try:
+        positions, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # unhashable values: one by one
+        positions, uniques = None, []
+    uniques = list(uniques)
+    if positions is None or not all(type(u) is str for u in uniques):
+        # numbers, booleans, bytes …: factorize takes 1, 1.0 and True for one value, their text differs
+        rows = list(values)
+        missing = np.array([bool(is_null(v)) for v in rows], dtype=bool)
+        out = np.array([None if m else normalise_code(codes, v) for v, m in zip(rows, missing)] + [None], dtype=object)[:-1]
+        return out, missing
+    table = np.array([normalise_code(codes, u) for u in uniques] + [None], dtype=object)
+    out = table[positions]  # -1 (a value pandas takes for missing) -> None
+    missing = np.zeros(len(out), dtype=bool)
+    for i in np.flatnonzero(positions < 0):  # None, NaN, NA, NaT …: as is_null says
+        v = values.iloc[i] if isinstance(values, pd.Series) else values[i]
+        if is_null(v):
+            missing[i] = True
+        else:
+            out[i] = normalise_code(codes, v)
+    return out, missing
 
 
 def normalise_code(codes: CodeList, value: Any) -> str | None:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import dates as _dates
+from .codes import code_array
 from .errors import SchemaError
 from .features import ROW, describe_feature, describe_features
 from .issues import Checker
@@ -114,6 +115,9 @@ def shapefile_cut(name: str) -> str:
 
 def coerce(series: pd.Series, f: Field) -> tuple[pd.Series, list[int]]:
     """Convert a column to the field's dtype; return it and the positions that failed."""
+    fast = _coerce_plain(series, f)
+    if fast is not None:
+        return fast, []
     bad: list[int] = []
     values = list(series)
     out: list[Any] = []
@@ -150,6 +154,24 @@ def coerce(series: pd.Series, f: Field) -> tuple[pd.Series, list[int]]:
     if f.dtype == "bool":
         return pd.Series(out, index=series.index, dtype="boolean"), bad
     return pd.Series(out, index=series.index, dtype="object"), bad
+
+
+def _coerce_plain(series: pd.Series, f: Field) -> pd.Series | None:
+    """:func:`coerce` of a numpy bool, integer or float column, whose every value converts: the same
+    values without a Python loop (None: do it value by value)."""
+    kind = series.dtype.kind if isinstance(series.dtype, np.dtype) else ""
+    if not kind:
+        return None
+    if f.dtype == "bool" and kind == "b":
+        return pd.Series(series.to_numpy(), index=series.index, dtype="boolean")
+    if f.dtype == "float" and kind in "biuf":  # NaN stays missing
+        return pd.Series(series.to_numpy(dtype="float64"), index=series.index, dtype="float64")
+    if f.dtype == "int" and kind in "biu":
+        values = series.to_numpy()
+        # coerce goes through float: beyond 2**53 it rounds, so leave those to it
+        if len(values) == 0 or np.abs(values.astype("float64")).max() <= 2.0**53:
+            return pd.Series(values.astype("int64"), index=series.index, dtype="Int64")
+    return None
 
 
 def is_year_field(f: Field) -> bool:
@@ -229,13 +251,11 @@ def check_field(gdf: gpd.GeoDataFrame, f: Field, check: Checker) -> None:
 
 
 def _check_codes(gdf: gpd.GeoDataFrame, f: Field, col: pd.Series, check: Checker) -> None:
-    lookup = f.codes.lookup()
-    values = col.tolist()
-    normal = [None if isnull(v) else lookup.get(str(v).strip().casefold()) for v in values]
-    unknown = [i for i, (v, n) in enumerate(zip(values, normal)) if not isnull(v) and n is None]
-    missing = [i for i, v in enumerate(values) if isnull(v)]
+    normal, null = code_array(f.codes, col, isnull)  # each distinct value looked up once
+    unknown = np.flatnonzero(~null & pd.isna(normal)).tolist()
+    missing = np.flatnonzero(null).tolist()
     if unknown:
-        bad_values = sorted({str(values[i]) for i in unknown})
+        bad_values = sorted({str(v) for v in col.iloc[unknown].tolist()})
         check.add(
             "error",
             "schema",
