@@ -287,7 +287,9 @@ def check_duplicate_ids(gdf: gpd.GeoDataFrame, check: Checker) -> None:
     """Rule 7: no id used by two features."""
     if "id" not in gdf.columns:
         return
-    ids = gdf["id"].astype("string")
+    ids = gdf["id"]
+    if not isinstance(ids.dtype, pd.StringDtype):  # a text column already compares as text
+        ids = ids.astype("string")
     dup = ids.duplicated(keep=False) & ids.notna()
     if dup.any():
         pos = list(np.flatnonzero(dup.to_numpy()))

@@ -147,9 +147,10 @@ def coastline_retention(
         lines = lines.loc[~island]
     elif not include_islands:
         notes.append("no 'island' field: every segment counted as mainland")
-    # the class of each segment as its position in _CLASSES: one pass over the strings, then integer masks
-    # (the same rows, in the same order, as comparing the strings: the same sums)
-    kind = pd.Categorical(lines["_class"].to_numpy(), categories=list(_CLASSES)).codes
+    # each segment's class as its position in _CLASSES (one pass over the strings), then integer masks:
+    # the same rows, in the same order, as comparing the strings, so the same sums
+    positions, found = pd.factorize(lines["_class"])
+    kind = np.array([_CLASSES.index(c) for c in found] + [-1], dtype=np.int64)[positions]
     of_class = {c: kind == k for k, c in enumerate(_CLASSES)}
     lengths = shapely.length(lines.geometry.values)
 
