@@ -96,6 +96,9 @@ ALL_TOOLS = ("ecozone", "geopandas", "duckdb", "qgis")
 #: Mean ellipse area as a share of the city per feature: with ~0.35 a feature
 #: overlaps on average 4 x 0.35 ≈ 1.4 others, so about three quarters overlap one.
 OVERLAP_DENSITY = 0.35
+#: The dense layer (buffers around points, years of footprints piled up): areas adding up to 9 times the city,
+#: about 16 overlapping pairs per feature.
+DENSE_DENSITY = 9.0
 
 SECTION_BEGIN = "<!-- bench/coverage.py: begin -->"
 SECTION_END = "<!-- bench/coverage.py: end -->"
@@ -163,21 +166,22 @@ def make_parcels(n: int) -> tuple[Path, dict]:
     return path, meta
 
 
-def make_overlapping(n: int) -> tuple[Path, dict]:
-    """``n`` random ellipses centred in the city, most overlapping others."""
+def make_overlapping(n: int, density: float = OVERLAP_DENSITY, kind: str = "overlapping") -> tuple[Path, dict]:
+    """``n`` random ellipses centred in the city, most overlapping others; their areas add up to ``density``
+    times the city's area."""
     import geopandas as gpd
     import shapely
 
-    path = OUT / f"overlapping_{n}.gpkg"
+    path = OUT / f"{kind}_{n}.gpkg"
     if path.exists():
         return path, json.loads(path.with_suffix(".json").read_text())
-    rng = np.random.default_rng(SEED + 7 * n)
+    rng = np.random.default_rng(SEED + 7 * n + (0 if kind == "overlapping" else 1))
     city = _city()
     centres = _points_inside(city, n, rng)
     # semi-axes a ≥ b, lognormal sizes around a mean area of OVERLAP_DENSITY × city area / n
     ratio = rng.uniform(0.3, 1.0, n)
     scale = rng.lognormal(0.0, 0.5, n)
-    mean_area = OVERLAP_DENSITY * city.area / n
+    mean_area = density * city.area / n
     a = np.sqrt(mean_area / (np.pi * np.mean(ratio) * np.exp(2 * 0.5**2))) * scale  # E[scale²] = e^(2σ²)
     b = a * ratio
     theta = rng.uniform(0, np.pi, n)
@@ -202,8 +206,48 @@ def make_overlapping(n: int) -> tuple[Path, dict]:
         "crossing_a_district_or_city_boundary": round(float(crossing.mean()), 3),
         "vertices": int(shapely.get_num_coordinates(ellipses).sum()),
     }
+    if kind == "dense":  # how dense: pairs that share area, and the areas' sum over the union's area
+        pairs = left < right
+        shared = shapely.relate_pattern(ellipses[left[pairs]], ellipses[right[pairs]], "2********")
+        meta["overlapping_pairs"] = int(shared.sum())
+        meta["sum_of_areas_over_union"] = round(float(shapely.area(ellipses).sum() / shapely.union_all(ellipses).area), 2)
     _write(gpd.GeoDataFrame({"id": np.arange(n)}, geometry=ellipses, crs=CRS), path, meta)
     return path, meta
+
+
+def make_parcels_lonlat(n: int) -> tuple[Path, dict]:
+    """Voronoi cells of ``n`` random points inside the city, NOT clipped to it (cells along the edge reach
+    out to the envelope), written in lon/lat (EPSG:4326): every tool must reproject them."""
+    import geopandas as gpd
+    import shapely
+
+    path = OUT / f"parcels_lonlat_{n}.gpkg"
+    if path.exists():
+        return path, json.loads(path.with_suffix(".json").read_text())
+    rng = np.random.default_rng(SEED + 3 * n)
+    city = _city()
+    points = shapely.multipoints(_points_inside(city, n, rng))
+    cells = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=city.envelope))
+    shapely.prepare(city)
+    outside = int((~shapely.contains_properly(city, cells)).sum())
+    frame = gpd.GeoDataFrame({"id": np.arange(len(cells))}, geometry=cells, crs=CRS).to_crs("EPSG:4326")
+    meta = {"features": len(cells), "crs": "EPSG:4326", "reaching_outside_the_city": outside,
+            "vertices": int(shapely.get_num_coordinates(cells).sum())}
+    _write(frame, path, meta)
+    return path, meta
+
+
+#: The kinds of input: what each is made by.
+KINDS = {
+    "parcels": make_parcels,
+    "overlapping": make_overlapping,
+    "dense": lambda n: make_overlapping(n, DENSE_DENSITY, "dense"),
+    "parcels_lonlat": make_parcels_lonlat,
+}
+
+
+def make_layer(kind: str, n: int) -> tuple[Path, dict]:
+    return KINDS[kind](n)
 
 
 def _polygonal(geom):
@@ -241,7 +285,8 @@ def command(tool: str, zones: Path, layer: Path, out: Path) -> tuple[list[str], 
     if tool == "ecozone":
         return [str(ECOZONE), "-q", "coverage", "--zones", str(zones), "--layer", str(layer), "-o", str(out)], {}
     if tool in ("geopandas", "duckdb"):
-        return [PYTHON, str(BENCH / "peers" / f"{tool}_coverage.py"), str(zones), str(layer), str(out)], {}
+        lonlat = ["EPSG:4326"] if tool == "duckdb" and "lonlat" in layer.stem else []
+        return [PYTHON, str(BENCH / "peers" / f"{tool}_coverage.py"), str(zones), str(layer), str(out), *lonlat], {}
     if tool == "qgis":
         argv = [
             str(QGIS), "run", "native:calculatevectoroverlaps", "--ellipsoid=NONE", "--",
@@ -303,7 +348,7 @@ def compare(areas: dict[str, float], reference: dict[str, float]) -> float:
 def bench_case(kind: str, size: int, tools: list[str], repeat: int, timeout: float) -> tuple[list[Result], dict]:
     """Run every tool ``repeat`` times (interleaved) on one input; check agreement."""
     zones = districts_path()
-    layer, meta = (make_parcels if kind == "parcels" else make_overlapping)(size)
+    layer, meta = make_layer(kind, size)
     for path in (zones, layer):  # every tool starts from a warm page cache
         with path.open("rb") as f:
             while f.read(1 << 24):
@@ -434,7 +479,7 @@ def _load(row: dict) -> Result:
 
 def section(doc: dict) -> str:
     """The coverage section of bench/RESULTS.md, from every recorded case."""
-    kinds = ["parcels", "overlapping"]
+    kinds = list(KINDS)
     cases = sorted(doc["cases"].values(), key=lambda c: (kinds.index(c["kind"]), c["size"]))
     results = [_load(row) for c in cases for row in c["results"]]
     input_lines = "\n".join(
@@ -454,7 +499,8 @@ def section(doc: dict) -> str:
 
 Whole process per run (start, reading the GeoPackages, computing, writing the table): wall seconds
 and peak resident MB, each tool a fresh subprocess. Ratios are tool / ecozone (above 1: ecozone is
-faster / smaller). Zones: the 11 Yantai districts; all inputs in EPSG:4549. "agrees": every
+faster / smaller). Zones: the 11 Yantai districts; all inputs in EPSG:4549 except `parcels_lonlat`
+(EPSG:4326: every tool reprojects it). "agrees": every
 district's covered area within 0.01 % of ecozone's. Generated by `bench/coverage.py`; do not edit
 by hand.
 
@@ -476,7 +522,7 @@ Machine and versions:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000,1000000", help="feature counts, comma-separated")
-    parser.add_argument("--kinds", default="parcels,overlapping", help="parcels, overlapping")
+    parser.add_argument("--kinds", default="parcels,overlapping", help=", ".join(KINDS))
     parser.add_argument("--tools", default=",".join(ALL_TOOLS), help=", ".join(ALL_TOOLS))
     parser.add_argument("--repeat", type=int, default=3, help="runs per tool below 1M features (median reported)")
     parser.add_argument("--repeat-large", type=int, default=1, help="runs per tool at 1M features and above")
@@ -492,7 +538,7 @@ def main(argv: list[str] | None = None) -> int:
     kinds = [k for k in args.kinds.split(",") if k]
     tools = [t for t in args.tools.split(",") if t]
     for name in (*kinds, *tools):
-        if name not in ("parcels", "overlapping", *ALL_TOOLS):
+        if name not in (*KINDS, *ALL_TOOLS):
             parser.error(f"unknown kind or tool: {name}")
 
     results: list[Result] = []

@@ -1,12 +1,13 @@
 """Covered area per district with DuckDB spatial (the bench's peer "duckdb").
 
-Usage: ``python duckdb_coverage.py ZONES.gpkg LAYER.gpkg OUT.csv``
+Usage: ``python duckdb_coverage.py ZONES.gpkg LAYER.gpkg OUT.csv [LAYER_CRS]``
 
 The spatial extension comes from the PyPI package ``duckdb-extension-spatial``
 (DuckDB cannot download it here): it is loaded from the package's folder.
 The layer is dissolved with ``ST_Union_Agg`` so overlapping polygons count
-once, then intersected with each district; both inputs are in the same
-projected CRS (EPSG:4549 in the bench), so ``ST_Area`` is planar square metres.
+once, then intersected with each district; the zones are in EPSG:4549, and a
+layer in another CRS (``LAYER_CRS``, e.g. EPSG:4326) is transformed to it
+first, so ``ST_Area`` is planar square metres.
 Writes ``zone,covered_ha``.
 """
 
@@ -27,12 +28,13 @@ def sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def main(zones_path: str, layer_path: str, out_path: str) -> None:
+def main(zones_path: str, layer_path: str, out_path: str, layer_crs: str | None = None) -> None:
     con = duckdb.connect()
     con.execute(f"LOAD {sql_string(str(spatial_extension()))}")
+    geom = "geom" if not layer_crs else f"ST_Transform(geom, {sql_string(layer_crs)}, 'EPSG:4549', always_xy := true)"
     con.execute(f"""
         COPY (
-            WITH covered AS (SELECT ST_Union_Agg(geom) AS geom FROM ST_Read({sql_string(layer_path)}))
+            WITH covered AS (SELECT ST_Union_Agg({geom}) AS geom FROM ST_Read({sql_string(layer_path)}))
             SELECT d.name AS zone, ST_Area(ST_Intersection(d.geom, c.geom)) / 10000 AS covered_ha
             FROM ST_Read({sql_string(zones_path)}) AS d, covered AS c
         ) TO {sql_string(out_path)} (HEADER, DELIMITER ',')
@@ -40,4 +42,4 @@ def main(zones_path: str, layer_path: str, out_path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:5])

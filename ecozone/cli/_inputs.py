@@ -338,16 +338,17 @@ def _check_generic(gdf, source: str, option: str, families: tuple[str, ...] | No
     given = gdf.geometry.values
     points = np.isin(shapely.get_type_id(given), PUNTAL) & ~shapely.is_empty(given)
     polygons = np.isin(shapely.get_type_id(given), POLYGONAL)
-    repaired = shapely.make_valid(given)
-    extent = np.where(polygons, shapely.area(repaired) > 0, shapely.length(repaired) > 0)
+    extent = np.where(polygons, shapely.area(given) > 0, shapely.length(given) > 0)
+    if not (points | extent).any():  # perhaps only invalid ones (a bow tie's signed areas cancel): repaired, to be sure
+        repaired = shapely.make_valid(given)
+        extent = np.where(polygons, shapely.area(repaired) > 0, shapely.length(repaired) > 0)
     if not (points | extent).any():
         raise GeometryError(f"{source}: layer: none of its {len(gdf)} features has an area, a length or a place "
                             f"(degenerate geometries, given to {option}); fix: redraw the features (a ring needs three "
                             "distinct corners enclosing an area)")
     if families:
         types = shapely.get_type_id(gdf.geometry.values)
-        fam = np.array([FAMILY.get(int(t)) for t in types], dtype=object)
-        wrong = (types >= 0) & ~np.isin(fam, list(families))
+        wrong = (types >= 0) & ~np.isin(types, [t for t, family in FAMILY.items() if family in families])
         if wrong.any():
             pos = np.flatnonzero(wrong)
             found = sorted({gdf.geometry.values[i].geom_type for i in pos})

@@ -53,7 +53,12 @@ def dissolve(geoms: np.ndarray, *, grid_size: float | None = None, merge: bool =
     union = _coverage_union(geoms)
     if union is not None:
         return polygon_parts(union) if merge else geoms
-    left, right = overlapping_pairs(geoms)
+    tree = shapely.STRtree(geoms)
+    if _dense(geoms, tree):
+        # densely overlapping (buffers around points, years of footprints piled up): nearly everything falls
+        # into one group, so proving each overlap first costs more than the union it leads to
+        return polygon_parts(_chunked_union(geoms, grid_size=grid_size))
+    left, right = _overlapping(geoms, *_box_pairs(geoms, tree))
     if len(left) == 0:
         return geoms
     return _union_groups(geoms, left, right, grid_size=grid_size)
@@ -204,17 +209,52 @@ def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
             label = jumped
 
 
-def overlapping_pairs(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs (i < j) of polygons whose interiors intersect (an area overlap)."""
-    geoms = np.asarray(geoms, dtype=object)
-    tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms)
+#: Above this many bounding-box candidate pairs per feature a layer counts as densely overlapping: it is
+#: unioned at once, in spatial chunks on every core, instead of first proving which pairs overlap (100k
+#: ellipses with 1.6M overlapping pairs: 2.1M candidates, 21 per feature; parcels and sparse overlaps: under 4).
+DENSE_PAIRS_PER_FEATURE = 8
+
+
+def _dense(geoms: np.ndarray, tree: shapely.STRtree) -> bool:
+    """True when the features' boxes meet more than :data:`DENSE_PAIRS_PER_FEATURE` others each, on average
+    (estimated from an evenly spread sample of 2,000: the full query of a dense layer is itself costly)."""
+    sample = geoms[:: max(1, len(geoms) // 2_000)]
+    left, _ = tree.query(sample)
+    return (len(left) - len(sample)) / 2 > DENSE_PAIRS_PER_FEATURE * len(sample)
+
+
+def _box_pairs(geoms: np.ndarray, tree: shapely.STRtree | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (i < j) whose bounding boxes intersect."""
+    left, right = (tree or shapely.STRtree(geoms)).query(geoms)
     keep = left < right
-    left, right = left[keep], right[keep]
+    return left[keep], right[keep]
+
+
+def _overlapping(geoms: np.ndarray, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate pairs whose interiors intersect."""
     if len(left) == 0:
         return left, right
     hit = threaded(lambda a, b: shapely.relate_pattern(a, b, "2********"), geoms[left], geoms[right])
     return left[hit], right[hit]
+
+
+def overlapping_pairs(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (i < j) of polygons whose interiors intersect (an area overlap)."""
+    geoms = np.asarray(geoms, dtype=object)
+    return _overlapping(geoms, *_box_pairs(geoms))
+
+
+def _chunked_union(geoms: np.ndarray, *, grid_size: float | None = None) -> shapely.Geometry:
+    """The union of ``geoms``: spatially compact chunks unioned on every core, then their unions unioned
+    (one ``union_all`` of everything runs on one core: 3.5 s for 100k dense ellipses, 1.8 s this way on 2)."""
+    chunk = int(np.clip(len(geoms) // (4 * workers()), 2_048, 16_384))
+    order = _spatial_order(geoms, chunk)
+    chunks = [order[start : start + chunk] for start in range(0, len(geoms), chunk)]
+    if len(chunks) == 1:
+        return shapely.union_all(geoms, grid_size=grid_size)
+    with ThreadPoolExecutor(workers()) as pool:  # GEOS runs outside the GIL
+        unions = list(pool.map(lambda idx: shapely.union_all(geoms[idx], grid_size=grid_size), chunks))
+    return shapely.union_all(np.array(unions, dtype=object), grid_size=grid_size)
 
 
 def covered_area(
