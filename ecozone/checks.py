@@ -39,6 +39,9 @@ __all__ = [
     "check_mosaic",
     "check_not_empty",
     "lonlat",
+    "lines_may_share",
+    "segments_apart",
+    "box_pairs",
 ]
 
 
@@ -254,3 +257,138 @@ def check_not_empty(gdf: gpd.GeoDataFrame, check: Checker) -> None:
             f"{report.dropped_degenerate} degenerate geometr{'y' if dropped == 1 else 'ies'}",
             "draw the features' geometry (or leave this layer out)",
         )
+
+
+# ---------------------------------------------------------------------------------------------- lines drawn twice
+# The coastline's duplicate-segment check (ecozone.measure.coastline) asks GEOS only about the pairs these
+# numpy tests cannot rule out: segments meeting end to end, crossing, or side by side never get there.
+
+#: Edges this far (m) from each other's line count as collinear in :func:`lines_may_share`: far above the
+#: rounding of coordinates and of GEOS's snapping fallback (about 1e-12 of their size), far below a metre.
+COLLINEAR_M = 1e-3
+
+
+def segments_apart(geoms: np.ndarray, tolerance_m: float) -> bool:
+    """True when every geometry is a line of two points and no two whose boxes meet run along each other for
+    more than ``tolerance_m`` (:func:`collinear_overlap` on the pairs of :func:`box_pairs`); False: ask on."""
+    ends = two_point_ends(geoms)
+    if ends is None:
+        return False
+    i, j = box_pairs(*ends)
+    return not (collinear_overlap(*ends, i, j, collinear_eps(*ends)) > tolerance_m - _slack(tolerance_m)).any()
+
+
+def _slack(tolerance_m: float) -> float:
+    """What the overlaps of edges may fall short of ``tolerance_m`` by and still be asked about (rounding)."""
+    return COLLINEAR_M + 1e-9 * tolerance_m
+
+
+def lines_may_share(geoms: np.ndarray, a: np.ndarray, b: np.ndarray, tolerance_m: float) -> np.ndarray:
+    """Which pairs (``geoms[a]``, ``geoms[b]``) may share more than ``tolerance_m`` of line: a sound pre-filter.
+
+    A shared stretch is made of edges (straight pieces between vertices) of one line lying on edges of the
+    other.  Kept: the pairs whose edges collinear to within :data:`COLLINEAR_M` overlap by more than
+    ``tolerance_m`` in all (less a millimetre), so every pair whose intersection is longer; not segments
+    meeting end to end (along a chain), crossing, or side by side.  Two-point segments are tested pair by
+    pair; when a line has more vertices or parts, each edge against the edges whose boxes meet it."""
+    n = len(geoms)
+    if not len(a):
+        return np.zeros(0, dtype=bool)
+    slack, ends = _slack(tolerance_m), two_point_ends(geoms)
+    if ends is not None:
+        return collinear_overlap(*ends, a, b, collinear_eps(*ends)) > tolerance_m - slack
+    # lines of more vertices or parts: edge by edge
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    xy, at = shapely.get_coordinates(parts, return_index=True)
+    same = at[1:] == at[:-1]
+    start, end, owner = xy[:-1][same], xy[1:][same], part_of[at[:-1][same]]
+    edges = shapely.linestrings(np.stack([start, end], axis=1))
+    e, f = shapely.STRtree(edges).query(edges)
+    keep = owner[e] < owner[f]
+    e, f = e[keep], f[keep]
+    overlap = collinear_overlap(start, end, e, f, collinear_eps(xy))
+    hit = overlap > 0
+    key = owner[e][hit].astype(np.int64) * n + owner[f][hit]
+    keys, where = np.unique(key, return_inverse=True)
+    total = np.bincount(where.ravel(), weights=overlap[hit], minlength=len(keys))
+    return np.isin(a.astype(np.int64) * n + b, keys[total > tolerance_m - slack])
+
+
+def two_point_ends(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(starts, ends) when every geometry is a line of two points, else None."""
+    if not ((shapely.get_type_id(geoms) == shapely.GeometryType.LINESTRING).all() and (shapely.get_num_coordinates(geoms) == 2).all()):
+        return None
+    coords = shapely.get_coordinates(geoms)
+    return coords[0::2], coords[1::2]
+
+
+def collinear_eps(*coords: np.ndarray) -> float:
+    """How far from each other's line edges count as collinear: :data:`COLLINEAR_M`, more for huge coordinates."""
+    return COLLINEAR_M + 1e-9 * max(float(np.abs(c).max(initial=0.0)) for c in coords)
+
+
+def box_pairs(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i < j) of segments that include every pair whose boxes meet, from a grid, not a tree.
+
+    The cells are as wide as the longest box side but for the few segments over 8 times the median,
+    so a segment's box meets only boxes whose lower-left corner lies in its own cell or a neighbour;
+    those few long ones are paired through a tree of their own."""
+    lox, hix = np.minimum(start[:, 0], end[:, 0]), np.maximum(start[:, 0], end[:, 0])
+    loy, hiy = np.minimum(start[:, 1], end[:, 1]), np.maximum(start[:, 1], end[:, 1])
+    side = np.maximum(hix - lox, hiy - loy)
+    long = side > 8 * np.median(side)
+    short = np.flatnonzero(~long) if long.any() else np.arange(len(side))
+    if len(short) < len(side):
+        lox, loy, side = lox[short], loy[short], side[short]
+    if len(short):
+        span = max(float(hix.max() - lox.min()), float(hiy.max() - loy.min()))
+        size = max(float(side.max()), span * 1e-7, 1e-9) * (1 + 1e-6)  # a hair wider: rounding in the floor
+        cx, cy = np.floor((lox - lox.min()) / size).astype(np.int64), np.floor((loy - loy.min()) / size).astype(np.int64)
+    else:
+        cx = cy = np.zeros(0, dtype=np.int64)
+    rows = int(cy.max(initial=0)) + 3
+    key = cx * rows + cy
+    order = np.argsort(key, kind="stable")
+    sorted_key, member = key[order], short[order]
+    firsts, seconds = [], []
+    # each pair of cells once: the rest of a segment's own cell and the cell above it (keys k … k+1), then
+    # the three cells to its right (k+rows-1 … k+rows+1); the needles are sorted, so searchsorted runs in order
+    for first, stop in ((np.arange(1, len(sorted_key) + 1), np.searchsorted(sorted_key, sorted_key + 2)),
+                        (np.searchsorted(sorted_key, sorted_key + (rows - 1)), np.searchsorted(sorted_key, sorted_key + (rows + 2)))):
+        count = np.maximum(stop - first, 0)
+        src = np.repeat(np.arange(len(sorted_key)), count)
+        offset = np.arange(len(src)) - np.repeat(np.cumsum(count) - count, count)
+        firsts.append(member[src])
+        seconds.append(member[np.repeat(first, count) + offset])
+    if long.any():
+        boxes = shapely.box(np.minimum(start[:, 0], end[:, 0]), np.minimum(start[:, 1], end[:, 1]),
+                            np.maximum(start[:, 0], end[:, 0]), np.maximum(start[:, 1], end[:, 1]))
+        tall = np.flatnonzero(long)
+        q, t = shapely.STRtree(boxes[tall]).query(boxes)
+        firsts.append(q)
+        seconds.append(tall[t])
+    i, j = np.concatenate(firsts), np.concatenate(seconds)
+    keep = i != j
+    return np.minimum(i, j)[keep], np.maximum(i, j)[keep]
+
+
+def collinear_overlap(start: np.ndarray, end: np.ndarray, i: np.ndarray, j: np.ndarray, eps: float) -> np.ndarray:
+    """Length over which edge ``j`` runs along edge ``i`` (edges ``start[k]``–``end[k]``), pair by pair: 0 unless
+    both ends of the shorter edge lie within ``eps`` of the longer edge's line."""
+    sx, sy = np.ascontiguousarray(start[:, 0]), np.ascontiguousarray(start[:, 1])
+    dx, dy = end[:, 0] - sx, end[:, 1] - sy
+    length = np.hypot(dx, dy)
+    swap = length[j] > length[i]  # measure along the longer edge: its direction is the surer
+    ref, other = np.where(swap, j, i), np.where(swap, i, j)
+    px, py, rdx, rdy, size = sx[ref], sy[ref], dx[ref], dy[ref], length[ref]
+    ax, ay = sx[other] - px, sy[other] - py  # the other edge's ends, from the reference's start
+    bx, by = ax + dx[other], ay + dy[other]
+    # distances of the other edge's ends from the reference's line: |d × r| / |d|
+    bound = eps * size
+    near = (np.abs(rdx * ay - rdy * ax) <= bound) & (np.abs(rdx * by - rdy * bx) <= bound) & (size > 0)
+    out = np.zeros(len(i))
+    k = np.flatnonzero(near)  # few: the rest share no stretch
+    ux, uy = rdx[k] / size[k], rdy[k] / size[k]
+    t0, t1 = ux * ax[k] + uy * ay[k], ux * bx[k] + uy * by[k]
+    out[k] = np.maximum(np.minimum(size[k], np.maximum(t0, t1)) - np.maximum(0.0, np.minimum(t0, t1)), 0.0)
+    return out

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..checks import lines_may_share, segments_apart
 from ..errors import CRSError, GeometryError, SchemaError
 from ..geometry import LINEAL, POLYGONAL
 from ..codes import normalised_codes
@@ -308,11 +309,13 @@ def _check_duplicates(lines: gpd.GeoDataFrame, source: str, tolerance_m: float =
     geoms = np.asarray(lines.geometry.values)
     if len(geoms) < 2:
         return
+    if segments_apart(geoms, tolerance_m):  # the usual case, told without a tree
+        return
     tree = shapely.STRtree(geoms)
     a, b = tree.query(geoms)  # boxes only; neighbours that merely share an end point drop out next
     keep = a < b
     a, b = a[keep], b[keep]
-    keep = _may_share(geoms, a, b, tolerance_m)  # only pairs with collinear stretches go on to GEOS
+    keep = lines_may_share(geoms, a, b, tolerance_m)  # only pairs with collinear stretches go on to GEOS
     a, b = a[keep], b[keep]
     along = shapely.relate_pattern(geoms[a], geoms[b], "1********")  # interiors share a line
     a, b = a[along], b[along]
@@ -329,65 +332,6 @@ def _check_duplicates(lines: gpd.GeoDataFrame, source: str, tolerance_m: float =
             f"{source}: {len(pairs)} pair(s) of segments overlap — they would count twice: {shown}{more}; "
             "fix: delete the duplicate segments (or dissolve the coastline per class)"
         )
-
-
-#: Edges this far (m) from each other's line count as collinear in :func:`_may_share`: far above the
-#: rounding of coordinates and of GEOS's snapping fallback (about 1e-12 of their size), far below a metre.
-_COLLINEAR_M = 1e-3
-
-
-def _may_share(geoms: np.ndarray, a: np.ndarray, b: np.ndarray, tolerance_m: float) -> np.ndarray:
-    """Which pairs (``geoms[a]``, ``geoms[b]``) may share more than ``tolerance_m`` of line: a sound pre-filter.
-
-    A shared stretch is made of edges (straight pieces between vertices) of one line lying on edges of the
-    other.  Kept: the pairs whose edges collinear to within :data:`_COLLINEAR_M` overlap by more than
-    ``tolerance_m`` in all (less a millimetre), so every pair whose intersection is longer; not segments
-    meeting end to end (along a chain), crossing, or side by side.  Two-point segments are tested pair by
-    pair; when a line has more vertices or parts, each edge against the edges whose boxes meet it."""
-    n = len(geoms)
-    if not len(a):
-        return np.zeros(0, dtype=bool)
-    slack, coords = _COLLINEAR_M + 1e-9 * tolerance_m, shapely.get_coordinates(geoms)
-    eps = _COLLINEAR_M + 1e-9 * float(np.abs(coords).max(initial=0.0))
-    if len(coords) == 2 * n and (shapely.get_type_id(geoms) == shapely.GeometryType.LINESTRING).all() and (shapely.get_num_coordinates(geoms) == 2).all():
-        return _collinear_overlap(coords[0::2], coords[1::2], a, b, eps) > tolerance_m - slack
-    # lines of more vertices or parts: edge by edge
-    parts, part_of = shapely.get_parts(geoms, return_index=True)
-    xy, at = shapely.get_coordinates(parts, return_index=True)
-    same = at[1:] == at[:-1]
-    start, end, owner = xy[:-1][same], xy[1:][same], part_of[at[:-1][same]]
-    edges = shapely.linestrings(np.stack([start, end], axis=1))
-    e, f = shapely.STRtree(edges).query(edges)
-    keep = owner[e] < owner[f]
-    e, f = e[keep], f[keep]
-    overlap = _collinear_overlap(start, end, e, f, eps)
-    hit = overlap > 0
-    key = owner[e][hit].astype(np.int64) * n + owner[f][hit]
-    keys, where = np.unique(key, return_inverse=True)
-    total = np.bincount(where.ravel(), weights=overlap[hit], minlength=len(keys))
-    return np.isin(a.astype(np.int64) * n + b, keys[total > tolerance_m - slack])
-
-
-def _collinear_overlap(start: np.ndarray, end: np.ndarray, i: np.ndarray, j: np.ndarray, eps: float) -> np.ndarray:
-    """Length over which edge ``j`` runs along edge ``i`` (edges ``start[k]``–``end[k]``), pair by pair: 0 unless
-    both ends of the shorter edge lie within ``eps`` of the longer edge's line."""
-    sx, sy = np.ascontiguousarray(start[:, 0]), np.ascontiguousarray(start[:, 1])
-    dx, dy = end[:, 0] - sx, end[:, 1] - sy
-    length = np.hypot(dx, dy)
-    swap = length[j] > length[i]  # measure along the longer edge: its direction is the surer
-    ref, other = np.where(swap, j, i), np.where(swap, i, j)
-    px, py, rdx, rdy, size = sx[ref], sy[ref], dx[ref], dy[ref], length[ref]
-    ax, ay = sx[other] - px, sy[other] - py  # the other edge's ends, from the reference's start
-    bx, by = ax + dx[other], ay + dy[other]
-    # distances of the other edge's ends from the reference's line: |d × r| / |d|
-    bound = eps * size
-    near = (np.abs(rdx * ay - rdy * ax) <= bound) & (np.abs(rdx * by - rdy * bx) <= bound) & (size > 0)
-    out = np.zeros(len(i))
-    k = np.flatnonzero(near)  # few: the rest share no stretch
-    ux, uy = rdx[k] / size[k], rdy[k] / size[k]
-    t0, t1 = ux * ax[k] + uy * ay[k], ux * bx[k] + uy * by[k]
-    out[k] = np.maximum(np.minimum(size[k], np.maximum(t0, t1)) - np.maximum(0.0, np.minimum(t0, t1)), 0.0)
-    return out
 
 
 def feature_label(gdf: pd.DataFrame, pos: int, shown: int | None = None) -> str:
