@@ -18,7 +18,10 @@ fixed weights and 10 % island segments; it is written once to ``bench/out/``
 
 Run
 ---
-    python bench/coastline.py [--sizes 100000,1000000]
+    python bench/coastline.py [--sizes 100000,1000000] [--runs 3] [--checkout DIR]
+
+``--checkout DIR`` times the ecozone of another source folder, e.g. a ``git worktree`` of an
+older commit, against the same peer and data (before/after figures from one sitting).
 
 Needs only ecozone's own dependencies.  Results go to stdout; copy them into
 ``bench/RESULTS.md``.
@@ -87,10 +90,10 @@ def _fold(v: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return lo + np.where(t > width, 2 * width - t, t)
 
 
-def run(cmd: list[str]) -> tuple[float, float]:
+def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one child process (os.wait4: that child's own rusage)."""
     start = time.perf_counter()
-    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
     if status != 0:
@@ -101,19 +104,34 @@ def run(cmd: list[str]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each tool, in turn (ecozone, geopandas, ecozone …)")
+    parser.add_argument("--checkout", type=Path, default=None,
+                        help="run the ecozone of this source folder (e.g. a git worktree of an older commit) instead")
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
-    print("| segments | ecozone s | ecozone MB | geopandas s | geopandas MB | time ratio (geopandas ÷ ecozone) | retention difference |")
+    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; load average {os.getloadavg()[0]:.2f} at the start")
+    print(f"min / median of {args.runs} runs each; the ratio is taken run by run (ecozone's run ÷ the geopandas run after it)")
+    print("| segments | ecozone s | ecozone MB | geopandas s | geopandas MB | ecozone ÷ geopandas | retention difference |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for n in (int(s) for s in args.sizes.split(",")):
         data = make(n)
         eco_out, peer_out = OUT / f"coastline_{n}_ecozone.json", OUT / f"coastline_{n}_geopandas.json"
-        peer_t, peer_mb = run([sys.executable, "-c", PEER, str(data), str(peer_out)])
-        eco_t, eco_mb = run([sys.executable, "-m", "ecozone", "-q", "coastline", "--coastline", str(data), "-o", str(eco_out), "--overwrite"])
+        eco_cmd = [sys.executable, "-m", "ecozone", "-q", "coastline", "--coastline", str(data), "-o", str(eco_out), "--overwrite"]
+        eco_runs, peer_runs = [], []
+        for _ in range(args.runs):
+            eco_runs.append(run(eco_cmd, cwd=args.checkout))  # -m: the checkout's ecozone comes first on sys.path
+            peer_runs.append(run([sys.executable, "-c", PEER, str(data), str(peer_out)]))
         eco, peer = json.loads(eco_out.read_text()), json.loads(peer_out.read_text())
         diff = abs(eco["retention"] - peer["retention"])
         assert diff < 1e-9, (eco, peer)
-        print(f"| {n:,} | {eco_t:.1f} | {eco_mb:.0f} | {peer_t:.1f} | {peer_mb:.0f} | {peer_t / eco_t:.2f} | {diff:.1e} |")
+        et, em = np.array(eco_runs).T
+        pt, pm = np.array(peer_runs).T
+        ratio = et / pt
+
+        def spread(v: np.ndarray, digits: int = 2) -> str:
+            return f"{v.min():.{digits}f} / {np.median(v):.{digits}f}"
+
+        print(f"| {n:,} | {spread(et)} | {np.median(em):.0f} | {spread(pt)} | {np.median(pm):.0f} | {spread(ratio)} | {diff:.1e} |")
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
 
 
 if __name__ == "__main__":

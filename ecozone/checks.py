@@ -260,8 +260,7 @@ def check_not_empty(gdf: gpd.GeoDataFrame, check: Checker) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- lines drawn twice
-# The coastline's duplicate-segment check (ecozone.measure.coastline) asks GEOS only about the pairs these
-# numpy tests cannot rule out: segments meeting end to end, crossing, or side by side never get there.
+# The coastline's duplicate check asks GEOS only about the pairs these numpy tests cannot rule out.
 
 #: Edges this far (m) from each other's line count as collinear in :func:`lines_may_share`: far above the
 #: rounding of coordinates and of GEOS's snapping fallback (about 1e-12 of their size), far below a metre.
@@ -274,12 +273,11 @@ def segments_apart(geoms: np.ndarray, tolerance_m: float) -> bool:
     ends = two_point_ends(geoms)
     if ends is None:
         return False
-    i, j = box_pairs(*ends)
-    return not (collinear_overlap(*ends, i, j, collinear_eps(*ends)) > tolerance_m - _slack(tolerance_m)).any()
+    eps, least, edges = collinear_eps(*ends), tolerance_m - _slack(tolerance_m), _edges(*ends)
+    return not any((_overlap(*edges, i, j, eps) > least).any() for i, j in _pair_batches(*ends))
 
 
-def _slack(tolerance_m: float) -> float:
-    """What the overlaps of edges may fall short of ``tolerance_m`` by and still be asked about (rounding)."""
+def _slack(tolerance_m: float) -> float:  # what overlaps may fall short of tolerance_m by and still be asked about
     return COLLINEAR_M + 1e-9 * tolerance_m
 
 
@@ -318,8 +316,7 @@ def two_point_ends(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """(starts, ends) when every geometry is a line of two points, else None."""
     if not ((shapely.get_type_id(geoms) == shapely.GeometryType.LINESTRING).all() and (shapely.get_num_coordinates(geoms) == 2).all()):
         return None
-    coords = shapely.get_coordinates(geoms)
-    return coords[0::2], coords[1::2]
+    return (coords := shapely.get_coordinates(geoms))[0::2], coords[1::2]
 
 
 def collinear_eps(*coords: np.ndarray) -> float:
@@ -328,56 +325,64 @@ def collinear_eps(*coords: np.ndarray) -> float:
 
 
 def box_pairs(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (i < j) of segments that include every pair whose boxes meet, from a grid, not a tree.
-
-    The cells are as wide as the longest box side but for the few segments over 8 times the median,
-    so a segment's box meets only boxes whose lower-left corner lies in its own cell or a neighbour;
-    those few long ones are paired through a tree of their own."""
-    lox, hix = np.minimum(start[:, 0], end[:, 0]), np.maximum(start[:, 0], end[:, 0])
-    loy, hiy = np.minimum(start[:, 1], end[:, 1]), np.maximum(start[:, 1], end[:, 1])
-    side = np.maximum(hix - lox, hiy - loy)
-    long = side > 8 * np.median(side)
-    short = np.flatnonzero(~long) if long.any() else np.arange(len(side))
-    if len(short) < len(side):
-        lox, loy, side = lox[short], loy[short], side[short]
-    if len(short):
-        span = max(float(hix.max() - lox.min()), float(hiy.max() - loy.min()))
-        size = max(float(side.max()), span * 1e-7, 1e-9) * (1 + 1e-6)  # a hair wider: rounding in the floor
-        cx, cy = np.floor((lox - lox.min()) / size).astype(np.int64), np.floor((loy - loy.min()) / size).astype(np.int64)
-    else:
-        cx = cy = np.zeros(0, dtype=np.int64)
-    rows = int(cy.max(initial=0)) + 3
-    key = cx * rows + cy
-    order = np.argsort(key, kind="stable")
-    sorted_key, member = key[order], short[order]
-    firsts, seconds = [], []
-    # each pair of cells once: the rest of a segment's own cell and the cell above it (keys k … k+1), then
-    # the three cells to its right (k+rows-1 … k+rows+1); the needles are sorted, so searchsorted runs in order
-    for first, stop in ((np.arange(1, len(sorted_key) + 1), np.searchsorted(sorted_key, sorted_key + 2)),
-                        (np.searchsorted(sorted_key, sorted_key + (rows - 1)), np.searchsorted(sorted_key, sorted_key + (rows + 2)))):
-        count = np.maximum(stop - first, 0)
-        src = np.repeat(np.arange(len(sorted_key)), count)
-        offset = np.arange(len(src)) - np.repeat(np.cumsum(count) - count, count)
-        firsts.append(member[src])
-        seconds.append(member[np.repeat(first, count) + offset])
-    if long.any():
-        boxes = shapely.box(np.minimum(start[:, 0], end[:, 0]), np.minimum(start[:, 1], end[:, 1]),
-                            np.maximum(start[:, 0], end[:, 0]), np.maximum(start[:, 1], end[:, 1]))
-        tall = np.flatnonzero(long)
-        q, t = shapely.STRtree(boxes[tall]).query(boxes)
-        firsts.append(q)
-        seconds.append(tall[t])
-    i, j = np.concatenate(firsts), np.concatenate(seconds)
+    """Pairs (i < j) of segments that include every pair whose boxes meet, from a grid, not a tree: cells as wide as
+    the longest box but for the few over 8 times the median (paired through a tree of their own)."""
+    batches = list(_pair_batches(start, end))
+    i = np.concatenate([i for i, _ in batches]) if batches else np.zeros(0, np.int64)
+    j = np.concatenate([j for _, j in batches]) if batches else np.zeros(0, np.int64)
     keep = i != j
     return np.minimum(i, j)[keep], np.maximum(i, j)[keep]
 
 
-def collinear_overlap(start: np.ndarray, end: np.ndarray, i: np.ndarray, j: np.ndarray, eps: float) -> np.ndarray:
+def _pair_batches(start: np.ndarray, end: np.ndarray, batch: int = 1 << 18):
+    """:func:`box_pairs` a batch of segments at a time (either way round, some twice): memory stays small."""
+    lox, loy = np.minimum(start[:, 0], end[:, 0]), np.minimum(start[:, 1], end[:, 1])
+    side = np.maximum(np.abs(end[:, 0] - start[:, 0]), np.abs(end[:, 1] - start[:, 1]))
+    long = side > 8 * np.median(side)
+    short = np.flatnonzero(~long)
+    if len(short):
+        span = max(float(np.ptp(start[:, 0])), float(np.ptp(start[:, 1]))) + float(side.max())
+        size = max(float(side[short].max()), span * 1e-7, 1e-9) * (1 + 1e-6)  # a hair wider: rounding in the floor
+        lx, ly = lox[short], loy[short]
+        cy = np.floor((ly - ly.min()) / size).astype(np.int64)
+        rows = int(cy.max()) + 3
+        key = np.floor((lx - lx.min()) / size).astype(np.int64) * rows + cy
+        order = np.argsort(key, kind="stable")
+        sorted_key, member = key[order], short[order]
+        del lx, ly, cy, key, order
+        # each pair of cells once: the rest of a segment's own cell and the cell above it (keys k … k+1), then
+        # the three cells to its right (k+rows-1 … k+rows+1); the needles are sorted, so searchsorted runs in order
+        for s0 in range(0, len(sorted_key), batch):
+            here = sorted_key[s0:s0 + batch]
+            for first, stop in ((np.arange(s0 + 1, s0 + len(here) + 1), np.searchsorted(sorted_key, here + 2)),
+                                (np.searchsorted(sorted_key, here + (rows - 1)), np.searchsorted(sorted_key, here + (rows + 2)))):
+                count = np.maximum(stop - first, 0)
+                src = np.repeat(np.arange(s0, s0 + len(here)), count)
+                offset = np.arange(len(src)) - np.repeat(np.cumsum(count) - count, count)
+                yield member[src], member[np.repeat(first, count) + offset]
+    if long.any():
+        boxes = shapely.box(lox, loy, np.maximum(start[:, 0], end[:, 0]), np.maximum(start[:, 1], end[:, 1]))
+        tall = np.flatnonzero(long)
+        q, t = shapely.STRtree(boxes[tall]).query(boxes)
+        yield q, tall[t]
+
+
+def collinear_overlap(start: np.ndarray, end: np.ndarray, i: np.ndarray, j: np.ndarray, eps: float,
+                      chunk: int = 1 << 18) -> np.ndarray:
     """Length over which edge ``j`` runs along edge ``i`` (edges ``start[k]``–``end[k]``), pair by pair: 0 unless
-    both ends of the shorter edge lie within ``eps`` of the longer edge's line."""
+    both ends of the shorter edge lie within ``eps`` of the longer edge's line.  ``chunk`` pairs at a time."""
+    edges = _edges(start, end)
+    parts = [_overlap(*edges, i[k:k + chunk], j[k:k + chunk], eps) for k in range(0, len(i), chunk)]
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _edges(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, ...]:
     sx, sy = np.ascontiguousarray(start[:, 0]), np.ascontiguousarray(start[:, 1])
     dx, dy = end[:, 0] - sx, end[:, 1] - sy
-    length = np.hypot(dx, dy)
+    return sx, sy, dx, dy, np.hypot(dx, dy)
+
+
+def _overlap(sx, sy, dx, dy, length, i, j, eps) -> np.ndarray:
     swap = length[j] > length[i]  # measure along the longer edge: its direction is the surer
     ref, other = np.where(swap, j, i), np.where(swap, i, j)
     px, py, rdx, rdy, size = sx[ref], sy[ref], dx[ref], dy[ref], length[ref]
