@@ -88,7 +88,10 @@ def prepare_layers(
         check_input(layer, name, polygons=polygons)
         if not layer.crs.equals(target):
             note(notes, f"{name} reprojected from {_crs.short_label(layer.crs)} to {_crs.short_label(target)}")
-            layer = layer.to_crs(target)
+            layer = _crs.reproject_frame(layer, target)
+        elif layer.attrs.get("reprojected_from") is not None:  # reprojected as it was read (the CLI)
+            note(notes, f"{name} reprojected from {_crs.short_label(layer.attrs['reprojected_from'])} to "
+                        f"{_crs.short_label(target)}")
         out[name] = _repair(layer, name, notes)
     return zones, out
 
@@ -100,9 +103,17 @@ def projected(gdf: gpd.GeoDataFrame, name: str, notes: list[str]) -> gpd.GeoData
         check_input(gdf, name, polygons=False)
     if _measurable(gdf.crs):
         return gdf
-    target = _crs.measurement_crs(_crs.lonlat_bounds(gdf)) if len(gdf) else _crs.gk_zone_crs(120)
+    target = measurement_target(gdf)
     note(notes, f"{name} reprojected from {_crs.short_label(gdf.crs)} to {_crs.short_label(target)} for measuring")
-    return gdf.to_crs(target)
+    return _crs.reproject_frame(gdf, target)
+
+
+def measurement_target(zones: gpd.GeoDataFrame) -> Any:
+    """The CRS zones are measured in: their own when fit for measuring, else the Gauss-Krüger zone of
+    their centre."""
+    if zones.crs is not None and _measurable(zones.crs):
+        return zones.crs
+    return _crs.measurement_crs(_crs.lonlat_bounds(zones)) if len(zones) else _crs.gk_zone_crs(120)
 
 
 def check_input(gdf: gpd.GeoDataFrame, name: str, *, polygons: bool = True) -> None:

@@ -201,7 +201,7 @@ def reads(*options: str) -> Callable:
 
 
 def read_input(path: str | Path, option: str, kind: str | None = None, *, crs: Any = None, quiet: bool = False,
-               **checks: Any):
+               to_crs: Any = None, **checks: Any):
     """Read the file given to ``option`` and check it as an atlas checks a layer of ``kind``.
 
     Parameters
@@ -212,6 +212,9 @@ def read_input(path: str | Path, option: str, kind: str | None = None, *, crs: A
         attributes (only the CRS and the geometry ``families`` are checked)
     crs : the declared CRS (``--X-crs`` / ``--input-crs``)
     quiet : no warnings on stderr
+    to_crs : the measurement CRS, when known: the layer is reprojected to it as it is read, in place,
+        so that a large layer is never held twice (``attrs["reprojected_from"]`` keeps its CRS for the
+        measure's note)
     **checks : the keywords of :func:`check_layer` (``fields``, ``need``, ``families``, ``id_field`` …)
 
     Returns
@@ -239,6 +242,11 @@ def read_input(path: str | Path, option: str, kind: str | None = None, *, crs: A
         renames = {c: f for c, f in field_renames(gdf.columns, kind).items() if c not in named and f not in gdf.columns}
         gdf = gdf.rename(columns=renames)
         gdf.attrs.update(attrs)
+    if to_crs is not None and gdf.crs is not None and not gdf.crs.equals(to_crs):
+        from ..crs import reproject_frame
+
+        gdf.attrs["reprojected_from"] = gdf.crs
+        gdf = reproject_frame(gdf, to_crs, in_place=True)  # the frame is this function's own
     return gdf
 
 

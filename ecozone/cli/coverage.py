@@ -35,16 +35,19 @@ def coverage(ctx, zones, layers, by, zone_field, inputs, engine, scheduler, part
     partition on a Dask cluster, with the same results.
     """
     from ..measure.coverage import coverage as measure
+    from ..prepare import measurement_target
 
     check_output(out, [zones, *layers], overwrite=overwrite)
     with engine_kwargs(engine, scheduler, partitions) as run:
         zone_gdf = inputs.read(zones, "--zones", "district", fields={"name": (zone_field, "--zone-field")})
+        # a layer in another CRS (lon/lat parcels) is reprojected as it is read: never held twice
+        target = measurement_target(zone_gdf) if zone_gdf.crs is not None else None
         frames = {}
         for path in layers:
             name = path.stem
             while name in frames:
                 name += "_"
-            frames[name] = inputs.big(path, "--layer", None, name, run, families=("polygon",))
+            frames[name] = inputs.big(path, "--layer", None, name, run, families=("polygon",), to_crs=target)
         arg = next(iter(frames.values())) if len(frames) == 1 else frames
         table = measure(zone_gdf, arg, by=by, zone_field=zone_field, **run)
     echo_notes(ctx, table)

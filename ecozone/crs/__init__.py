@@ -11,7 +11,8 @@ declared as ``gcj02`` or ``bd09`` are converted to WGS84 when read.
 
 One job per module, every name importable from ``ecozone.crs``: :mod:`ecozone.crs.measurement` (the
 measurement CRS, parsing, labels), :mod:`ecozone.crs.plausibility` (coordinates that cannot be right
-for their CRS) and :mod:`ecozone.crs.gcj02` (the GCJ-02 / BD-09 shifts).
+for their CRS) , :mod:`ecozone.crs.gcj02` (the GCJ-02 / BD-09 shifts) and :mod:`ecozone.crs.reprojection` (many
+geometries on every core).
 
 Example
 -------
@@ -46,8 +47,11 @@ from .measurement import (
     short_label,
 )
 from .plausibility import check_plausible, implausible, sample_coordinates
+from .reprojection import reproject, reproject_frame
 
 __all__ = [
+    "reproject",
+    "reproject_frame",
     "WGS84",
     "CGCS2000",
     "SHIFTED_CRS",
