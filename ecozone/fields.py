@@ -290,6 +290,8 @@ def check_duplicate_ids(gdf: gpd.GeoDataFrame, check: Checker) -> None:
     ids = gdf["id"]
     if not isinstance(ids.dtype, pd.StringDtype):  # a text column already compares as text
         ids = ids.astype("string")
+    if ids.is_unique:  # the usual case, told in one hash pass (two missing ids are not unique: asked on)
+        return
     dup = ids.duplicated(keep=False) & ids.notna()
     if dup.any():
         pos = list(np.flatnonzero(dup.to_numpy()))
