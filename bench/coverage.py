@@ -345,8 +345,20 @@ def compare(areas: dict[str, float], reference: dict[str, float]) -> float:
     return worst
 
 
+#: The 1-minute load average before and after each case ran (the machine may be shared).
+LOADS: dict[str, str] = {}
+
+
+def _load() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
 def bench_case(kind: str, size: int, tools: list[str], repeat: int, timeout: float) -> tuple[list[Result], dict]:
     """Run every tool ``repeat`` times (interleaved) on one input; check agreement."""
+    before = _load()
     zones = districts_path()
     layer, meta = make_layer(kind, size)
     for path in (zones, layer):  # every tool starts from a warm page cache
@@ -377,6 +389,7 @@ def bench_case(kind: str, size: int, tools: list[str], repeat: int, timeout: flo
     for res in results.values():
         if res.areas is not None and reference is not None and reference.areas is not None:
             res.max_rel_diff = compare(res.areas, reference.areas)
+    LOADS[f"{kind}_{size}"] = f"{before} before, {_load()} after"
     return list(results.values()), meta
 
 
@@ -443,7 +456,8 @@ def table(results: list[Result]) -> str:
             else:
                 agrees = "yes" if r.max_rel_diff <= TOLERANCE else "**no**"
             note = r.note or "; ".join(sorted({x.status + (" " + x.detail if x.detail else "") for x in r.runs if x.status != "ok"}))
-            runs = f"median of {len(r.runs)}" if len(r.runs) > 1 else ""
+            fastest = min((x.seconds for x in r.runs if x.status == "ok"), default=None)
+            runs = f"median of {len(r.runs)}, min {fastest:.2f} s" if len(r.runs) > 1 and fastest is not None else ""
             note = "; ".join(x for x in (runs, note) if x)
             lines.append(
                 f"| {kind} | {size:,} | {tool} | {seconds} | {peak} | "
@@ -465,7 +479,7 @@ def store(results: list[Result], metas: dict[str, dict], info: dict[str, str], a
     for name, meta in metas.items():
         rows = [r for r in results if f"{r.kind}_{r.size}" == name]
         doc["cases"][name] = {
-            "kind": rows[0].kind, "size": rows[0].size, "date": today,
+            "kind": rows[0].kind, "size": rows[0].size, "date": today, "load": LOADS.get(name, ""),
             "command": "python bench/coverage.py " + " ".join(argv), "versions": info, "meta": meta,
             "results": [{**asdict(r), "areas": None} for r in rows],
         }
@@ -483,7 +497,8 @@ def section(doc: dict) -> str:
     cases = sorted(doc["cases"].values(), key=lambda c: (kinds.index(c["kind"]), c["size"]))
     results = [_load(row) for c in cases for row in c["results"]]
     input_lines = "\n".join(
-        f"- `{c['kind']}_{c['size']}` (measured {c['date']}, `{c['command'].strip()}`): "
+        f"- `{c['kind']}_{c['size']}` (measured {c['date']}{', load average ' + c['load'] if c.get('load') else ''}, "
+        f"`{c['command'].strip()}`): "
         + ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in c["meta"].items())
         for c in cases
     )
