@@ -38,14 +38,14 @@ from ..checks import lines_may_share, segments_apart
 from ..errors import CRSError, GeometryError, SchemaError
 from ..geometry import LINEAL, POLYGONAL
 from ..codes import normalised_codes
-from ..schema import COASTLINE_CLASSES, NATURAL_CLASSES
+from ..schema import COASTLINE_CLASSES, ESTUARINE_RULES, NATURAL_CLASSES
 from ..units import M_PER_KM
 from ..prepare import extent_frame, prepare_layers
 
 __all__ = ["coastline_retention", "Retention", "ESTUARINE_RULES", "coastline_pieces"]
 
-#: How the estuarine class (河口岸线) counts: see the module docstring.
-ESTUARINE_RULES = ("artificial", "natural", "exclude")
+# ESTUARINE_RULES (from ecozone.schema, where the CLI and the audit config read them too): how the estuarine
+# class (河口岸线) counts, see the module docstring.
 
 _CLASSES = COASTLINE_CLASSES.codes
 
