@@ -349,7 +349,7 @@ def compare(areas: dict[str, float], reference: dict[str, float]) -> float:
 LOADS: dict[str, str] = {}
 
 
-def _load() -> str:
+def _load_average() -> str:
     try:
         return Path("/proc/loadavg").read_text().split()[0]
     except OSError:
@@ -358,7 +358,7 @@ def _load() -> str:
 
 def bench_case(kind: str, size: int, tools: list[str], repeat: int, timeout: float) -> tuple[list[Result], dict]:
     """Run every tool ``repeat`` times (interleaved) on one input; check agreement."""
-    before = _load()
+    before = _load_average()
     zones = districts_path()
     layer, meta = make_layer(kind, size)
     for path in (zones, layer):  # every tool starts from a warm page cache
@@ -389,7 +389,7 @@ def bench_case(kind: str, size: int, tools: list[str], repeat: int, timeout: flo
     for res in results.values():
         if res.areas is not None and reference is not None and reference.areas is not None:
             res.max_rel_diff = compare(res.areas, reference.areas)
-    LOADS[f"{kind}_{size}"] = f"{before} before, {_load()} after"
+    LOADS[f"{kind}_{size}"] = f"{before} before, {_load_average()} after"
     return list(results.values()), meta
 
 
