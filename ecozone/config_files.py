@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from .audit.catalogue import INDICATORS
-from .audit.spec import AUDIT_SPEC, INDICATOR_SPEC, Choices
+from .audit.spec import AUDIT_SPEC, INDICATOR_SPEC, Choices, param_key
 from .config_spec import Key, Table, json_schema, markdown
 from .manifest import MANIFEST_SPEC
 from .maps.presets import PRESET_SPEC
@@ -32,34 +32,21 @@ CONFIG_FILES: dict[str, tuple[Table, str, str]] = {
 }
 
 
-def _param(name: str, declared: tuple[Any, ...]) -> Key:
-    """An indicator parameter as a :class:`Key`, its accepted spellings as its choices."""
-    names = {str: "text", int: "integer", float: "number", list: "list", bool: "boolean"}
-    type_ = "|".join(dict.fromkeys(names[t] for t in declared[0]))
-    choices = declared[2] if len(declared) > 2 else None
-    spellings = tuple(dict.fromkeys(choices.spellings())) if isinstance(choices, Choices) else None
-    each = Key("text", name, "", choices=spellings) if "list" in type_ else None
-    return Key(type_, declared[1], "", choices=spellings, each=each)
-
-
-def _types(key: Key) -> tuple[type, ...]:
-    return tuple({"text": str, "integer": int, "number": float, "list": list, "boolean": bool}[t] for t in key.types)
-
-
 def _audit_schema() -> dict[str, Any]:
     """The audit config's schema, with every indicator's parameters (an indicator's table may hold
     only its own: one ``if``/``then`` per indicator)."""
     params: dict[str, Key] = {}  # a parameter several indicators have: every type and value any of them allows
+    merged: dict[str, tuple] = {}
     for ind in INDICATORS.values():
         for name, declared in ind.params.items():
-            key = _param(name, declared)
-            if name in params:
-                old = params[name]
-                choices = (None if old.choices is None or key.choices is None
-                           else tuple(dict.fromkeys([*old.choices, *key.choices])))
-                key = _param(name, (tuple(dict.fromkeys([*declared[0], *_types(old)])), declared[1],
-                                    Choices(words=choices) if choices else None))
-            params[name] = key
+            if name in merged:
+                old = merged[name]
+                both = [c for c in (old[2] if len(old) > 2 else None, declared[2] if len(declared) > 2 else None)]
+                words = (None if None in both else tuple(dict.fromkeys(w for c in both for w in c.spellings())))
+                declared = (tuple(dict.fromkeys([*old[0], *declared[0]])), declared[1],
+                            *([Choices(words=words)] if words else []))
+            merged[name] = declared
+            params[name] = param_key(declared, spellings=True)
     indicator = Key("text", INDICATOR_SPEC.keys["indicator"].en, INDICATOR_SPEC.keys["indicator"].zh,
                     choices=tuple(INDICATORS))
     table = Table({**INDICATOR_SPEC.keys, "indicator": indicator, **params}, INDICATOR_SPEC.en, INDICATOR_SPEC.zh)
@@ -69,7 +56,7 @@ def _audit_schema() -> dict[str, Any]:
     each = schema["properties"]["indicators"]["additionalProperties"]
     each["allOf"] = [
         {"if": {"properties": {"indicator": {"const": ind.id}}, "required": ["indicator"]},
-         "then": {"properties": {name: json_schema(Table({name: _param(name, declared)}))["properties"][name]
+         "then": {"properties": {name: json_schema(Table({name: param_key(declared, spellings=True)}))["properties"][name]
                                  for name, declared in ind.params.items()},
                   "propertyNames": {"enum": [*INDICATOR_SPEC.keys, *ind.params]}}}
         for ind in INDICATORS.values()
@@ -93,7 +80,7 @@ def _indicator_params() -> str:
              "| indicator | parameter | type | meaning |", "|---|---|---|---|"]
     for ind in INDICATORS.values():
         for name, declared in ind.params.items():
-            key = _param(name, declared)
+            key = param_key(declared)
             lines.append(f"| `{ind.id}` | `{name}` | {key.type_name()} | {declared[1]} |")
     return "\n".join(lines) + "\n"
 

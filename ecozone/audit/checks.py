@@ -16,7 +16,7 @@ from ..errors import CRSError
 from ..manifest import LAYER_SPEC, RASTER_SPEC
 from ..toml_lines import fail, suggest
 from .catalogue import INDICATORS
-from .spec import INDICATOR_SPEC, OPERATORS, SETTINGS_SPEC, schema_codes
+from .spec import INDICATOR_SPEC, OPERATORS, SETTINGS_SPEC, param_key, schema_codes
 
 
 def check_keys(path: Path, text: str, section: str, table: Mapping[str, Any], spec: Table) -> None:
@@ -170,13 +170,6 @@ def check_indicator(path: Path, text: str, name: str, entry: dict[str, Any], mer
         raise fail(path, text, section, "raster", problem,
                     f"use one of {', '.join(have)}" if have else "add [rasters.NAME] with kind = \"land_cover\"")
     return out
-
-
-def param_key(declared: tuple[Any, ...]) -> Key:
-    """An indicator parameter, ``(types, help[, choices])`` in the catalogue, as a :class:`Key` (its
-    choices are checked by :func:`check_indicator`, which accepts every spelling and suggests one)."""
-    names = {str: "text", int: "integer", float: "number", list: "list", bool: "boolean"}
-    return Key("|".join(dict.fromkeys(names[t] for t in declared[0])), declared[1], "")
 
 
 def indicator_spec(ind_id: str) -> Table:

@@ -130,3 +130,18 @@ def schema_codes(kind: str, name: str) -> Choices:
 SEVERITY = Choices(CodeList("severity", tuple(Code(code, zh, code) for code, zh in SEVERITIES.items())))
 #: Layer kinds each ``[zones]`` key may name.
 ZONE_KINDS = {"districts": ("district", "sea_zone"), "bays": ("bay",)}
+
+
+#: Config types of the Python types an indicator parameter declares.
+PARAM_TYPES = {str: "text", int: "integer", float: "number", list: "list", bool: "boolean"}
+
+
+def param_key(declared: tuple[Any, ...], *, spellings: bool = False) -> Key:
+    """An indicator parameter, ``(types, help[, choices])`` in the catalogue, as a :class:`Key`.  Its
+    choices are checked by the config's checks, which accept every spelling and suggest one; with
+    ``spellings=True`` (the JSON Schema) the key lists them."""
+    type_ = "|".join(dict.fromkeys(PARAM_TYPES[t] for t in declared[0]))
+    choices = declared[2] if len(declared) > 2 else None
+    listed = tuple(dict.fromkeys(choices.spellings())) if spellings and isinstance(choices, Choices) else None
+    each = Key("text", "a value", "取值", choices=listed) if listed is not None and "list" in type_ else None
+    return Key(type_, declared[1], "", choices=listed, each=each)
