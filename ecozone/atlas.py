@@ -259,7 +259,8 @@ class Atlas:
                                      "path starts at the folder of the file that lists it)")
                 frame = read_layer(spec.path, layer=spec.layer, declared_crs=spec.declared_crs, encoding=spec.encoding)
             clean, lrep = validate_layer(
-                frame, spec.kind, name=spec.name, source=spec.source, strict=strict, fields=spec.fields
+                frame, spec.kind, name=spec.name, source=spec.source, strict=strict, fields=spec.fields,
+                coordinates_checked=spec.frame is None,  # read_layer has just checked them
             )
             if spec.declared_crs is not None:
                 lrep.notes.append(f"coordinates declared as {spec.declared_crs}")

@@ -71,6 +71,7 @@ def validate_layer(
     strict: bool = False,
     fields: dict[str, str] | None = None,
     sliver_m2: float = 10_000.0,
+    coordinates_checked: bool = False,
 ) -> tuple[gpd.GeoDataFrame, LayerReport]:
     """Check a layer against its kind; repair what can be repaired (校验图层).
 
@@ -84,6 +85,9 @@ def validate_layer(
     fields : mapping from ecozone's field names to the layer's column names,
         e.g. ``{"class": "岸线类型"}``
     sliver_m2 : district gaps and overlaps smaller than this are ignored
+    coordinates_checked : the caller has just read ``gdf`` with :func:`ecozone.io.read_layer`, which
+        refused NaN/Inf coordinates and coordinates that cannot be right for the CRS: they are not
+        checked twice (a million features: 0.2 s)
 
     Returns
     -------
@@ -112,9 +116,12 @@ def validate_layer(
     if note:
         report.notes.append(note)
     gdf = drop_empty(gdf, check)  # 2
-    nonfinite = check_nonfinite(gdf, check)  # 2b
-    if not nonfinite.any():
-        check_plausible(gdf, check, source)  # 2c
+    if coordinates_checked:  # read_layer refused them already
+        nonfinite = np.zeros(len(gdf), dtype=bool)
+    else:
+        nonfinite = check_nonfinite(gdf, check)  # 2b
+        if not nonfinite.any():
+            check_plausible(gdf, check, source)  # 2c
     families, wrong = check_geometry_type(gdf, kind, spec, check)  # 3
     gdf = repair_invalid(gdf, kind, families, wrong | nonfinite, check)  # 4
     check_fields(gdf, spec, check)  # 5, 6

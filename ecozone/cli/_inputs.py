@@ -228,7 +228,7 @@ def read_input(path: str | Path, option: str, kind: str | None = None, *, crs: A
     from ..validate import field_renames
 
     gdf = read_layer(path, declared_crs=crs)
-    issues, checked = check_layer(gdf, str(path), option, kind, **checks)
+    issues, checked = check_layer(gdf, str(path), option, kind, coordinates_checked=True, **checks)
     if not quiet:
         for issue in issues:
             click.echo(f"ecozone: warning: {issue}", err=True)
@@ -256,6 +256,7 @@ def check_layer(
     option: str,
     kind: str | None = None,
     *,
+    coordinates_checked: bool = False,
     fields: Mapping[str, tuple[str, str]] | None = None,
     need: tuple[str, ...] | None = None,
     families: tuple[str, ...] | None = None,
@@ -310,7 +311,7 @@ def check_layer(
     if not unique_ids and "id" in frame.columns:
         frame = frame.drop(columns="id")
     checked, report = validate_layer(frame, kind, name=option, source=source, strict=False, fields=mapping or None,
-                                     sliver_m2=10_000.0 if mosaic else math.inf)
+                                     sliver_m2=10_000.0 if mosaic else math.inf, coordinates_checked=coordinates_checked)
     from ..schema import KINDS
 
     required = {f.name for f in KINDS[kind].required}
