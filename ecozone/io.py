@@ -28,6 +28,7 @@ import socket
 import tempfile
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -220,14 +221,17 @@ def _read_in_batches(p: Path, kwargs: dict[str, Any]) -> gpd.GeoDataFrame:
         name = meta["geometry_name"] or "wkb_geometry"
         if name not in reader.schema.names:  # no geometry: read_dataframe says so its own way
             return pyogrio.read_dataframe(p, use_arrow=True, **kwargs)
-        parts, fids = [], []
-        for batch in reader:
-            parts.append(shapely.from_wkb(batch.column(name).to_numpy(zero_copy_only=False)))
-            # a copy: a view would keep the whole batch, WKB included, alive
-            fids.append(batch.column(meta["fid_column"]).to_numpy().copy())
+        with ThreadPoolExecutor(1) as pool:  # the attributes meanwhile, on another core (GDAL, GEOS: no GIL)
+            reading = pool.submit(pyogrio.read_dataframe, p, use_arrow=True, read_geometry=False, fid_as_index=True,
+                                  **kwargs)
+            parts, fids = [], []
+            for batch in reader:
+                parts.append(shapely.from_wkb(batch.column(name).to_numpy(zero_copy_only=False)))
+                # a copy: a view would keep the whole batch, WKB included, alive
+                fids.append(batch.column(meta["fid_column"]).to_numpy().copy())
+            attrs = reading.result()
     geoms = np.concatenate(parts) if parts else np.array([], dtype=object)
     fid = np.concatenate(fids) if fids else np.array([], dtype=np.int64)
-    attrs = pyogrio.read_dataframe(p, use_arrow=True, read_geometry=False, fid_as_index=True, **kwargs)
     if not np.array_equal(attrs.index.to_numpy(), fid):
         attrs = attrs.loc[fid]
     attrs = attrs.reset_index(drop=True)
