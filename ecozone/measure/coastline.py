@@ -272,7 +272,7 @@ def checked_coastline(coastline: gpd.GeoDataFrame, class_field: str, notes: list
     source = coastline.attrs.get("source", "coastline")
     if coastline.crs is None:
         raise CRSError(f"{source}: layer: has no CRS; fix: add a .prj or declare it (declared_crs=EPSG:xxxx when reading)")
-    geoms = coastline.geometry.values
+    geoms = np.asarray(coastline.geometry.values)  # shapely's functions on the array itself, not through pandas
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if empty.any():
         notes.append(f"{int(empty.sum())} empty coastline segment(s) ignored")
@@ -298,7 +298,8 @@ def checked_coastline(coastline: gpd.GeoDataFrame, class_field: str, notes: list
             f"{source}: {len(bad)} segment(s) with a missing or unknown class: {shown}{more}; "
             f"fix: use one of {COASTLINE_CLASSES.describe()}"
         )
-    out = coastline.loc[~empty].copy()
+    # the caller's frame is never changed: a shallow copy gets the new columns (copy-on-write does the rest)
+    out = (coastline.loc[~empty] if empty.any() else coastline).copy(deep=False)
     out["_class"] = codes[~empty]
     out["_row"] = np.flatnonzero(~empty)  # position in the user's file, for messages
     return out
