@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -11,7 +9,7 @@ import shapely
 from ..crs import from_wgs84_geometries
 from ..geometry import LINEAL, PUNTAL
 
-__all__ = ["display_geometries", "feature_collection", "geometry_family"]
+__all__ = ["display_geometries", "geometry_family"]
 
 
 def display_geometries(frame: gpd.GeoDataFrame, tolerance_m: float, mosaic: bool, shift: str | None) -> np.ndarray:
@@ -27,16 +25,6 @@ def display_geometries(frame: gpd.GeoDataFrame, tolerance_m: float, mosaic: bool
     if shift:
         out = from_wgs84_geometries(out, shift)
     return shapely.transform(np.asarray(out, dtype=object), lambda c: np.round(c, 6))
-
-
-def feature_collection(geoms: np.ndarray, props: list[dict[str, Any]]) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection of the non-empty geometries, each with its properties and its row as id."""
-    features = []
-    for i, (g, p) in enumerate(zip(geoms, props)):
-        if g is None or shapely.is_empty(g):
-            continue
-        features.append({"type": "Feature", "id": str(i), "properties": p, "geometry": shapely.geometry.mapping(g)})
-    return {"type": "FeatureCollection", "features": features}
 
 
 def geometry_family(frame: gpd.GeoDataFrame) -> str:

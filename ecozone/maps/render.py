@@ -16,23 +16,20 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
-from ..geometry import LINEAL, POLYGONAL
 from ..atlas import Atlas
 from ..errors import ConfigError, InputError
 from ..results import Missing
 from .assets import leaflet_head
 from .basemaps import resolve_basemap
-from .display import display_geometries, feature_collection, geometry_family
 from .elements import CSS, Attribution, HtmlControl, Verbatim
-from .labels import default_label, field_label, text, value_label
+from .labels import default_label, text
+from .layer import draw_layer
 from .legend import Legend, legend_html
 from .presets import Preset, bilingual, load_preset
 from .sources import Context, layer_kind, source_frame
-from .styles import classify
 
-__all__ = ["render_map"]
+__all__ = ["render_map", "new_page", "add_basemap"]
 
 #: Sources whose polygons tile the city: simplified together, so neighbours keep one shared border.
 _MOSAICS = ("district", "retention_by_district", "coverage")
@@ -85,8 +82,8 @@ def render_map(
     findings, changes = _results_given(audit, findings, changes)
     ctx = Context(atlas, lang, findings=findings, changes=changes)
 
-    m = _page(preset, lang, offline)
-    _add_basemap(m, bm, lang)
+    m = new_page(preset.title[lang], offline)
+    add_basemap(m, bm, lang)
     drawn, notes = _add_layers(m, preset, ctx, shift)
     _set_view(m, preset, [d.bounds for d in drawn], notes)
     simulated = changes is not None and bool(changes.attrs.get("simulated")) and any(d.source == "coastline_change" for d in drawn)
@@ -117,17 +114,17 @@ def _results_given(audit: Any, findings: pd.DataFrame | None, changes: Any) -> t
     return findings, changes
 
 
-def _page(preset: Preset, lang: str, offline: bool) -> folium.Map:
-    """An empty map whose page head holds Leaflet, the title and ecozone's stylesheet."""
+def new_page(title: str, offline: bool) -> folium.Map:
+    """An empty map whose page head holds Leaflet, the title (plain text) and ecozone's stylesheet."""
     m = folium.Map(location=None, tiles=None, prefer_canvas=True, control_scale=True, zoom_control=True, zoomSnap=0.25)
     m.default_js, m.default_css = [], []
     head = m.get_root().header
     head.add_child(Verbatim(leaflet_head(offline)), name="leaflet")
-    head.add_child(Verbatim(f"<title>{text(preset.title[lang])}</title><style>{CSS}</style>"), name="ecozone_css")
+    head.add_child(Verbatim(f"<title>{text(title)}</title><style>{CSS}</style>"), name="ecozone_css")
     return m
 
 
-def _add_basemap(m: folium.Map, bm: dict[str, Any] | None, lang: str) -> None:
+def add_basemap(m: folium.Map, bm: dict[str, Any] | None, lang: str) -> None:
     """The basemap's tile layers: the first in the layer control, the others (labels) on top of it."""
     if bm is None:
         return
@@ -162,67 +159,14 @@ def _add_layer(m: folium.Map, spec: Mapping[str, Any], preset: Preset, ctx: Cont
     if frame.empty:
         notes.append(f"map layer {name}: left out (no features)")
         return None
-    family = geometry_family(frame)
     if "color_by" in spec and spec["color_by"] not in frame.columns:
         notes.append(f"map layer {name}: no field {spec['color_by']!r} to colour by; drawn in one colour")
     try:
-        keys, styles, legend, label = classify(frame, spec, kind, family, lang)
+        bounds, legend = draw_layer(m, frame, spec, kind, simplify_m=preset.simplify_m, mosaic=source in _MOSAICS,
+                                    shift=shift, lang=lang)
     except ConfigError as err:
         raise ConfigError(f"{preset.path}: {err}") from None
-    fields = [f for f in spec.get("tooltip", ["name"]) if f in frame.columns]
-    popup_fields = [f for f in spec.get("popup", []) if f in frame.columns]
-    shown = list(dict.fromkeys(fields + popup_fields))
-    props = _properties(frame, spec, kind, keys, shown, lang)
-    geoms = display_geometries(frame, preset.simplify_m if family != "point" else 0.0, source in _MOSAICS, shift)
-    types = shapely.get_type_id(geoms)
-    if family == "polygon":
-        _style_strays(types, props, styles)
-    # style keys are class values (a field's values, the preset's class names): through text() before they are data
-    styles = {text(k): s for k, s in styles.items()}
-    for p in props:
-        p["_k"] = text(p["_k"])
-    data = feature_collection(geoms, props)
-    bounds = shapely.total_bounds(geoms)
-    alias = {f: text(field_label(kind, f, lang)) for f in shown}
-    gj = folium.GeoJson(
-        data,
-        name=text(label),
-        show=bool(spec.get("show", True)),
-        style_function=lambda f, styles=styles: styles[f["properties"]["_k"]],
-        marker=folium.CircleMarker(radius=5) if np.isin(types, (0, 4)).any() else None,
-        tooltip=folium.GeoJsonTooltip(fields=[text(f) for f in fields], aliases=[alias[f] for f in fields], sticky=True)
-        if fields else None,
-        popup=folium.GeoJsonPopup(fields=[text(f) for f in popup_fields], aliases=[alias[f] for f in popup_fields])
-        if popup_fields else None,
-        zoom_on_click=False,
-    )
-    gj.add_to(m)
-    return _Drawn(source, bounds, legend if spec.get("legend", True) else None)
-
-
-def _properties(frame: gpd.GeoDataFrame, spec: Mapping[str, Any], kind: str | None, keys: list[str], shown: list[str],
-                lang: str) -> list[dict[str, Any]]:
-    """Each feature's style key (``_k``) and the values of the shown fields as the map writes them."""
-    if not shown:
-        return [{"_k": k} for k in keys]
-    overrides = spec.get("class_labels", {})
-    # a property's key is its field name through text() as well: a column name comes from a file
-    return [
-        {"_k": k, **{text(f): text(value_label(kind, f, row[f], lang, overrides if f == spec.get("color_by") else None))
-                     for f in shown}}
-        for k, (_, row) in zip(keys, frame[shown].iterrows())
-    ]
-
-
-def _style_strays(types: np.ndarray, props: list[dict[str, Any]], styles: dict[str, dict[str, Any]]) -> None:
-    """Lines and points among polygons: a style of their own (no fill / a ring that shows at any zoom)."""
-    for i in np.flatnonzero(~np.isin(types, POLYGONAL)):
-        line = types[i] in LINEAL
-        key = props[i]["_k"] + ("~line" if line else "~point")
-        base = styles[props[i]["_k"]]
-        styles.setdefault(key, {**base, "fill": False} if line else
-                          {**base, "radius": 9, "weight": max(2.0, base["weight"]), "fillOpacity": 0.15})
-        props[i]["_k"] = key
+    return _Drawn(source, bounds, legend)
 
 
 def _set_view(m: folium.Map, preset: Preset, bounds: list[np.ndarray], notes: list[str]) -> None:
