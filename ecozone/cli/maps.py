@@ -1,4 +1,5 @@
-"""``ecozone map``: an HTML map of an atlas (or an audit) from a preset in ``maps/``."""
+"""``ecozone map``: an HTML map of an atlas (or an audit) from a preset in ``maps/``, or a quick map of any files
+(``--layer [KIND=]FILE``, no manifest or preset)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,22 @@ from pathlib import Path
 import click
 
 
+from ._inputs import reads
+
 _EXAMPLE = "ecozone map overview --atlas my_city/ (ecozone demo writes the demo's maps)"
+_QUICK = "ecozone map --layer parcels.gpkg -o parcels.html"
 
 
 @click.command("map")
-@click.argument("preset")
+@click.argument("preset", required=False)
+@click.option("--layer", "layer_files", multiple=True, metavar="[KIND=]FILE",
+              help="A quick map of any file (repeatable; no preset): KIND=FILE styles it as that layer kind "
+                   "(district, redline, mine …), a bare FILE gets a neutral style.")
+@click.option("--color-by", default=None, metavar="FIELD",
+              help="--layer maps: colour each layer that has FIELD by its values (a legend lists them).")
+@click.option("--tooltip", default=None, metavar="FIELD,…",
+              help="--layer maps: the fields shown on hover (default: the kind's, or a name-like field).")
+@click.option("--title", default=None, help="--layer maps: the map's title (default: the layers' names).")
 @click.option("--atlas", "atlas_dir", type=click.Path(path_type=Path), default=None,
               help="Folder with manifest.toml (or the manifest file) whose layers the map shows.")
 @click.option("--config", type=click.Path(path_type=Path), default=None,
@@ -29,13 +41,34 @@ _EXAMPLE = "ecozone map overview --atlas my_city/ (ecozone demo writes the demo'
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the labels.")
 @click.option("--earlier", type=click.Path(path_type=Path), default=None,
               help="An earlier coastline survey: the coastline map draws the segments whose class changed since.")
+@reads("--layer")
 @click.pass_context
-def map_command(ctx, preset, atlas_dir, config, out, overwrite, offline, basemap, tianditu_key, lang, earlier):
-    """Write the PRESET map (overview, coastline, coverage, conflicts, or a preset .toml) as HTML."""
+def map_command(ctx, preset, layer_files, color_by, tooltip, title, atlas_dir, config, out, overwrite, offline, basemap,
+                tianditu_key, lang, earlier, inputs):
+    """Write the PRESET map (overview, coastline, coverage, conflicts, or a preset .toml) as HTML, or a quick map of
+    files given with --layer."""
     from ..errors import InputError
-    from ..maps import MapSizeWarning, load_preset, render_map, resolve_basemap, write_map
+    from ..maps import load_preset, render_map, resolve_basemap
     from ._common import check_one_source, check_output, load_layers
 
+    if layer_files:
+        if preset is not None:
+            raise InputError(f"a preset ({preset}) and --layer: a map is of a preset's layers or of the files given; "
+                             f"fix: drop PRESET for a quick map ({_QUICK}), or --layer for the preset's")
+        for flag, given in (("--atlas", atlas_dir), ("--config", config), ("--earlier", earlier)):
+            if given is not None:
+                raise InputError(f"{flag} with --layer: a quick map draws only the files given; fix: give the layers as "
+                                 f"--layer FILE, or drop --layer for a preset map ({_EXAMPLE})")
+        _quick(ctx, layer_files, color_by, tooltip, title, out, overwrite, offline, basemap, tianditu_key, lang, inputs)
+        return
+    if preset is None:
+        raise InputError(f"no map to make: give a PRESET (overview, coastline, coverage, conflicts, or a .toml) or "
+                         f"--layer FILE; fix: e.g. {_EXAMPLE}, or {_QUICK}")
+    quick_only = [f for f, v in (("--color-by", color_by), ("--tooltip", tooltip), ("--title", title),
+                                 ("--input-crs", inputs.input_crs), ("--layer-crs", inputs.declared["--layer"])) if v is not None]
+    if quick_only:
+        raise InputError(f"{quick_only[0]}: only for a quick map of files (--layer FILE); fix: drop {quick_only[0]}, or "
+                         "set it in a copy of the preset")
     check_one_source(atlas_dir, config, _EXAMPLE)
     chosen = load_preset(preset)
     resolve_basemap(basemap, tianditu_key)  # a bad basemap or a missing key is said before any work
@@ -67,6 +100,13 @@ def map_command(ctx, preset, atlas_dir, config, out, overwrite, offline, basemap
     check_output(out, [chosen.path, *inputs, *read], overwrite=True)
     m = render_map(chosen, atlas, audit=audit, changes=changes, basemap=basemap, tianditu_key=tianditu_key,
                    lang=lang, offline=offline)
+    _write(ctx, m, out, offline)
+
+
+def _write(ctx, m, out: Path, offline: bool) -> None:
+    """The page written (over a file only as checked before), its warnings and notes on stderr, one line on stdout."""
+    from ..maps import MapSizeWarning, write_map
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MapSizeWarning)
         path = write_map(m, out, overwrite=True)
@@ -78,3 +118,49 @@ def map_command(ctx, preset, atlas_dir, config, out, overwrite, offline, basemap
             click.echo(f"ecozone: {note}", err=True)
     click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB{', offline' if offline else ''})")
 
+
+
+def _layer_arg(value: str) -> tuple[str | None, Path]:
+    """``KIND=FILE`` or ``FILE``: a prefix that is no layer kind is refused, unless the whole is a file that exists."""
+    from ..errors import InputError
+    from ..schema import KINDS
+
+    kind, sep, path = value.partition("=")
+    if not sep:
+        return None, Path(value)
+    if kind in KINDS:
+        if not path:
+            raise InputError(f"--layer {value!r}: no file after {kind}=; fix: e.g. --layer {kind}=FILE")
+        return kind, Path(path)
+    if Path(value).exists():
+        return None, Path(value)
+    raise InputError(f"--layer {value!r}: {kind!r} is no layer kind (kinds: {', '.join(KINDS)}); fix: --layer KIND=FILE "
+                     "with one of those kinds, or --layer FILE for a neutral style")
+
+
+def _quick(ctx, layer_files, color_by, tooltip, title, out, overwrite, offline, basemap, tianditu_key, lang, inputs) -> None:
+    """``ecozone map --layer [KIND=]FILE …``: each file read as every command reads its inputs, then drawn."""
+    from ..errors import InputError
+    from ..maps import resolve_basemap
+    from ..maps.quick import QuickLayer, quick_map
+    from ._common import check_output
+
+    given = [_layer_arg(v) for v in layer_files]
+    fields = None
+    if tooltip is not None:
+        fields = [f.strip() for f in tooltip.split(",") if f.strip()]
+        if not fields:
+            raise InputError(f"--tooltip {tooltip!r}: no field named; fix: --tooltip FIELD,FIELD")
+    resolve_basemap(basemap, tianditu_key)  # a bad basemap or a missing key is said before any work
+    out = out or Path(f"{given[0][1].stem}.html")
+    check_output(out, [path for _, path in given], overwrite=overwrite)
+    layers = []
+    for kind, path in given:
+        if kind is None:
+            frame = inputs.read(path, "--layer", None)
+        else:  # checked against its kind; a district layer as a mosaic too, no other
+            frame = inputs.read(path, "--layer", kind, need=(), mosaic=kind == "district")
+        layers.append(QuickLayer(path.stem, frame, kind, str(path)))
+    m = quick_map(layers, color_by=color_by, tooltip=fields, title=title, lang=lang, offline=offline, basemap=basemap,
+                  tianditu_key=tianditu_key)
+    _write(ctx, m, out, offline)
