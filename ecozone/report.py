@@ -63,7 +63,8 @@ def status_line(i: dict[str, Any]) -> str:
     status = {"pass": "pass", "fail": "FAIL", "not_applicable": "n/a"}[i["status"]]
     count = i["unit"] == "count"  # a count is a whole number and says so without a unit: "7", not "7.00 count"
     value = "—" if i["value"] is None else (f"{i['value']:,.0f}" if count else f"{i['value']:,.2f} {i['unit']}")
-    target = "" if i["target"] is None else f" (target {i['operator']} {i['target']:g})"
+    tolerance = f" ± {i['tolerance']:g}" if i.get("tolerance") is not None else ""
+    target = "" if i["target"] is None else f" (target {i['operator']} {i['target']:g}{tolerance})"
     coastline = i.get("details", {}).get("coastline")
     return f"{status:<5} {i['id']}: {value}{target}" + (f" [{coastline} coastline]" if coastline else "")
 
@@ -135,7 +136,11 @@ def _value(v: Any, unit: str) -> str:
 
 
 def _target(i: dict[str, Any]) -> str:
-    return "—" if i["target"] is None else f"{i['operator']} {_value(i['target'], i['unit'])}"
+    """``>= 37.00 %``; with operator ``~`` (左右) its tolerance: ``~ 60.00 % ± 2.5``."""
+    if i["target"] is None:
+        return "—"
+    tolerance = f" ± {i['tolerance']:g}" if i.get("tolerance") is not None else ""
+    return f"{i['operator']} {_value(i['target'], i['unit'])}{tolerance}"
 
 
 def _label(i: dict[str, Any], lang: str) -> str:
@@ -180,9 +185,12 @@ def markdown(doc: dict[str, Any], lang: str = "zh") -> str:
     lines += [f"| {w['indicator']} | {w['value']} | {w['target']} | {w['status']} |", "|---|---:|---:|---|"]
     for i in doc["indicators"]:
         lines.append(f"| {t(_label(i, lang))} | {_value(i['value'], i['unit'])} | {_target(i)} | {st[i['status']]} |")
-    sources = sorted({str(i["source"]) for i in doc["indicators"] if i.get("source")})
+    sources: dict[str, list[str]] = {}  # each source once, with the indicators whose target it gives
+    for i in doc["indicators"]:
+        if i.get("source"):
+            sources.setdefault(str(i["source"]), []).append(i["id"])
     if sources:
-        lines += ["", f"{w['source']}:"] + [f"- {t(src)}" for src in sources]
+        lines += ["", f"{w['source']}:"] + [f"- {t(', '.join(ids))}: {t(src)}" for src, ids in sorted(sources.items())]
     methods = [(i["id"], _method(i)) for i in doc["indicators"] if _method(i)]
     if methods:
         lines += ["", f"{w['method']}:"] + [f"- {t(key)}: {t(text)}" for key, text in methods]

@@ -184,10 +184,11 @@ def _ranches(ctx: Context, p: dict, *, area: bool) -> tuple:
         if p.get(key):
             from ..schema import KINDS, normalise_code
 
-            wanted = normalise_code(KINDS["marine_ranch"].field(key).codes, p[key])
-            if wanted is None:
-                raise ConfigError(f"{key} {p[key]!r} unknown; fix: use one of {KINDS['marine_ranch'].field(key).codes.describe()}")
-            keep &= coded_field(ranches, "marine_ranch", key) == wanted
+            codes = KINDS["marine_ranch"].field(key).codes
+            wanted = [normalise_code(codes, v) for v in (p[key] if isinstance(p[key], list) else [p[key]])]
+            if None in wanted:
+                raise ConfigError(f"{key} {p[key]!r} unknown; fix: use one of {codes.describe()}")
+            keep &= np.isin(coded_field(ranches, "marine_ranch", key), np.array(wanted, dtype=object))
     chosen = ranches[keep]
     if area:
         return float(shapely.union_all(chosen.geometry.values).area) / 1e6 if len(chosen) else 0.0, {"ranches": int(keep.sum())}, {}
@@ -218,8 +219,9 @@ def _violations(ctx: Context, p: dict) -> tuple:
 
 
 _ZONE = {"zone": ((str,), "a district's name: the figure for that district instead of the city")}
-_RANCH = {"level": ((str,), "national, provincial or city", schema_codes("marine_ranch", "level")),
-          "type": ((str,), "ranch type", schema_codes("marine_ranch", "type"))}
+_RANCH = {"level": ((str, list), "national, provincial or city, or a list of them (省级以上: [\"national\", \"provincial\"])",
+                    schema_codes("marine_ranch", "level")),
+          "type": ((str, list), "ranch type, or a list of them", schema_codes("marine_ranch", "type"))}
 
 INDICATORS: dict[str, Indicator] = {
     i.id: i

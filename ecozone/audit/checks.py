@@ -124,6 +124,12 @@ def check_indicator(path: Path, text: str, name: str, entry: dict[str, Any], mer
     operator = merged.get("operator", ind.operator)
     if operator not in OPERATORS:
         raise fail(path, text, section, "operator", f"{operator!r} is not an operator", f"use one of {', '.join(OPERATORS)}")
+    if operator == "~" and "tolerance" not in merged:
+        raise fail(path, text, section, "operator", "operator \"~\" (左右) needs a tolerance",
+                    "add tolerance = … (the value passes when |value − target| ≤ tolerance)")
+    if "tolerance" in merged and operator != "~":
+        raise fail(path, text, section, "tolerance", f"a tolerance is given but the operator is {operator!r}",
+                    "set operator = \"~\" or leave tolerance out")
     out = dict(merged)
     for key, declared in ind.params.items():
         if key not in merged:

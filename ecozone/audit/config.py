@@ -12,6 +12,7 @@ from typing import Any
 
 from .. import crs as _crs
 from ..atlas import Atlas
+from ..config_spec import Table
 from ..manifest import LayerSpec, check_manifest, checked_entry
 from ..errors import ConfigError, CRSError
 from .checks import check_entries, check_indicator, check_keys, check_settings
@@ -46,11 +47,12 @@ class AuditConfig:
     raster_kinds: dict[str, str] = field(default_factory=dict)
     text: str = field(default="", repr=False)
     manifest_doc: dict[str, Any] | None = field(default=None, repr=False)
+    includes: list[Path] = field(default_factory=list)
 
     def files(self) -> list[Path]:
         """Every file the audit will read, known before any is: the config, the manifest, and the ``file`` of
         each layer and raster (a manifest's relative to the manifest, the config's relative to the config)."""
-        files = [self.path] + ([self.manifest] if self.manifest is not None else [])
+        files = [self.path] + list(self.includes) + ([self.manifest] if self.manifest is not None else [])
         tables = []
         if self.manifest is not None and self.manifest_doc is not None:
             tables += [(self.manifest.parent, e) for key in ("layers", "rasters")
@@ -172,19 +174,60 @@ def load_config(path: str | Path) -> AuditConfig:
     if preset is not None:
         for name, entry in PRESETS[preset]["indicators"].items():
             indicators[name] = {**entry, "source": PRESETS[preset]["source"]}
-    for name, entry in doc.get("indicators", {}).items():
-        if not isinstance(entry, dict):
-            raise fail(path, text, "indicators", name, "is not a table", f"write it as [indicators.{name}] with target = …")
-        merged = {**indicators.get(name, {}), **entry}
-        if "target" in entry and "source" not in entry:
-            merged.pop("source", None)  # the user's own target: the preset's source no longer applies
-        indicators[name] = check_indicator(path, text, name, entry, merged, layer_kinds, raster_kinds)
+    fragments = _read_includes(path, text, doc)
+    defined: dict[str, Path] = {}  # each indicator name: the file that defines it (the config or a fragment)
+    for where, where_text, tables in [*fragments, (path, text, doc.get("indicators", {}))]:
+        for name, entry in tables.items():
+            if not isinstance(entry, dict):
+                raise fail(where, where_text, "indicators", name, "is not a table",
+                           f"write it as [indicators.{name}] with target = …")
+            if name in defined:
+                line = line_of(where_text, "indicators", name)
+                raise ConfigError(f"{where}: [indicators.{name}]{f' (line {line})' if line else ''}: also defined in "
+                                  f"{defined[name]}; fix: rename one of them or delete one")
+            defined[name] = where
+            merged = {**indicators.get(name, {}), **entry}
+            if "target" in entry and "source" not in entry:
+                merged.pop("source", None)  # the user's own target: the preset's source no longer applies
+            indicators[name] = check_indicator(where, where_text, name, entry, merged, layer_kinds, raster_kinds)
     return AuditConfig(
         path=path, sha256=hashlib.sha256(raw).hexdigest(), title=str(doc.get("title", path.stem)), preset=preset,
         manifest=manifest_path, crs=doc.get("crs"), lang=lang, layers=dict(doc.get("layers", {})),
         rasters=dict(doc.get("rasters", {})), zones=zones, settings=settings, indicators=indicators,
         layer_kinds=layer_kinds, raster_kinds=raster_kinds, text=text, manifest_doc=manifest_doc,
+        includes=[where for where, _, _ in fragments],
     )
+
+
+#: What an included fragment may hold: indicator tables only.
+_FRAGMENT_SPEC = Table({"indicators": AUDIT_SPEC.keys["indicators"]}, "an audit-config fragment", "审计配置片段")
+
+
+def _read_includes(path: Path, text: str, doc: dict[str, Any]) -> list[tuple[Path, str, dict[str, Any]]]:
+    """The fragments the config's ``include`` names (relative to the config), each as its path, text and
+    ``[indicators]`` tables; a missing, unreadable or broken fragment is one line naming it."""
+    out = []
+    for raw in doc.get("include", []):
+        if not isinstance(raw, str) or not raw.strip():
+            raise fail(path, text, "", "include", f"{raw!r} is not a path", "give the fragments' paths as text, "
+                       "e.g. include = [\"targets.toml\"]")
+        fragment = (path.parent / raw).resolve()
+        if not fragment.is_file():
+            raise fail(path, text, "", "include", f"{raw} not found ({fragment})",
+                       "give the path of a TOML fragment relative to the config (ecozone targets PLAN -o targets.toml writes one)")
+        if fragment in [f for f, _, _ in out] or fragment == path.resolve():
+            raise fail(path, text, "", "include", f"{raw} is included twice", "name each fragment once")
+        try:
+            ftext = fragment.read_bytes().decode("utf-8-sig")
+            fdoc = tomllib.loads(ftext)
+        except UnicodeDecodeError:
+            raise ConfigError(f"{fragment}: included by {path}: not UTF-8 text; fix: save it as UTF-8") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(one_line(f"{fragment}: included by {path}: not valid TOML: {exc}; fix: correct the "
+                                       "syntax at that line")) from None
+        check_keys(fragment, ftext, "", fdoc, _FRAGMENT_SPEC)
+        out.append((fragment, ftext, dict(fdoc.get("indicators", {}))))
+    return out
 
 
 def load_atlas(config: AuditConfig) -> Atlas:

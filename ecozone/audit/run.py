@@ -18,7 +18,7 @@ from .catalogue import INDICATORS
 from .config import AuditConfig, load_atlas, load_config
 from .context import Context
 from .inputs import audit_inputs
-from .spec import OPERATORS
+from .spec import compare
 
 
 @dataclass
@@ -70,7 +70,7 @@ def run_audit(config: AuditConfig | str | Path, *, progress: Callable[[str], Non
         if value is None or target is None:
             status = "not_applicable"
         else:
-            status = "pass" if OPERATORS[operator](value, float(target)) else "fail"
+            status = "pass" if compare(operator, value, float(target), entry.get("tolerance")) else "fail"
         results.append(
             {
                 "id": name,
@@ -83,6 +83,7 @@ def run_audit(config: AuditConfig | str | Path, *, progress: Callable[[str], Non
                 "value": value,
                 "operator": operator,
                 "target": target,
+                **({"tolerance": entry["tolerance"]} if operator == "~" and "tolerance" in entry else {}),
                 "status": status,
                 "source": entry.get("source"),
                 "details": details,

@@ -19,7 +19,19 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<=": lambda v, t: v <= t + 1e-9,
     "<": lambda v, t: v < t,
     "==": lambda v, t: abs(v - t) <= 1e-9,
+    "~": lambda v, t: abs(v - t) <= 1e-9,  # 左右: within the indicator's ``tolerance`` (see :func:`compare`)
 }
+
+
+def compare(operator: str, value: float, target: float, tolerance: float | None = None) -> bool:
+    """Whether ``value`` meets ``target`` by ``operator``; ``~`` (左右) passes when |value − target| ≤ tolerance.
+
+    >>> compare("~", 58.0, 60, 2.5), compare("~", 57.0, 60, 2.5), compare(">=", 37.0, 37)
+    (True, False, True)
+    """
+    if operator == "~":
+        return abs(value - target) <= (tolerance or 0.0) + 1e-9
+    return OPERATORS[operator](value, target)
 
 #: ``[settings]``: the measurement rules of an audit.
 SETTINGS_SPEC = Table({
@@ -55,6 +67,8 @@ INDICATOR_SPEC = Table({
     "target": Key("number", "the target value, in the indicator's unit", "目标值(指标单位)"),
     "operator": Key("text", "how the value must compare with the target", "与目标值的比较方式",
                     choices=tuple(OPERATORS)),
+    "tolerance": Key("number", "with operator ~ (左右): the value passes when |value − target| ≤ tolerance",
+                     "比较方式为 ~ (左右) 时的容差: |数值 − 目标值| ≤ 容差即达标", minimum=0),
     "label": Key("text", "a label for this indicator on the report", "报告中的指标名称"),
     "source": Key("text", "where the target comes from (plan, article)", "目标来源(规划文件、条款)"),
 }, "an indicator and its target", "指标及其目标")
@@ -64,6 +78,10 @@ AUDIT_SPEC = Table({
     "title": Key("text", "the audit's title, shown on the report", "审计标题(显示在报告上)"),
     "preset": Key("text", "targets of a published plan to start from (ecozone audit --list-presets)",
                   "以某一已发布规划的目标为起点(预设)"),
+    "include": Key("list", "TOML fragments (paths relative to the config) whose [indicators] tables are added, "
+                   "e.g. the file `ecozone targets -o targets.toml` writes; an indicator name may be defined once",
+                   "引入的 TOML 片段(相对配置文件的路径), 其 [indicators] 指标表并入本配置; 同名指标只能定义一次",
+                   each=Key("text", "a fragment's path", "片段路径")),
     "manifest": Key("text", "a manifest.toml (or its folder) whose layers and rasters the audit uses",
                     "使用其图层和栅格的 manifest.toml"),
     "crs": Key("text", "measurement CRS (default: the Gauss-Krüger zone of the data)", "量算坐标系(默认: 数据所在的高斯-克吕格带)"),
