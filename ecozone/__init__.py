@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editor
     from .measure.sea import SeaZoneWarning, sea_zones
     from .measure.setback import setback_findings, setback_zones
     from .measure.zonal import zonal
+    from .plans import plan_targets
     from .schema import KINDS
     from .validate import ValidationReport, validate_layer
 
@@ -75,6 +76,7 @@ __all__ = [
     "mines_in_view",
     "ranch_summary",
     "zonal",
+    "plan_targets",
     "sea_zones",
     "SeaZoneWarning",
     "setback_zones",
@@ -122,6 +124,7 @@ _LAZY: dict[str, str] = {
     "mines_in_view": ".measure.mines",
     "ranch_summary": ".measure.ranches",
     "zonal": ".measure.zonal",
+    "plan_targets": ".plans",
     "sea_zones": ".measure.sea",
     "SeaZoneWarning": ".measure.sea",
     "setback_zones": ".measure.setback",

@@ -20,6 +20,7 @@ LAYERS = [
               "json_values", "dates", "features", "codes", "schema", "fields", "issues", "config_spec", "toml_lines"}),
     ("coordinates", {"crs"}),
     ("read", {"io", "outputs"}),
+    ("plan text", {"plans"}),
     ("validate", {"validate", "checks", "repair", "prepare", "manifest"}),
     ("atlas", {"atlas"}),
     ("engines", {"dask_engine", "dask_client", "dask_layer", "dask_passes", "dask_regions"}),

@@ -185,7 +185,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from . import audit, bays, change, coastline, config_schema, conflicts, coverage, demo, export, maps, mines, ranches, restoration, rivers, sea_zones, setback, shoreline, zonal
+    from . import audit, bays, change, coastline, config_schema, conflicts, coverage, demo, export, maps, mines, ranches, restoration, rivers, sea_zones, setback, shoreline, targets, zonal
 
     main.add_command(demo.demo)
     main.add_command(coverage.coverage)
@@ -203,6 +203,7 @@ def _register() -> None:
     main.add_command(zonal.zonal)
     main.add_command(audit.audit)
     main.add_command(audit.validate)
+    main.add_command(targets.targets)
     main.add_command(maps.map_command)
     main.add_command(export.export_command)
     main.add_command(config_schema.config_schema_command)
