@@ -2,7 +2,7 @@
 
 Each file is one layer, drawn as a preset layer is (:func:`~ecozone.maps.layer.draw_layer`: big
 layers on one canvas).  Its style: a file of a known layer kind gets that kind's style from the
-shipped presets (the first that draws the kind: its colours by class, tooltip and popup fields);
+shipped presets (the overview's, else the first that draws the kind: its colours by class, tooltip and popup fields);
 a file without a kind gets a neutral style, guessed from nothing.  ``color_by`` colours every
 layer that has the field by its distinct values (a categorical legend lists them); ``tooltip``
 names the fields shown on hover (default: the kind's, or a name-like field of the file).
@@ -59,7 +59,7 @@ def _kind_spec(kind: str | None) -> dict[str, Any]:
     """The first shipped preset's layer of this kind (its style, classes, tooltip, popup), or nothing."""
     if kind is None:
         return {}
-    for name in preset_names():
+    for name in sorted(preset_names(), key=lambda n: n != "overview"):  # the overview first: it draws every kind plainly
         for spec in load_preset(name).layers:
             if spec["source"] == kind:
                 keep = ("style", "color_by", "classes", "class_labels", "tooltip", "popup")
