@@ -13,8 +13,9 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
     "shandong-city-2025": {
         "title": "山东沿海城市 2025 (自然岸线保有率 ≥ 37 %, 滨海湿地修复 ≥ 120 公顷)",
-        "source": "a Shandong coastal city's 2025 美丽城市/生态文明 action plan, targets as quoted in ecozone's design "
-                  "notes (DESIGN.md §1); check them against the city's published text",
+        "source": "《2023-2025年美丽城市建设行动方案》(a Shandong coastal city's action plan, as republished; "
+                  "ecozone targets reads it): 「2025年年底前,全市自然岸线保有率达到37%。」"
+                  "「2025年年底前,滨海湿地修复面积不少于120公顷及上级部门分配的指标。」",
         "indicators": {
             "coastline_retention": {"target": 37},
             "coastal_wetland_restoration": {"indicator": "restoration_area", "type": "coastal_wetland",
@@ -23,13 +24,15 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
     "qingdao-2025": {
         "title": "青岛市 2025 自然岸线保有率 ≥ 41.68 %",
-        "source": "青岛市 2025 年目标: 大陆自然岸线保有率不低于 41.68% (as quoted in ecozone's design notes, DESIGN.md §1)",
+        "source": "青岛市 2025 年目标: 大陆自然岸线保有率不低于 41.68%; the document it comes from is not named here "
+                  "(the figure as quoted in ecozone's design notes, DESIGN.md §1): check it against Qingdao's published plan",
         "indicators": {"coastline_retention": {"target": 41.68}},
     },
     "shandong-2020-mines": {
         "title": "山东省 2020 矿山治理 (历史遗留、生产矿山治理率 ≥ 60 %)",
-        "source": "山东省 2020 年矿山地质环境治理目标: 历史遗留矿山与生产矿山治理率 ≥ 60% (as quoted in ecozone's design "
-                  "notes, DESIGN.md §1-2)",
+        "source": "山东省 2020 年矿山地质环境治理目标: 历史遗留矿山与生产矿山治理率 ≥ 60%; the document it comes from is "
+                  "not named here (the figure as quoted in ecozone's design notes, DESIGN.md §1-2): check it against the "
+                  "province's published plan",
         "indicators": {
             "historic_mine_restoration": {"indicator": "mine_restoration_rate", "status": "historic", "target": 60},
             "production_mine_restoration": {"indicator": "mine_restoration_rate", "status": "production", "target": 60},
