@@ -68,11 +68,15 @@ function decode(d) {
     }
     box[4 * i] = x0; box[4 * i + 1] = y0; box[4 * i + 2] = x1; box[4 * i + 3] = y1;
   }
-  // features in drawing order: by style, then by row; rank[i] is feature i's place in it
+  // features in drawing order: by style, then polygons, lines, points, then by row; rank[i] is feature i's place
   var groups = d.styles.map(function () { return []; });
   for (i = 0; i < n; i++) { groups[style[i]].push(i); }
   var rank = new Int32Array(n), r = 0;
-  groups.forEach(function (g) { g.forEach(function (f) { rank[f] = r++; }); });
+  groups.forEach(function (g) {
+    for (var k = 2; k >= 0; k--) {
+      g.forEach(function (f) { if ((kind === null ? d.G : +kind.charAt(f)) === k) { rank[f] = r++; } });
+    }
+  });
   var cols = (d.values || []).map(function (col) { return column(col, n); });
   return {q: q, X: X, Y: Y, mx: mx, my: my, rs: rs, fs: fs, n: n, kind: kind, G: d.G, style: style, box: box,
           groups: groups, rank: rank, cols: cols};
