@@ -102,7 +102,8 @@ def test_the_city_plan_spatial_targets():
     assert by_label["自然岸线保有率"]["source"] == {"file": CITY.name, "paragraph": 31}
     assert by_label["地下河道恢复试点"]["value_max"] == 2.0
     assert by_label["城市建成区绿地率"]["value"] is None  # never invented
-    assert "套子湾" in by_label['国家级"美丽海湾"套子湾']["quote"]
+    assert by_label['国家级"美丽海湾"套子湾']["scope"] == "套子湾"
+    assert by_label['省级"美丽海湾"XX岸段']["scope"] == "XX岸段、XX岛群岛海域、四十里湾"
     assert "no indicator counting designated bays" in by_label['国家级"美丽海湾"套子湾']["note"]
 
 
@@ -196,6 +197,11 @@ def test_qualifiers_and_status():
     assert [t["value"] for t in plan_targets("力争50%以上中心城区公共交通等绿色出行比重达到70%。")] == [70.0]
     t = one("截至2023年底，全市自然岸线保有率为38.5%。")
     assert (t["kind"], t["operator"], t["year"]) == ("status", "==", 2023)
+
+
+def test_full_width_digits_and_thousands():
+    assert [(t["value"], t["unit"]) for t in plan_targets("全市自然岸线保有率达到３７．５％，充电桩达到25,000台。")] == [
+        (37.5, "%"), (25000.0, "台")]
 
 
 def test_traditional_sentences_read_as_simplified():

@@ -22,6 +22,8 @@ from .mapping import map_target
 
 __all__ = ["extract_targets", "is_traditional", "simplified", "sentences", "TOLERANCE"]
 
+#: Full-width digits, point and percent sign as ASCII, for matching (the quote keeps them as written).
+_HALF_WIDTH = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
 #: The tolerance given to 左右 (about): 5 % of the value.
 TOLERANCE = 0.05
 _SENTENCE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
@@ -138,7 +140,7 @@ def _target(sentence: str, start: int, end: int, value: float | None, value2: fl
         tolerance = round(abs(value) * TOLERANCE, 6)
     out = {"label": label, "value": value, "unit": unit, "operator": operator, "tolerance": tolerance,
            "year": _year(sentence, start, status), "scope": scope, "kind": "status" if status else "target",
-           "plan_value": value, "plan_unit": unit}
+           "plan_value": value, "plan_unit": unit, "_post": post}
     if value2 is not None:
         out["value_max"] = value2
     return out
@@ -195,6 +197,9 @@ def _finish(t: dict[str, Any], sentence: str) -> dict[str, Any]:
     t["params"] = dict(m.params)
     if m.scope:
         t["scope"] = m.scope if t["scope"] is None or m.scope != "mainland" else m.scope
+    named = re.split(r"美丽海湾[\"”」]?", t.get("_post", ""), maxsplit=1)
+    if "美丽海湾" in t["label"] and len(named) == 2 and named[1].strip():
+        t["scope"] = named[1].strip()  # the bays the plan names: 套子湾; XX岸段、XX岛群岛海域、四十里湾
     if m.note:
         t["note"] = "; ".join(x for x in (t.get("note"), m.note) if x)
     if kind == "area" and t["value"] is not None and m.spatial:
@@ -224,7 +229,7 @@ def extract_targets(text: str, *, file: str | None = None, traditional: bool | N
     for number, paragraph in enumerate(plan_paragraphs(text), 1):
         for sentence in sentences(paragraph):
             simple = simplified(sentence) if traditional else sentence
-            for t in _sentence_targets(simple):
+            for t in _sentence_targets(simple.translate(_HALF_WIDTH)):
                 t = _finish(t, simple)
                 t["quote"] = sentence
                 if traditional and simple != sentence:
