@@ -192,6 +192,12 @@ def test_blanks_are_targets_without_a_value():
         ("城市建成区绿地率", None, "%", 2025), ("人均公园绿地面积", None, "平方米", 2025)]
 
 
+def test_a_blank_mapped_target_is_a_commented_table_the_audit_would_refuse():
+    fragment = targets_toml(plan_targets("到2025年，全市自然岸线保有率达到%。"))
+    assert '# target = "?"' in fragment and "# [indicators.coastline_retention]" in fragment
+    assert tomllib.loads(fragment) == {}
+
+
 def test_qualifiers_and_status():
     assert plan_targets("大力推进单机容量30万千瓦以下煤电机组关停整合。") == []
     assert [t["value"] for t in plan_targets("力争50%以上中心城区公共交通等绿色出行比重达到70%。")] == [70.0]

@@ -58,7 +58,9 @@ def _table(name: str, t: dict[str, Any], *, comment: bool = False, baseline: boo
     if name != t["indicator"]:
         lines.append(f"indicator = {toml_string(t['indicator'])}")
     if not baseline:
-        lines += [f"target = {_toml_value(t['value'])}", f"operator = {toml_string(t['operator'])}"]
+        value = ('"?"  # a blank in the plan: give the number (the audit refuses "?")' if t["value"] is None
+                 else _toml_value(t["value"]))
+        lines += [f"target = {value}", f"operator = {toml_string(t['operator'])}"]
         if t["operator"] == "~":
             lines.append(f"tolerance = {_toml_value(t['tolerance'])}")
     for key, value in (t.get("params") or {}).items():
@@ -97,7 +99,7 @@ def targets_toml(targets: list[dict[str, Any]], files: list[str] | None = None) 
             later.append([f"# a figure already reached, not a target: {_figure(t)} [{t['indicator']}]", f"#   {_source(t)}"])
         elif t["value"] is None:
             lines += [f"# {t['label']}: a blank in the plan's text, no value to check: fill in target to use it",
-                      *_table(name, {**t, "value": 0}, comment=True), ""]
+                      *_table(name, t, comment=True), ""]
         else:
             lines += [*_table(name, t), ""]
     for block in later:
