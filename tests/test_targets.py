@@ -124,6 +124,7 @@ def test_the_traditional_press_release():
     assert (forest["plan_value"], forest["plan_unit"]) == (300.0, "万亩")
     assert "300萬畝營造林" in forest["quote"] and "300万亩营造林" in forest["quote_simplified"]
     assert all("quote_simplified" in t for t in found)
+    assert not any("quote_simplified" in t for t in plan_targets(shared(CITY)))  # Simplified text: no second quote
 
 
 def test_every_indicator_written_exists_in_the_catalogue():
@@ -228,6 +229,15 @@ def test_gbk_and_utf8_text(tmp_path):
         path.write_bytes(SENTENCE.encode(encoding))
         t = one(path)
         assert (t["indicator"], t["value"], t["source"]) == ("restoration_area", 120.0, {"file": path.name, "paragraph": 1})
+
+
+def test_big5_traditional_text(tmp_path):
+    path = tmp_path / "plan_big5.txt"
+    path.write_bytes("到2025年，全市自然岸線保有率達到37%，完成300萬畝營造林。".encode("big5"))
+    found = plan_targets(path)
+    assert [(t["indicator"] or t["suggested_indicator"], t["value"]) for t in found] == [
+        ("coastline_retention", 37.0), ("afforestation_area", 200000.0)]
+    assert found[0]["quote"].startswith("到2025年，全市自然岸線") and "自然岸线" in found[0]["quote_simplified"]
 
 
 def test_html_saved_from_a_government_site(tmp_path):

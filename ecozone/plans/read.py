@@ -35,11 +35,22 @@ def decode_text(raw: bytes, name: str = "the plan") -> str:
         return raw.decode("utf-16")
     if b"\x00" in raw[:4096]:
         raise InputError(f"{name}: a binary file, not text; fix: give the plan as .txt, .docx, .pdf or .html")
-    for encoding in ("utf-8-sig", "gb18030"):
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    # GB18030 reads GBK and GB2312, and reads Big5 bytes too, as nonsense: of the two decodings that succeed, the one
+    # whose characters are the common ones (的, 年, 到 … are the same in both scripts) is the text
+    decoded = []
+    for encoding in ("gb18030", "big5"):
         try:
-            return raw.decode(encoding)
+            text = raw.decode(encoding)
         except UnicodeDecodeError:
             continue
+        han = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+        decoded.append((sum(c in _COMMON for c in han) / max(len(han), 1), -len(decoded), text))
+    if decoded:
+        return max(decoded)[2]
     try:  # pragma: no cover - gb18030 decodes nearly every byte string
         from charset_normalizer import from_bytes
 
@@ -49,6 +60,11 @@ def decode_text(raw: bytes, name: str = "the plan") -> str:
     if best is None:
         raise InputError(f"{name}: not text in UTF-8 or GBK/GB18030; fix: save the plan as UTF-8 text")
     return str(best)
+
+
+#: Characters common in plans, in both scripts (to tell a GBK text from a Big5 one).
+_COMMON = set("的年到在和为是不有以达到上下中大国地区市省县全面积建设生态保护修复率标准水林海湾岸线目标实现完成"
+              "万亩公顷个处条比例")
 
 
 class _Text(HTMLParser):
