@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editor
     from .measure.coastline import Retention, coastline_retention
     from .measure.conflicts import atlas_conflicts, conflicts
     from .measure.coverage import coverage
+    from .measure.land_use import land_use
     from .measure.mines import mine_restoration, mines_in_view
     from .measure.ranches import ranch_summary
     from .measure.restoration import restoration, restoration_progress
@@ -60,6 +61,7 @@ __all__ = [
     "ValidationReport",
     "area_table",
     "coverage",
+    "land_use",
     "coastline_retention",
     "bay_report",
     "coastline_change",
@@ -108,6 +110,7 @@ _LAZY: dict[str, str] = {
     "validate_layer": ".validate",
     "area_table": ".measure.area",
     "coverage": ".measure.coverage",
+    "land_use": ".measure.land_use",
     "coastline_retention": ".measure.coastline",
     "Retention": ".measure.coastline",
     "bay_report": ".measure.bays",

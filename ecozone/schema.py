@@ -43,6 +43,7 @@ from .codes import (  # noqa: F401  (the code lists: importable from here as bef
     normalise_code,
     normalise_codes,
 )
+from .land_classes import LAND_CLASSES
 
 __all__ = [
     "Code",
@@ -265,6 +266,33 @@ KINDS: dict[str, LayerKind] = {
             ("polygon",),
             (_ID, _NAME, Field("capacity_mw", "装机容量(兆瓦)", "capacity (MW)", dtype="float")),
             "Offshore wind farm sites; marine ranches sharing them are 风渔融合 (information).",
+        ),
+        LayerKind(
+            "land_survey",
+            "地类图斑",
+            "land survey parcels (DLTB)",
+            ("polygon",),
+            (
+                _ID,
+                Field("BSM", "标识码", "feature identifier"),
+                Field("TBBH", "图斑编号", "parcel number"),
+                Field("DLBM", "地类编码", "land class code", required=True, dtype="code", codes=LAND_CLASSES),
+                Field("DLMC", "地类名称", "land class name"),
+                Field("QSDWDM", "权属单位代码", "owner unit code"),
+                Field("QSDWMC", "权属单位名称", "owner unit name"),
+                Field("ZLDWDM", "座落单位代码", "location unit code (19 characters: county 6, township 9, village 12)"),
+                Field("ZLDWMC", "座落单位名称", "location unit name"),
+                Field("KCDLBM", "扣除地类编码", "deducted land class code"),
+                Field("KCXS", "扣除地类系数", "deduction coefficient (三调)", dtype="float"),
+                Field("TKXS", "田坎系数", "field-ridge coefficient (二调)", dtype="float"),
+                Field("TBMJ", "图斑面积", "parcel area (m², ellipsoidal)", dtype="float"),
+                Field("KCMJ", "扣除地类面积", "deducted area (m², 三调)", dtype="float"),
+                Field("TKMJ", "田坎面积", "field-ridge area (m², 二调)", dtype="float"),
+                Field("TBDLMJ", "图斑地类面积", "parcel land-class area (m², net)", dtype="float"),
+                Field("BGRQ", "变更日期", "change date"),
+            ),
+            "地类图斑 (DLTB) of the national land survey (三调, 国土变更调查; 二调's TKXS/TKMJ too), its fields under "
+            "the standard's codes or their Chinese names; DLBM per GB/T 21010-2017 / the 三调 working classification.",
         ),
     )
 }

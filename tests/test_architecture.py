@@ -17,9 +17,10 @@ PACKAGE = Path(ecozone.__file__).resolve().parent
 #: Layers from the bottom up: a module may import its own layer and the ones before it.
 LAYERS = [
     ("base", {"errors", "units", "_version", "_options", "_renamed", "escape", "_resources", "_renderers", "geometry", "parallel",
-              "json_values", "dates", "features", "codes", "schema", "fields", "issues", "config_spec", "toml_lines"}),
+              "json_values", "dates", "features", "codes", "land_classes", "schema", "fields", "issues", "config_spec",
+              "toml_lines"}),
     ("coordinates", {"crs"}),
-    ("read", {"io", "outputs"}),
+    ("read", {"io", "outputs", "land_survey"}),
     ("plan text", {"plans"}),
     ("validate", {"validate", "checks", "repair", "prepare", "manifest"}),
     ("atlas", {"atlas"}),
