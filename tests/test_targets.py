@@ -156,6 +156,10 @@ def test_year_keeps_only_the_targets_due_that_year():
     ("新建绿道100公里。", (None, 100.0, "公里", ">=", None)),
     ("力争全市充电桩达到25000台。", (None, 25000.0, "台", ">=", None)),
     ("到2025年，国家级海洋牧场示范区达到5个。", ("ranch_count", 5.0, "count", ">=", 2025)),
+    ("完成历史遗留矿山治理面积1.2万亩。", ("restoration_area", 800.0, "ha", ">=", None)),
+    ("城市建成区绿化覆盖率达到42%。", ("area_share", 42.0, "%", ">=", None)),
+    ("2025年，滨海湿地修复面积达到120公顷。", ("restoration_area", 120.0, "ha", ">=", 2025)),
+    ("到2027年，生态保护红线面积占陆域国土面积比例稳定在20%左右。", ("redline_coverage", 20.0, "%", "~", 2027)),
 ])
 def test_operators_units_and_deadlines(sentence, expected):
     t = one(sentence)
@@ -197,6 +201,14 @@ def test_a_blank_mapped_target_is_a_commented_table_the_audit_would_refuse():
     fragment = targets_toml(plan_targets("到2025年，全市自然岸线保有率达到%。"))
     assert '# target = "?"' in fragment and "# [indicators.coastline_retention]" in fragment
     assert tomllib.loads(fragment) == {}
+
+
+def test_blanks_written_xx_and_lists_of_figures():
+    t = one("生态保护红线面积不低于XX平方公里。")
+    assert (t["label"], t["value"], t["plan_unit"]) == ("生态保护红线面积", None, "平方公里")
+    found = plan_targets("确保耕地保有量不低于1234.5万亩、永久基本农田保护面积不低于1000万亩。")
+    assert [(t["label"], t["suggested_indicator"], t["plan_value"]) for t in found] == [
+        ("耕地保有量", "cultivated_land", 1234.5), ("永久基本农田保护面积", "cultivated_land", 1000.0)]
 
 
 def test_qualifiers_and_status():

@@ -85,7 +85,7 @@ def _label(pre: str, post: str, cue: tuple[str, str, bool] | None) -> tuple[str,
     for last in FIGURE.finditer(pre):
         pass
     if last is not None:  # a figure earlier in the clause: the wording starts after it
-        pre = re.sub(r"^(及以上|以上|及以下|以下|以内|左右)", "", pre[last.end():])
+        pre = re.sub(r"^(及以上|以上|及以下|以下|以内|左右)?[、和及与]?", "", pre[last.end():])
         if pre.endswith("、"):  # 完成300万亩营造林、100万亩未成林地抚育: the words before belong to the figure before
             pre = ""
     pre = re.sub(r"(由|从)?\d{4}\s*年的?$", "", pre.strip())  # 由2020年的73.66%: the year of the figure
@@ -169,7 +169,7 @@ def _sentence_targets(sentence: str) -> list[dict[str, Any]]:
     for m in BLANK.finditer(sentence):
         unit = m.group("mult") + m.group("unit") + (m.group("per") or "")
         post_cue = cue_after(sentence[m.end():])
-        t = _target(sentence, m.start("mult"), m.end() + (len(post_cue[0]) if post_cue and post_cue[1] else 0), None,
+        t = _target(sentence, m.end("op"), m.end() + (len(post_cue[0]) if post_cue and post_cue[1] else 0), None,
                     None, "%" if m.group("unit") == "％" else unit, post_cue if post_cue and post_cue[1] else None)
         if t is not None:
             t["note"] = "a blank in the plan's text: no value given"

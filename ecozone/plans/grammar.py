@@ -33,14 +33,16 @@ _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 #: ``/日``; not a number glued to Latin letters (PM2.5, 5G) or following 第.
 FIGURE = re.compile(rf"(?<![A-Za-z0-9.第])(?P<num>{_NUMBER})(?:\s*[-—~～至到]\s*(?P<num2>{_NUMBER}))?\s*"
                     rf"(?P<mult>[万亿]?)(?P<unit>{_UNIT})(?P<per>/[日天年])?")
-#: A template blank: an operator straight before a unit, with no number ("绿地率达到%").
-BLANK = re.compile(rf"(?P<op>达到|不低于|不少于|不超过|控制在|为|突破)(?P<mult>[万亿]?)(?P<unit>{_UNIT})(?P<per>/[日天年])?")
+#: A template blank: an operator straight before a unit, with no number or with XX ("绿地率达到%", "不低于XX平方公里").
+BLANK = re.compile(rf"(?P<op>达到|不低于|不少于|不超过|控制在|为|突破)(?:XX|X+|x+|×+|_+|＿+)?(?P<mult>[万亿]?)(?P<unit>{_UNIT})"
+                   rf"(?P<per>/[日天年])?")
 
 #: Deadlines, most specific first: (pattern, year group).
 _DEADLINES = [
     re.compile(r"(?:到|至|截至|截止到?)\s*(\d{4})\s*年(?:年底|年末|底|末)?"),
     re.compile(r"(\d{4})\s*年(?:年底|年末|底|末)?(?:以前|之前|前)"),
     re.compile(r"(\d{4})\s*年(?:年底|年末|底|末)"),
+    re.compile(r"^\s*(\d{4})\s*年\s*[,，]"),  # "2025年，…达到…": a sentence opening with the year
 ]
 _PLANS = {"十三五": 2020, "十四五": 2025, "十五五": 2030}
 

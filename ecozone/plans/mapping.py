@@ -63,7 +63,7 @@ def map_target(label: str, kind: str, sentence: str) -> Mapping:
     (:func:`ecozone.plans.grammar.unit_kind`), in ``sentence`` (all Simplified Chinese)."""
     text = label
     if "自然岸线" in text and "保有率" in text and kind == "share":
-        islands = bool(re.search(r"含海岛|海岛岸线|及海岛", text))
+        islands = bool(re.search(r"含海岛|海岛岸线|及海岛", text)) and not re.search(r"不含海岛|不计海岛|大陆", text)
         return Mapping("coastline_retention", spatial=True, scope="mainland and islands" if islands else "mainland",
                        note=("the plan counts island shoreline: set [settings] include_islands = true" if islands else
                              "mainland coastline (大陆岸线), island shoreline not counted"))
@@ -72,7 +72,7 @@ def map_target(label: str, kind: str, sentence: str) -> Mapping:
                        note="needs the earlier red line: add baseline = \"LAYER\" naming a redline_baseline layer")
     if "红线" in text and re.search(r"占|比例|比重", text) and kind == "share":
         return Mapping("redline_coverage", {"realm": "marine" if re.search(r"海洋|海域", text) else "land"}, spatial=True)
-    if "修复" in text and kind == "area" and "面积" in text:
+    if re.search(r"修复|治理|整治", text) and kind == "area" and "面积" in text:
         params: dict[str, Any] = {}
         for words, code in (("滨海湿地|海岸带湿地|滨海湿地", "coastal_wetland"), ("矿山", "mine"), ("岸线", "coastline"),
                             ("海岛", "island"), ("河湖|河道", "river"), ("森林", "forest")):
@@ -103,7 +103,7 @@ def map_target(label: str, kind: str, sentence: str) -> Mapping:
         return Mapping()
     for words, suggested in (("森林覆盖率", "forest_cover"), ("林木绿化率|林木覆盖率", "tree_cover"),
                              ("耕地保有量|耕地面积|永久基本农田", "cultivated_land"), ("营造林|造林|抚育", "afforestation_area"),
-                             ("湿地", "wetland_area"), ("海绵城市.*占|绿地率|面积占.*比|面积比例", "area_share")):
+                             ("湿地", "wetland_area"), ("海绵城市.*占|绿地率|绿化覆盖率|面积占.*比|面积比例|面积占比", "area_share")):
         if re.search(words, text) and (kind in ("share", "area", "points") or suggested == "cultivated_land"):
             return Mapping(suggested=suggested, spatial=True, note="ecozone does not measure it yet")
     return Mapping(spatial=is_spatial(text, kind))
