@@ -13,6 +13,7 @@ Config format (paths relative to the config file)::
     title = "烟台市 2025 目标审计"
     preset = "shandong-city-2025"      # optional: see PRESETS
     manifest = "manifest.toml"         # optional: layers and rasters from a manifest
+    include = ["targets.toml"]         # optional: [indicators] of fragments (ecozone targets PLAN -o targets.toml)
     # crs = "EPSG:4549"                # optional measurement CRS
 
     [layers.redline_2020]              # more layers, same keys as a manifest's
@@ -36,6 +37,8 @@ Config format (paths relative to the config file)::
     indicator = "coastline_retention"
     bay = "四十里湾"
     target = 40
+    operator = "~"                     # 左右: passes when |value − target| ≤ tolerance
+    tolerance = 2
 
 Example
 -------
