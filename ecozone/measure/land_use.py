@@ -304,6 +304,6 @@ def _by_unit(tb: gpd.GeoDataFrame, keys: np.ndarray, area: np.ndarray, fraction:
                             on=["zone", "class"], how="outer", sort=False)
     merged = merged.fillna({"area_ha": 0.0, "area_mu": 0.0, "share": 0.0})
     names = xzq_names(read_xzq(xzq) if isinstance(xzq, (str, os.PathLike)) else xzq, n)
-    merged.insert(0, "zone_code", merged["zone"])
+    merged.insert(1, "zone_code", merged["zone"])
     merged["zone"] = [names.get(z, z) for z in merged["zone_code"]]
     return merged
