@@ -126,8 +126,8 @@ def validate_layer(
     gdf = repair_invalid(gdf, kind, families, wrong | nonfinite, check)  # 4
     check_fields(gdf, spec, check)  # 5, 6
     check_duplicate_ids(gdf, check)  # 7
-    if kind == "district" and gdf.crs is not None and not wrong.any() and len(gdf) > 1:
-        check_mosaic(gdf, check, sliver_m2)  # 8
+    if kind == "district" and gdf.crs is not None and not wrong.any() and len(gdf) > 1 and np.isfinite(sliver_m2):
+        check_mosaic(gdf, check, sliver_m2)  # 8 (sliver_m2=inf: zones that need not tile, nothing to report)
     check_not_empty(gdf, check)  # 9
 
     report.features_kept = len(gdf)
