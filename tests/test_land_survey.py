@@ -239,3 +239,31 @@ def test_cli_refuses_unknown_codes_and_mdb(files, tmp_path):
     mdb.write_bytes(b"\0")
     r = CliRunner().invoke(main, ["land-use", "--survey", str(mdb)])
     assert r.exit_code == 2 and "ogr2ogr" in r.output
+
+
+def test_coverage_and_area_table_take_the_area_method(tmp_path):
+    survey, zones = survey_frame(), zones_frame()
+    layer = survey[survey["DLBM"].isin(["0301", "0305"])]
+    planar = ecozone.coverage(zones, layer)
+    ell = ecozone.coverage(zones, layer, area_method="ellipsoidal")
+    assert planar.attrs["area_method"] == "planar" and ell.attrs["area_method"] == "ellipsoidal"
+    for zname, z in zip(zones["name"], zones.geometry):
+        piece = z.intersection(shapely.union_all(layer.geometry.values))
+        p = planar.loc[planar["zone"] == zname, "covered_ha"].iloc[0] * 1e4
+        e = ell.loc[ell["zone"] == zname, "covered_ha"].iloc[0] * 1e4
+        assert p == pytest.approx(piece.area, rel=REL) and e == pytest.approx(geod_area(piece), rel=REL)
+        assert ell.loc[ell["zone"] == zname, "zone_area_ha"].iloc[0] * 1e4 == pytest.approx(geod_area(z), rel=REL)
+    table = ecozone.area_table(survey, area_method="ellipsoidal", zone_field="BSM")
+    assert np.allclose(table["area_ha"] * 1e4, [geod_area(g) for g in survey.geometry], rtol=REL)
+    assert np.allclose(ecozone.area_table(survey)["area_ha"] * 1e4, shapely.area(survey.geometry.values), rtol=1e-12)
+    with pytest.raises(SchemaError, match="area_method"):
+        ecozone.area_table(survey, area_method="spherical")
+    zpath, lpath, out = tmp_path / "z.gpkg", tmp_path / "l.gpkg", tmp_path / "c.json"
+    zones.to_file(zpath)
+    layer.to_file(lpath)
+    r = CliRunner().invoke(main, ["coverage", "--zones", str(zpath), "--layer", str(lpath), "--area-method", "ellipsoidal",
+                                  "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(out.read_text("utf-8"))
+    assert doc["area_method"] == "ellipsoidal"
+    assert doc["rows"][0]["covered_ha"] == pytest.approx(ell["covered_ha"].iloc[0])

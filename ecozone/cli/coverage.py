@@ -22,11 +22,13 @@ from ._inputs import reads
 )
 @click.option("--by", default=None, help="Field of the layer to break the figures down by (e.g. type).")
 @click.option("--zone-field", default="name", show_default=True, help="Field of the zones that names them.")
+@click.option("--area-method", type=click.Choice(["planar", "ellipsoidal"]), default="planar", show_default=True,
+              help="planar: in the Gauss-Krüger zone; ellipsoidal: on the CGCS2000 ellipsoid, as the land survey's TBMJ.")
 @reads("--zones", "--layer")
 @engine_options
 @out_option
 @click.pass_context
-def coverage(ctx, zones, layers, by, zone_field, inputs, engine, scheduler, partitions, out, overwrite):
+def coverage(ctx, zones, layers, by, zone_field, area_method, inputs, engine, scheduler, partitions, out, overwrite):
     """Covered area (ha, km², mu) and share of each zone, with a totals row.
 
     Layers are dissolved before measuring, so overlapping polygons count once;
@@ -49,6 +51,6 @@ def coverage(ctx, zones, layers, by, zone_field, inputs, engine, scheduler, part
                 name += "_"
             frames[name] = inputs.big(path, "--layer", None, name, run, families=("polygon",), to_crs=target)
         arg = next(iter(frames.values())) if len(frames) == 1 else frames
-        table = measure(zone_gdf, arg, by=by, zone_field=zone_field, **run)
+        table = measure(zone_gdf, arg, by=by, zone_field=zone_field, area_method=area_method, **run)
     echo_notes(ctx, table)
-    write_table(table, out, overwrite=overwrite, extra={"notes": table.attrs.get("notes", [])})
+    write_table(table, out, overwrite=overwrite, extra={"notes": table.attrs.get("notes", []), "area_method": area_method})

@@ -7,6 +7,7 @@ import pandas as pd
 
 from .._renamed import renamed
 from ..crs import check_measurement_crs
+from ..crs.ellipsoidal import check_area_method, ellipsoidal_areas
 from ..errors import CRSError
 from ..units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
 
@@ -14,11 +15,14 @@ __all__ = ["area_table"]
 
 
 @renamed(name_field="zone_field")
-def area_table(layer: gpd.GeoDataFrame, *, zone_field: str = "name", zone_label: str = "zone") -> pd.DataFrame:
-    """Planar area of each feature, measured in the layer's projected CRS (面积统计).
+def area_table(layer: gpd.GeoDataFrame, *, zone_field: str = "name", zone_label: str = "zone",
+               area_method: str = "planar") -> pd.DataFrame:
+    """Area of each feature (面积统计): planar, in the layer's projected CRS, or on the ellipsoid.
 
-    The layer must be in a projected CRS in metres (an Atlas layer is);
-    geographic and Web Mercator CRSs are refused.
+    With ``area_method="planar"`` (the default) the layer must be in a projected CRS in metres (an Atlas
+    layer is); geographic and Web Mercator CRSs are refused.  ``area_method="ellipsoidal"`` measures on the
+    CGCS2000 ellipsoid, as the land survey's TBMJ (:mod:`ecozone.crs.ellipsoidal`), from any CRS.  The
+    method is in ``attrs["area_method"]``.
 
     Returns a DataFrame with ``zone``, ``id``, ``area_ha``, ``area_km2``,
     ``area_mu``, and a ``share`` of the total (0–1).
@@ -33,8 +37,11 @@ def area_table(layer: gpd.GeoDataFrame, *, zone_field: str = "name", zone_label:
     """
     if layer.crs is None:
         raise CRSError("area_table: the layer has no CRS; fix: set one or load it through an Atlas")
-    check_measurement_crs(layer.crs)
-    m2 = layer.geometry.area.to_numpy()
+    if check_area_method(area_method) == "ellipsoidal":
+        m2 = ellipsoidal_areas(layer.geometry.values, layer.crs)
+    else:
+        check_measurement_crs(layer.crs)
+        m2 = layer.geometry.area.to_numpy()
     names = layer[zone_field] if zone_field in layer.columns else pd.Series(range(1, len(layer) + 1))
     total = m2.sum()
     out = pd.DataFrame(
@@ -47,4 +54,5 @@ def area_table(layer: gpd.GeoDataFrame, *, zone_field: str = "name", zone_label:
             "share": m2 / total if total > 0 else 0.0,
         }
     )
+    out.attrs["area_method"] = area_method
     return out

@@ -21,6 +21,8 @@ import pandas as pd
 import shapely
 
 from .._options import resolve_engine
+from ..crs import reproject_frame
+from ..crs.ellipsoidal import centre_lonlat, check_area_method, equal_area_crs
 from ..errors import SchemaError
 from ..prepare import TOTAL, as_frame, note, prepare_layers
 from ..units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
@@ -40,6 +42,7 @@ def coverage(
     client: Any = None,
     partitions: int | None = None,
     progress: bool = False,
+    area_method: str = "planar",
 ) -> pd.DataFrame:
     """Area of a layer inside each zone and the share of the zone it covers (覆盖面积与覆盖率).
 
@@ -64,6 +67,9 @@ def coverage(
         default :data:`ecozone.options.engine <ecozone.options.Options.engine>`
     client, partitions, progress : for the dask engine: a ``distributed.Client``
         or scheduler address, the number of spatial partitions, a progress bar on stderr
+    area_method : ``"planar"`` (in the projected measurement CRS, the Gauss-Krüger zone) or
+        ``"ellipsoidal"`` (on the CGCS2000 ellipsoid, as the land survey's TBMJ: :mod:`ecozone.crs.ellipsoidal`;
+        the geopandas engine only); in ``attrs["area_method"]``
 
     Returns
     -------
@@ -81,6 +87,10 @@ def coverage(
     [{'zone': '甲', 'covered_ha': 50.0, 'covered_share': 0.5}, {'zone': '乙', 'covered_ha': 50.0, 'covered_share': 0.5}, {'zone': 'total', 'covered_ha': 100.0, 'covered_share': 0.5}]
     """
     dask = resolve_engine(engine) == "dask"
+    check_area_method(area_method)
+    if dask and area_method != "planar":
+        raise SchemaError("coverage: area_method='ellipsoidal' runs on the geopandas engine only; fix: leave engine= "
+                          "at geopandas, or measure planar areas on the dask engine")
     single = not isinstance(layer, Mapping)
     layers = {"layer": layer} if single else dict(layer)
     by_fields = [by] if isinstance(by, str) else list(by or [])
@@ -101,6 +111,10 @@ def coverage(
             raise SchemaError(f"{name}: no field '{missing[0]}' to break down by (fields: {have}); fix: choose one of those for by=")
     notes: list[str] = []
     zones, frames = prepare_layers(zones, {} if dask else layers, notes, zone_field=zone_field if total else None)
+    if area_method == "ellipsoidal":  # an equal-area projection of the ellipsoid: its planar areas are ellipsoidal
+        target = equal_area_crs(*centre_lonlat(zones.geometry.values, zones.crs))
+        note(notes, "areas on the CGCS2000 ellipsoid (measured in an equal-area projection centred on the zones)")
+        zones, frames = reproject_frame(zones, target), {n: reproject_frame(f, target) for n, f in frames.items()}
 
     zone_geoms = zones.geometry.values
     zone_names = zones[zone_field].astype(str).to_numpy()
@@ -164,6 +178,7 @@ def coverage(
         order = ["zone", *by_fields, "zone_area_ha"] + [c for c in result.columns if c not in keys] + ["zone_overlaps"]
         result = result[order]
     result.attrs["notes"] = notes
+    result.attrs["area_method"] = area_method
     return result
 
 
