@@ -267,3 +267,32 @@ def test_coverage_and_area_table_take_the_area_method(tmp_path):
     doc = json.loads(out.read_text("utf-8"))
     assert doc["area_method"] == "ellipsoidal"
     assert doc["rows"][0]["covered_ha"] == pytest.approx(ell["covered_ha"].iloc[0])
+
+
+def test_scan_writes_a_manifest_an_atlas_reads(files, tmp_path):
+    import shutil
+
+    src = tmp_path / "delivery"
+    src.mkdir()
+    shutil.copytree(files["gdb"], src / "2023变更.gdb")
+    line = shapely.LineString([(X0, Y0 - 100), (X0 + 800, Y0 - 100)])
+    coast = gpd.GeoDataFrame({"名称": ["岸段"], "岸线类型": ["砂质"]}, geometry=[line], crs=CRS)
+    pyogrio.write_dataframe(coast, src / "岸线.shp", encoding="GBK")
+    (src / "岸线.cpg").unlink()
+    roads = gpd.GeoDataFrame({"name": ["G18"], "class": ["高速"]}, geometry=[line.offset_curve(50)], crs=CRS)
+    roads.to_file(src / "roads.geojson")
+    parks = gpd.GeoDataFrame({"name": ["公园"]}, geometry=[shapely.box(X0, Y0, X0 + 10, Y0 + 10)], crs=CRS)
+    parks.to_file(src / "parks.gpkg")
+    (src / "old.mdb").write_bytes(b"\0")
+    manifest = src / "manifest.toml"
+    r = CliRunner().invoke(main, ["scan", str(src), "-o", str(manifest)])
+    assert r.exit_code == 0, r.output
+    text = manifest.read_text("utf-8")
+    assert 'kind = "land_survey"' in text and 'layer = "DLTB"' in text and 'kind = "coastline"' in text
+    assert 'kind = "transport"' in text and 'encoding = "GBK"' in text and 'fields = { name = "XZQMC"' in text
+    assert "# Not recognised" in text and "parks.gpkg" in text and "old.mdb" in text and "ogr2ogr" in text
+    atlas = ecozone.Atlas.from_manifest(manifest)
+    dltb = atlas[next(n for n in atlas.names() if atlas.layers[n].kind == "land_survey")]
+    assert dltb["DLBM"].iloc[0] == "0101"
+    table = ecozone.land_use(dltb, area_method="planar")
+    assert table["area_ha"].sum() * 1e4 == pytest.approx(survey_frame()["TBMJ"].sum(), rel=1e-9)
