@@ -13,7 +13,7 @@ import pandas as pd
 from ..schema import COASTLINE_CLASSES, KINDS
 from .presets import bilingual
 
-__all__ = ["MEASURED_FIELDS", "default_label", "field_label", "text", "value_label"]
+__all__ = ["MEASURED_FIELDS", "default_label", "field_label", "text", "value_label", "value_labels"]
 
 
 #: Labels and formats of measured fields: (zh, en, format); format "pct" shows a fraction as %.
@@ -101,6 +101,33 @@ def value_label(kind: str | None, name: str, value: Any, lang: str, overrides: M
         if isinstance(value, (float, np.floating)):
             return str(int(value)) if float(value).is_integer() else f"{float(value):,.2f}"
     return str(value)
+
+
+def value_labels(kind: str | None, name: str, values: pd.Series, lang: str,
+                 overrides: Mapping[str, Any] | None = None) -> np.ndarray:
+    """:func:`value_label` of every value of a column (an object array): each distinct value labelled once,
+    and a column of plain text or of floats (no codes, no labels of its own) formatted without a call per value."""
+    try:
+        positions, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # unhashable values (lists, dicts): one by one
+        return np.array([value_label(kind, name, v, lang, overrides) for v in values], dtype=object)
+    plain = not overrides and _codes_of(kind, name) is None and name not in _VALUE_LABELS
+    if plain and getattr(uniques, "dtype", None) is not None and uniques.dtype.kind == "f":
+        fmt = MEASURED_FIELDS.get(name, ("", "", ""))[2]
+        floats = np.asarray(uniques, dtype=float).tolist()
+        if fmt == "pct":
+            labels = [f"{v * 100:.1f} %" for v in floats]
+        elif fmt and fmt != "d":
+            labels = [format(v, fmt) for v in floats]
+        elif not fmt:
+            labels = [str(int(v)) if v.is_integer() else f"{v:,.2f}" for v in floats]
+        else:
+            labels = [value_label(kind, name, v, lang) for v in uniques]
+    elif plain and all(type(v) is str for v in uniques):
+        labels = list(uniques)
+    else:
+        labels = [value_label(kind, name, v, lang, overrides) for v in uniques]
+    return np.array(labels + [""], dtype=object)[positions]
 
 
 #: Characters :func:`text` writes as HTML character references besides ``& < > " '``: the backslash,

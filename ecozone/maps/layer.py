@@ -22,23 +22,11 @@ import shapely
 from ..geometry import LINEAL, POLYGONAL
 from .canvas import CANVAS_THRESHOLD, CanvasLayer
 from .display import display_geometries, geometry_family
-from .labels import field_label, text, value_label
+from .labels import field_label, text, value_labels
 from .legend import Legend
 from .styles import classify
 
-__all__ = ["draw_layer", "label_column"]
-
-
-def label_column(frame: pd.DataFrame, field: str, kind: str | None, lang: str,
-                 overrides: Mapping[str, Any] | None = None) -> np.ndarray:
-    """The field's values as the map writes them (plain text, not escaped), each distinct value labelled once."""
-    col = frame[field]
-    try:
-        codes, uniques = pd.factorize(col, use_na_sentinel=True)
-    except TypeError:  # unhashable values (lists, dicts): one by one
-        return np.array([value_label(kind, field, v, lang, overrides) for v in col], dtype=object)
-    labels = [value_label(kind, field, v, lang, overrides) for v in uniques]
-    return np.array(labels + [""], dtype=object)[codes]
+__all__ = ["draw_layer"]
 
 
 def draw_layer(m: folium.Map, frame: gpd.GeoDataFrame, spec: Mapping[str, Any], kind: str | None, *,
@@ -54,7 +42,7 @@ def draw_layer(m: folium.Map, frame: gpd.GeoDataFrame, spec: Mapping[str, Any], 
     popup_fields = [f for f in spec.get("popup", []) if f in frame.columns]
     shown = list(dict.fromkeys(fields + popup_fields))
     overrides = spec.get("class_labels", {})
-    columns = {f: label_column(frame, f, kind, lang, overrides if f == spec.get("color_by") else None) for f in shown}
+    columns = {f: value_labels(kind, f, frame[f], lang, overrides if f == spec.get("color_by") else None) for f in shown}
     geoms = display_geometries(frame, simplify_m if family != "point" else 0.0, mosaic, shift)
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     bounds = shapely.total_bounds(geoms)
