@@ -30,7 +30,7 @@ _QUICK = "ecozone map --layer parcels.gpkg -o parcels.html"
 @click.option("--config", type=click.Path(path_type=Path), default=None,
               help="An audit config: its layers, and its conflict findings on the conflicts map.")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The HTML file to write (default: PRESET.html).")
+              help="The HTML file to write (default: PRESET.html, or the first --layer file's name .html).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @click.option("--offline", is_flag=True, help="Inline Leaflet: the file opens with no network (tiles aside).")
 @click.option("--basemap", default="none", show_default=True,
