@@ -296,3 +296,24 @@ def test_scan_writes_a_manifest_an_atlas_reads(files, tmp_path):
     assert dltb["DLBM"].iloc[0] == "0101"
     table = ecozone.land_use(dltb, area_method="planar")
     assert table["area_ha"].sum() * 1e4 == pytest.approx(survey_frame()["TBMJ"].sum(), rel=1e-9)
+
+
+@pytest.mark.parametrize("method", ["ellipsoidal", "planar"])
+def test_zones_with_many_vertices_are_cut_into_parts_exactly(method):
+    """A zone of thousands of vertices (a district's boundary) is measured in parts; the areas are the same."""
+    survey = survey_frame()
+    angle = np.linspace(0, 2 * np.pi, 2400, endpoint=False)
+    radius = 260 + 4 * np.sin(np.arange(2400))  # a star: 2,400 vertices, valid
+    wobbly = shapely.Polygon(np.column_stack([X0 + 350 + radius * np.cos(angle), Y0 + 200 + radius * np.sin(angle)]))
+    assert wobbly.is_valid
+    zones = gpd.GeoDataFrame({"name": ["圆", "其余"]}, geometry=[wobbly, shapely.box(X0, Y0, X0 + 800, Y0 + 450).difference(wobbly)],
+                             crs=CRS)
+    assert shapely.get_num_coordinates(zones.geometry.values).min() > 1000
+    table = ecozone.land_use(survey, zones, area_method=method)
+    want = oracle(zones, survey, planar=method == "planar")
+    got = {(z, c): a * 1e4 for z, c, a in zip(table["zone"], table["class"], table["area_ha"])}
+    assert set(got) == set(want)
+    for key, value in want.items():
+        assert got[key] == pytest.approx(value, rel=REL), key
+    total = sum(geod_area(g) if method == "ellipsoidal" else g.area for g in survey.geometry)
+    assert table["area_ha"].sum() * 1e4 == pytest.approx(total, rel=REL)

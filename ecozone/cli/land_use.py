@@ -49,12 +49,12 @@ def land_use(ctx, survey, survey_layer, zones, zone_field, by_township, xzq, lev
         if path is not None:
             refuse_delivery(path)
     inputs.say_applied()
-    survey_gdf = read_survey(survey, layer=survey_layer, declared_crs=inputs.crs("--survey"))
     zone_gdf = None
     if zones is not None:
         zone_gdf = inputs.read(zones, "--zones", "district", fields={"name": (zone_field, "--zone-field")})
-    table = measure(survey_gdf, zone_gdf, level=int(level), area_method=area_method, zone_field=zone_field,
-                    by_township=by_township, xzq=xzq)
+    # the survey read into the call, not kept here: the measure's checked copy is then the only one
+    table = measure(read_survey(survey, layer=survey_layer, declared_crs=inputs.crs("--survey")), zone_gdf,
+                    level=int(level), area_method=area_method, zone_field=zone_field, by_township=by_township, xzq=xzq)
     table.attrs["notes"] = [f"areas {table.attrs['area_method_label']}", *table.attrs.get("notes", [])]
     echo_notes(ctx, table)
     extra = {key: table.attrs.get(key) for key in ("area_method", "tbmj_check", "surveyed_area_ha", "notes")}

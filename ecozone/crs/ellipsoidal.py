@@ -33,6 +33,8 @@ from .reprojection import reproject
 __all__ = ["AREA_METHODS", "equal_area_crs", "ellipsoidal_areas", "check_area_method", "METHOD_LABELS",
            "centre_lonlat"]
 
+_CHUNK = 65_536  # geometries reprojected at a time
+
 #: The ways ecozone measures an area.
 AREA_METHODS = ("planar", "ellipsoidal")
 #: How a report names each method.
@@ -85,4 +87,7 @@ def ellipsoidal_areas(geoms: Any, crs: Any, *, target: CRS | None = None) -> np.
         return np.zeros(0)
     if target is None:
         target = equal_area_crs(*centre_lonlat(geoms, crs))
-    return shapely.area(reproject(geoms, crs, target))
+    out = np.empty(len(geoms))
+    for start in range(0, len(geoms), _CHUNK):  # a slice at a time: never a second copy of every geometry
+        out[start : start + _CHUNK] = shapely.area(reproject(geoms[start : start + _CHUNK], crs, target))
+    return out

@@ -39,7 +39,7 @@ from ..errors import SchemaError
 from ..features import describe_features
 from ..land_classes import DEDUCTION_CLASS, LAND_CLASSES, class_name, level1
 from ..land_survey import read_survey, read_xzq, xzq_names
-from ..prepare import as_frame, check_input, measurement_target, note
+from ..prepare import as_frame, check_input, measurement_target, note, repair_notes, repaired
 from ..units import M2_PER_HA, M2_PER_MU
 from ..validate import validate_layer
 
@@ -88,11 +88,13 @@ def land_use(
         raise SchemaError(f"land_use: level {level!r} is unknown; fix: use level=1 (一级 classes) or level=2 (DLBM)")
     notes: list[str] = []
     survey = read_survey(survey) if isinstance(survey, (str, os.PathLike)) else survey
-    survey = check_survey(survey)
+    survey = check_survey(survey)  # a copy of its own (validate_layer's), reprojected in place below
     notes.extend(survey.attrs.get("read_notes", []))
     zones = as_frame(zones) if zones is not None else None
     if zones is not None:
         check_input(zones, "zones")
+        zones, empty, invalid = repaired(zones)
+        repair_notes("zones", empty, invalid, notes)
         if zone_field not in zones.columns:
             have = ", ".join(str(c) for c in zones.columns if c != zones.geometry.name) or "none"
             raise SchemaError(f"zones: no field '{zone_field}' to name the zones (fields: {have}); fix: pass zone_field=NAME")
@@ -100,7 +102,8 @@ def land_use(
     for name, frame in (("survey", survey), ("zones", zones)):
         if frame is not None and not frame.crs.equals(target):
             note(notes, f"{name} reprojected from {short_label(frame.crs)} to {_label(target, area_method)} for measuring")
-    tb = reproject_frame(survey, target) if not survey.crs.equals(target) else survey
+    # the survey is check_survey's own copy: reprojected in place, a slice at a time, never held twice
+    tb = reproject_frame(survey, target, in_place=True) if not survey.crs.equals(target) else survey
     geoms = tb.geometry.values
     area = shapely.area(geoms)
     check = _tbmj_check(tb, area if area_method == "ellipsoidal" else None, survey)
@@ -108,9 +111,7 @@ def land_use(
         note(notes, f"{check['disagree']} of {check['checked']} 图斑 differ from their TBMJ by more than "
                     f"{TBMJ_TOLERANCE:.1%} (first: {', '.join(map(str, check['first']))}): a finding about the data")
     fraction = _deduction_fraction(tb, area, notes)
-    dlbm = tb["DLBM"].astype(str).to_numpy()
-    keys = np.array([level1(c, wetland=wetland) if level == 1 and c[:4] != DEDUCTION_CLASS else c for c in dlbm]
-                    if level == 1 else dlbm, dtype=object)
+    keys = _class_keys(tb["DLBM"], level, wetland)
     ded_class = _deduction_classes(tb)
     if zones is not None:
         zt = reproject_frame(zones, target) if not zones.crs.equals(target) else zones
@@ -128,6 +129,15 @@ def land_use(
     table.attrs["tbmj_check"] = check
     table.attrs["surveyed_area_ha"] = {str(z): float(v) for z, v in table.groupby("zone", sort=False)["area_ha"].sum().items()}
     return table
+
+
+def _class_keys(dlbm: pd.Series, level: int, wetland: bool) -> np.ndarray:
+    """The class of each 图斑 (its DLBM, or its 一级 class), as an object array of a few shared strings."""
+    codes, uniques = pd.factorize(dlbm.astype(object), use_na_sentinel=False)
+    names = [str(u) for u in uniques]
+    if level == 1:
+        names = [u if u[:4] == DEDUCTION_CLASS else level1(u, wetland=wetland) for u in names]
+    return np.array(names + [None], dtype=object)[codes]
 
 
 def check_survey(survey: gpd.GeoDataFrame, source: str | None = None) -> gpd.GeoDataFrame:
@@ -225,28 +235,66 @@ def _numbers(tb: pd.DataFrame, col: str, n: int) -> np.ndarray:
 
 def _deduction_classes(tb: gpd.GeoDataFrame) -> np.ndarray:
     """Where each 图斑's deduction goes: its KCDLBM when a known 地类, else 1203 田坎."""
-    out = np.full(len(tb), DEDUCTION_CLASS, dtype=object)
-    if "KCDLBM" in tb.columns:
-        codes = tb["KCDLBM"].astype("string").str.strip().str.upper()
-        known = codes.isin(LAND_CLASSES.codes).fillna(False).to_numpy(dtype=bool)
-        out[known] = codes[known].to_numpy(dtype=object)
-    return out
+    if "KCDLBM" not in tb.columns:
+        return np.full(len(tb), DEDUCTION_CLASS, dtype=object)
+    positions, uniques = pd.factorize(tb["KCDLBM"].astype("string").str.strip().str.upper())
+    known = set(LAND_CLASSES.codes)
+    table = [str(u) if str(u) in known else DEDUCTION_CLASS for u in uniques] + [DEDUCTION_CLASS]
+    return np.array(table, dtype=object)[positions]  # -1 (missing) -> the last: 1203
 
 
 def _pieces(zones: np.ndarray, geoms: np.ndarray, area: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(zone, 图斑, area)`` of every piece of a 图斑 inside a zone: whole 图斑 inside a zone keep their area,
-    those on its edge are cut."""
-    zones = np.asarray(zones, dtype=object)
+    """``(zone, 图斑, area)`` of the pieces of 图斑 inside zones.  The zones are first cut into parts of at most
+    :data:`_PART_VERTICES` vertices (a district's boundary has thousands): 图斑 wholly inside a part keep their
+    area, the others are intersected with the small parts they meet.  A 图斑 across parts of one zone gives a
+    piece per part (their areas add up to its area inside the zone)."""
+    parts, owner = _subdivide(np.asarray(zones, dtype=object))
     tree = shapely.STRtree(geoms)
-    zi, tj = tree.query(zones, predicate="intersects")
-    shapely.prepare(zones)
-    inside = shapely.contains_properly(zones[zi], geoms[tj])
+    pi, tj = tree.query(parts, predicate="intersects")
+    shapely.prepare(parts)
+    inside = shapely.contains_properly(parts[pi], geoms[tj])
     piece = area[tj].astype("float64")
     cut = np.flatnonzero(~inside)
     if len(cut):
-        piece[cut] = shapely.area(shapely.intersection(zones[zi[cut]], geoms[tj[cut]]))
+        piece[cut] = shapely.area(shapely.intersection(parts[pi[cut]], geoms[tj[cut]]))
     keep = piece > 0
-    return zi[keep], tj[keep], piece[keep]
+    return owner[pi[keep]], tj[keep], piece[keep]
+
+
+_PART_VERTICES = 256
+
+
+def _subdivide(zones: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each zone cut in halves along its longer side until every part has at most :data:`_PART_VERTICES`
+    vertices; the parts and the zone each belongs to (together they are the zone, exactly)."""
+    parts, owner = [], []
+    stack = [(g, i, 0) for i, g in enumerate(zones)]
+    while stack:
+        g, i, depth = stack.pop()
+        if g is None or g.is_empty or shapely.area(g) == 0:
+            continue
+        if shapely.get_num_coordinates(g) <= _PART_VERTICES or depth >= 24:
+            parts.append(g)
+            owner.append(i)
+            continue
+        x0, y0, x1, y1 = g.bounds
+        if x1 - x0 >= y1 - y0:
+            xm = (x0 + x1) / 2
+            halves = (shapely.box(x0 - 1, y0 - 1, xm, y1 + 1), shapely.box(xm, y0 - 1, x1 + 1, y1 + 1))
+        else:
+            ym = (y0 + y1) / 2
+            halves = (shapely.box(x0 - 1, y0 - 1, x1 + 1, ym), shapely.box(x0 - 1, ym, x1 + 1, y1 + 1))
+        for half in halves:
+            stack.append((_polygonal(shapely.intersection(g, half)), i, depth + 1))
+    return np.array(parts + [None], dtype=object)[:-1], np.array(owner, dtype=np.int64)
+
+
+def _polygonal(g: Any) -> Any:
+    """The polygons of an intersection (a half's edge may leave a line or a point beside them)."""
+    if g.geom_type in ("Polygon", "MultiPolygon") or g.is_empty:
+        return g
+    polys = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(polys) if polys else shapely.Polygon()
 
 
 def _table(rows: pd.DataFrame, order: list[str], official: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -288,7 +336,8 @@ def _by_unit(tb: gpd.GeoDataFrame, keys: np.ndarray, area: np.ndarray, fraction:
         raise SchemaError(f"{tb.attrs.get('source', 'survey')}: {_name_feature(tb, pos)}: ZLDWDM {codes.iloc[pos]!r} "
                           f"has no {n}-digit {'township' if by_township else 'district'} code; fix: give the 19-character "
                           "座落单位代码 (county 6, township 9, village 12 digits)")
-    unit = codes.str[:n].to_numpy(dtype=object)
+    positions, uniques = pd.factorize(codes.str.slice(0, n))
+    unit = np.array([str(u) for u in uniques], dtype=object)[positions]  # a few shared strings, not a million
     tbmj, tbdlmj = _numbers(tb, "TBMJ", len(tb)), _numbers(tb, "TBDLMJ", len(tb))
     official_gross = np.where(np.isfinite(tbmj), tbmj, area)
     official_net = np.where(np.isfinite(tbdlmj), tbdlmj, official_gross * (1 - fraction))
