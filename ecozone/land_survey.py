@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import geopandas as gpd
@@ -30,7 +31,8 @@ from .errors import InputError
 from .fields import field_renames
 from .io import read_layer
 
-__all__ = ["CODE_WIDTHS", "refuse_delivery", "read_survey", "read_xzq", "xzq_names", "survey_layer_name"]
+__all__ = ["CODE_WIDTHS", "refuse_delivery", "read_survey", "SurveySource", "as_text_codes", "read_xzq", "xzq_names",
+           "survey_layer_name"]
 
 #: The text code fields of DLTB and the width a number stored in them is padded back to.
 CODE_WIDTHS = {"DLBM": 4, "KCDLBM": 4, "ZLDWDM": 19, "QSDWDM": 19, "BSM": 0, "TBBH": 0}
@@ -82,62 +84,124 @@ def read_survey(path: str | os.PathLike, *, layer: str | None = None, declared_c
     all_fields : read every field; by default only the standard's fields of the ``land_survey`` kind are
         read (a DLTB has thirty, a million 图斑 a gigabyte of text), their text kept in Arrow strings
     """
-    refuse_delivery(path)
-    name = layer or survey_layer_name(path, "DLTB")
-    gdf = None if all_fields else _read_standard_fields(Path(path), name, declared_crs)
-    if gdf is None:
-        gdf = read_layer(path, layer=name, declared_crs=declared_crs)
+    source = SurveySource(path, layer=layer, declared_crs=declared_crs, all_fields=all_fields)
+    parts = list(source.batches(65_536))
+    if len(parts) == 1:
+        return parts[0]
+    gdf = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
+    gdf.attrs.update(parts[0].attrs)
+    gdf.attrs["read_notes"] = list(dict.fromkeys(n for part in parts for n in part.attrs.get("read_notes", [])))
+    return gdf
+
+
+class SurveySource:
+    """A 地类图斑 layer in a file, read batch by batch (:meth:`batches`): a million 图斑 are measured a batch at a
+    time, never all held at once.  ``source``: its path, for messages."""
+
+    def __init__(self, path: str | os.PathLike, *, layer: str | None = None, declared_crs: Any = None,
+                 all_fields: bool = False):
+        refuse_delivery(path)
+        self.path = Path(path)
+        self.source = str(self.path)
+        self.layer = layer or survey_layer_name(path, "DLTB")
+        self.declared_crs = declared_crs
+        self.all_fields = all_fields
+
+    def extent(self) -> tuple[Any, tuple[float, float, float, float]] | None:
+        """``(crs, bounds)`` of the layer as its file says them (None when it cannot say)."""
+        import pyogrio
+
+        try:
+            info = pyogrio.read_info(self.path, layer=self.layer, force_total_bounds=True)
+        except Exception:  # noqa: BLE001
+            return None
+        bounds = info.get("total_bounds")
+        if bounds is None or not np.isfinite(bounds).all():
+            return None
+        crs = info.get("crs")
+        if self.declared_crs is not None:
+            from . import crs as _crs
+
+            parsed = _crs.parse_crs(self.declared_crs, what=f"{self.path}: declared CRS")
+            crs = parsed if not isinstance(parsed, str) else _crs.WGS84  # gcj02/bd09: lon/lat, nearly
+        return (crs, tuple(float(b) for b in bounds)) if crs is not None else None
+
+    def batches(self, size: int) -> Iterator[gpd.GeoDataFrame]:
+        """The layer in frames of ``size`` 图斑: the standard's fields renamed, codes as text, coordinates checked
+        (NaN refused, the declared CRS applied).  A file GDAL cannot stream is read whole by
+        :func:`ecozone.io.read_layer` (which says what is wrong with it) and sliced."""
+        streamed = self._streamed(size)
+        if streamed is None:
+            whole = _standardised(read_layer(self.path, layer=self.layer, declared_crs=self.declared_crs))
+            streamed = (whole.iloc[i : i + size] for i in range(0, max(len(whole), 1), size))
+        yield from streamed
+
+    def _streamed(self, size: int) -> Iterator[gpd.GeoDataFrame] | None:
+        import pyarrow as pa
+        import pyogrio
+
+        from .io import checked_coordinates, guess_dbf_encoding
+        from .schema import KINDS
+
+        p = self.path
+        if p.suffix.lower() in (".parquet", ".geoparquet") or not p.exists() or (p.is_dir() and p.suffix.lower() != ".gdb"):
+            return None
+        encoding = guess_dbf_encoding(p)
+        kwargs: dict[str, Any] = {"encoding": encoding} if encoding else {}
+        try:
+            fields = [str(f) for f in pyogrio.read_info(p, layer=self.layer, **kwargs)["fields"]]
+        except Exception:  # noqa: BLE001  (read_layer says what is wrong, its own way)
+            return None
+        wanted = {f.name for f in KINDS["land_survey"].fields} - {"id"}
+        keep = [c for c in fields if c in wanted]
+        keep += [c for c, f in field_renames(fields, "land_survey").items() if f in wanted and c not in keep]
+        if self.all_fields:
+            keep = fields
+        left = [c for c in fields if c not in keep]
+        note = (f"{len(left)} field{'s' if len(left) > 1 else ''} ecozone does not use left unread ({', '.join(left[:6])}"
+                f"{' …' if len(left) > 6 else ''}; read_survey(all_fields=True) reads them)") if left else None
+        strings = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}
+
+        def frames() -> Iterator[gpd.GeoDataFrame]:
+            # the WKB of one batch at a time beside the geometries; the text in Arrow strings
+            with pyogrio.open_arrow(p, layer=self.layer, columns=keep, use_pyarrow=True, batch_size=size,
+                                    **kwargs) as (meta, reader):
+                geometry = meta["geometry_name"] or "wkb_geometry"
+                empty = True
+                for batch in reader:
+                    empty = False
+                    yield self._frame(pa.Table.from_batches([batch]), geometry, meta["crs"], strings, note,
+                                      checked_coordinates)
+                if empty:
+                    yield self._frame(reader.read_all(), geometry, meta["crs"], strings, note, checked_coordinates)
+
+        try:  # a file pyogrio cannot open as Arrow: read_layer's turn
+            with pyogrio.open_arrow(p, layer=self.layer, columns=keep, use_pyarrow=True, batch_size=1, **kwargs) as (meta, reader):
+                if (meta["geometry_name"] or "wkb_geometry") not in reader.schema.names:
+                    return None
+        except Exception:  # noqa: BLE001
+            return None
+        return frames()
+
+    def _frame(self, table: Any, geometry: str, crs: Any, strings: dict, note: str | None,
+               checked_coordinates: Any) -> gpd.GeoDataFrame:
+        attrs = table.drop_columns([geometry]).to_pandas(types_mapper=strings.get)
+        geoms = shapely.from_wkb(table.column(geometry).to_numpy(zero_copy_only=False))
+        gdf = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+        gdf = checked_coordinates(gdf, self.path, self.declared_crs)
+        gdf.attrs["source"] = self.source
+        if note:
+            gdf.attrs.setdefault("read_notes", []).append(note)
+        return _standardised(gdf)
+
+
+def _standardised(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The standard's fields under their codes (their Chinese names renamed), codes as text."""
     renames = {c: f for c, f in field_renames(gdf.columns, "land_survey").items() if f != "id"}
     attrs = dict(gdf.attrs)
     gdf = gdf.rename(columns=renames)
     gdf.attrs.update(attrs)
     return as_text_codes(gdf)
-
-
-def _read_standard_fields(p: Path, name: str | None, declared_crs: Any) -> gpd.GeoDataFrame | None:
-    """The layer with the standard's fields only, text as Arrow strings; None where :func:`read_layer` should read
-    it (GeoParquet, or a file it will refuse with its own message)."""
-    import pyarrow as pa
-    import pyogrio
-
-    from .io import checked_coordinates, guess_dbf_encoding
-    from .schema import KINDS
-
-    if p.suffix.lower() in (".parquet", ".geoparquet") or not p.exists() or (p.is_dir() and p.suffix.lower() != ".gdb"):
-        return None
-    encoding = guess_dbf_encoding(p)
-    kwargs: dict[str, Any] = {"encoding": encoding} if encoding else {}
-    try:
-        fields = [str(f) for f in pyogrio.read_info(p, layer=name, **kwargs)["fields"]]
-    except Exception:  # noqa: BLE001  (read_layer says what is wrong, its own way)
-        return None
-    wanted = {f.name for f in KINDS["land_survey"].fields} - {"id"}
-    keep = [c for c in fields if c in wanted]
-    keep += [c for c, f in field_renames(fields, "land_survey").items() if f in wanted and c not in keep]
-    strings = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}
-    try:  # batch by batch: the WKB of one batch at a time beside the geometries (a million 图斑: 0.3 GB less)
-        with pyogrio.open_arrow(p, layer=name, columns=keep, use_pyarrow=True, batch_size=65_536, **kwargs) as (meta, reader):
-            geometry = meta["geometry_name"] or "wkb_geometry"
-            if geometry not in reader.schema.names:
-                return None
-            geoms, frames = [], []
-            for batch in reader:
-                table = pa.Table.from_batches([batch])
-                geoms.append(shapely.from_wkb(table.column(geometry).to_numpy()))
-                frames.append(table.drop_columns([geometry]).to_pandas(types_mapper=strings.get))
-            crs = meta["crs"]
-    except Exception:  # noqa: BLE001
-        return None
-    attrs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=keep)
-    gdf = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(np.concatenate(geoms) if geoms else [], crs=crs), crs=crs)
-    gdf = checked_coordinates(gdf, p, declared_crs)
-    gdf.attrs["source"] = str(p)
-    left = [c for c in fields if c not in keep]
-    if left:
-        gdf.attrs.setdefault("read_notes", []).append(
-            f"{len(left)} field{'s' if len(left) > 1 else ''} ecozone does not use left unread "
-            f"({', '.join(left[:6])}{' …' if len(left) > 6 else ''}; read_survey(all_fields=True) reads them)")
-    return gdf
 
 
 def as_text_codes(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -317,3 +317,19 @@ def test_zones_with_many_vertices_are_cut_into_parts_exactly(method):
         assert got[key] == pytest.approx(value, rel=REL), key
     total = sum(geod_area(g) if method == "ellipsoidal" else g.area for g in survey.geometry)
     assert table["area_ha"].sum() * 1e4 == pytest.approx(total, rel=REL)
+
+
+def test_batches_give_the_same_table_and_name_features_by_their_row(files):
+    zones = zones_frame()
+    whole = ecozone.land_use(files["gdb"], zones)
+    for survey in (files["gdb"], files["shp"], survey_frame()):
+        small = ecozone.land_use(survey, zones, batch_size=5)
+        pd.testing.assert_frame_equal(small.sort_values(["zone", "class"]).reset_index(drop=True),
+                                      whole.sort_values(["zone", "class"]).reset_index(drop=True), rtol=1e-12)
+        assert small.attrs["tbmj_check"]["disagree"] == 1
+    official = ecozone.land_use(files["gdb"], batch_size=3)
+    assert official["area_ha"].sum() * 1e4 == pytest.approx(survey_frame()["TBMJ"].sum(), rel=1e-12)
+    bad = survey_frame()
+    bad.loc[10, "DLBM"] = "0000"
+    with pytest.raises(SchemaError, match=r"feature 10 \(BSM=3706000010\)"):
+        ecozone.land_use(bad, batch_size=4)

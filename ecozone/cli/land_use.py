@@ -39,7 +39,7 @@ def land_use(ctx, survey, survey_layer, zones, zone_field, by_township, xzq, lev
     KCXS × area) is a row of its own (1203 田坎).  The 图斑 whose geometry
     differs from TBMJ by more than 0.1 % are reported (a finding, not an error).
     """
-    from ..land_survey import read_survey, refuse_delivery
+    from ..land_survey import SurveySource, refuse_delivery
     from ..measure.land_use import land_use as measure
 
     if by_township and zones is not None:
@@ -52,9 +52,10 @@ def land_use(ctx, survey, survey_layer, zones, zone_field, by_township, xzq, lev
     zone_gdf = None
     if zones is not None:
         zone_gdf = inputs.read(zones, "--zones", "district", fields={"name": (zone_field, "--zone-field")})
-    # the survey read into the call, not kept here: the measure's checked copy is then the only one
-    table = measure(read_survey(survey, layer=survey_layer, declared_crs=inputs.crs("--survey")), zone_gdf,
-                    level=int(level), area_method=area_method, zone_field=zone_field, by_township=by_township, xzq=xzq)
+    # the survey is read and measured a batch of 图斑 at a time
+    source = SurveySource(survey, layer=survey_layer, declared_crs=inputs.crs("--survey"))
+    table = measure(source, zone_gdf, level=int(level), area_method=area_method, zone_field=zone_field,
+                    by_township=by_township, xzq=xzq)
     table.attrs["notes"] = [f"areas {table.attrs['area_method_label']}", *table.attrs.get("notes", [])]
     echo_notes(ctx, table)
     extra = {key: table.attrs.get(key) for key in ("area_method", "tbmj_check", "surveyed_area_ha", "notes")}

@@ -8,7 +8,9 @@ rows per district (``ZLDWDM[:6]``) or township (``ZLDWDM[:9]``) carry the survey
 (``TBDLMJ``, what the official statistics sum) with the geometry's area beside them.  Areas are
 ellipsoidal by default (on CGCS2000, as ``TBMJ``: :mod:`ecozone.crs.ellipsoidal`) or planar.
 When the survey carries ``TBMJ``, the 图斑 whose geometry disagrees with it by more than 0.1 % are
-counted in ``attrs["tbmj_check"]`` (a finding about the data, not an error).
+counted in ``attrs["tbmj_check"]`` (a finding about the data, not an error).  A survey given as a file
+is read and measured a batch of 图斑 at a time (:class:`ecozone.land_survey.SurveySource`): a province's
+ten million never sit in memory at once; the per-图斑 figures are in :mod:`ecozone.measure.land_parcels`.
 
 Example
 -------
@@ -26,6 +28,7 @@ Example
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import geopandas as gpd
@@ -36,22 +39,23 @@ import shapely
 from ..crs import reproject_frame, short_label
 from ..crs.ellipsoidal import METHOD_LABELS, centre_lonlat, check_area_method, ellipsoidal_areas, equal_area_crs
 from ..errors import SchemaError
-from ..features import describe_features
-from ..land_classes import DEDUCTION_CLASS, LAND_CLASSES, class_name, level1
-from ..land_survey import read_survey, read_xzq, xzq_names
+from ..land_classes import class_name
+from ..land_survey import SurveySource, read_xzq, xzq_names
 from ..prepare import as_frame, check_input, measurement_target, note, repair_notes, repaired
 from ..units import M2_PER_HA, M2_PER_MU
-from ..validate import validate_layer
+from .land_parcels import (TBMJ_TOLERANCE, check_survey, class_keys, deduction_classes, deduction_fraction,
+                           name_feature, numbers, pieces, subdivide, tbmj_findings)
 
-__all__ = ["land_use", "TBMJ_TOLERANCE", "check_survey"]
+__all__ = ["land_use", "TBMJ_TOLERANCE", "BATCH"]
 
-#: Relative disagreement between a 图斑's geometry and its TBMJ reported as a data-quality finding.
-TBMJ_TOLERANCE = 0.001
+#: 图斑 measured at a time.
+BATCH = 100_000
 _UNIT_LENGTH = {False: 6, True: 9}  # ZLDWDM digits of a district, a township
+_KEYS = ["zone", "class", "ded_class"]
 
 
 def land_use(
-    survey: gpd.GeoDataFrame | str | os.PathLike,
+    survey: gpd.GeoDataFrame | SurveySource | str | os.PathLike,
     zones: gpd.GeoDataFrame | str | os.PathLike | None = None,
     *,
     level: int = 2,
@@ -60,12 +64,14 @@ def land_use(
     by_township: bool = False,
     xzq: pd.DataFrame | str | os.PathLike | None = None,
     wetland: bool = True,
+    batch_size: int = BATCH,
 ) -> pd.DataFrame:
     """Area of each 地类 per zone (土地利用现状): ha, mu and share, net of 田坎, with the gross beside it.
 
     Parameters
     ----------
-    survey : the 地类图斑 layer (a GeoDataFrame, or a FileGDB / GeoPackage / Shapefile: its ``DLTB``)
+    survey : the 地类图斑 layer: a GeoDataFrame, or a FileGDB / GeoPackage / Shapefile (its ``DLTB``; read a
+        batch at a time), or a :class:`ecozone.land_survey.SurveySource` (a layer, a declared CRS)
     zones : polygons to sum in (named by ``zone_field``); None: per district or township of ``ZLDWDM``
     level : 2 for the DLBM classes, 1 for their 一级 classes
     area_method : ``"ellipsoidal"`` (on CGCS2000, as TBMJ) or ``"planar"`` (the Gauss-Krüger zone)
@@ -74,6 +80,7 @@ def land_use(
     xzq : the survey's XZQ layer (or a table of ``XZQDM``, ``XZQMC``) naming the districts/townships
     wetland : at level 1, the 三调 湿地 group (``00``: 0303, 0304, 0306, 0402, 0603, 1105, 1106, 1108) as a
         class of its own (the 三调 statistics); False: each under its GB/T 21010 一级 class
+    batch_size : 图斑 measured at a time
 
     Returns
     -------
@@ -86,10 +93,9 @@ def land_use(
     check_area_method(area_method)
     if level not in (1, 2):
         raise SchemaError(f"land_use: level {level!r} is unknown; fix: use level=1 (一级 classes) or level=2 (DLBM)")
+    if isinstance(survey, (str, os.PathLike)):
+        survey = SurveySource(survey)
     notes: list[str] = []
-    survey = read_survey(survey) if isinstance(survey, (str, os.PathLike)) else survey
-    survey = check_survey(survey)  # a copy of its own (validate_layer's), reprojected in place below
-    notes.extend(survey.attrs.get("read_notes", []))
     zones = as_frame(zones) if zones is not None else None
     if zones is not None:
         check_input(zones, "zones")
@@ -98,206 +104,146 @@ def land_use(
         if zone_field not in zones.columns:
             have = ", ".join(str(c) for c in zones.columns if c != zones.geometry.name) or "none"
             raise SchemaError(f"zones: no field '{zone_field}' to name the zones (fields: {have}); fix: pass zone_field=NAME")
-    target = _target(survey, zones, area_method)
-    for name, frame in (("survey", survey), ("zones", zones)):
-        if frame is not None and not frame.crs.equals(target):
-            note(notes, f"{name} reprojected from {short_label(frame.crs)} to {_label(target, area_method)} for measuring")
-    # the survey is check_survey's own copy: reprojected in place, a slice at a time, never held twice
-    tb = reproject_frame(survey, target, in_place=True) if not survey.crs.equals(target) else survey
-    geoms = tb.geometry.values
-    area = shapely.area(geoms)
-    check = _tbmj_check(tb, area if area_method == "ellipsoidal" else None, survey)
-    if check["disagree"]:
-        note(notes, f"{check['disagree']} of {check['checked']} 图斑 differ from their TBMJ by more than "
-                    f"{TBMJ_TOLERANCE:.1%} (first: {', '.join(map(str, check['first']))}): a finding about the data")
-    fraction = _deduction_fraction(tb, area, notes)
-    keys = _class_keys(tb["DLBM"], level, wetland)
-    ded_class = _deduction_classes(tb)
-    if zones is not None:
-        zt = reproject_frame(zones, target) if not zones.crs.equals(target) else zones
-        zone_names = zt[zone_field].astype(str).to_numpy()
-        zi, tj, piece = _pieces(zt.geometry.values, geoms, area)
-        rows = pd.DataFrame({"zone": zone_names[zi], "class": keys[tj], "gross": piece,
-                             "deducted": piece * fraction[tj], "ded_class": ded_class[tj]})
-        table = _table(rows, [*dict.fromkeys(zone_names)])
-    else:
-        table = _by_unit(tb, keys, area, fraction, ded_class, by_township, xzq, notes)
+    run = _Run(level, wetland, area_method, by_township, notes)
+    offset = 0
+    for batch in _batches(survey, batch_size):
+        batch = check_survey(batch, offset=offset, warnings=run.warnings)
+        offset += len(batch)
+        if run.target is None:
+            run.start(batch, survey, zones, zone_field)
+        run.add(batch)
+    if run.target is None:
+        raise SchemaError(f"{getattr(survey, 'source', 'survey')}: no 图斑 to measure; fix: give the DLTB with its features")
+    table = run.table(xzq)
     table.insert(table.columns.get_loc("class") + 1, "class_name", [class_name(c) for c in table["class"]])
-    table.attrs["notes"] = notes
+    table.attrs["notes"] = run.said()
     table.attrs["area_method"] = area_method
     table.attrs["area_method_label"] = METHOD_LABELS[area_method]
-    table.attrs["tbmj_check"] = check
+    table.attrs["tbmj_check"] = run.tbmj
     table.attrs["surveyed_area_ha"] = {str(z): float(v) for z, v in table.groupby("zone", sort=False)["area_ha"].sum().items()}
     return table
 
 
-def _class_keys(dlbm: pd.Series, level: int, wetland: bool) -> np.ndarray:
-    """The class of each 图斑 (its DLBM, or its 一级 class), as an object array of a few shared strings."""
-    codes, uniques = pd.factorize(dlbm.astype(object), use_na_sentinel=False)
-    names = [str(u) for u in uniques]
-    if level == 1:
-        names = [u if u[:4] == DEDUCTION_CLASS else level1(u, wetland=wetland) for u in names]
-    return np.array(names + [None], dtype=object)[codes]
+def _batches(survey: Any, size: int) -> Iterator[gpd.GeoDataFrame]:
+    if isinstance(survey, SurveySource):
+        yield from survey.batches(size)
+        return
+    for start in range(0, max(len(survey), 1), size):
+        part = survey.iloc[start : start + size]
+        part.attrs.update(survey.attrs)
+        yield part
 
 
-def check_survey(survey: gpd.GeoDataFrame, source: str | None = None) -> gpd.GeoDataFrame:
-    """A 地类图斑 layer checked as its kind: DLBM known (one line naming the first feature and the fix), areas
-    and coefficients numbers, geometries repaired.  Raises the first error."""
-    source = source or survey.attrs.get("source", "survey")
-    if "DLBM" in survey.columns or "地类编码" in survey.columns:
-        col = "DLBM" if "DLBM" in survey.columns else "地类编码"
-        values = survey[col]
-        if values.dtype.kind in "iuf":  # read by something else than read_survey: 101 for 0101
-            from ..land_survey import as_text_codes
+class _Run:
+    """One measurement: its settings, its CRS and zone parts (set by the first batch), and the sums so far."""
 
-            survey = as_text_codes(survey.rename(columns={col: "DLBM"}))
-            col = "DLBM"
-            values = survey[col]
-        text = values.astype("string").str.strip()
-        known = text.str.casefold().isin(list(LAND_CLASSES.lookup()))
-        bad = np.flatnonzero(~known.fillna(False).to_numpy(dtype=bool))
-        if len(bad):
-            named = _name_feature(survey, int(bad[0]))
-            more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
-            raise SchemaError(f"{source}: {named}: DLBM {values.iloc[int(bad[0])]!r} is no 地类编码{more}; fix: use "
-                              f"{LAND_CLASSES.describe()}")
-    clean, report = validate_layer(survey, "land_survey", source=source)
-    if report.errors:
-        raise report.errors[0].exception()
-    clean.attrs.update(survey.attrs)
-    return clean
+    def __init__(self, level: int, wetland: bool, area_method: str, by_township: bool, notes: list[str]):
+        self.level, self.wetland, self.method, self.by_township, self.notes = level, wetland, area_method, by_township, notes
+        self.target: Any = None
+        self.zone_names: np.ndarray | None = None
+        self.warnings: list[str] = []
+        self.said_: dict[str, Any] = {}
+        self.tbmj: dict[str, Any] = {"field": "TBMJ", "tolerance": TBMJ_TOLERANCE, "checked": 0, "disagree": 0, "first": []}
+        self.partials: list[pd.DataFrame] = []
+        self.missing_tbdlmj = 0
+        self.source = "survey"
 
-
-def _name_feature(gdf: pd.DataFrame, pos: int) -> str:
-    for col in ("BSM", "TBBH"):
-        if col in gdf.columns and pd.notna(gdf[col].iloc[pos]):
-            return f"feature {pos} ({col}={gdf[col].iloc[pos]})"
-    return describe_features(gdf, [pos])
-
-
-def _target(survey: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None, area_method: str) -> Any:
-    base = zones if zones is not None else survey
-    if area_method == "ellipsoidal":
-        return equal_area_crs(*centre_lonlat(base.geometry.values, base.crs))
-    return measurement_target(base)
-
-
-def _label(crs: Any, area_method: str) -> str:
-    return "CGCS2000 Lambert azimuthal equal-area (ellipsoidal areas)" if area_method == "ellipsoidal" else short_label(crs)
-
-
-def _tbmj_check(tb: gpd.GeoDataFrame, ellipsoidal: np.ndarray | None, survey: gpd.GeoDataFrame) -> dict[str, Any]:
-    """The 图斑 whose ellipsoidal area differs from TBMJ by more than :data:`TBMJ_TOLERANCE`."""
-    out: dict[str, Any] = {"field": "TBMJ", "tolerance": TBMJ_TOLERANCE, "checked": 0, "disagree": 0, "first": []}
-    if "TBMJ" not in tb.columns:
-        return out
-    tbmj = pd.to_numeric(tb["TBMJ"], errors="coerce").to_numpy(dtype="float64")
-    if ellipsoidal is None:
-        ellipsoidal = ellipsoidal_areas(survey.geometry.values, survey.crs)
-    given = np.isfinite(tbmj) & (tbmj > 0)
-    off = given & (np.abs(ellipsoidal - np.where(given, tbmj, 0)) > TBMJ_TOLERANCE * np.where(given, tbmj, 0))
-    pos = np.flatnonzero(off)
-    ident = next((c for c in ("BSM", "TBBH") if c in tb.columns), None)
-    first = [str(tb[ident].iloc[p]) if ident else f"feature {p}" for p in pos[:10]]
-    out.update(checked=int(given.sum()), disagree=int(len(pos)), first=first, id_field=ident or "row")
-    return out
-
-
-def _deduction_fraction(tb: gpd.GeoDataFrame, area: np.ndarray, notes: list[str]) -> np.ndarray:
-    """The share of each 图斑's area deducted (田坎): KCMJ/TKMJ over TBMJ (or the geometry's area), else KCXS/TKXS."""
-    n = len(tb)
-    fraction = np.full(n, np.nan)
-    tbmj = _numbers(tb, "TBMJ", n)
-    whole = np.where(np.isfinite(tbmj) & (tbmj > 0), tbmj, area)
-    for col in ("KCMJ", "TKMJ"):
-        m2 = _numbers(tb, col, n)
-        use = np.isnan(fraction) & np.isfinite(m2)
-        fraction[use] = np.divide(m2[use], whole[use], out=np.zeros(int(use.sum())), where=whole[use] > 0)
-    for col in ("KCXS", "TKXS"):
-        xs = _numbers(tb, col, n)
-        if np.nanmax(xs, initial=0) > 1:  # given in per cent
-            note(notes, f"{col} holds values above 1: read as per cent")
-            xs = xs / 100
-        use = np.isnan(fraction) & np.isfinite(xs)
-        fraction[use] = xs[use]
-    fraction = np.nan_to_num(fraction, nan=0.0)
-    if ((fraction < 0) | (fraction > 1)).any():
-        note(notes, f"{int(((fraction < 0) | (fraction > 1)).sum())} 图斑 deduct less than nothing or more than all: "
-                    "clipped to 0–100 %")
-    return np.clip(fraction, 0.0, 1.0)
-
-
-def _numbers(tb: pd.DataFrame, col: str, n: int) -> np.ndarray:
-    if col not in tb.columns:
-        return np.full(n, np.nan)
-    return pd.to_numeric(tb[col], errors="coerce").to_numpy(dtype="float64")
-
-
-def _deduction_classes(tb: gpd.GeoDataFrame) -> np.ndarray:
-    """Where each 图斑's deduction goes: its KCDLBM when a known 地类, else 1203 田坎."""
-    if "KCDLBM" not in tb.columns:
-        return np.full(len(tb), DEDUCTION_CLASS, dtype=object)
-    positions, uniques = pd.factorize(tb["KCDLBM"].astype("string").str.strip().str.upper())
-    known = set(LAND_CLASSES.codes)
-    table = [str(u) if str(u) in known else DEDUCTION_CLASS for u in uniques] + [DEDUCTION_CLASS]
-    return np.array(table, dtype=object)[positions]  # -1 (missing) -> the last: 1203
-
-
-def _pieces(zones: np.ndarray, geoms: np.ndarray, area: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(zone, 图斑, area)`` of the pieces of 图斑 inside zones.  The zones are first cut into parts of at most
-    :data:`_PART_VERTICES` vertices (a district's boundary has thousands): 图斑 wholly inside a part keep their
-    area, the others are intersected with the small parts they meet.  A 图斑 across parts of one zone gives a
-    piece per part (their areas add up to its area inside the zone)."""
-    parts, owner = _subdivide(np.asarray(zones, dtype=object))
-    tree = shapely.STRtree(geoms)
-    pi, tj = tree.query(parts, predicate="intersects")
-    shapely.prepare(parts)
-    inside = shapely.contains_properly(parts[pi], geoms[tj])
-    piece = area[tj].astype("float64")
-    cut = np.flatnonzero(~inside)
-    if len(cut):
-        piece[cut] = shapely.area(shapely.intersection(parts[pi[cut]], geoms[tj[cut]]))
-    keep = piece > 0
-    return owner[pi[keep]], tj[keep], piece[keep]
-
-
-_PART_VERTICES = 256
-
-
-def _subdivide(zones: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each zone cut in halves along its longer side until every part has at most :data:`_PART_VERTICES`
-    vertices; the parts and the zone each belongs to (together they are the zone, exactly)."""
-    parts, owner = [], []
-    stack = [(g, i, 0) for i, g in enumerate(zones)]
-    while stack:
-        g, i, depth = stack.pop()
-        if g is None or g.is_empty or shapely.area(g) == 0:
-            continue
-        if shapely.get_num_coordinates(g) <= _PART_VERTICES or depth >= 24:
-            parts.append(g)
-            owner.append(i)
-            continue
-        x0, y0, x1, y1 = g.bounds
-        if x1 - x0 >= y1 - y0:
-            xm = (x0 + x1) / 2
-            halves = (shapely.box(x0 - 1, y0 - 1, xm, y1 + 1), shapely.box(xm, y0 - 1, x1 + 1, y1 + 1))
+    def start(self, batch: gpd.GeoDataFrame, survey: Any, zones: gpd.GeoDataFrame | None, zone_field: str) -> None:
+        """The measurement CRS (from the zones, else the survey's extent) and the zones' parts in it."""
+        self.source = batch.attrs.get("source", "survey")
+        extent = survey.extent() if isinstance(survey, SurveySource) else (survey.crs, tuple(survey.total_bounds))
+        crs, bounds = extent if extent is not None else (batch.crs, tuple(batch.total_bounds))
+        base = zones if zones is not None else gpd.GeoDataFrame(geometry=[shapely.box(*bounds)], crs=crs)
+        if self.method == "ellipsoidal":
+            self.target = equal_area_crs(*centre_lonlat(base.geometry.values, base.crs))
         else:
-            ym = (y0 + y1) / 2
-            halves = (shapely.box(x0 - 1, y0 - 1, x1 + 1, ym), shapely.box(x0 - 1, ym, x1 + 1, y1 + 1))
-        for half in halves:
-            stack.append((_polygonal(shapely.intersection(g, half)), i, depth + 1))
-    return np.array(parts + [None], dtype=object)[:-1], np.array(owner, dtype=np.int64)
+            self.target = measurement_target(base)
+        label = ("CGCS2000 Lambert azimuthal equal-area (ellipsoidal areas)" if self.method == "ellipsoidal"
+                 else short_label(self.target))
+        for name, frame in (("survey", batch), ("zones", zones)):
+            if frame is not None and not frame.crs.equals(self.target):
+                note(self.notes, f"{name} reprojected from {short_label(frame.crs)} to {label} for measuring")
+        if zones is not None:
+            zt = reproject_frame(zones, self.target) if not zones.crs.equals(self.target) else zones
+            self.zone_names = zt[zone_field].astype(str).to_numpy()
+            self.parts, self.owner = subdivide(zt.geometry.values)
+
+    def add(self, tb: gpd.GeoDataFrame) -> None:
+        """Sum one checked batch (its own frame: reprojected in place)."""
+        self.notes.extend(tb.attrs.get("read_notes", []))
+        if not tb.crs.equals(self.target):
+            tb = reproject_frame(tb, self.target, in_place=True)
+        geoms = tb.geometry.values
+        area = shapely.area(geoms)
+        tbmj_findings(tb, area if self.method == "ellipsoidal" else ellipsoidal_areas(geoms, tb.crs), self.tbmj)
+        fraction = deduction_fraction(tb, area, self.said_)
+        keys = class_keys(tb["DLBM"], self.level, self.wetland)
+        ded = deduction_classes(tb)
+        if self.zone_names is not None:
+            zi, tj, piece = pieces(self.parts, self.owner, geoms, area)
+            rows = pd.DataFrame({"zone": self.zone_names[zi], "class": keys[tj], "ded_class": ded[tj], "gross": piece,
+                                 "deducted": piece * fraction[tj]})
+        else:
+            unit = self._units(tb)
+            tbmj, tbdlmj = numbers(tb, "TBMJ"), numbers(tb, "TBDLMJ")
+            gross = np.where(np.isfinite(tbmj), tbmj, area)
+            net = np.where(np.isfinite(tbdlmj), tbdlmj, gross * (1 - fraction))
+            self.missing_tbdlmj += int((~np.isfinite(tbdlmj)).sum())
+            self.said_["tbmj_given"] = self.said_.get("tbmj_given", False) or bool(np.isfinite(tbmj).any())
+            rows = pd.DataFrame({"zone": unit, "class": keys, "ded_class": ded, "gross": gross, "deducted": gross - net,
+                                 "g_gross": area, "g_deducted": area * fraction})
+        self.partials.append(rows.groupby(_KEYS, sort=False, as_index=False).sum())
+
+    def _units(self, tb: gpd.GeoDataFrame) -> np.ndarray:
+        n = _UNIT_LENGTH[self.by_township]
+        what = "township" if self.by_township else "district"
+        if "ZLDWDM" not in tb.columns:
+            raise SchemaError(f"{self.source}: no ZLDWDM (座落单位代码) to sum the 图斑 by {what}; fix: give zones "
+                              "(--zones) or a survey with ZLDWDM")
+        codes = tb["ZLDWDM"].astype("string").str.strip()
+        short = (codes.str.len().fillna(0) < n) | ~codes.str.slice(0, n).str.isdigit().fillna(False)
+        if short.any():
+            pos = int(np.flatnonzero(short.to_numpy(dtype=bool))[0])
+            raise SchemaError(f"{self.source}: {name_feature(tb, pos)}: ZLDWDM {codes.iloc[pos]!r} has no {n}-digit {what} "
+                              "code; fix: give the 19-character 座落单位代码 (county 6, township 9, village 12 digits)")
+        positions, uniques = pd.factorize(codes.str.slice(0, n))
+        return np.array([str(u) for u in uniques], dtype=object)[positions]  # a few shared strings, not a million
+
+    def table(self, xzq: Any) -> pd.DataFrame:
+        rows = pd.concat(self.partials, ignore_index=True).groupby(_KEYS, sort=False, as_index=False).sum()
+        if self.zone_names is not None:
+            return _table(rows, [*dict.fromkeys(self.zone_names)])
+        order = sorted(set(rows["zone"]))
+        official = _table(rows, order)
+        geometric = _table(rows.drop(columns=["gross", "deducted"]).rename(columns={"g_gross": "gross",
+                                                                                   "g_deducted": "deducted"}), order)
+        merged = official.merge(geometric[["zone", "class", "area_ha"]].rename(columns={"area_ha": "geometry_area_ha"}),
+                                on=["zone", "class"], how="outer", sort=False)
+        merged = merged.fillna({"area_ha": 0.0, "area_mu": 0.0, "share": 0.0})
+        names = xzq_names(read_xzq(xzq) if isinstance(xzq, (str, os.PathLike)) else xzq, _UNIT_LENGTH[self.by_township])
+        merged.insert(1, "zone_code", merged["zone"])
+        merged["zone"] = [names.get(z, z) for z in merged["zone_code"]]
+        return merged
+
+    def said(self) -> list[str]:
+        """The notes: what was read, reprojected, repaired, deduced, and the TBMJ finding."""
+        out = list(self.notes)
+        out += [f"survey: {w}" for w in dict.fromkeys(self.warnings)][:10]
+        for col in sorted(self.said_.get("per_cent", ())):
+            out.append(f"{col} holds values above 1: read as per cent")
+        if self.said_.get("clipped"):
+            out.append(f"{self.said_['clipped']} 图斑 deduct less than nothing or more than all: clipped to 0–100 %")
+        if self.missing_tbdlmj:
+            out.append(f"{self.missing_tbdlmj} 图斑 without TBDLMJ: their figures from "
+                       + ("TBMJ" if self.said_.get("tbmj_given") else "the geometry") + " less the deduction")
+        t = self.tbmj
+        if t["disagree"]:
+            out.append(f"{t['disagree']} of {t['checked']} 图斑 differ from their TBMJ by more than {TBMJ_TOLERANCE:.1%} "
+                       f"(first: {', '.join(t['first'])}): a finding about the data")
+        return list(dict.fromkeys(out))
 
 
-def _polygonal(g: Any) -> Any:
-    """The polygons of an intersection (a half's edge may leave a line or a point beside them)."""
-    if g.geom_type in ("Polygon", "MultiPolygon") or g.is_empty:
-        return g
-    polys = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(polys) if polys else shapely.Polygon()
-
-
-def _table(rows: pd.DataFrame, order: list[str], official: pd.DataFrame | None = None) -> pd.DataFrame:
+def _table(rows: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     """Rows ``zone, class, gross, deducted, ded_class`` (m²) summed into the table: net area per class, the
     deductions in their own classes' rows."""
     net = rows.assign(net=rows["gross"] - rows["deducted"]).groupby(["zone", "class"], sort=False)
@@ -320,39 +266,3 @@ def _table(rows: pd.DataFrame, order: list[str], official: pd.DataFrame | None =
         "gross_area_ha": table["gross"].to_numpy(dtype="float64") / M2_PER_HA,
     })
     return out.reset_index(drop=True)
-
-
-def _by_unit(tb: gpd.GeoDataFrame, keys: np.ndarray, area: np.ndarray, fraction: np.ndarray, ded_class: np.ndarray,
-             by_township: bool, xzq: Any, notes: list[str]) -> pd.DataFrame:
-    """Rows per district or township of ZLDWDM: the survey's TBDLMJ / TBMJ sums, the geometry's beside them."""
-    n = _UNIT_LENGTH[by_township]
-    if "ZLDWDM" not in tb.columns:
-        raise SchemaError(f"{tb.attrs.get('source', 'survey')}: no ZLDWDM (座落单位代码) to sum the 图斑 by "
-                          f"{'township' if by_township else 'district'}; fix: give zones (--zones) or a survey with ZLDWDM")
-    codes = tb["ZLDWDM"].astype("string").str.strip()
-    short = (codes.str.len().fillna(0) < n) | ~codes.str[:n].str.isdigit().fillna(False)
-    if short.any():
-        pos = int(np.flatnonzero(short.to_numpy(dtype=bool))[0])
-        raise SchemaError(f"{tb.attrs.get('source', 'survey')}: {_name_feature(tb, pos)}: ZLDWDM {codes.iloc[pos]!r} "
-                          f"has no {n}-digit {'township' if by_township else 'district'} code; fix: give the 19-character "
-                          "座落单位代码 (county 6, township 9, village 12 digits)")
-    positions, uniques = pd.factorize(codes.str.slice(0, n))
-    unit = np.array([str(u) for u in uniques], dtype=object)[positions]  # a few shared strings, not a million
-    tbmj, tbdlmj = _numbers(tb, "TBMJ", len(tb)), _numbers(tb, "TBDLMJ", len(tb))
-    official_gross = np.where(np.isfinite(tbmj), tbmj, area)
-    official_net = np.where(np.isfinite(tbdlmj), tbdlmj, official_gross * (1 - fraction))
-    if not np.isfinite(tbdlmj).all():
-        note(notes, f"{int((~np.isfinite(tbdlmj)).sum())} 图斑 without TBDLMJ: their figures from "
-                    + ("TBMJ" if np.isfinite(tbmj).any() else "the geometry") + " less the deduction")
-    official = _table(pd.DataFrame({"zone": unit, "class": keys, "gross": official_gross,
-                                    "deducted": official_gross - official_net, "ded_class": ded_class}),
-                      sorted(set(unit)))
-    geometric = _table(pd.DataFrame({"zone": unit, "class": keys, "gross": area, "deducted": area * fraction,
-                                     "ded_class": ded_class}), sorted(set(unit)))
-    merged = official.merge(geometric[["zone", "class", "area_ha"]].rename(columns={"area_ha": "geometry_area_ha"}),
-                            on=["zone", "class"], how="outer", sort=False)
-    merged = merged.fillna({"area_ha": 0.0, "area_mu": 0.0, "share": 0.0})
-    names = xzq_names(read_xzq(xzq) if isinstance(xzq, (str, os.PathLike)) else xzq, n)
-    merged.insert(1, "zone_code", merged["zone"])
-    merged["zone"] = [names.get(z, z) for z in merged["zone_code"]]
-    return merged
