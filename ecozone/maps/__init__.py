@@ -30,7 +30,10 @@ preset), :mod:`~ecozone.maps.basemaps`, :mod:`~ecozone.maps.sources` (what each 
 draws), :mod:`~ecozone.maps.labels` (field and value labels, :func:`text`),
 :mod:`~ecozone.maps.styles` and :mod:`~ecozone.maps.legend`, :mod:`~ecozone.maps.display`
 (display copies), :mod:`~ecozone.maps.elements` and :mod:`~ecozone.maps.assets` (the page),
-:mod:`~ecozone.maps.render` (:func:`render_map`) and :mod:`~ecozone.maps.write`.
+:mod:`~ecozone.maps.layer` (one layer drawn: folium GeoJSON, or above
+:data:`~ecozone.maps.canvas.CANVAS_THRESHOLD` features one canvas, :mod:`~ecozone.maps.canvas` with its
+script :mod:`~ecozone.maps.canvas_js`), :mod:`~ecozone.maps.render` (:func:`render_map`),
+:mod:`~ecozone.maps.quick` (:func:`quick_map`: any files, no preset) and :mod:`~ecozone.maps.write`.
 
 Example
 -------
@@ -45,12 +48,13 @@ from .. import _renderers
 from .basemaps import resolve_basemap
 from .labels import MEASURED_FIELDS, text
 from .presets import SIZE_LIMIT_MB, Preset, load_preset, preset_names
+from .quick import QuickLayer, quick_map
 from .render import render_map
 from .sources import SOURCES
 from .write import MapSizeWarning, map_html, write_map, write_maps
 
-__all__ = ["Preset", "MapSizeWarning", "load_preset", "preset_names", "render_map", "resolve_basemap", "write_map",
-           "write_maps", "SIZE_LIMIT_MB"]
+__all__ = ["Preset", "MapSizeWarning", "QuickLayer", "load_preset", "preset_names", "quick_map", "render_map",
+           "resolve_basemap", "write_map", "write_maps", "SIZE_LIMIT_MB"]
 
 # Atlas.map() draws with this: atlas sits below the maps and does not import them (see ecozone._renderers)
 _renderers.register("map", render_map)
