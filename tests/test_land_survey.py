@@ -333,3 +333,17 @@ def test_batches_give_the_same_table_and_name_features_by_their_row(files):
     bad.loc[10, "DLBM"] = "0000"
     with pytest.raises(SchemaError, match=r"feature 10 \(BSM=3706000010\)"):
         ecozone.land_use(bad, batch_size=4)
+
+
+def test_the_demo_land_survey():
+    from ecozone._resources import dataset_dir
+
+    path = dataset_dir("yantai") / "land_survey.gpkg"
+    table = ecozone.land_use(path, xzq=path, level=1)
+    dltb = read_survey(path)
+    assert len(dltb) > 5000 and dltb["ZLDWDM"].str.len().eq(19).all()
+    assert set(table["zone"]) == {"芝罘区", "福山区", "牟平区", "莱山区", "蓬莱区", "龙口市", "莱阳市", "莱州市", "招远市",
+                                  "栖霞市", "海阳市"}
+    assert table["area_ha"].sum() * 1e4 == pytest.approx(dltb["TBMJ"].sum(), rel=1e-9)
+    assert table["geometry_area_ha"].sum() == pytest.approx(table["area_ha"].sum(), rel=1e-4)
+    assert {"00", "01", "02", "03", "1203"} <= set(table["class"])
