@@ -347,3 +347,14 @@ def test_the_demo_land_survey():
     assert table["area_ha"].sum() * 1e4 == pytest.approx(dltb["TBMJ"].sum(), rel=1e-9)
     assert table["geometry_area_ha"].sum() == pytest.approx(table["area_ha"].sum(), rel=1e-4)
     assert {"00", "01", "02", "03", "1203"} <= set(table["class"])
+
+
+def test_without_zones_the_survey_needs_its_zldwdm(files):
+    with pytest.raises(SchemaError, match="no ZLDWDM .*fix: give zones"):
+        ecozone.land_use(survey_frame().drop(columns="ZLDWDM"))
+    short = survey_frame()
+    short.loc[2, "ZLDWDM"] = "3706"
+    with pytest.raises(SchemaError, match=r"feature 2 \(BSM=3706000002\): ZLDWDM '3706' has no 6-digit district code"):
+        ecozone.land_use(short)
+    r = CliRunner().invoke(main, ["land-use", "--survey", str(files["gdb"]), "--zones", str(files["zones"]), "--by-township"])
+    assert r.exit_code == 2 and "--by-township" in r.output

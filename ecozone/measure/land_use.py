@@ -198,8 +198,8 @@ class _Run:
         n = _UNIT_LENGTH[self.by_township]
         what = "township" if self.by_township else "district"
         if "ZLDWDM" not in tb.columns:
-            raise SchemaError(f"{self.source}: no ZLDWDM (座落单位代码) to sum the 图斑 by {what}; fix: give zones "
-                              "(--zones) or a survey with ZLDWDM")
+            raise SchemaError(f"{self.source}: no ZLDWDM (座落单位代码) to sum the 图斑 by {what}; fix: give zones to sum in, "
+                              "or a survey with ZLDWDM")
         codes = tb["ZLDWDM"].astype("string").str.strip()
         short = (codes.str.len().fillna(0) < n) | ~codes.str.slice(0, n).str.isdigit().fillna(False)
         if short.any():
