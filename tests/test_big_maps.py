@@ -246,3 +246,32 @@ def test_a_page_of_100k_polygons_is_under_10_mb(tmp_path):
     assert path.stat().st_size <= 10e6
     html = path.read_text("utf-8")
     assert html.count("new L.EcozoneCanvas(") == 1 and "第99999村" in html
+
+
+def _decode_varints(s: str) -> list[int]:
+    """The page's decoder, in Python: 5 bits a character, the sixth says "more", zigzag."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    out, v, shift = [], 0, 0
+    for ch in s:
+        c = alphabet.index(ch)
+        v |= (c & 31) << shift
+        if c & 32:
+            shift += 5
+        else:
+            out.append((v >> 1) ^ -(v & 1))
+            v, shift = 0, 0
+    return out
+
+
+def test_varints_and_collections():
+    from shapely.geometry import GeometryCollection
+
+    from ecozone.maps.canvas import encode, varints
+
+    values = np.random.default_rng(1).integers(-(2**29), 2**29, 5000)
+    values[:6] = [0, -1, 1, 15, -16, 2**29]
+    assert _decode_varints(varints(values)) == values.tolist()
+    # a collection is drawn as its parts of the highest dimension
+    data, kinds = encode(np.array([GeometryCollection([box(0, 0, 1, 1), LineString([(0, 0), (2, 2)]), Point(5, 5)]),
+                                   GeometryCollection([LineString([(0, 0), (1, 1)]), Point(3, 3)])], dtype=object))
+    assert kinds.tolist() == [2, 1] and _decode_varints(data["r"]) == [4, 2] and _decode_varints(data["f"]) == [1, 1]

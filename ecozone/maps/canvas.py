@@ -58,6 +58,22 @@ def varints(values: np.ndarray) -> str:
     return chars[np.arange(width) < n[:, None]].tobytes().decode("ascii")
 
 
+def _collections_flattened(geoms: np.ndarray) -> np.ndarray:
+    """A GeometryCollection as the multi-geometry of its parts of the highest dimension (a polygon's
+    stray line or point, as a repair may leave, is not drawn as a ring of the polygon)."""
+    geoms = geoms.copy()
+    for i in np.flatnonzero(shapely.get_type_id(geoms) == 7):
+        parts = shapely.get_parts(shapely.get_parts(geoms[i]))
+        parts = parts[~shapely.is_empty(parts)]
+        if not len(parts):
+            continue
+        dims = shapely.get_dimensions(parts)
+        top = parts[dims == dims.max()]
+        make = {2: shapely.multipolygons, 1: shapely.multilinestrings, 0: shapely.multipoints}[int(dims.max())]
+        geoms[i] = make(top)
+    return geoms
+
+
 def _parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The rings (lines, points) of every geometry: vertices, vertices per ring, rings per feature, kind per feature.
 
@@ -94,7 +110,7 @@ def _parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
 def encode(geoms: np.ndarray) -> tuple[dict[str, Any], np.ndarray]:
     """The canvas's geometry of ``geoms`` (WGS84, none empty): ``{"q", "c", "r", "f", "g" or "G"}`` and each
     feature's kind (0 point, 1 line, 2 polygon)."""
-    geoms = np.asarray(geoms, dtype=object)
+    geoms = _collections_flattened(np.asarray(geoms, dtype=object))
     coords, counts, per_feature, kind = _parts(geoms)
     q = np.round(coords / STEP).astype(np.int64)
     delta = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
