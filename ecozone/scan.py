@@ -116,21 +116,35 @@ def _present(columns: list[str], kind: str) -> dict[str, str]:
     return out
 
 
+def _families(found: Found) -> set[str]:
+    """The geometry families of the layer: from its declared type, or (``Unknown``: a GeoJSON of polygons and
+    multipolygons, of lines and polygons) from its first features."""
+    family = _family(found.geometry)
+    if family is not None:
+        return {family}
+    try:
+        sample = pyogrio.read_dataframe(found.path, layer=found.layer, columns=[], max_features=_SAMPLE,
+                                        **({"encoding": found.encoding} if found.encoding else {}))
+    except Exception:  # noqa: BLE001
+        return set()
+    return {f for f in (_family(t) for t in sample.geometry.dropna().geom_type.unique()) if f is not None}
+
+
 def _recognise(found: Found) -> None:
     name = (found.layer or found.path.stem).casefold()
-    family = _family(found.geometry)
+    families = _families(found)
     cols = found.fields
     folded = {c.casefold(): c for c in cols}
-    if family == "polygon" and (name == "dltb" or "DLBM" in _present(cols, "land_survey")):
+    if families == {"polygon"} and (name == "dltb" or "DLBM" in _present(cols, "land_survey")):
         found.kind, found.why = "land_survey", "地类图斑: " + ("layer DLTB" if name == "dltb" else "field DLBM (地类编码)")
         return
-    if family == "polygon" and "xzqdm" in folded and "xzqmc" in folded:
+    if families == {"polygon"} and "xzqdm" in folded and "xzqmc" in folded:
         found.kind, found.why = "district", "行政区 XZQ: XZQDM, XZQMC"
         found.mapping = {"name": folded["xzqmc"], "id": folded["xzqdm"]}
         return
     best: tuple[int, int, str, str] | None = None
     for kind, spec in KINDS.items():
-        if kind == "land_survey" or not spec.required or family not in spec.geometry:
+        if kind == "land_survey" or not families or not families <= set(spec.geometry):
             continue
         present = _present(cols, kind)
         if not all(f.name in present for f in spec.required):
@@ -139,21 +153,22 @@ def _recognise(found: Found) -> None:
             continue
         hint = _hint(kind, name)
         if hint == 0 and not any(f.codes is not None for f in spec.required):
-            continue  # a polygon with a name could be anything: its file must say what it is
+            continue  # a polygon with a name (or nothing required) could be anything: its file must say what it is
         score = (hint, len(present), kind, ", ".join(f"{f.name} ({present[f.name]})" if present[f.name] != f.name
                                                      else f.name for f in spec.required))
         if best is None or score[:2] > best[:2]:
             best = score
     if best is not None:
-        found.kind, found.why = best[2], "fields " + best[3]
+        found.kind, found.why = best[2], ("fields " + best[3]) if best[3] else "its name"
         return
-    found.why = f"no kind's required fields among {', '.join(cols[:8]) or 'none'}" if family else \
+    found.why = f"no kind's required fields among {', '.join(cols[:8]) or 'none'}" if families else \
         f"geometry {found.geometry or 'none'}"
 
 
 #: Words in a layer's or file's name that say its kind (besides the kind's own name and Chinese label).
 _HINTS = {"district": ("xzq", "区县", "行政区", "county", "districts"), "bay": ("海湾", "bays"), "sea_zone": ("海域",),
-          "project": ("项目", "projects"), "redline": ("红线", "stbhhx"), "redline_baseline": ("baseline", "基线")}
+          "project": ("项目", "projects"), "redline": ("红线", "stbhhx"), "redline_baseline": ("baseline", "基线"),
+          "land": ("陆地", "lands"), "wind_farm": ("风电", "wind")}
 
 
 def _hint(kind: str, name: str) -> int:

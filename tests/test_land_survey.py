@@ -358,3 +358,17 @@ def test_without_zones_the_survey_needs_its_zldwdm(files):
         ecozone.land_use(short)
     r = CliRunner().invoke(main, ["land-use", "--survey", str(files["gdb"]), "--zones", str(files["zones"]), "--by-township"])
     assert r.exit_code == 2 and "--by-township" in r.output
+
+
+def test_scan_recognises_the_demo_folder():
+    from ecozone._resources import dataset_dir
+    from ecozone.scan import scan
+
+    kinds = {f"{f.path.stem}/{f.layer}" if f.layer and f.path.suffix == ".gpkg" else f.path.stem: f.kind
+             for f in scan(dataset_dir("yantai"))}
+    assert kinds["land_survey/DLTB"] == "land_survey" and kinds["land_survey/XZQ"] == "district"
+    assert {kinds[k] for k in ("redline_land", "redline_marine")} == {"redline"}
+    assert (kinds["districts"], kinds["coastline"], kinds["rivers"], kinds["transport"], kinds["land"], kinds["wind_farms"],
+            kinds["restoration"], kinds["mines"], kinds["marine_ranches"], kinds["sensitive_areas"], kinds["bays"]) == \
+        ("district", "coastline", "river", "transport", "land", "wind_farm", "restoration", "mine", "marine_ranch",
+         "sensitive_area", "bay")
