@@ -372,3 +372,18 @@ def test_scan_recognises_the_demo_folder():
             kinds["restoration"], kinds["mines"], kinds["marine_ranches"], kinds["sensitive_areas"], kinds["bays"]) == \
         ("district", "coastline", "river", "transport", "land", "wind_farm", "restoration", "mine", "marine_ranch",
          "sensitive_area", "bay")
+
+
+def test_fields_under_their_chinese_names(tmp_path):
+    from ecozone.schema import KINDS
+
+    zh = {f.name: f.zh for f in KINDS["land_survey"].fields if f.name != "id"}
+    survey = survey_frame()
+    gdb = tmp_path / "中文字段.gdb"
+    pyogrio.write_dataframe(survey.rename(columns=zh), gdb, layer="DLTB", driver="OpenFileGDB")
+    read = read_survey(gdb)
+    assert {"DLBM", "ZLDWDM", "KCXS", "TBMJ", "TBDLMJ"} <= set(read.columns) and read["DLBM"].iloc[0] == "0101"
+    a = ecozone.land_use(gdb, zones_frame())
+    b = ecozone.land_use(survey, zones_frame())
+    pd.testing.assert_frame_equal(a, b, rtol=1e-12)
+    assert a.attrs["tbmj_check"]["disagree"] == 1
