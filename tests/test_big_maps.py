@@ -234,6 +234,29 @@ def test_decoded_coordinates_equal_the_input_within_the_step(browser, tmp_path):
         v.close()
 
 
+@pytest.mark.browser
+def test_two_big_layers_answer_the_mouse_once(browser, tmp_path):
+    """Points over polygons, both on canvases: the one on top answers, and only one tooltip is open."""
+    cells = grid()
+    centres = gpd.GeoSeries(shapely.centroid(cells.geometry.values), crs=4326)  # of squares in degrees: exact
+    points = gpd.GeoDataFrame({"name": [f"井{k}" for k in range(N)]}, geometry=list(centres), crs=4326)
+    path = write_map(quick_map([QuickLayer("格网", cells), QuickLayer("井", points)], offline=True), tmp_path / "two.html")
+    v = open_page(browser, path)
+    try:
+        found = v.page.evaluate(FIND_JS)
+        assert len(found["layers"]) == 2
+        c = centres.iloc[300]
+        for at, expect in ((c, "井300"), (Point(c.x + SIDE * 0.3, c.y + SIDE * 0.3), "第300块")):
+            zoom_to(v, found, c.x, c.y, 17)
+            v.page.mouse.move(*container_point(v, found, at.x, at.y))
+            v.page.wait_for_timeout(100)
+            tips = v.page.locator(".leaflet-tooltip").all_inner_texts()
+            assert len(tips) == 1 and expect in tips[0], tips
+        assert v.errors == []
+    finally:
+        v.close()
+
+
 def test_a_page_of_100k_polygons_is_under_10_mb(tmp_path):
     """Size is not a timing: 100,000 Voronoi cells (as bench/maps.py makes them) in a page of at most 10 MB."""
     rng = np.random.default_rng(7)

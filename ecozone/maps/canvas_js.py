@@ -127,14 +127,17 @@ L.EcozoneCanvas = L.Renderer.extend({
     delete this._container;
   },
 
+  // the map's canvas layers, the last added (drawn on top) last: the mouse is answered by the topmost one it is over
   onAdd: function (map) {
     L.Renderer.prototype.onAdd.call(this);
+    (map._ecozoneCanvases = map._ecozoneCanvases || []).push(this);
     map.on("mousemove", this._onMove, this);
     map.on("click", this._onClick, this);
     map.on("mouseout", this._leave, this);
   },
 
   onRemove: function (map) {
+    map._ecozoneCanvases = (map._ecozoneCanvases || []).filter(function (l) { return l !== this; }, this);
     map.off("mousemove", this._onMove, this);
     map.off("click", this._onClick, this);
     map.off("mouseout", this._leave, this);
@@ -311,17 +314,34 @@ L.EcozoneCanvas = L.Renderer.extend({
     return table;
   },
 
+  // the topmost canvas layer with a feature under the point, and that feature: [layer, i] or null
+  _top: function (latlng) {
+    var all = this._map._ecozoneCanvases || [this];
+    for (var j = all.length - 1; j >= 0; j--) {
+      var i = all[j].featureAt(latlng);
+      if (i >= 0) { return [all[j], i]; }
+    }
+    return null;
+  },
+
   _onMove: function (e) {
-    if (!this._map) { return; }
-    var i = this.featureAt(e.latlng), tips = this._data.tooltip || [];
-    this._map.getContainer().style.cursor = i >= 0 ? "pointer" : "";
-    if (i < 0 || !tips.length) { this._leave(); this._hit = i; return; }
+    var all = this._map ? this._map._ecozoneCanvases || [this] : [];
+    if (all[0] !== this) { return; }  // the first layer answers for all of them
+    var top = this._top(e.latlng);
+    all.forEach(function (l) { if (!top || l !== top[0]) { l._leave(); } });
+    this._map.getContainer().style.cursor = top ? "pointer" : "";
+    if (top) { top[0]._show(top[1], e.latlng); }
+  },
+
+  _show: function (i, latlng) {
+    var tips = this._data.tooltip || [];
+    if (!tips.length) { this._hit = i; return; }
     if (!this._tip) { this._tip = L.tooltip({className: "foliumtooltip", sticky: true, offset: [10, 0], direction: "right"}); }
     if (i !== this._hit || !this._map.hasLayer(this._tip)) {
       this._tip.setContent(this._table(i, tips));
-      this._map.openTooltip(this._tip, e.latlng);
+      this._map.openTooltip(this._tip, latlng);
     } else {
-      this._tip.setLatLng(e.latlng);
+      this._tip.setLatLng(latlng);
     }
     this._hit = i;
   },
@@ -333,11 +353,12 @@ L.EcozoneCanvas = L.Renderer.extend({
   },
 
   _onClick: function (e) {
-    var pops = this._data.popup || [];
+    var all = this._map ? this._map._ecozoneCanvases || [this] : [];
+    if (all[0] !== this) { return; }
+    var top = this._top(e.latlng), layer = top && top[0], pops = layer ? layer._data.popup || [] : [];
     if (!pops.length) { return; }
-    var i = this.featureAt(e.latlng);
-    if (i < 0) { return; }
-    L.popup({className: "foliumpopup", maxWidth: 480}).setLatLng(e.latlng).setContent(this._table(i, pops)).openOn(this._map);
+    L.popup({className: "foliumpopup", maxWidth: 480}).setLatLng(e.latlng).setContent(layer._table(top[1], pops))
+      .openOn(this._map);
   }
 });
 })();
