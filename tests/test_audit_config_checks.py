@@ -243,7 +243,7 @@ def test_every_preset_and_the_demo_config_pass_validate(tmp_path):
         assert load_config(config).preset == preset
     r = CliRunner().invoke(main, ["validate", str(DEMO / "audit.toml")])
     assert r.exit_code == 0, r.output
-    assert "ok — 15 layers, 2 rasters, 11 indicators" in r.stdout
+    assert "ok — 16 layers, 2 rasters, 15 indicators" in r.stdout
 
 
 def readme_config(folder: Path) -> Path:

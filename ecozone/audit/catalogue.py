@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from ..errors import ConfigError
+from ..land_classes import CULTIVATED, FOREST_COVER, TREE_COVER, WETLAND
 from ..measure.figures import figures
 from ..measure.redline import redline_loss
 from ..schema import KINDS, LAND_COVER_CLASSES
@@ -212,6 +213,47 @@ def _land_cover_share(ctx: Context, p: dict) -> tuple:
     return value, {"class_ha": float(rows["area_ha"].sum()) if len(rows) else 0.0}, {"land_cover": table}
 
 
+def _survey_classes(ctx: Context, p: dict, default: tuple[str, ...]) -> tuple | None:
+    """The land survey's classes per district (ellipsoidal, net of 田坎): (the zone's rows, the rows of
+    ``p["classes"]`` or ``default``, the table), or None without a survey or districts."""
+    if not ctx.atlas.names("land_survey") or ctx.districts is None:
+        return None
+    table = figures(ctx.atlas).land_use(districts=ctx.districts_name, zone_field=ctx.zone_field)
+    zone = p.get("zone")
+    if zone and not (table["zone"].astype(str) == zone).any():
+        raise unknown_zone(ctx, zone)
+    rows = table[table["zone"].astype(str) == zone] if zone else table
+    wanted = tuple(p.get("classes") or default)
+    base = rows["class"].astype(str).str[:4]  # 0201K counts as 0201
+    return rows, rows[base.isin(wanted) | rows["class"].astype(str).isin(wanted)], table, wanted
+
+
+def _survey_amount(unit_column: str, default: tuple[str, ...]):
+    def compute(ctx: Context, p: dict) -> tuple:
+        got = _survey_classes(ctx, p, default)
+        if got is None:
+            return None, {}, {}
+        _, chosen, table, wanted = got
+        return (float(chosen[unit_column].sum()), {"classes": list(wanted), "area_ha": float(chosen["area_ha"].sum()),
+                                                   "area_method": "ellipsoidal"}, {"land_use": table})
+
+    return compute
+
+
+def _survey_share(default: tuple[str, ...]):
+    def compute(ctx: Context, p: dict) -> tuple:
+        got = _survey_classes(ctx, p, default)
+        if got is None:
+            return None, {}, {}
+        rows, chosen, table, wanted = got
+        total = float(rows["area_ha"].sum())
+        value = float(chosen["area_ha"].sum()) / total * 100 if total > 0 else None
+        return value, {"classes": list(wanted), "class_ha": float(chosen["area_ha"].sum()), "surveyed_ha": total,
+                       "area_method": "ellipsoidal"}, {"land_use": table}
+
+    return compute
+
+
 def _violations(ctx: Context, p: dict) -> tuple:
     found = figures(ctx.atlas).conflicts(search_m=ctx.settings.get("search_m", 1000.0))
     severity = p.get("severity", "violation")
@@ -219,6 +261,7 @@ def _violations(ctx: Context, p: dict) -> tuple:
 
 
 _ZONE = {"zone": ((str,), "a district's name: the figure for that district instead of the city")}
+_CLASSES = {**_ZONE, "classes": ((list,), "the 地类编码 (DLBM) counted, e.g. [\"0301\", \"0302\"] (default: as the definition says)")}
 _RANCH = {"level": ((str, list), "national, provincial or city, or a list of them (省级以上: [\"national\", \"provincial\"])",
                     schema_codes("marine_ranch", "level")),
           "type": ((str, list), "ranch type, or a list of them", schema_codes("marine_ranch", "type"))}
@@ -263,6 +306,22 @@ INDICATORS: dict[str, Indicator] = {
                   "shrub land (灌木林地) and scattered trees (四旁树) over the total land area", _land_cover_share, ">=",
                   params={**_ZONE, "class": ((str,), "land-cover class (default forest)", Choices(LAND_COVER_CLASSES)),
                           "raster": ((str,), "raster name (default: the first land_cover raster)")}),
+        Indicator("cultivated_land", "耕地保有量", "cultivated land", "mu",
+                  "area of the land survey's 耕地 (0101 水田, 0102 水浇地, 0103 旱地; GB/T 21010-2017, 三调工作分类), net "
+                  "of 田坎, ellipsoidal (CGCS2000, as TBMJ), in 亩", _survey_amount("area_mu", CULTIVATED), ">=",
+                  params=_CLASSES),
+        Indicator("forest_cover", "森林覆盖率", "forest cover", "%",
+                  "乔木林地 0301 + 竹林地 0302 + 红树林地 0303 + 森林沼泽 0304 of the land survey ÷ the surveyed area × 100 "
+                  "(森林覆盖率 = (有林地 + 国家特别规定灌木林地) ÷ 土地总面积, GB/T 26424; the survey's DLBM cannot tell the "
+                  "特别规定 shrub land: add it with classes if your province counts 0305)", _survey_share(FOREST_COVER), ">=",
+                  params=_CLASSES),
+        Indicator("tree_cover", "林木绿化率", "tree and shrub cover", "%",
+                  "森林覆盖率's classes + 灌木林地 0305 ÷ the surveyed area × 100; 四旁树 (scattered trees) are not 图斑 "
+                  "and are left out, so the figure is a lower bound", _survey_share(TREE_COVER), ">=", params=_CLASSES),
+        Indicator("wetland_area", "湿地面积", "wetland area", "ha",
+                  "the 三调 湿地 group (0303 红树林地, 0304 森林沼泽, 0306 灌丛沼泽, 0402 沼泽草地, 0603 盐田, 1105 沿海滩涂, "
+                  "1106 内陆滩涂, 1108 沼泽地; GB/T 21010-2017 附录 B) of the land survey, in ha",
+                  _survey_amount("area_ha", WETLAND), ">=", params=_CLASSES),
         Indicator("violations", "违规冲突数", "violations", "count",
                   "number of conflict findings of the severity (red line: mines, ranches, projects)", _violations, "<=", 0.0,
                   params={"severity": ((str,), "violation (default), warning or info", SEVERITY)}),

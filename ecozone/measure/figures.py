@@ -125,6 +125,16 @@ class AtlasFigures:
             atlas.rasters[raster], atlas[districts], zone_field))
 
 
+    def land_use(self, *, districts: str | None = None, zone_field: str = "name", area_method: str = "ellipsoidal"):
+        """:func:`ecozone.measure.land_use.land_use` of the first land_survey layer per district (二级 classes)."""
+        from .land_use import land_use
+
+        survey, districts = self._first("land_survey"), districts or self._first("district")
+        atlas = self.atlas
+        return self.once(("land_use", survey, districts, zone_field, area_method), lambda: land_use(
+            atlas[survey], atlas[districts], level=2, area_method=area_method, zone_field=zone_field))
+
+
 def figures(atlas: Any) -> AtlasFigures:
     """The one :class:`AtlasFigures` of ``atlas`` (made on first use, dropped with the atlas)."""
     found = _BY_ATLAS.get(id(atlas))
