@@ -54,13 +54,20 @@ def _audit_schema() -> dict[str, Any]:
     keys["indicators"] = Key("table", keys["indicators"].en, keys["indicators"].zh, each=table)
     schema = json_schema(Table(keys, AUDIT_SPEC.en, AUDIT_SPEC.zh), "ecozone audit config")
     each = schema["properties"]["indicators"]["additionalProperties"]
+    def own(ind) -> dict[str, Any]:  # what the table of indicator ``ind`` may hold
+        return {"properties": {name: json_schema(Table({name: param_key(declared, spellings=True)}))["properties"][name]
+                               for name, declared in ind.params.items()},
+                "propertyNames": {"enum": [*INDICATOR_SPEC.keys, *ind.params]}}
+
     each["allOf"] = [
-        {"if": {"properties": {"indicator": {"const": ind.id}}, "required": ["indicator"]},
-         "then": {"properties": {name: json_schema(Table({name: param_key(declared, spellings=True)}))["properties"][name]
-                                 for name, declared in ind.params.items()},
-                  "propertyNames": {"enum": [*INDICATOR_SPEC.keys, *ind.params]}}}
-        for ind in INDICATORS.values()
+        *({"if": {"properties": {"indicator": {"const": ind.id}}, "required": ["indicator"]}, "then": own(ind)}
+          for ind in INDICATORS.values()),
+        # operator ~ (左右) needs its tolerance
+        {"if": {"properties": {"operator": {"const": "~"}}, "required": ["operator"]}, "then": {"required": ["tolerance"]}},
     ]
+    # a table named after its indicator ([indicators.ranch_count]) without an indicator key is that indicator
+    schema["properties"]["indicators"]["properties"] = {
+        ind.id: {"if": {"not": {"required": ["indicator"]}}, "then": own(ind)} for ind in INDICATORS.values()}
     return schema
 
 

@@ -173,3 +173,12 @@ def test_cli_prints_the_schema_and_writes_it(tmp_path):
     missing = runner.invoke(main, ["config-schema"])
     assert missing.exit_code == 2 and "KIND" in missing.output
     assert runner.invoke(main, ["config-schema", "--markdown"]).output == config_reference()
+
+
+def test_a_table_named_after_its_indicator_holds_only_its_parameters_and_tilde_needs_a_tolerance():
+    check = validator("audit")
+    assert list(check.iter_errors({"indicators": {"ranch_count": {"target": 50, "status": "historic"}}}))
+    assert not list(check.iter_errors({"indicators": {"ranch_count": {"target": 50, "level": ["national", "provincial"]}}}))
+    assert list(check.iter_errors({"indicators": {"c": {"indicator": "coastline_retention", "target": 50, "operator": "~"}}}))
+    assert not list(check.iter_errors({"indicators": {"c": {"indicator": "coastline_retention", "target": 50,
+                                                            "operator": "~", "tolerance": 2}}}))

@@ -93,9 +93,10 @@ def _spec(layer: QuickLayer, color_by: str | None, tooltip: Sequence[str] | None
     if color_by is not None and color_by in frame.columns:
         classes, labels, other = _categories(frame, color_by, lang)
         spec.update(color_by=color_by, classes=classes, class_labels=labels)
-        if other:
-            layer.notes.append(f"map layer {layer.name}: {other} more values of {color_by} than the {MAX_CLASSES} "
-                               "colours drawn grey (other)")
+        note = (f"map layer {layer.name}: {other} more values of {color_by} than the {MAX_CLASSES} colours drawn "
+                "grey (other)")
+        if other and note not in layer.notes:  # a second map of the same layers says it once
+            layer.notes.append(note)
     if tooltip is not None:
         spec["tooltip"] = [f for f in tooltip if f in frame.columns]
     elif "tooltip" not in spec:

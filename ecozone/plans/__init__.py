@@ -30,7 +30,12 @@ def _is_path(value: str | Path) -> bool:
         return True
     if "\n" in value or len(value) > 400:
         return False
-    return Path(value).suffix.lower() in (*PLAN_SUFFIXES, *REFUSED) or Path(value).exists()
+    if Path(value).suffix.lower() in (*PLAN_SUFFIXES, *REFUSED):
+        return True
+    try:
+        return Path(value).exists()
+    except (OSError, ValueError):  # a long sentence is no file name (ENAMETOOLONG), nor one with NUL
+        return False
 
 
 def plan_targets(path_or_text: str | Path, *, year: int | None = None) -> list[dict[str, Any]]:

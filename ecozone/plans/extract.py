@@ -204,12 +204,15 @@ def _finish(t: dict[str, Any], sentence: str) -> dict[str, Any]:
         t["note"] = "; ".join(x for x in (t.get("note"), m.note) if x)
     if kind == "area" and t["value"] is not None and m.spatial:
         ha = to_hectares(t["value"], t["plan_unit"])
-        if m.indicator == "ranch_area":
-            t["value"], t["unit"] = ha / 100.0, "km²"
+        if ha is None:  # a rate (公顷/年): no area ecozone measures; kept as the plan writes it
+            t["indicator"], t["params"] = None, {}
+            t["note"] = "; ".join(x for x in (t.get("note"), "a rate per period, not an area: not mapped") if x)
         else:
-            t["value"], t["unit"] = round(ha, 4), "ha"
-        if t.get("value_max") is not None:
-            t["value_max"] = round(to_hectares(t["value_max"], t["plan_unit"]), 4)
+            km2 = m.indicator == "ranch_area"
+            t["value"], t["unit"] = (ha / 100.0, "km²") if km2 else (round(ha, 4), "ha")
+            if t.get("value_max") is not None:
+                top = to_hectares(t["value_max"], t["plan_unit"])
+                t["value_max"] = top / 100.0 if km2 else round(top, 4)
     elif kind == "count":
         t["unit"] = "count" if m.indicator else t["plan_unit"]
     if t.get("tolerance") is not None and t["value"] is not None:

@@ -13,21 +13,32 @@ Example
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 __all__ = ["targets_json", "targets_toml", "toml_string"]
 
 
 def toml_string(text: str) -> str:
-    """``text`` as a TOML basic string (a JSON string is one: quotes, backslashes and control characters escaped)."""
-    return json.dumps(str(text), ensure_ascii=False)
+    """``text`` as a TOML basic string (a JSON string is one: quotes, backslashes and control characters escaped;
+    DEL too, which JSON leaves and TOML forbids)."""
+    return json.dumps(str(text), ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+#: What a line of the fragment must not hold raw: line breaks (a file name or a quote could start a table of its
+#: own), other control characters and DEL, which TOML refuses even in a comment.
+_UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u2028\u2029]")
+
+
+def _line(text: str) -> str:
+    return _UNSAFE.sub(" ", text)
 
 
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
-        return f"{value:g}" if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
+        return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     return toml_string(value)
@@ -44,7 +55,7 @@ def _source(t: dict[str, Any]) -> str:
 
 
 def _figure(t: dict[str, Any]) -> str:
-    value = "(blank)" if t["plan_value"] is None else f"{t['plan_value']:g}"
+    value = "(blank)" if t["plan_value"] is None else _toml_value(t["plan_value"])
     return f"{t['label']} {t['operator']} {value} {t['plan_unit']}" + (f" by {t['year']}" if t.get("year") else "")
 
 
@@ -108,4 +119,4 @@ def targets_toml(targets: list[dict[str, Any]], files: list[str] | None = None) 
     if rest:
         lines.append(f"# {rest} more figures of the plan are not spatial (devices, concentrations, rates of processes): "
                      "ecozone targets PLAN -o targets.json lists them all")
-    return "\n".join(lines).rstrip() + "\n"
+    return "\n".join(_line(line) for line in lines).rstrip() + "\n"

@@ -32,7 +32,11 @@ def decode_text(raw: bytes, name: str = "the plan") -> str:
     """Bytes as text: UTF-8 (with or without BOM), else GB18030 (which reads GBK and GB2312), else what
     charset-normalizer finds; a NUL byte means a binary file."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(f"{name}: a broken UTF-16 file (its byte-order mark says UTF-16, its bytes are not); "
+                             "fix: save it again as UTF-8 text") from None
     if b"\x00" in raw[:4096]:
         raise InputError(f"{name}: a binary file, not text; fix: give the plan as .txt, .docx, .pdf or .html")
     try:
@@ -127,13 +131,14 @@ def _docx_text(path: Path) -> str:
 
 def _pdf_text(path: Path) -> str:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(str(path))
         pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError) as exc:
-        raise InputError(f"{path}: not a readable PDF ({exc}); fix: save or print it to PDF again") from None
+    except Exception as exc:  # noqa: BLE001 - pypdf's errors (an encrypted file needs `cryptography`) are not one class
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{path}: not a readable PDF ({reason}); fix: save or print it to PDF again (an encrypted "
+                         "PDF: print it to a new PDF)") from None
     text = "\n".join(pages)
     if not re.search(r"[\u4e00-\u9fffA-Za-z0-9]", text):
         raise InputError(f"{path}: a PDF without a text layer (a scan); fix: run OCR on it first (e.g. ocrmypdf "
