@@ -268,6 +268,22 @@ KINDS: dict[str, LayerKind] = {
             "Offshore wind farm sites; marine ranches sharing them are 风渔融合 (information).",
         ),
         LayerKind(
+            "built_up_area",
+            "城市建成区",
+            "built-up urban area",
+            ("polygon",),
+            (_ID, _NAME, Field("year", "年份", "year", dtype="int")),
+            "The city's built-up area (城市建成区): the boundary an area share such as 海绵城市建设面积占比 is of.",
+        ),
+        LayerKind(
+            "sponge_city",
+            "海绵城市达标片区",
+            "sponge-city compliant area",
+            ("polygon",),
+            (_ID, _NAME, Field("year", "达标年份", "year reached", dtype="int")),
+            "Areas that meet the sponge-city standard (海绵城市达标片区), for 海绵城市建设面积占建成区面积比例.",
+        ),
+        LayerKind(
             "land_survey",
             "地类图斑",
             "land survey parcels (DLTB)",

@@ -60,3 +60,30 @@ def test_forest_and_tree_cover_are_shares_of_the_surveyed_area(indicators, parce
     assert value(indicators, "forest_cover") == pytest.approx(forest / total * 100, rel=1e-4)
     assert value(indicators, "tree_cover") == pytest.approx(tree / total * 100, rel=1e-4)
     assert value(indicators, "tree_cover") >= value(indicators, "forest_cover")
+
+
+def test_area_share_of_sponge_city_in_the_built_up_area(tmp_path):
+    """海绵城市建设面积占建成区面积比例: the sponge-city areas (overlapping, partly outside) inside the built-up
+    area ÷ the built-up area, against a direct shapely computation; a later year is left out with until."""
+    import geopandas as gpd
+
+    built = [shapely.box(500_000, 4_150_000, 503_000, 4_152_000), shapely.box(503_000, 4_150_000, 504_000, 4_151_000)]
+    sponge = [shapely.box(499_000, 4_150_500, 501_000, 4_151_500), shapely.box(500_500, 4_150_000, 502_000, 4_151_000),
+              shapely.box(503_200, 4_150_200, 503_800, 4_150_800)]
+    gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=built, crs=4549).to_file(tmp_path / "built.geojson")
+    gpd.GeoDataFrame({"name": ["s1", "s2", "s3"], "year": [2022, 2023, 2026]}, geometry=sponge,
+                     crs=4549).to_file(tmp_path / "sponge.geojson")
+    gpd.GeoDataFrame({"name": ["d"]}, geometry=[shapely.box(498_000, 4_149_000, 506_000, 4_153_000)],
+                     crs=4549).to_file(tmp_path / "districts.geojson")
+    (tmp_path / "audit.toml").write_text(
+        '[layers.districts]\nfile = "districts.geojson"\nkind = "district"\n'
+        '[layers.built]\nfile = "built.geojson"\nkind = "built_up_area"\n'
+        '[layers.sponge]\nfile = "sponge.geojson"\nkind = "sponge_city"\n'
+        '[indicators.area_share]\ntarget = 25\n'
+        '[indicators.sponge_2025]\nindicator = "area_share"\nuntil = 2025\ntarget = 25\n', "utf-8")
+    got = {i["id"]: i for i in run_audit(load_config(tmp_path / "audit.toml")).indicators}
+    boundary = shapely.union_all(built)
+    every = shapely.intersection(shapely.union_all(sponge), boundary).area / boundary.area * 100
+    early = shapely.intersection(shapely.union_all(sponge[:2]), boundary).area / boundary.area * 100
+    assert got["area_share"]["value"] == pytest.approx(every, rel=1e-9)
+    assert got["sponge_2025"]["value"] == pytest.approx(early, rel=1e-9) and early < every

@@ -63,6 +63,8 @@ EXPECTED = {
     "sensitive_area": ({"polygon"}, {"class"}),
     "wind_farm": ({"polygon"}, set()),
     "land_survey": ({"polygon"}, {"DLBM"}),
+    "built_up_area": ({"polygon"}, set()),
+    "sponge_city": ({"polygon"}, set()),
 }
 
 

@@ -254,6 +254,21 @@ def _survey_share(default: tuple[str, ...]):
     return compute
 
 
+def _area_share(ctx: Context, p: dict) -> tuple:
+    of, within = p.get("of", "sponge_city"), p.get("within", "built_up_area")
+    if not ctx.atlas.names(of) or not ctx.atlas.names(within):
+        return None, {}, {}
+    layer = ctx.atlas.of_kind(of)
+    if p.get("until") is not None and "year" in layer.columns:
+        layer = layer[pd.to_numeric(layer["year"], errors="coerce").fillna(0) <= p["until"]]
+    boundary = shapely.union_all(ctx.atlas.of_kind(within).geometry.values)
+    inside = shapely.intersection(shapely.union_all(layer.geometry.values), boundary).area if len(layer) else 0.0
+    if boundary.area <= 0:
+        return None, {}, {}
+    return inside / boundary.area * 100, {"area_ha": inside / M2_PER_HA, "of_ha": boundary.area / M2_PER_HA,
+                                          "of": of, "within": within}, {}
+
+
 def _violations(ctx: Context, p: dict) -> tuple:
     found = figures(ctx.atlas).conflicts(search_m=ctx.settings.get("search_m", 1000.0))
     severity = p.get("severity", "violation")
@@ -322,6 +337,14 @@ INDICATORS: dict[str, Indicator] = {
                   "the 三调 湿地 group (0303 红树林地, 0304 森林沼泽, 0306 灌丛沼泽, 0402 沼泽草地, 0603 盐田, 1105 沿海滩涂, "
                   "1106 内陆滩涂, 1108 沼泽地; GB/T 21010-2017 附录 B) of the land survey, in ha",
                   _survey_amount("area_ha", WETLAND), ">=", params=_CLASSES),
+        Indicator("area_share", "面积占比(如海绵城市建设面积占建成区面积比例)", "area share (e.g. sponge city in the built-up area)",
+                  "%", "area of the layers of kind `of` (default sponge_city 海绵城市达标片区, unioned) inside those of kind "
+                  "`within` (default built_up_area 城市建成区) ÷ the area of `within` × 100", _area_share, ">=",
+                  params={"of": ((str,), "the layer kind whose area is counted (default sponge_city)",
+                                 Choices(words=tuple(KINDS))),
+                          "within": ((str,), "the layer kind of the boundary (default built_up_area)",
+                                     Choices(words=tuple(KINDS))),
+                          "until": ((int,), "count features whose year is this year or earlier")}),
         Indicator("violations", "违规冲突数", "violations", "count",
                   "number of conflict findings of the severity (red line: mines, ranches, projects)", _violations, "<=", 0.0,
                   params={"severity": ((str,), "violation (default), warning or info", SEVERITY)}),
