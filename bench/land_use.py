@@ -7,6 +7,7 @@ How to run
     python bench/land_use.py                          # 1M 图斑: ecozone (planar, ellipsoidal, official), geopandas, QGIS
     python bench/land_use.py --size 100000 --tools ecozone,geopandas
     python bench/land_use.py --results                # also write the "land use" section of bench/RESULTS.md
+    python bench/land_use.py --tiled 10 --tools ecozone,ecozone-official   # 10M 图斑: ten copies of the 1M side by side
 
 What is measured
 ----------------
@@ -109,6 +110,27 @@ def make_dltb(n: int) -> Path:
     return path
 
 
+def make_tiled(copies: int) -> Path:
+    """``dltb_tiled_K.gpkg``: ``dltb_1000000.gpkg`` and ``K - 1`` copies of it, 220 km apart north and south in
+    the same Gauss-Krüger zone (a province's ten million 图斑 from the million), BSM renumbered (cached)."""
+    import pyogrio
+    import shapely
+
+    path = OUT / f"dltb_tiled_{copies}.gpkg"
+    if path.exists():
+        return path
+    base = pyogrio.read_dataframe(make_dltb(1_000_000), use_arrow=True)
+    tmp = path.with_name(path.stem + ".part.gpkg")
+    tmp.unlink(missing_ok=True)
+    for k in range(copies):
+        part = base.copy()
+        part["BSM"] = [f"37{k:02d}{i:08d}" for i in range(len(part))]
+        part["geometry"] = shapely.transform(base.geometry.values, lambda xy, k=k: xy + [0.0, (k - copies // 2) * 220_000.0])
+        pyogrio.write_dataframe(part, tmp, layer="DLTB", driver="GPKG", append=k > 0, dataset_options={"VERSION": "1.2"})
+    os.replace(tmp, path)
+    return path
+
+
 def commands(tool: str, survey: Path, zones: Path, out: Path) -> list[tuple[list[str], dict[str, str]]]:
     """The processes (argv, environment) that run ``tool`` and leave its table in ``out``."""
     if tool.startswith("ecozone"):
@@ -152,10 +174,10 @@ def compare(areas: dict, reference: dict) -> float:
     return max(abs(areas.get(k, 0.0) - reference.get(k, 0.0)) / max(abs(reference.get(k, 0.0)), 1e-9) for k in keys)
 
 
-def bench(size: int, tools: list[str], timeout: float) -> list[dict]:
+def bench(size: int, tools: list[str], timeout: float, tiled: int = 0) -> list[dict]:
     from coverage import districts_path
 
-    survey, zones = make_dltb(size), districts_path()
+    survey, zones = (make_tiled(tiled) if tiled else make_dltb(size)), districts_path()
     results, reference = [], None
     for tool in tools:
         if tool == "qgis" and not QGIS.exists():
@@ -205,8 +227,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tools", default=",".join(ALL_TOOLS))
     ap.add_argument("--timeout", type=float, default=1200)
     ap.add_argument("--results", action="store_true", help="write the land-use section of bench/RESULTS.md")
+    ap.add_argument("--tiled", type=int, default=0, metavar="K",
+                    help="measure K copies of the 1M layer side by side (K million 图斑: a province)")
     args = ap.parse_args(argv)
-    results = bench(args.size, args.tools.split(","), args.timeout)
+    if args.tiled:
+        args.size = args.tiled * 1_000_000
+    results = bench(args.size, args.tools.split(","), args.timeout, args.tiled)
     info = machine()
     text = table(args.size, results) + "\n\n" + ", ".join(f"{k}: {v}" for k, v in info.items())
     (OUT / f"land_use_{args.size}_results.json").write_text(json.dumps({"results": results, **info}, indent=1,
