@@ -87,3 +87,20 @@ def test_area_share_of_sponge_city_in_the_built_up_area(tmp_path):
     early = shapely.intersection(shapely.union_all(sponge[:2]), boundary).area / boundary.area * 100
     assert got["area_share"]["value"] == pytest.approx(every, rel=1e-9)
     assert got["sponge_2025"]["value"] == pytest.approx(early, rel=1e-9) and early < every
+
+
+def test_plan_targets_for_the_land_survey_run_in_the_audit(tmp_path):
+    """耕地保有量 in 亩 and 森林覆盖率 from a plan's sentences: ecozone targets maps them, and the audit measures them
+    on the demo's land survey (a pass or a fail, never not applicable)."""
+    from ecozone.plans import plan_targets, targets_toml
+
+    text = "到2025年，全市耕地保有量不低于100474亩，森林覆盖率达到42%。"
+    (tmp_path / "targets.toml").write_text(targets_toml(plan_targets(text)), "utf-8")
+    (tmp_path / "audit.toml").write_text(
+        f'manifest = "{(DEMO / "manifest.toml").as_posix()}"\ninclude = ["targets.toml"]\n'
+        f'[layers.land_survey]\nfile = "{(DEMO / "land_survey.gpkg").as_posix()}"\nlayer = "DLTB"\nkind = "land_survey"\n',
+        "utf-8")
+    got = {i["id"]: i for i in run_audit(load_config(tmp_path / "audit.toml")).indicators}
+    assert got["cultivated_land"]["target"] == 100474 and got["cultivated_land"]["status"] == "pass"
+    assert got["forest_cover"]["target"] == 42 and got["forest_cover"]["status"] == "fail"
+    assert "耕地保有量不低于100474亩" in got["cultivated_land"]["source"]

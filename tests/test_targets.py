@@ -143,7 +143,7 @@ def test_year_keeps_only_the_targets_due_that_year():
 
 @pytest.mark.parametrize("sentence, expected", [
     ("2025年年底前，全市自然岸线保有率不低于35%。", ("coastline_retention", 35.0, "%", ">=", 2025)),
-    ("到2025年,耕地保有量不少于100474亩。", ("cultivated_land", 6698.2667, "ha", ">=", 2025)),
+    ("到2025年,耕地保有量不少于100474亩。", ("cultivated_land", 100474.0, "mu", ">=", 2025)),
     ("全市湿地面积不少于0.03万公顷。", ("wetland_area", 300.0, "ha", ">=", None)),
     ("建设用地规模控制在120平方公里以内。", (None, 12000.0, "ha", "<=", None)),
     ("PM2.5浓度不超过35微克/立方米。", (None, 35.0, "微克/立方米", "<=", None)),
@@ -207,8 +207,9 @@ def test_blanks_written_xx_and_lists_of_figures():
     t = one("生态保护红线面积不低于XX平方公里。")
     assert (t["label"], t["value"], t["plan_unit"]) == ("生态保护红线面积", None, "平方公里")
     found = plan_targets("确保耕地保有量不低于1234.5万亩、永久基本农田保护面积不低于1000万亩。")
-    assert [(t["label"], t["suggested_indicator"], t["plan_value"]) for t in found] == [
+    assert [(t["label"], t["indicator"] or t["suggested_indicator"], t["plan_value"]) for t in found] == [
         ("耕地保有量", "cultivated_land", 1234.5), ("永久基本农田保护面积", "cultivated_land", 1000.0)]
+    assert [t["indicator"] for t in found] == ["cultivated_land", None]  # 永久基本农田: a designation, not a 地类
 
 
 def test_qualifiers_and_status():

@@ -208,11 +208,11 @@ def _finish(t: dict[str, Any], sentence: str) -> dict[str, Any]:
             t["indicator"], t["params"] = None, {}
             t["note"] = "; ".join(x for x in (t.get("note"), "a rate per period, not an area: not mapped") if x)
         else:
-            km2 = m.indicator == "ranch_area"
-            t["value"], t["unit"] = (ha / 100.0, "km²") if km2 else (round(ha, 4), "ha")
+            # the indicator's unit: km² for ranch_area, 亩 (mu) for cultivated_land, else ha
+            factor, unit = {"ranch_area": (0.01, "km²"), "cultivated_land": (15.0, "mu")}.get(m.indicator, (1.0, "ha"))
+            t["value"], t["unit"] = round(ha * factor, 6), unit
             if t.get("value_max") is not None:
-                top = to_hectares(t["value_max"], t["plan_unit"])
-                t["value_max"] = top / 100.0 if km2 else round(top, 4)
+                t["value_max"] = round(to_hectares(t["value_max"], t["plan_unit"]) * factor, 6)
     elif kind == "count":
         t["unit"] = "count" if m.indicator else t["plan_unit"]
     if t.get("tolerance") is not None and t["value"] is not None:

@@ -105,6 +105,14 @@ def map_target(label: str, kind: str, sentence: str) -> Mapping:
                              ("耕地保有量|耕地面积|永久基本农田", "cultivated_land"), ("营造林|造林|抚育", "afforestation_area"),
                              ("湿地", "wetland_area"), ("海绵城市.*占|绿地率|绿化覆盖率|面积占.*比|面积比例|面积占比", "area_share")):
         if re.search(words, text) and (kind in ("share", "area", "points") or suggested == "cultivated_land"):
+            # measured from a land survey (or the area layers) when the figure is the level itself, not a change
+            measured = ((suggested in ("forest_cover", "tree_cover") and kind == "share")
+                        or (suggested in ("cultivated_land", "wetland_area") and kind == "area"
+                            and not re.search("永久基本农田|保护率", text))  # a designation, a rate: not the survey's class
+                        or (suggested == "area_share" and kind == "share" and "海绵城市" in text))
+            if measured:
+                source = "the sponge-city and built-up area layers" if suggested == "area_share" else "a land_survey layer"
+                return Mapping(suggested, spatial=True, note=f"measured from {source}")
             return Mapping(suggested=suggested, spatial=True, note="ecozone does not measure it yet")
     return Mapping(spatial=is_spatial(text, kind))
 
