@@ -229,7 +229,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--results", action="store_true", help="write the land-use section of bench/RESULTS.md")
     ap.add_argument("--tiled", type=int, default=0, metavar="K",
                     help="measure K copies of the 1M layer side by side (K million 图斑: a province)")
+    ap.add_argument("--report-only", action="store_true",
+                    help="write the land-use section of bench/RESULTS.md from the recorded runs; run nothing")
     args = ap.parse_args(argv)
+    if args.report_only:
+        parts = []
+        for path in sorted(OUT.glob("land_use_*_results.json"), key=lambda p: int(p.stem.split("_")[2])):
+            doc = json.loads(path.read_text())
+            size = int(path.stem.split("_")[2])
+            info = {k: v for k, v in doc.items() if k != "results"}
+            parts.append(f"### {size:,} 图斑\n\n" + table(size, doc["results"]) + "\n\n"
+                         + ", ".join(f"{k}: {v}" for k, v in info.items()))
+        about = ("Whole process, one run per tool, each a fresh subprocess; the 10M case is `--tiled 10` (ten copies of "
+                 "the 1M tiling side by side, a province) and ran ecozone alone. Measured 2026-12-03 on the shared 2-core "
+                 "machine while other jobs ran (load average 3-4).")
+        update_results(f"{SECTION_BEGIN}\n## Land use (国土调查, `bench/land_use.py`)\n\n{about}\n\n" + "\n\n".join(parts)
+                       + f"\n{SECTION_END}", SECTION_BEGIN, SECTION_END)
+        return 0
     if args.tiled:
         args.size = args.tiled * 1_000_000
     results = bench(args.size, args.tools.split(","), args.timeout, args.tiled)
