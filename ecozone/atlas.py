@@ -258,6 +258,10 @@ class Atlas:
                     raise InputError(f"{spec.entry}: {spec.path}: file not found; fix: check its file = … (a relative "
                                      "path starts at the folder of the file that lists it)")
                 frame = read_layer(spec.path, layer=spec.layer, declared_crs=spec.declared_crs, encoding=spec.encoding)
+                if spec.kind == "land_survey":  # DLBM stored as a number (101) gets its leading zero back ('0101')
+                    from .land_survey import as_text_codes
+
+                    frame = as_text_codes(frame)
             clean, lrep = validate_layer(
                 frame, spec.kind, name=spec.name, source=spec.source, strict=strict, fields=spec.fields,
                 coordinates_checked=spec.frame is None,  # read_layer has just checked them

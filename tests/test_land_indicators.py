@@ -104,3 +104,18 @@ def test_plan_targets_for_the_land_survey_run_in_the_audit(tmp_path):
     assert got["cultivated_land"]["target"] == 100474 and got["cultivated_land"]["status"] == "pass"
     assert got["forest_cover"]["target"] == 42 and got["forest_cover"]["status"] == "fail"
     assert "耕地保有量不低于100474亩" in got["cultivated_land"]["source"]
+
+
+def test_an_atlas_reads_a_survey_whose_codes_were_stored_as_numbers(tmp_path):
+    """A DLTB exported with DLBM as a number (0101 → 101) loads in an atlas as '0101', and is noted."""
+    import geopandas as gpd
+
+    from ecozone import Atlas
+
+    gpd.GeoDataFrame({"DLBM": [101, 301], "KCXS": [0.1, 0.0]},
+                     geometry=[shapely.box(500_000, 4_150_000, 500_100, 4_150_100),
+                               shapely.box(500_100, 4_150_000, 500_200, 4_150_100)], crs=4549).to_file(tmp_path / "dltb.gpkg")
+    (tmp_path / "manifest.toml").write_text('[layers.survey]\nfile = "dltb.gpkg"\nkind = "land_survey"\n', "utf-8")
+    atlas = Atlas.from_manifest(tmp_path)
+    assert atlas["survey"]["DLBM"].tolist() == ["0101", "0301"]
+    assert any("leading zeros" in n for layer in atlas.report.layers for n in layer.notes)
