@@ -132,8 +132,6 @@ def _help(en: str, zh: str) -> str:
 
 def _key_schema(key: Key) -> dict[str, Any]:
     types = [_JSON[t] for t in key.types]
-    if key.type == "number|integer" or key.type == "integer|number":
-        types = ["number"]
     out: dict[str, Any] = {"type": types[0] if len(types) == 1 else types, "description": _help(key.en, key.zh)}
     if key.choices is not None and types == ["string", "array"]:  # one choice, or a list of them
         del out["type"]

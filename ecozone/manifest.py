@@ -29,7 +29,7 @@ from .config_spec import Key, Table
 from .schema import KINDS, RASTER_KINDS
 from .toml_lines import line_of, suggest
 
-__all__ = ["MANIFEST_SPEC", "LAYER_SPEC", "RASTER_SPEC", "MANIFEST_KEYS", "RASTER_KEYS", "LAYER_KEYS", "RASTER_KINDS", "checked_entry", "read_manifest", "LayerSpec",
+__all__ = ["entry_problem", "MANIFEST_SPEC", "LAYER_SPEC", "RASTER_SPEC", "MANIFEST_KEYS", "RASTER_KEYS", "LAYER_KEYS", "RASTER_KINDS", "checked_entry", "read_manifest", "LayerSpec",
            "Raster"]
 
 _TEXT = {"source": Key("text", "where the data comes from (shown in credits)", "数据来源"),
@@ -86,37 +86,43 @@ def line_in(path: Path, section: str, key: str | None) -> str:
     return f" (line {line})" if line else ""
 
 
-def checked_entry(manifest: Path, section: str, name: str, entry: Any) -> str:
-    """Check a ``[layers.NAME]`` / ``[rasters.NAME]`` table against :data:`LAYER_SPEC` /
-    :data:`RASTER_SPEC`: a table, known keys of the right types, a file and a known kind.  Returns how
-    messages name it; a problem is one line with the key's line in the file."""
+def entry_problem(section: str, entry: Any) -> tuple[str | None, str, str] | None:
+    """The first problem of a ``[layers.NAME]`` / ``[rasters.NAME]`` table against :data:`LAYER_SPEC` /
+    :data:`RASTER_SPEC`, as ``(key, problem, fix)`` (key None: the table itself), or None.  The manifest and
+    the audit config both check their tables with it, each saying where in its own words."""
     spec = LAYER_SPEC if section == "layers" else RASTER_SPEC
-    where = f"{manifest}: [{section}.{name}]"
-
-    def bad(key: str | None, problem: str, fix: str) -> ConfigError:
-        at = line_in(manifest, f"{section}.{name}", key)
-        return ConfigError(f"{manifest}{at}: [{section}.{name}]: {problem}; fix: {fix}")
-
     if not isinstance(entry, dict):
-        raise bad(None, "is not a table", f"write it as [{section}.{name}] with file and kind")
-    unknown = spec.unknown(entry)
-    if unknown:
-        raise bad(unknown[0], f"unknown key {unknown[0]!r}",
-                  f"{suggest(unknown[0], spec.keys)}use only {', '.join(sorted(spec.keys))}")
+        return None, "is not a table", "write it with file and kind"
+    for key, value in entry.items():
+        if key not in spec.keys:
+            return key, f"unknown key {key!r}", f"{suggest(key, spec.keys)}use only {', '.join(sorted(spec.keys))}"
+        problem = spec.keys[key].problem(value) if key != "kind" else None
+        if problem is not None:
+            return key, f"{key} {problem[0]}", problem[1]
     for key in spec.required():
         if key not in entry:
-            raise bad(None, f"'{key}' is missing", f"add {key} = \"…\"")
-    if entry["kind"] not in spec.keys["kind"].choices:
-        raise bad("kind", f"kind {entry['kind']!r} is unknown",
-                  f"use one of {', '.join(spec.keys['kind'].choices)}")
+            return None, f"'{key}' is missing", f"add {key} = \"…\""
+    kinds = spec.keys["kind"].choices
+    if entry["kind"] not in kinds:
+        maybe = suggest(entry["kind"], kinds).strip()
+        return "kind", f"kind {entry['kind']!r} is unknown", f"use one of {', '.join(kinds)}" + (f" ({maybe})" if maybe else "")
     for key, value in entry.items():
-        problem = spec.keys[key].problem(value)
-        if problem is None and spec.keys[key].table is not None:
-            sub = spec.keys[key].table
-            problem = next((sub.other.problem(v) for v in value.values() if sub.other.problem(v)), None)
-        if problem is not None:
-            raise bad(key, f"{key}: {problem[0]}", problem[1])
-    return where
+        other = spec.keys[key].table.other if spec.keys[key].table is not None else None
+        if other is not None and any(other.problem(v) for v in value.values()):
+            return key, f"{key} must map names to text", f'e.g. {key} = {{ class = "岸线类型" }}' if key == "fields" \
+                else f'e.g. {key} = {{ 10 = "forest" }}'
+    return None
+
+
+def checked_entry(manifest: Path, section: str, name: str, entry: Any) -> str:
+    """Check a ``[layers.NAME]`` / ``[rasters.NAME]`` table (:func:`entry_problem`).  Returns how messages name it;
+    a problem is one line with the key's line in the file."""
+    found = entry_problem(section, entry)
+    if found is not None:
+        key, problem, fix = found
+        at = line_in(manifest, f"{section}.{name}", key)
+        raise ConfigError(f"{manifest}{at}: [{section}.{name}]: {problem}; fix: {fix}")
+    return f"{manifest}: [{section}.{name}]"
 
 
 @dataclass

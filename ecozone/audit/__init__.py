@@ -3,7 +3,7 @@
 A config names the layers (or a manifest holding them), the zones, the
 settings and the indicators with their targets; it may start from a preset
 (targets from a real plan, each citing its source) and override any of it.
-:func:`load_config` checks the whole config up front against :data:`SPEC`
+:func:`load_config` checks the whole config up front against :data:`AUDIT_SPEC`
 (errors name the key and its line); :func:`run_audit` measures every
 indicator and returns an :class:`AuditResult`, which :mod:`ecozone.report`
 writes as JSON, CSV, Markdown and HTML.

@@ -13,7 +13,7 @@ from typing import Any
 from .. import crs as _crs
 from ..config_spec import Key, Table
 from ..errors import CRSError
-from ..manifest import LAYER_SPEC, RASTER_SPEC
+from ..manifest import entry_problem
 from ..toml_lines import fail, suggest
 from .catalogue import INDICATORS
 from .spec import INDICATOR_SPEC, OPERATORS, SETTINGS_SPEC, param_key, schema_codes
@@ -75,35 +75,21 @@ def check_settings(path: Path, text: str, settings: dict[str, Any]) -> dict[str,
 def check_entries(path: Path, text: str, section: str, tables: dict[str, Any]) -> dict[str, str]:
     """The config's own ``[layers.NAME]`` or ``[rasters.NAME]`` tables, without reading a file;
     returns their kinds by name."""
-    spec = LAYER_SPEC if section == "layers" else RASTER_SPEC
     found: dict[str, str] = {}
     for name, entry in tables.items():
         where = f"{section}.{name}"
-        if not isinstance(entry, dict):
-            raise fail(path, text, section, name, "is not a table", f"write it as [{where}] with file and kind")
-        for key, value in entry.items():
-            if key not in spec.keys:
-                raise fail(path, text, where, key, "unknown key",
-                           f"{suggest(key, spec.keys)}use only {', '.join(sorted(spec.keys))}")
-            if key != "kind":
-                check_value(path, text, where, key, value, spec.keys[key])
-        for key in spec.required():
-            if key not in entry:
-                raise fail(path, text, where, None, f"'{key}' is missing", f"add {key} = \"…\"")
-        kinds = spec.keys["kind"].choices
-        if entry["kind"] not in kinds:
-            raise fail(path, text, where, "kind", f"kind {entry['kind']!r} is unknown",
-                        f"{suggest(entry['kind'], kinds)}use one of {', '.join(kinds)}")
+        problem = entry_problem(section, entry)
+        if problem is not None:
+            key, text_, fix = problem
+            if key is None and not isinstance(entry, dict):
+                raise fail(path, text, section, name, text_, f"write it as [{where}] with file and kind")
+            raise fail(path, text, where, key, text_, fix)
         if section == "layers" and "crs" in entry:
             try:
                 _crs.parse_crs(entry["crs"], what="crs")
             except CRSError as exc:
                 problem, _, fix = str(exc).partition("; fix: ")
                 raise fail(path, text, where, "crs", problem, fix or "give an EPSG code") from None
-        for key in ("fields", "classes"):
-            other = spec.keys[key].table.other if key in spec.keys else None
-            if key in entry and other is not None and any(other.problem(v) for v in entry[key].values()):
-                raise fail(path, text, where, key, "must map names to text", 'e.g. fields = { class = "岸线类型" }')
         found[name] = entry["kind"]
     return found
 

@@ -40,9 +40,8 @@ def _workers() -> int:
 _LOCAL = threading.local()  # each thread's transformers, by (source, target): making one costs ~50 ms
 
 
-def _transformer(src: CRS, dst: CRS) -> Transformer:
+def _transformer(src: CRS, dst: CRS, key: tuple[str, str]) -> Transformer:
     made = _LOCAL.__dict__.setdefault("transformers", {})
-    key = (src.to_wkt(), dst.to_wkt())
     if key not in made:
         made[key] = Transformer.from_crs(src, dst, always_xy=True)
     return made[key]
@@ -51,9 +50,10 @@ def _transformer(src: CRS, dst: CRS) -> Transformer:
 def _transform_coordinates(xy: np.ndarray, src: CRS, dst: CRS) -> np.ndarray:
     """``xy`` (n, 2) transformed, in slices on every core; a new array."""
     out = np.empty_like(xy)
+    key = (src.to_wkt(), dst.to_wkt())  # once, not per slice
 
     def run(start: int) -> None:
-        transformer = _transformer(src, dst)
+        transformer = _transformer(src, dst, key)
         end = min(start + _SLICE, len(xy))
         out[start:end, 0], out[start:end, 1] = transformer.transform(xy[start:end, 0], xy[start:end, 1])
 
