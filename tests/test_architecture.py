@@ -22,7 +22,7 @@ LAYERS = [
     ("coordinates", {"crs"}),
     ("read", {"io", "outputs", "land_survey", "scan"}),
     ("plan text", {"plans"}),
-    ("validate", {"validate", "checks", "repair", "prepare", "manifest"}),
+    ("validate", {"validate", "checks", "repair", "prepare", "manifest", "line_overlaps"}),
     ("atlas", {"atlas"}),
     ("engines", {"dask_engine", "dask_client", "dask_layer", "dask_passes", "dask_regions"}),
     ("measure", {"measure"}),
