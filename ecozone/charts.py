@@ -9,7 +9,7 @@ prefix made from its content, so two different charts on one page never share an
 carries ``role="img"``, an ``aria-label`` and a ``<title>``, and a ``<desc>`` lists the values.
 
 Text from data (district names, labels) is data: matplotlib escapes it, ``$`` is not parsed as
-math, control characters are dropped, a name longer than 24 characters is cut with ``…``; and the
+math, control characters are dropped, a name longer than 32 characters is cut with ``…``; and the
 finished SVG is checked to hold no ``<script>``, no ``<foreignObject>``, no ``on…`` attribute and
 no link outside itself.
 
@@ -41,7 +41,7 @@ FONT_FAMILY = ["Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "Pin
 COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 TARGET_COLOUR = "#C0392B"
 #: Labels from data are cut to this many characters (with …).
-MAX_LABEL = 24
+MAX_LABEL = 32
 _GAP = "—"
 #: a value's label stands over the target line, on a white patch
 _ON_TOP = {"zorder": 7, "bbox": {"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8}}
