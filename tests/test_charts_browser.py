@@ -88,3 +88,28 @@ def test_hostile_district_names_show_as_text(browser, tmp_path):
         v.page.locator("figure.chart").screenshot(path=str(ARTIFACTS / "hostile-names.png"))
     finally:
         v.close()
+
+
+def test_many_names_stay_readable(browser, tmp_path):
+    """40 township names: every one shown, none over another, none cut off at the chart's edge."""
+    names = [f"第{i}街道办事处" for i in range(40)]
+    spec = {"title": "覆盖率 · 各街道", "y_label": "%", "categories": names, "series": {"s": [float(i % 7) * 9 for i in range(40)]},
+            "target": 30.0, "target_label": "目标 ≥ 30%", "percent": True}
+    page = tmp_path / "many.html"
+    page.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>{charts_html([spec], "zh")}</body></html>',
+                    "utf-8")
+    v = Visit(browser)
+    try:
+        v.open(page)
+        assert v.errors == []
+        texts = v.page.evaluate(TEXTS_JS)[0]
+        ticks = sorted((t for t in texts if t["tick"]), key=lambda t: t["x0"])
+        assert [t["text"] for t in ticks] == names
+        for a, b in zip(ticks, ticks[1:]):
+            assert a["x1"] <= b["x0"] + 0.5, (a["text"], b["text"])
+        for t in texts:
+            assert t["x1"] > t["x0"] and t["ox0"] - 1 <= t["x0"] and t["x1"] <= t["ox1"] + 1 and t["y1"] <= t["oy1"] + 1, t
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        v.page.locator("figure.chart").screenshot(path=str(ARTIFACTS / "many-names.png"))
+    finally:
+        v.close()
