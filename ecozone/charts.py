@@ -70,8 +70,8 @@ def line_svg(x: list[str], series: dict[str, list[float | None]], *, title: str,
                         ax.annotate(_number(v, percent), (positions[i], v), xytext=(0, 7), textcoords="offset points",
                                     ha="center", va="bottom", fontsize=8, color="#333", gid=f"value-{s}-{i}", **_ON_TOP)
         ax.set_xticks(positions, labels)
-        if len(positions) == 1:
-            ax.set_xlim(positions[0] - 1, positions[0] + 1)
+        if len(positions) <= 1:
+            ax.set_xlim(positions[0] - 1 if positions else -1, positions[0] + 1 if positions else 1)
         else:
             pad = (max(positions) - min(positions)) * 0.06
             ax.set_xlim(min(positions) - pad, max(positions) + pad)
@@ -206,9 +206,9 @@ def _finish(fig, ax, values: dict[str, list[float]], labels: list[str], *, title
 
     from matplotlib.ticker import FuncFormatter
 
-    found = [v for vals in values.values() for v in vals if not math.isnan(v)]
-    found += [float(target)] if target is not None else []
-    low, high = min([0.0, *found]), max([0.0, *found])
+    data = [v for vals in values.values() for v in vals if not math.isnan(v)]
+    shown = data + ([float(target)] if target is not None else [])
+    low, high = min([0.0, *shown]), max([0.0, *shown])
     if high == low:
         high = 100.0 if percent else 1.0
     top = high + (high - low) * 0.15
@@ -228,8 +228,10 @@ def _finish(fig, ax, values: dict[str, list[float]], labels: list[str], *, title
                     textcoords="offset points", ha="left", va="center", fontsize=9, color=TARGET_COLOUR,
                     gid="target-label", annotation_clip=False)
     if len(values) > 1:
-        ax.legend(handles=handles, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
-    if not found or (target is not None and len(found) == 1):
+        # above the plot, at the right: never over the target's label in the right margin
+        fig.legend(handles=handles or ax.get_legend_handles_labels()[0], loc="outside upper right", frameon=False,
+                   fontsize=9, ncols=min(len(values), 4))
+    if not data:  # no value at all: the chart says so
         ax.text(0.5, 0.5, _GAP, transform=ax.transAxes, ha="center", va="center", color="#888", fontsize=14)
     _fit_labels(fig, ax, thin)
     buffer = io.StringIO()

@@ -207,9 +207,12 @@ def test_nothing_of_matplotlib_is_left_changed():
     import matplotlib
 
     before = dict(matplotlib.rcParams)
-    line_svg(["2026-01-01"], {"x": [None]}, title="空", y_label="%", percent=True)
-    bar_svg([], {}, title="空", y_label="%")
+    empty = [line_svg(["2026-01-01"], {"x": [None]}, title="空", y_label="%", percent=True),
+             bar_svg([], {}, title="空", y_label="%"),
+             line_svg([], {"x": []}, title="空", y_label="%", target=35, percent=True)]
     assert dict(matplotlib.rcParams) == before
+    for svg in empty:  # no data: a chart that says so
+        assert "—" in texts(root(svg)) and "空" in texts(root(svg))
 
 
 def test_values_that_do_not_match_the_labels_are_refused():
