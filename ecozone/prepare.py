@@ -205,7 +205,7 @@ def extent_frame(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def as_frame(source: Any) -> Any:
     """A file path read with :func:`ecozone.read_layer`; anything else as it is."""
     if isinstance(source, (str, os.PathLike)):
-        from ..io import read_layer
+        from .io import read_layer
 
         return read_layer(source)
     return source

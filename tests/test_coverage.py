@@ -213,3 +213,13 @@ def test_non_overlap_check_catches_an_overlap_between_blocks(monkeypatch):
     zones = np.array([box(0, 0, 500, 1000), box(500, 0, 1000, 1000)])
     assert covered_area(zones, merged).tolist() == pytest.approx([5e5, 5e5], rel=1e-9)
     assert covered_area(zones, dissolve(spoiled, merge=True)).sum() == pytest.approx(1e6, rel=1e-9)
+
+
+def test_zones_and_layer_given_as_files(tmp_path):
+    # the library reads a path it is given (it raised ImportError before): the figures those of the frames
+    zones = gpd.GeoDataFrame({"name": ["甲", "乙"]}, geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000)], crs=4549)
+    layer = gpd.GeoDataFrame(geometry=[box(500, 0, 1500, 400)], crs=4549)
+    zones.to_file(tmp_path / "zones.gpkg")
+    layer.to_file(tmp_path / "layer.gpkg")
+    table = ecozone.coverage(str(tmp_path / "zones.gpkg"), tmp_path / "layer.gpkg")
+    assert table["covered_ha"].round(9).tolist() == [20.0, 20.0, 40.0]  # 500 m × 400 m each side, by hand
