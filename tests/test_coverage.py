@@ -217,8 +217,10 @@ def test_non_overlap_check_catches_an_overlap_between_blocks(monkeypatch):
 
 def test_zones_and_layer_given_as_files(tmp_path):
     # the library reads a path it is given (it raised ImportError before): the figures those of the frames
-    zones = gpd.GeoDataFrame({"name": ["甲", "乙"]}, geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000)], crs=4549)
-    layer = gpd.GeoDataFrame(geometry=[box(500, 0, 1500, 400)], crs=4549)
+    x, y = 500_000, 4_150_000  # near Yantai, in the CRS's area of use
+    zones = gpd.GeoDataFrame({"name": ["甲", "乙"]}, geometry=[box(x, y, x + 1000, y + 1000), box(x + 1000, y, x + 2000, y + 1000)],
+                             crs=4549)
+    layer = gpd.GeoDataFrame(geometry=[box(x + 500, y, x + 1500, y + 400)], crs=4549)
     zones.to_file(tmp_path / "zones.gpkg")
     layer.to_file(tmp_path / "layer.gpkg")
     table = ecozone.coverage(str(tmp_path / "zones.gpkg"), tmp_path / "layer.gpkg")
