@@ -21,8 +21,7 @@ import pandas as pd
 import shapely
 
 from .._options import resolve_engine
-from ..crs import reproject_frame
-from ..crs.ellipsoidal import centre_lonlat, check_area_method, equal_area_crs
+from ..crs.ellipsoidal import centre_lonlat, check_area_method, equal_area_crs, to_equal_area
 from ..errors import SchemaError
 from ..prepare import TOTAL, as_frame, note, prepare_layers
 from ..units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
@@ -114,7 +113,7 @@ def coverage(
     if area_method == "ellipsoidal":  # an equal-area projection of the ellipsoid: its planar areas are ellipsoidal
         target = equal_area_crs(*centre_lonlat(zones.geometry.values, zones.crs))
         note(notes, "areas on the CGCS2000 ellipsoid (measured in an equal-area projection centred on the zones)")
-        zones, frames = reproject_frame(zones, target), {n: reproject_frame(f, target) for n, f in frames.items()}
+        zones, frames = to_equal_area(zones, target), {n: to_equal_area(f, target) for n, f in frames.items()}
 
     zone_geoms = zones.geometry.values
     zone_names = zones[zone_field].astype(str).to_numpy()
