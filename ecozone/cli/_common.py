@@ -21,6 +21,18 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+#: What ``-o`` of a command that writes a table may name.
+TABLE_FORMATS = (".csv", ".json")
+
+
+def _table_output(_ctx: click.Context, _param: click.Parameter, out: Path | None) -> Path | None:
+    """``-o``'s format checked as the command line is read, before any input is: never after the work."""
+    if out is not None and out.suffix.lower() not in TABLE_FORMATS:
+        raise click.BadParameter(f"{out}: unknown output format {out.suffix.lower() or '(none)'}; name the output .csv "
+                                 "or .json")
+    return out
+
+
 def out_option(f):
     f = click.option("--overwrite", is_flag=True, help="Replace an existing output file.")(f)
     return click.option(
@@ -28,6 +40,7 @@ def out_option(f):
         "--out",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
+        callback=_table_output,
         help="Write the table to FILE.csv (UTF-8 with BOM, for Excel) or FILE.json; default: print it.",
     )(f)
 
@@ -67,7 +80,7 @@ def write_table(table: pd.DataFrame, out: Path | None, *, overwrite: bool, extra
             click.echo(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
         return
     suffix = out.suffix.lower()
-    if suffix not in (".csv", ".json"):
+    if suffix not in TABLE_FORMATS:
         raise InputError(f"{out}: unknown output format {suffix or '(none)'}; fix: name the output .csv or .json")
     from ..io import write_csv, write_text
     from ..report import json_ready, json_records
