@@ -25,12 +25,11 @@ if TYPE_CHECKING:
 TABLE_FORMATS = (".csv", ".json")
 
 
-def _table_output(_ctx: click.Context, _param: click.Parameter, out: Path | None) -> Path | None:
-    """``-o``'s format checked as the command line is read, before any input is: never after the work."""
-    if out is not None and out.suffix.lower() not in TABLE_FORMATS:
-        raise click.BadParameter(f"{out}: unknown output format {out.suffix.lower() or '(none)'}; name the output .csv "
-                                 "or .json")
-    return out
+def area_method_option(default: str = "planar"):
+    """``--area-method planar|ellipsoidal``: how the command measures areas (recorded in its output)."""
+    return click.option("--area-method", type=click.Choice(["planar", "ellipsoidal"]), default=default, show_default=True,
+                        help="planar: in the Gauss-Krüger zone; ellipsoidal: on the CGCS2000 ellipsoid, as the land "
+                        "survey's TBMJ (TD/T 1055).")
 
 
 def out_option(f):
@@ -40,17 +39,20 @@ def out_option(f):
         "--out",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
-        callback=_table_output,
         help="Write the table to FILE.csv (UTF-8 with BOM, for Excel) or FILE.json; default: print it.",
     )(f)
 
 
-def check_output(out: Path | None, inputs: list[Path], *, overwrite: bool) -> None:
-    """Refuse, before any work, an output that is an input (or a part of one), exists without --overwrite,
-    is a folder, or lies where nothing can be written."""
+def check_output(out: Path | None, inputs: list[Path], *, overwrite: bool, formats: tuple[str, ...] | None = None) -> None:
+    """Refuse, before any work, an output that is an input (or a part of one), is not one of ``formats`` (its
+    suffixes, e.g. :data:`TABLE_FORMATS`), exists without --overwrite, is a folder, or lies where nothing can be
+    written."""
     if out is None:
         return
     check_not_inputs([out], inputs)
+    if formats is not None and out.suffix.lower() not in formats:
+        raise InputError(f"{out}: unknown output format {out.suffix.lower() or '(none)'}; fix: name the output "
+                         f"{' or '.join(formats)}")
     if out.exists() and not out.is_file():  # a folder, a device (/dev/full), a pipe
         raise InputError(f"{out}: is {'a folder' if out.is_dir() else 'not a regular file'}; fix: name the output file "
                          "itself (-o FILE)")
