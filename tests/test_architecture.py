@@ -27,7 +27,8 @@ LAYERS = [
     ("engines", {"dask_engine", "dask_client", "dask_layer", "dask_passes", "dask_regions"}),
     ("measure", {"measure"}),
     ("judge", {"audit"}),
-    ("render/export", {"results", "maps", "report", "export", "demo", "demo_summary", "config_files"}),
+    ("render/export", {"results", "maps", "report", "export", "demo", "demo_summary", "config_files",
+                       "qgis_plugin"}),
     ("command line", {"cli", "__main__", "__init__"}),
 ]
 MAX_LINES = 400
