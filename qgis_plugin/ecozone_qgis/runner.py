@@ -194,6 +194,9 @@ def verdict(outcome, layers, strings):
     if outcome.code == 1:
         return "warning", strings["target_missed"]
     if outcome.code == 2:
-        return "error", "ecozone: " + named(outcome.error or "\n".join(outcome.stderr[-3:]) or strings["bad_input"], layers)
+        text = "ecozone: " + named(outcome.error or "\n".join(outcome.stderr[-3:]) or strings["bad_input"], layers)
+        if "coordinate reference system" in text:  # ecozone's fix names its flags; in QGIS the layer gets a CRS
+            text += " " + strings["crs_hint"]
+        return "error", text
     detail = outcome.error or "\n".join(outcome.stderr[-5:]) or "exit status {}".format(outcome.code)
     return "error", strings["internal_error"].format(detail=named(detail, layers))
