@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import shlex
 import tempfile
@@ -56,11 +57,11 @@ class EcozoneAlgorithm(QgsProcessingAlgorithm):
 
     def shortHelpString(self):
         words = strings()
-        lines = [self._spec["help"].replace("\n\n", "<br><br>"), "",
+        lines = [_html(self._spec["help"]), "",
                  "<b>{}</b> <code>ecozone {}</code>".format(words["help_command"], self._spec["command"]), "",
                  "<b>{}</b>".format(words["help_parameters"])]
         for p in self._spec["parameters"] + [self._spec["output"]]:
-            lines.append("<b>{}</b>: {}".format(p["flag"] or p["name"], p.get("help") or ""))
+            lines.append("<b>{}</b>: {}".format(_html(p["flag"] or p["name"]), _html(p.get("help") or "")))
         return "<br>".join(lines)
 
     def initAlgorithm(self, config=None):
@@ -146,6 +147,11 @@ class EcozoneAlgorithm(QgsProcessingAlgorithm):
                 context.addLayerToLoadOnCompletion(layer.id(), details)
                 ids.append(layer.id())
         return ids
+
+
+def _html(text):
+    """Help text as HTML: escaped, its line breaks kept (click's preformatted blocks: the output files' columns)."""
+    return html.escape(text).replace("\n", "<br>")
 
 
 def _sublayers(path):

@@ -37,7 +37,7 @@ def title(param):
     """A parameter's label: its ecozone flag (as the command line and the docs call it) and the first words of its
     help (all of it is the parameter's tooltip)."""
     label = (param["flag"] or param["name"]).lstrip("-")
-    short = re.split(r"(?<=[.;:(])\s|\s\(|; ", param.get("help") or "", maxsplit=1)[0].rstrip(".;:( ")
+    short = re.split(r"(?<=[.;:])\s", param.get("help") or "", maxsplit=1)[0].rstrip(".;: ")
     if len(short) > 70:
         short = short[:67].rsplit(" ", 1)[0] + " …"
     return "{} — {}".format(label, short) if short else label
