@@ -177,6 +177,10 @@ def _parameter(algo: Algorithm, param: Any, flag: str) -> dict[str, Any]:
                    layer_name=algo.layer_names.get(flag), sublayer_flag=algo.sublayer.get(flag))
     elif flag in algo.files or param.name in algo.files:
         out.update(type=algo.files.get(flag, algo.files.get(param.name)), extension="toml" if param.name == "config" else None)
+        if not out["help"] and param.name == "config":  # click's arguments have no help: the config's spec says
+            from .audit.spec import AUDIT_SPEC
+
+            out["help"] = f"The audit config (TOML): {AUDIT_SPEC.en} / {AUDIT_SPEC.zh}."
     elif flag in algo.fields:
         parent = next(p for p in _command_params(algo) if _flag(p) == algo.fields[flag])
         # --by of restoration: several fields, comma-separated

@@ -38,7 +38,8 @@ def load_runner():
 
 
 runner = load_runner()
-STRINGS = {"target_missed": "MISSED", "bad_input": "BAD", "internal_error": "INTERNAL {detail} report it", "crs_hint": "HINT"}
+STRINGS = {"target_missed": "MISSED", "bad_input": "BAD", "internal_error": "INTERNAL {detail} report it", "crs_hint": "HINT",
+           "version_mismatch": "UPGRADE"}
 
 
 def test_algorithms_json_is_current():
@@ -65,7 +66,8 @@ def test_every_option_a_user_sets_is_a_parameter_with_the_commands_choices_and_d
                 continue
             entry = by_name.pop(param.name)
             assert entry["optional"] is (not param.required), (algo["id"], param.name)
-            assert entry["help"] == " ".join((param.help or "").split()), (algo["id"], param.name)
+            if getattr(param, "help", None):  # click's arguments have none
+                assert entry["help"] == " ".join(param.help.split()), (algo["id"], param.name)
             if isinstance(param.type, click.Choice) and flag not in declared.fields:
                 assert entry["type"] == "enum" and entry["choices"] == list(param.type.choices)
                 # click's "no default" (None, or its UNSET sentinel) is no default in QGIS either
@@ -89,6 +91,7 @@ def test_layer_inputs_are_filtered_by_their_kinds_geometry_and_fields_pick_from_
     assert params["conflicts", "rules"]["multiple"] is True
     assert params["land_use", "survey"]["layer_name"] == "DLTB"
     assert params["audit", "config"]["flag"] is None and params["audit", "config"]["type"] == "file"
+    assert "an audit: layers, targets and settings" in params["audit", "config"]["help"]
     assert doc["audit"]["output"]["load"] == ["layers.gpkg", "indicators.csv"]
     assert ["--format", "json,csv,md,html,gpkg"] in doc["audit"]["fixed"]
     # the audit's help lists the config's keys, from the audit spec
@@ -189,6 +192,16 @@ def test_runner_reads_progress_and_maps_the_exit_status(tmp_path):
                                          {"zones": temp, "layers": [str(DEMO / "redline_land.geojson")]}, out))
     level, text = runner.verdict(bad, {temp: ("我的区县", True)}, STRINGS)
     assert bad.code == 2 and level == "error" and text.startswith("ecozone: layer '我的区县'") and temp not in text
+
+
+def test_an_older_ecozone_without_progress_json_is_named_as_such(tmp_path):
+    # an ecozone made before --progress existed: click's usage error, exit 2
+    old = tmp_path / "ecozone"
+    old.write_text("#!/bin/sh\necho \"ecozone: error: No such option '--progress'; fix: see ecozone --help\" >&2\nexit 2\n")
+    old.chmod(0o755)
+    outcome = runner.run([str(old), "--progress", "json", "coverage"])
+    assert runner.verdict(outcome, {}, STRINGS) == \
+        ("error", "ecozone: No such option '--progress'; fix: see ecozone --help UPGRADE")
 
 
 def test_verdicts_of_exit_statuses_1_and_3():

@@ -153,3 +153,45 @@ def test_a_layer_without_crs_fails_in_qgis_with_ecozones_message(qgis, tmp_path)
     assert any(f"ecozone: layer 'nocrs' ({tmp_path / 'nocrs.shp'})" in ln and "Assigned Coordinate Reference System"
                in ln for ln in errors), errors
     assert not (tmp_path / "qgis.csv").exists()
+
+
+def test_shoreline_change_in_qgis_takes_several_layers_and_writes_the_files_of_the_cli(qgis, tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    x0, y0 = 500_000.0, 4_150_000.0  # CGCS2000 / 3-degree GK CM 120E (EPSG:4549), off Yantai
+    files = []
+    for day, offset in (("1990-06-01", -100.0), ("2020-06-01", -40.0)):  # the shore advances 60 m towards the baseline
+        path = tmp_path / f"shore_{day[:4]}.gpkg"
+        gpd.GeoDataFrame({"date": [day]}, geometry=[LineString([(x0 - 100, y0 + offset), (x0 + 1100, y0 + offset)])],
+                         crs=4549).to_file(path)
+        files.append(path)
+    base = tmp_path / "baseline.gpkg"
+    gpd.GeoDataFrame(geometry=[LineString([(x0, y0), (x0 + 1000, y0)])], crs=4549).to_file(base)
+    args = [f"shorelines={f}" for f in files] + [f"baseline={base}", "spacing=100", "reclamation_m=50",
+                                                  f"OUTPUT={tmp_path / 'qgis'}"]  # a list: the parameter repeated
+    proc = qgis("--json", "run", "ecozone:shoreline_change", "--", *args)
+    doc = json.loads(proc.stdout)
+    assert any(i.startswith("transects") for i in doc["results"]["LAYERS"])
+    ran = cli("shoreline-change", *[x for f in files for x in ("--shorelines", str(f))], "--baseline", str(base),
+              "--spacing", "100", "--reclamation-m", "50", "--out", str(tmp_path / "cli"))
+    assert ran.returncode == 0, ran.stderr
+    got, want = (pd.read_csv(tmp_path / d / "transects.csv") for d in ("qgis", "cli"))
+    pd.testing.assert_frame_equal(got, want)
+    assert len(got) == 11 and got["nsm_m"].round(6).eq(60.0).all() and got["possible_reclamation"].all()
+
+
+def test_sea_zones_in_qgis_are_the_zones_of_the_cli(qgis, tmp_path):
+    import geopandas as gpd
+
+    files = {"districts": DEMO / "districts.geojson", "coastline": DEMO / "coastline.geojson", "land": DEMO / "land.geojson"}
+    proc, doc = qgis.run("sea_zones", seaward_km="12", OUTPUT=tmp_path / "qgis.gpkg", **files)
+    out = Path(doc["results"]["OUTPUT"])
+    assert out == tmp_path / "qgis.gpkg" and out.exists()
+    ran = cli("sea-zones", *[x for k, v in files.items() for x in (f"--{k}", str(v))], "--seaward-km", "12", "-o",
+              str(tmp_path / "cli.gpkg"))
+    assert ran.returncode == 0, ran.stderr
+    got, want = gpd.read_file(out), gpd.read_file(tmp_path / "cli.gpkg")
+    assert list(got["name"]) == list(want["name"]) and len(got) >= 5
+    assert got.geometry.geom_equals_exact(want.geometry, tolerance=0).all()
+    assert got["approximate"].all()

@@ -133,6 +133,8 @@ class EcozoneAlgorithm(QgsProcessingAlgorithm):
     def _load(self, out, context):
         """The outputs loaded as layers and tables when the algorithm has finished (their ids)."""
         kind, load = self._spec["output"]["type"], self._spec["output"]["load"]
+        if kind == "layer":  # a vector destination: QGIS loads it itself
+            return []
         files = [os.path.join(out, name) for name in load] if kind == "folder" else [out]
         ids = []
         for path in files:

@@ -38,8 +38,10 @@ def title(param):
     help (all of it is the parameter's tooltip)."""
     label = (param["flag"] or param["name"]).lstrip("-")
     short = re.split(r"(?<=[.;:])\s", param.get("help") or "", maxsplit=1)[0].rstrip(".;: ")
-    if len(short) > 70:
-        short = short[:67].rsplit(" ", 1)[0] + " …"
+    if short.count("(") > short.count(")"):  # cut inside a parenthesis: up to it
+        short = short.split(" (")[0]
+    if len(short) > 48:
+        short = short[:46].rsplit(" ", 1)[0] + " …"
     return "{} — {}".format(label, short) if short else label
 
 
@@ -91,7 +93,7 @@ def _field_default(default, many):
 
 def build_output(output):
     """The destination parameter of the algorithm's output."""
-    kind, label = output["type"], output["flag"].lstrip("-")
+    kind, label = output["type"], title(output)
     if kind == "table":
         return QgsProcessingParameterFileDestination("OUTPUT", label, "CSV (*.csv)")
     if kind == "gpkg":

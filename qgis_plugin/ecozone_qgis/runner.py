@@ -193,6 +193,8 @@ def verdict(outcome, layers, strings):
         return "ok", ""
     if outcome.code == 1:
         return "warning", strings["target_missed"]
+    if outcome.code == 2 and outcome.error and outcome.error.startswith("No such option"):
+        return "error", "ecozone: {} {}".format(outcome.error, strings["version_mismatch"])
     if outcome.code == 2:
         text = "ecozone: " + named(outcome.error or "\n".join(outcome.stderr[-3:]) or strings["bad_input"], layers)
         if "coordinate reference system" in text:  # ecozone's fix names its flags; in QGIS the layer gets a CRS

@@ -9,6 +9,8 @@ STRINGS = {
         "target_missed": "ecozone: a target was missed (exit status 1): the failing indicators are named in the log "
                          "and the report; the outputs were written",
         "bad_input": "bad input (exit status 2)",
+        "version_mismatch": "(the ecozone the plugin runs is not the one it was made from; fix: upgrade that ecozone, "
+                            "or install the plugin it makes: ecozone qgis-plugin --zip DIR)",
         "crs_hint": "(in QGIS: give the layer its CRS in Layer Properties › Source › Assigned Coordinate Reference System)",
         "internal_error": "ecozone: internal error: {detail}. This is a bug in ecozone: please report it with the "
                           "log above (run the command shown there with -vv for the traceback)",
@@ -27,6 +29,8 @@ STRINGS = {
         "setting_executable": "ecozone 命令(或其 Python 环境目录, 或该环境的 python); 留空则使用 PATH 中的 ecozone",
         "target_missed": "ecozone: 有目标未达标(退出码 1): 未达标的指标见日志和报告; 输出已写出",
         "bad_input": "输入有误(退出码 2)",
+        "version_mismatch": "(插件调用的 ecozone 与生成插件的 ecozone 版本不一致; 修正: 升级该 ecozone, 或安装它生成的插件: "
+                            "ecozone qgis-plugin --zip DIR)",
         "crs_hint": "(在 QGIS 中: 图层属性 › 源 › 指定坐标参考系)",
         "internal_error": "ecozone: 内部错误: {detail}。这是 ecozone 的缺陷: 请附上上方日志报告(用 -vv 运行日志中的命令可得到"
                           "完整回溯)",
