@@ -195,3 +195,55 @@ def test_sea_zones_in_qgis_are_the_zones_of_the_cli(qgis, tmp_path):
     assert list(got["name"]) == list(want["name"]) and len(got) >= 5
     assert got.geometry.geom_equals_exact(want.geometry, tolerance=0).all()
     assert got["approximate"].all()
+
+
+TOOLBOX = r'''
+import json, os, sys
+from qgis.core import QgsApplication, QgsProject
+plugins, demo, out = sys.argv[1:4]
+app = QgsApplication([], False)
+app.initQgis()
+sys.path[:0] = [plugins, os.path.join(QgsApplication.pkgDataPath(), "python", "plugins")]
+from processing.core.Processing import Processing
+Processing.initialize()
+import processing, ecozone_qgis
+plugin = ecozone_qgis.classFactory(None)  # kept: the registry does not own the provider
+plugin.initProcessing()
+results = [processing.runAndLoadResults("ecozone:coverage", {"zones": demo + "/districts.geojson",
+                                        "layers": [demo + "/redline_land.geojson"], "OUTPUT": "TEMPORARY_OUTPUT"}),
+           processing.runAndLoadResults("ecozone:audit", {"config": demo + "/audit.toml", "OUTPUT": out})]
+layers = sorted((l.name(), l.featureCount(), l.isSpatial()) for l in QgsProject.instance().mapLayers().values())
+print("RESULT=" + json.dumps({"results": [r["OUTPUT"] for r in results], "layers": layers}))
+app.exitQgis()
+'''
+
+
+def test_the_toolbox_loads_the_outputs_as_layers_and_finds_ecozone_on_path(tmp_path):
+    """As the Processing Toolbox runs an algorithm (in QGIS's own process, with a project): the tables and
+    layers are loaded into the project; the provider's setting is empty, so ecozone is found on PATH."""
+    plugins = tmp_path / "plugins"
+    made = cli("qgis-plugin", "--zip", str(tmp_path))
+    assert made.returncode == 0, made.stderr
+    with zipfile.ZipFile(next(tmp_path.glob(f"{PLUGIN}-*.zip"))) as archive:
+        archive.extractall(plugins)
+    (tmp_path / "runtime").mkdir(mode=0o700)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "profile"),
+               XDG_RUNTIME_DIR=str(tmp_path / "runtime"), PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    proc = subprocess.run(["/usr/bin/python3", "-c", TOOLBOX, str(plugins), str(DEMO), str(tmp_path / "audit")],
+                          capture_output=True, text=True, env=env, timeout=600)
+    line = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT=")]
+    assert proc.returncode == 0 and line, proc.stdout[-2000:] + proc.stderr[-3000:]
+    doc = json.loads(line[0][len("RESULT="):])
+    import pyogrio
+
+    layers = {name: (count, spatial) for name, count, spatial in doc["layers"]}
+    districts = pyogrio.read_info(DEMO / "districts.geojson")["features"]
+    assert layers["Coverage per zone"] == (districts + 1, False)  # the table: a row per district and the total
+    indicators = pd.read_csv(tmp_path / "audit" / "indicators.csv")
+    assert layers["indicators"] == (len(indicators), False)
+
+    in_gpkg = {name: pyogrio.read_info(tmp_path / "audit" / "layers.gpkg", layer=name)["features"]
+               for name, _ in pyogrio.list_layers(tmp_path / "audit" / "layers.gpkg")}
+    assert {"coastline_segments", "redline_coverage", "findings"} <= set(in_gpkg)
+    for name, count in in_gpkg.items():  # every layer of layers.gpkg loaded, as many features as the file holds
+        assert layers[name] == (count, True), name

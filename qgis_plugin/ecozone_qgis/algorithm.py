@@ -133,7 +133,9 @@ class EcozoneAlgorithm(QgsProcessingAlgorithm):
     def _load(self, out, context):
         """The outputs loaded as layers and tables when the algorithm has finished (their ids)."""
         kind, load = self._spec["output"]["type"], self._spec["output"]["load"]
-        if kind == "layer":  # a vector destination: QGIS loads it itself
+        if kind == "layer":  # a vector destination: QGIS loads it itself, named as the algorithm
+            if context.willLoadLayerOnCompletion(out):
+                context.layerToLoadOnCompletionDetails(out).name = self.displayName()
             return []
         files = [os.path.join(out, name) for name in load] if kind == "folder" else [out]
         ids = []
@@ -141,6 +143,8 @@ class EcozoneAlgorithm(QgsProcessingAlgorithm):
             if not os.path.exists(path):
                 continue
             for uri, name in _sublayers(path):
+                if kind == "table":
+                    name = self.displayName()
                 layer = QgsVectorLayer(uri, name, "ogr")
                 if not layer.isValid():
                     continue
