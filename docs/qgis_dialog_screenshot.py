@@ -2,8 +2,11 @@
 
     QT_QPA_PLATFORM=offscreen /usr/bin/python3 docs/qgis_dialog_screenshot.py PLUGINS_DIR docs/qgis-audit-dialog.png
 
+(the committed PNG was then reduced to 128 colours with Pillow's quantize, to keep the repository small).
+
 PLUGINS_DIR holds ecozone_qgis/ (unzipped from `ecozone qgis-plugin --zip DIR`).  The dialog is
-opened as the Processing Toolbox opens it, with the demo audit's config filled in, and grabbed to PNG.
+opened as the Processing Toolbox opens it, with the demo audit's config and an example output folder
+filled in, and grabbed to PNG (nothing is run).
 """
 
 import os
@@ -29,7 +32,7 @@ alg = QgsApplication.processingRegistry().createAlgorithmById("ecozone:audit")
 assert isinstance(alg, QgsProcessingAlgorithm), "the ecozone provider did not load"
 dialog = AlgorithmDialog(alg, False, None)
 dialog.setParameters({"config": os.path.join(root, "layers", "yantai", "audit.toml"), "lang": 0,
-                      "OUTPUT": os.path.join(os.path.expanduser("~"), "yantai-audit-2025")})
+                      "OUTPUT": "/home/gis/yantai-audit-2025"})
 dialog.resize(900, 560)
 dialog.show()
 for _ in range(20):

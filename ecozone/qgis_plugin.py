@@ -164,7 +164,7 @@ def _clean(text: str | None) -> str:
     return "\n\n".join(p for p in paragraphs if p.strip())
 
 
-def _parameter(algo: Algorithm, param: Any, flag: str) -> dict[str, Any]:
+def _parameter(algo: Algorithm, param: Any, flag: str, siblings: list[Any]) -> dict[str, Any]:
     import click
 
     out: dict[str, Any] = {"name": param.name, "flag": flag if flag.startswith("-") else None,
@@ -182,7 +182,7 @@ def _parameter(algo: Algorithm, param: Any, flag: str) -> dict[str, Any]:
 
             out["help"] = f"The audit config (TOML): {AUDIT_SPEC.en} / {AUDIT_SPEC.zh}."
     elif flag in algo.fields:
-        parent = next(p for p in _command_params(algo) if _flag(p) == algo.fields[flag])
+        parent = next(p for p in siblings if _flag(p) == algo.fields[flag])
         # --by of restoration: several fields, comma-separated
         out.update(type="field", parent=parent.name, many=param.name == "by" and algo.command == "restoration")
     elif isinstance(kind, click.Choice):
@@ -201,13 +201,6 @@ def _parameter(algo: Algorithm, param: Any, flag: str) -> dict[str, Any]:
     return out
 
 
-_COMMANDS: dict[str, Any] = {}
-
-
-def _command_params(algo: Algorithm) -> list[Any]:
-    return list(_COMMANDS[algo.command].params)
-
-
 def _audit_help() -> str:
     """The audit config's keys (zh/en) and the catalogue's indicators, from their specs."""
     from .audit.catalogue import INDICATORS
@@ -221,8 +214,6 @@ def _audit_help() -> str:
 
 def algorithms(commands: Mapping[str, Any]) -> dict[str, Any]:
     """The plugin's ``algorithms.json`` document, from the click commands ``commands`` (``ecozone.cli.main.commands``)."""
-    _COMMANDS.clear()
-    _COMMANDS.update(commands)
     out = []
     for algo_id, algo in ALGORITHMS.items():
         command = commands[algo.command]
@@ -236,7 +227,7 @@ def algorithms(commands: Mapping[str, Any]) -> dict[str, Any]:
                 output = {"name": "OUTPUT", "flag": flag, "type": algo.output[1], "help": _clean(param.help),
                           "load": list(algo.load)}
                 continue
-            params.append(_parameter(algo, param, flag))
+            params.append(_parameter(algo, param, flag, command.params))
         if output is None:
             raise InputError(f"{algo.command}: has no option {algo.output[0]}; fix: correct ecozone/qgis_plugin.py ALGORITHMS")
         help_text = _clean(command.help)

@@ -18,10 +18,12 @@ from pathlib import Path
 
 import click
 import pytest
+from pandas import testing as pd_testing
 from click.testing import CliRunner
 
 from ecozone._version import __version__
 from ecozone.errors import EcozoneError
+from ecozone.outputs import MARKER
 from ecozone.cli import main
 from ecozone.qgis_plugin import ALGORITHMS, PLUGIN, algorithms, algorithms_json
 
@@ -170,6 +172,30 @@ def test_progress_json_of_a_failing_command_ends_with_the_error_line(tmp_path):
     assert proc.stderr.splitlines()[-1].startswith("ecozone: error: ")
 
 
+def test_the_audit_says_each_indicator_and_writes_the_layers_of_export_results(tmp_path):
+    proc = ecozone("--progress", "json", "audit", str(DEMO / "audit.toml"), "-o", str(tmp_path / "a"), "-f", "json,gpkg")
+    assert proc.returncode == 1, proc.stderr  # the demo misses targets
+    report = json.loads((tmp_path / "a" / "report.json").read_text("utf-8"))
+    lines = progress_lines(proc.stderr)
+    measuring = [d["message"] for d in lines if d["stage"] == "measuring"]
+    assert measuring == [f"measuring {i['id']}" for i in report["indicators"]]
+    fractions = [d["fraction"] for d in lines]
+    assert fractions == sorted(fractions) and lines[-1]["stage"] == "finished"  # exit 1 is a run that ended
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [MARKER, "layers.gpkg", "report.json"]
+    # the oracle: the same layers written by ecozone export from the same config
+    exported = ecozone("export", "--config", str(DEMO / "audit.toml"), "--results", "-f", "gpkg", "-o", str(tmp_path / "e.gpkg"))
+    assert exported.returncode == 0, exported.stderr
+    import geopandas as gpd
+    import pyogrio
+
+    names = [n for n, _ in pyogrio.list_layers(tmp_path / "e.gpkg")]
+    assert [n for n, _ in pyogrio.list_layers(tmp_path / "a" / "layers.gpkg")] == names
+    for name in names:
+        got, want = (gpd.read_file(tmp_path / f, layer=name) for f in ("a/layers.gpkg", "e.gpkg"))
+        pd_testing.assert_frame_equal(got.drop(columns="geometry"), want.drop(columns="geometry"))
+        assert got.geometry.geom_equals_exact(want.geometry, tolerance=0).all(), name
+
+
 def test_runner_reads_progress_and_maps_the_exit_status(tmp_path):
     spec = next(a for a in algorithms(main.commands)["algorithms"] if a["id"] == "coverage")
     out = str(tmp_path / "c.csv")
@@ -225,7 +251,7 @@ def test_find_ecozone_takes_the_command_its_environment_or_its_python(tmp_path):
     python.write_text("")
     assert runner.find_ecozone(str(python)) == [str(python), "-m", "ecozone"]
     assert runner.find_ecozone("", which=lambda name: "/usr/local/bin/ecozone") == ["/usr/local/bin/ecozone"]
-    with pytest.raises(runner.RunnerError, match="not found on PATH; fix: set Processing"):
+    with pytest.raises(runner.RunnerError, match="not found on PATH; fix: set Settings › Options › Processing › Providers › ecozone"):
         runner.find_ecozone("", which=lambda name: None)
     with pytest.raises(runner.RunnerError, match="no ecozone command in this folder"):
         runner.find_ecozone(str(tmp_path))

@@ -20,8 +20,8 @@ def qgis_plugin_command(ctx, zip_dir, json_file, overwrite):
     """The QGIS Processing provider "ecozone": coverage, restoration, conflicts, land use, coastline
     retention, shoreline change, sea zones, audit and export in QGIS's toolbox.
 
-    The plugin runs this environment's ecozone command (set in Processing › Options › Providers ›
-    ecozone, or found on PATH); its algorithms.json is made now from the installed ecozone.
+    The plugin runs this environment's ecozone command (set in Settings › Options › Processing ›
+    Providers › ecozone, or found on PATH); its algorithms.json is made now from the installed ecozone.
     """
     from .._version import __version__
     from ..errors import InputError

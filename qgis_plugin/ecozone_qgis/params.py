@@ -135,7 +135,7 @@ class Inputs:
         options.fileEncoding = "UTF-8"
         result = QgsVectorFileWriter.writeAsVectorFormatV2(layer, target, layer.transformContext(), options)
         if result[0] != QgsVectorFileWriter.NoError:
-            raise QgsProcessingException("{}: cannot be written for ecozone ({})".format(layer.name(), result[1]))
+            raise QgsProcessingException("{}: cannot be written for ecozone ({})".format(layer.name(), result[-1]))
         self.layers[target] = (layer.name(), True)
         return target
 

@@ -39,14 +39,14 @@ def find_ecozone(setting="", which=shutil.which):
                               "fix: pip install ecozone in that environment, or set the ecozone command itself"
                               .format(setting))
         if not os.path.isfile(setting):
-            raise RunnerError("{}: not found; fix: set Processing › Options › Providers › ecozone › "
-                              "ecozone command to the ecozone command of your environment".format(setting))
+            raise RunnerError("{}: not found; fix: set Settings › Options › Processing › "
+                              "Providers › ecozone › ecozone command to the ecozone command of your environment".format(setting))
         if os.path.basename(setting).lower().startswith("python"):
             return [setting, "-m", "ecozone"]
         return [setting]
     found = which("ecozone")
     if not found:
-        raise RunnerError("ecozone was not found on PATH; fix: set Processing › Options › Providers › ecozone › "
+        raise RunnerError("ecozone was not found on PATH; fix: set Settings › Options › Processing › Providers › ecozone › "
                           "ecozone command (e.g. /home/me/.venv/bin/ecozone or C:\\envs\\eco\\Scripts\\ecozone.exe)")
     return [found]
 
@@ -138,8 +138,8 @@ def run(argv, on_progress=None, on_line=None, canceled=None, env=None, cwd=None)
                                 env=environment() if env is None else env, cwd=cwd, universal_newlines=True,
                                 encoding="utf-8", errors="replace", creationflags=flags)
     except OSError as exc:
-        raise RunnerError("{}: cannot be run ({}); fix: check the ecozone command in Processing › Options › "
-                          "Providers › ecozone".format(argv[0], exc.strerror or exc))
+        raise RunnerError("{}: cannot be run ({}); fix: check the ecozone command in Settings › Options › "
+                          "Processing › Providers › ecozone".format(argv[0], exc.strerror or exc))
     lines = queue.Queue()
     for stream, name in ((proc.stdout, "out"), (proc.stderr, "err")):
         threading.Thread(target=_pump, args=(stream, name, lines), daemon=True).start()
