@@ -259,6 +259,10 @@ def test_find_ecozone_takes_the_command_its_environment_or_its_python(tmp_path):
 
 def test_command_line_of_flags_lists_and_the_audits_config():
     doc = {a["id"]: a for a in algorithms(main.commands)["algorithms"]}
+    argv = runner.command_line(["ecozone"], doc["land_use"], {"survey": "s.gpkg", "level": "1"}, "o.csv",
+                               extra=[("--survey-layer", "DLTB")])
+    assert argv[3:] == ["land-use", "--survey", "s.gpkg", "--level", "1", "--survey-layer", "DLTB", "--out", "o.csv",
+                        "--overwrite"]
     argv = runner.command_line(["ecozone"], doc["coastline_retention"],
                                {"coastline": "c.gpkg", "include_islands": True, "bay_tolerance_m": 250.0}, "o.csv")
     assert argv == ["ecozone", "--progress", "json", "coastline", "--coastline", "c.gpkg", "--bay-tolerance-m", "250",

@@ -82,13 +82,8 @@ class EcozoneAlgorithm(QgsProcessingAlgorithm):
         folder = tempfile.mkdtemp(prefix="ecozone_", dir=QgsProcessingUtils.tempFolder())
         inputs = params.Inputs(folder, feedback, words)
         values = {p["name"]: params.value(self, p, parameters, context, inputs) for p in self._spec["parameters"]}
-        values.update({flag.lstrip("-").replace("-", "_"): v for flag, v in inputs.extra.items()})
         out = self._output_path(parameters, context)
-        spec = dict(self._spec)
-        spec["parameters"] = self._spec["parameters"] + [
-            {"name": flag.lstrip("-").replace("-", "_"), "flag": flag, "type": "text", "multiple": False}
-            for flag in inputs.extra]
-        argv = runner.command_line(prefix, spec, values, out)
+        argv = runner.command_line(prefix, self._spec, values, out, extra=sorted(inputs.extra.items()))
         feedback.pushCommandInfo(" ".join(shlex.quote(a) for a in argv))
 
         def progress(fraction, message):
@@ -121,7 +116,7 @@ class EcozoneAlgorithm(QgsProcessingAlgorithm):
         if kind == "layer":
             path = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
             if not path.lower().endswith((".gpkg", ".geojson")):  # a memory layer or another format: a GeoPackage
-                path = QgsProcessingUtils.generateTempFilename("sea_zones.gpkg")
+                path = QgsProcessingUtils.generateTempFilename(self._spec["id"] + ".gpkg")
             return path
         if kind == "folder":
             path = self.parameterAsString(parameters, "OUTPUT", context)

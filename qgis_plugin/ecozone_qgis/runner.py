@@ -59,9 +59,10 @@ def _text(value):
     return str(value)
 
 
-def command_line(prefix, spec, values, output):
+def command_line(prefix, spec, values, output, extra=()):
     """The argv that runs the algorithm ``spec`` (an entry of algorithms.json) on ``values`` (parameter name → a
-    path, text, number, bool or list; None or empty for "not given"), writing to ``output``."""
+    path, text, number, bool or list; None or empty for "not given"), writing to ``output``; ``extra``: more
+    ``(flag, value)`` pairs (the layer of a GeoPackage given as it is: ``("--survey-layer", "DLTB")``)."""
     argv = list(prefix) + ["--progress", "json", spec["command"]]
     positional = []
     for param in spec["parameters"]:
@@ -81,7 +82,7 @@ def command_line(prefix, spec, values, output):
                     argv += [flag, _text(item)]
         else:
             argv += [flag, _text(value)]
-    for flag, value in spec.get("fixed", []):
+    for flag, value in list(spec.get("fixed", [])) + list(extra):
         argv += [flag, value]
     argv += [spec["output"]["flag"], output, "--overwrite"]
     return argv + positional

@@ -6,8 +6,8 @@ STRINGS = {
         "provider_long": "ecozone: ecological-zoning analysis for Chinese cities (run out of process)",
         "setting_executable": "ecozone command (or its environment's folder, or that environment's python); "
                               "empty: ecozone on PATH",
-        "target_missed": "ecozone: a target was missed (exit status 1): the failing indicators are named in the log "
-                         "and the report; the outputs were written",
+        "target_missed": "ecozone: a target was missed (exit status 1: a failing indicator, or a finding as severe "
+                         "as fail-on), named in the log above; the outputs were written",
         "bad_input": "bad input (exit status 2)",
         "version_mismatch": "(the ecozone the plugin runs is not the one it was made from; fix: upgrade that ecozone, "
                             "or install the plugin it makes: ecozone qgis-plugin --zip DIR)",
@@ -27,7 +27,7 @@ STRINGS = {
         "provider": "ecozone",
         "provider_long": "ecozone 生态分区分析(在独立进程中运行)",
         "setting_executable": "ecozone 命令(或其 Python 环境目录, 或该环境的 python); 留空则使用 PATH 中的 ecozone",
-        "target_missed": "ecozone: 有目标未达标(退出码 1): 未达标的指标见日志和报告; 输出已写出",
+        "target_missed": "ecozone: 有目标未达标(退出码 1: 指标未达标, 或有达到 fail-on 严重程度的冲突), 见上方日志; 输出已写出",
         "bad_input": "输入有误(退出码 2)",
         "version_mismatch": "(插件调用的 ecozone 与生成插件的 ecozone 版本不一致; 修正: 升级该 ecozone, 或安装它生成的插件: "
                             "ecozone qgis-plugin --zip DIR)",
