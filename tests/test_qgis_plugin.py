@@ -230,6 +230,14 @@ def test_an_older_ecozone_without_progress_json_is_named_as_such(tmp_path):
         ("error", "ecozone: No such option '--progress'; fix: see ecozone --help UPGRADE")
 
 
+def test_a_canceled_run_stops_the_command():
+    slow = [sys.executable, "-c", "import json, sys, time; print(json.dumps({'ecozone_progress': 1, 'stage': 'read', "
+            "'fraction': 0.1, 'message': 'x'}), file=sys.stderr, flush=True); time.sleep(60)"]
+    seen = []
+    outcome = runner.run(slow, lambda f, m: seen.append(f), canceled=lambda: bool(seen))
+    assert seen == [0.1] and outcome.code != 0  # terminated at once, not after a minute
+
+
 def test_verdicts_of_exit_statuses_1_and_3():
     missed = runner.Outcome(1, None, ["FAIL  x"], [])
     assert runner.verdict(missed, {}, STRINGS) == ("warning", "MISSED")

@@ -37,6 +37,7 @@ class QGIS:
     """qgis_process in a throwaway profile with the plugin installed."""
 
     def __init__(self, profile: Path):
+        self.profile = profile
         self.env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QGIS_CUSTOM_CONFIG_PATH=str(profile),
                         XDG_RUNTIME_DIR=str(profile / "runtime"))
 
@@ -90,6 +91,19 @@ def test_qgis_lists_the_ecozone_algorithms(qgis):
     # the help and the parameters of ecozone coastline, from algorithms.json
     assert "Coastline length by class and natural-coastline retention" in helped
     assert re.search(r"^class_field: class-field", helped, re.M) and "- 2: exclude" in helped
+
+
+def test_in_a_chinese_qgis_the_algorithms_have_their_chinese_names(qgis, tmp_path):
+    import shutil
+
+    profile = tmp_path / "profile"
+    shutil.copytree(qgis.profile, profile)
+    with (profile / "profiles" / "default" / "QGIS" / "QGIS3.ini").open("a", encoding="utf-8") as f:
+        f.write("\n[locale]\nuserLocale=zh_CN\noverrideFlag=true\n")
+    listed = QGIS(profile)("list").stdout
+    names = dict(re.findall(r"^\s*ecozone:(\w+)\t(.+)$", listed, re.M))
+    assert names == {algo_id: algo.zh for algo_id, algo in ALGORITHMS.items()}
+    assert names["coastline_retention"] == "自然岸线保有率"
 
 
 def test_coverage_in_qgis_gives_the_figures_of_the_cli(qgis, tmp_path):
