@@ -181,7 +181,7 @@ def _echo_warnings(ctx: click.Context, held: list[warnings.WarningMessage]) -> N
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.option("--progress", type=click.Choice(PROGRESS_MODES), default="auto", show_default=True,
               help="Progress on stderr: auto (a status line on a terminal, unless -q), json (one JSON object a line: "
-              "command, stage, fraction, message; for programs such as the QGIS plugin) or off.")
+              "command, stage, fraction, message; for programs such as the QGIS plugin; also with -q) or off.")
 @click.pass_context
 def main(ctx: click.Context, verbose: int, quiet: bool, progress: str) -> None:
     """ecozone: ecological-zoning analysis for Chinese cities (生态分区分析).
