@@ -15,7 +15,6 @@ import os
 import queue
 import shutil
 import subprocess
-import sys
 import threading
 
 WINDOWS = os.name == "nt"
