@@ -28,7 +28,7 @@ LAYERS = [
     ("measure", {"measure"}),
     ("judge", {"audit"}),
     ("render/export", {"results", "maps", "report", "report_charts", "charts", "export", "demo", "demo_summary",
-                       "config_files"}),
+                       "config_files", "qgis_plugin"}),
     ("command line", {"cli", "__main__", "__init__"}),
 ]
 MAX_LINES = 400

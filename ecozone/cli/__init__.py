@@ -18,6 +18,7 @@ import click
 
 from .._version import __version__
 from ..errors import EcozoneError
+from ._progress import PROGRESS_MODES, step
 
 __all__ = ["main"]
 
@@ -88,8 +89,10 @@ class EcozoneGroup(click.Group):
             except click.exceptions.Exit as exc:
                 if exc.exit_code in (0, 1):
                     _echo_warnings(ctx, held)
+                    _finished(ctx)
                 raise
         _echo_warnings(ctx, held)
+        _finished(ctx)
         return result
 
     def _invoke(self, ctx: click.Context) -> Any:
@@ -116,6 +119,12 @@ class EcozoneGroup(click.Group):
             click.echo(f"ecozone: internal error: {type(exc).__name__}: {_one_line(str(exc))}; fix: this is a bug in "
                        "ecozone — run again with -vv and report the traceback", err=True)
             ctx.exit(3)
+
+
+def _finished(ctx: click.Context) -> None:
+    """The last ``--progress json`` line of a command that ran to its end (exit 0 or 1)."""
+    if ctx.invoked_subcommand:
+        step("finished", 1.0, command=ctx.invoked_subcommand)
 
 
 def _verbose(ctx: click.Context) -> int:
@@ -170,8 +179,11 @@ def _echo_warnings(ctx: click.Context, held: list[warnings.WarningMessage]) -> N
 )
 @click.option("-v", "--verbose", count=True, help="More messages on stderr (-vv: tracebacks).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.option("--progress", type=click.Choice(PROGRESS_MODES), default="auto", show_default=True,
+              help="Progress on stderr: auto (a status line on a terminal, unless -q), json (one JSON object a line: "
+              "command, stage, fraction, message; for programs such as the QGIS plugin; also with -q) or off.")
 @click.pass_context
-def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
+def main(ctx: click.Context, verbose: int, quiet: bool, progress: str) -> None:
     """ecozone: ecological-zoning analysis for Chinese cities (生态分区分析).
 
     Measure red lines, coastline, bays, rivers, mines, marine ranches and
@@ -180,12 +192,14 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
     ctx.obj["quiet"] = quiet
+    ctx.obj["progress"] = progress
+    step("started", 0.0, command=ctx.invoked_subcommand or "ecozone")
     level = logging.ERROR if quiet else (logging.INFO if verbose else logging.WARNING)
     logging.basicConfig(level=level, format="ecozone: %(message)s", stream=sys.stderr)
 
 
 def _register() -> None:
-    from . import audit, bays, change, coastline, config_schema, conflicts, coverage, demo, export, land_use, maps, mines, ranches, restoration, rivers, scan, sea_zones, setback, shoreline, targets, zonal
+    from . import audit, bays, change, coastline, config_schema, conflicts, coverage, demo, export, land_use, maps, mines, qgis_plugin, ranches, restoration, rivers, scan, sea_zones, setback, shoreline, targets, zonal
 
     main.add_command(demo.demo)
     main.add_command(coverage.coverage)
@@ -209,6 +223,7 @@ def _register() -> None:
     main.add_command(config_schema.config_schema_command)
     main.add_command(land_use.land_use)
     main.add_command(scan.scan)
+    main.add_command(qgis_plugin.qgis_plugin_command)
 
 
 _register()

@@ -190,7 +190,9 @@ def engine_kwargs(engine: str | None, scheduler: str | None, partitions: int | N
     from ..dask_engine import connect, local_client, require_dask
 
     require_dask()  # before any file is read or cluster started
-    progress = sys.stderr.isatty()
+    from ._progress import wanted
+
+    progress = sys.stderr.isatty() and wanted() == "auto"  # dask's bar: not between --progress json lines
     if scheduler is None:
         with local_client() as client:
             yield {"engine": engine, "client": client, "partitions": partitions, "progress": progress}

@@ -12,6 +12,7 @@ from ..schema import ESTUARINE_RULES
 from ..errors import InputError
 from ._common import check_output
 from ._inputs import NON_NEGATIVE, reads
+from ._progress import step
 
 
 @click.command()
@@ -45,6 +46,7 @@ def coastline(ctx, coastline, class_field, zones, zone_field, bays, bay_toleranc
     if out is not None and out.suffix.lower() not in (".json", ".csv"):
         raise InputError(f"{out}: unknown output format {out.suffix or '(none)'}; fix: name the output .json or .csv")
     check_output(out, [p for p in (coastline, zones, bays) if p is not None], overwrite=overwrite)
+    step("read", 0.1, "reading --coastline" + (" and --zones" if zones is not None else "") + (" and --bays" if bays is not None else ""))
     result = coastline_retention(
         inputs.read(coastline, "--coastline", "coastline", fields={"class": (class_field, "--class-field")}),
         zones=None if zones is None else inputs.read(zones, "--zones", "district", fields={"name": (zone_field, "--zone-field")},
@@ -56,6 +58,7 @@ def coastline(ctx, coastline, class_field, zones, zone_field, bays, bay_toleranc
         zone_field=zone_field,
         bay_tolerance_m=bay_tolerance_m,
     )
+    step("measured", 0.9, f"{result.total_km:,.3f} km of coastline")
     if not ctx.obj.get("quiet"):
         for note in result.notes:
             click.echo(f"ecozone: {note}", err=True)
@@ -74,6 +77,7 @@ def coastline(ctx, coastline, class_field, zones, zone_field, bays, bay_toleranc
         write_text(out, json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False, default=str) + "\n", overwrite=overwrite)
     else:
         write_csv(_table(result), out, overwrite=overwrite)
+    step("written", 0.98, str(out))
 
 
 def _table(result):

@@ -8,6 +8,7 @@ import click
 
 from ._common import TABLE_FORMATS, check_output, echo_notes, engine_kwargs, engine_options, out_option, write_table
 from ._inputs import NON_NEGATIVE, reads
+from ._progress import step
 
 
 #: The names of :data:`ecozone.measure.conflicts.RULES`, in its order, written out so that ``--help`` imports no
@@ -54,10 +55,13 @@ def conflicts(ctx, layer, against, rules, search_m, id_field, name_field, fail_o
         given = lambda name: ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE  # noqa: E731
         features = inputs.big(layer, "--layer", None, "layer", run, id_field=ids, id_required=given("id_field"),
                               fields={"name": (name_field, "--name-field")} if given("name_field") else None)
+        step("read", 0.3, "read --layer and --against")
         table = check(features, control, list(rules) or None, search_m=search_m, id_field=id_field, name_field=name_field,
                       layer_name=layer.stem, **run)
+    step("measured", 0.9, f"{len(table)} findings")
     echo_notes(ctx, table)
     write_table(table, out, overwrite=overwrite, extra={"notes": table.attrs.get("notes", [])})
+    step("written", 0.98, str(out or "stdout"))
     if not ctx.obj.get("quiet"):
         counts = table["severity"].value_counts()
         click.echo("ecozone: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("violation", "warning", "info")), err=True)

@@ -9,6 +9,7 @@ import click
 from ._common import (TABLE_FORMATS, area_method_option, check_output,
                       echo_notes, engine_kwargs, engine_options, out_option, write_table)
 from ._inputs import reads
+from ._progress import step
 
 
 @click.command()
@@ -50,7 +51,10 @@ def coverage(ctx, zones, layers, by, zone_field, area_method, inputs, engine, sc
             while name in frames:
                 name += "_"
             frames[name] = inputs.big(path, "--layer", None, name, run, families=("polygon",), to_crs=target)
+        step("read", 0.3, f"read --zones and {len(frames)} layer(s)")
         arg = next(iter(frames.values())) if len(frames) == 1 else frames
         table = measure(zone_gdf, arg, by=by, zone_field=zone_field, area_method=area_method, **run)
+    step("measured", 0.9, f"{len(table)} rows")
     echo_notes(ctx, table)
     write_table(table, out, overwrite=overwrite, extra={"notes": table.attrs.get("notes", []), "area_method": area_method})
+    step("written", 0.98, str(out or "stdout"))

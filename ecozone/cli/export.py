@@ -34,15 +34,18 @@ def export_command(ctx, atlas_dir, config, layers, results, fmt, out, crs, preci
     """Write layers and result layers for QGIS/ArcGIS (atomic; GCJ-02 only with --crs gcj02)."""
     from ..export import check_target, export
     from ._common import load_layers
+    from ._progress import step
 
     check_target(out, fmt, overwrite=overwrite)  # before the layers are read (and, with --config, the audit run)
     atlas, audit, _ = load_layers(atlas_dir, config, "ecozone export --atlas my_city/ -f gpkg -o city.gpkg")
+    step("read", 0.5, "read the layers" + (" and ran the audit" if audit is not None else ""))
     findings = audit.tables.get("conflicts") if audit is not None else None
     names = [n.strip() for n in layers.split(",") if n.strip()] if layers else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         written = export(atlas, out, fmt, layers=names, results=results, findings=findings, crs=crs,
                          precision=precision, bbox=bbox, overwrite=overwrite, neutralise=not raw_csv)
+    step("written", 0.98, f"{len(written)} file(s)")
     for w in caught:
         if not ctx.obj.get("quiet"):
             click.echo(f"ecozone: warning: {w.message}", err=True)

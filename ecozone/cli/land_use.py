@@ -9,6 +9,7 @@ import click
 from ..errors import InputError
 from ._common import TABLE_FORMATS, check_output, echo_notes, out_option, write_table
 from ._inputs import reads
+from ._progress import step
 
 
 @click.command("land-use")
@@ -52,12 +53,15 @@ def land_use(ctx, survey, survey_layer, zones, zone_field, by_township, xzq, lev
     zone_gdf = None
     if zones is not None:
         zone_gdf = inputs.read(zones, "--zones", "district", fields={"name": (zone_field, "--zone-field")})
+    step("read", 0.1, "read --zones" if zones is not None else "checked the inputs")
     # the survey is read and measured a batch of 图斑 at a time
     source = SurveySource(survey, layer=survey_layer, declared_crs=inputs.crs("--survey"))
     table = measure(source, zone_gdf, level=int(level), area_method=area_method, zone_field=zone_field,
                     by_township=by_township, xzq=xzq)
     table.attrs["notes"] = [f"areas {table.attrs['area_method_label']}", *table.attrs.get("notes", [])]
+    step("measured", 0.9, f"{len(table)} rows")
     echo_notes(ctx, table)
     extra = {key: table.attrs.get(key) for key in ("area_method", "tbmj_check", "surveyed_area_ha", "notes")}
     extra["level"] = int(level)
     write_table(table, out, overwrite=overwrite, extra=extra)
+    step("written", 0.98, str(out or "stdout"))

@@ -9,6 +9,7 @@ import click
 from ._common import (TABLE_FORMATS, area_method_option, check_output,
                       echo_notes, engine_kwargs, engine_options, out_option, write_table)
 from ._inputs import POSITIVE, YEAR, reads
+from ._progress import step
 
 
 @click.command()
@@ -43,6 +44,7 @@ def restoration(ctx, projects, zones, zone_field, by, statuses, target_ha, type_
         need = {*by_fields, *(["status"] if statuses or target_ha is not None else []), *(["type"] if type_ else []),
                 *(["year"] if until is not None else [])}
         project_gdf = inputs.big(projects, "--projects", "restoration", "restoration", run, need=tuple(need))
+        step("read", 0.3, "read --projects" + (" and --zones" if zones is not None else ""))
         table = measure(project_gdf, zone_gdf, by=by_fields, zone_field=zone_field, status=list(statuses) or None,
                         area_method=area_method, **run)
         extra = {"notes": table.attrs.get("notes", []), "area_method": area_method}
@@ -61,5 +63,7 @@ def restoration(ctx, projects, zones, zone_field, by, statuses, target_ha, type_
                 + (f", overlaps of {progress['overlap_ha']:.2f} ha counted once" if progress["overlap_ha"] > 0 else ""),
                 err=True,
             )
+    step("measured", 0.9, f"{len(table)} rows")
     echo_notes(ctx, table)
     write_table(table, out, overwrite=overwrite, extra=extra)
+    step("written", 0.98, str(out or "stdout"))

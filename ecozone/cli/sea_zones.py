@@ -8,6 +8,7 @@ import click
 
 from ._common import check_output, echo_notes
 from ._inputs import POSITIVE, reads
+from ._progress import step
 
 
 @click.command("sea-zones")
@@ -44,7 +45,9 @@ def sea_zones(ctx, districts, coastline, seaward_km, zone_field, clip, land, inp
         clip=None if clip is None else inputs.read(clip, "--clip", None, families=("polygon",)),
         land=None if land is None else inputs.read(land, "--land", "land"),
     )
+    step("measured", 0.8, f"{len(zones)} sea zones")
     echo_notes(ctx, zones)
     write_layer(zones, out, overwrite=overwrite)
+    step("written", 0.98, str(out))
     if not ctx.obj.get("quiet"):
         click.echo(f"ecozone: wrote {len(zones)} sea zones to {out}", err=True)

@@ -10,6 +10,7 @@ import click
 from ..outputs import OutputFolder
 from ._common import echo_notes
 from ._inputs import NON_NEGATIVE, POSITIVE, reads
+from ._progress import step
 
 #: What the command writes into --out.
 OUTPUTS = ("rates.json", "transects.geojson", "transects.csv", "positions.csv")
@@ -88,6 +89,7 @@ def shoreline_change_command(ctx, shorelines, baseline, baseline_side, date_fiel
                          "are cast from (a line offshore or onshore of the shorelines), not one of the surveys")
     layers = [inputs.read(path, "--shorelines", None, families=("line",)) for path in shorelines]
     base = inputs.read(baseline, "--baseline", None, families=("line",))
+    step("read", 0.3, f"read {len(layers)} shoreline file(s) and --baseline")
     rates = shoreline_change(layers, base, date_field=date_field, spacing_m=spacing, length_m=transect_length,
                              baseline_side=baseline_side, intersection=intersection, reclamation_m=reclamation_m,
                              uncertainty_field=uncertainty_field, default_uncertainty_m=default_uncertainty_m)
@@ -105,6 +107,7 @@ def shoreline_change_command(ctx, shorelines, baseline, baseline_side, date_fiel
         "baseline_side": baseline_side, "date_field": date_field, "uncertainty_field": uncertainty_field,
         "default_uncertainty_m": default_uncertainty_m, "spacing_m": spacing, "transect_length_m": transect_length,
         "intersection": intersection, "reclamation_m": reclamation_m})
+    step("measured", 0.8, f"{len(rates)} transects")
     echo_notes(ctx, rates)
     table = rates.assign(first=rates["first"].map(_day), last=rates["last"].map(_day))
     long = positions.assign(date=positions["date"].map(_day))
@@ -116,6 +119,7 @@ def shoreline_change_command(ctx, shorelines, baseline, baseline_side, date_fiel
         write_layer(table, folder.path("transects.geojson"))
         write_csv(table.drop(columns=table.geometry.name), folder.path("transects.csv"))
         write_csv(long, folder.path("positions.csv"))
+    step("written", 0.98, str(out))
     if not ctx.obj.get("quiet"):
         mean = summary["mean_nsm_m"]
         click.echo(
