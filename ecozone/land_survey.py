@@ -126,17 +126,36 @@ class SurveySource:
             crs = parsed if not isinstance(parsed, str) else _crs.WGS84  # gcj02/bd09: lon/lat, nearly
         return (crs, tuple(float(b) for b in bounds)) if crs is not None else None
 
-    def batches(self, size: int) -> Iterator[gpd.GeoDataFrame]:
+    def count(self) -> int:
+        """The number of 图斑 in the layer (counted by GDAL when the file does not say)."""
+        import pyogrio
+
+        from .io import guess_dbf_encoding
+
+        encoding = guess_dbf_encoding(self.path)
+        try:
+            n = pyogrio.read_info(self.path, layer=self.layer, force_feature_count=True,
+                                  **({"encoding": encoding} if encoding else {}))["features"]
+        except Exception:  # noqa: BLE001  (read_layer says what is wrong, its own way)
+            n = -1
+        if n is None or n < 0:
+            n = len(read_layer(self.path, layer=self.layer, declared_crs=self.declared_crs))
+        return int(n)
+
+    def batches(self, size: int, start: int = 0, stop: int | None = None) -> Iterator[gpd.GeoDataFrame]:
         """The layer in frames of ``size`` 图斑: the standard's fields renamed, codes as text, coordinates checked
-        (NaN refused, the declared CRS applied).  A file GDAL cannot stream is read whole by
-        :func:`ecozone.io.read_layer` (which says what is wrong with it) and sliced."""
-        streamed = self._streamed(size)
+        (NaN refused, the declared CRS applied).  ``start``/``stop``: only the rows ``start`` to ``stop`` - 1 (GDAL
+        skips to ``start`` without reading what is before it: how each worker of the dask engine reads its own
+        rows).  A file GDAL cannot stream is read whole by :func:`ecozone.io.read_layer` (which says what is wrong
+        with it) and sliced."""
+        streamed = self._streamed(size, start, stop)
         if streamed is None:
             whole = _standardised(read_layer(self.path, layer=self.layer, declared_crs=self.declared_crs))
-            streamed = (whole.iloc[i : i + size] for i in range(0, max(len(whole), 1), size))
+            end = len(whole) if stop is None else min(stop, len(whole))
+            streamed = (whole.iloc[i : min(i + size, end)] for i in range(start, max(end, start + 1), size))
         yield from streamed
 
-    def _streamed(self, size: int) -> Iterator[gpd.GeoDataFrame] | None:
+    def _streamed(self, size: int, start: int = 0, stop: int | None = None) -> Iterator[gpd.GeoDataFrame] | None:
         import pyarrow as pa
         import pyogrio
 
@@ -164,16 +183,22 @@ class SurveySource:
 
         def frames() -> Iterator[gpd.GeoDataFrame]:
             # the WKB of one batch at a time beside the geometries; the text in Arrow strings
+            left_to_read = None if stop is None else max(stop - start, 0)
             with pyogrio.open_arrow(p, layer=self.layer, columns=keep, use_pyarrow=True, batch_size=size,
-                                    **kwargs) as (meta, reader):
+                                    skip_features=start, **kwargs) as (meta, reader):
                 geometry = meta["geometry_name"] or "wkb_geometry"
                 empty = True
                 for batch in reader:
+                    if left_to_read is not None:
+                        if left_to_read <= 0:
+                            break
+                        batch = batch.slice(0, left_to_read)
+                        left_to_read -= batch.num_rows
                     empty = False
                     yield self._frame(pa.Table.from_batches([batch]), geometry, meta["crs"], strings, note,
                                       checked_coordinates)
                 if empty:
-                    yield self._frame(reader.read_all(), geometry, meta["crs"], strings, note, checked_coordinates)
+                    yield self._frame(reader.schema.empty_table(), geometry, meta["crs"], strings, note, checked_coordinates)
 
         try:  # a file pyogrio cannot open as Arrow: read_layer's turn
             with pyogrio.open_arrow(p, layer=self.layer, columns=keep, use_pyarrow=True, batch_size=1, **kwargs) as (meta, reader):
