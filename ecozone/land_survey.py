@@ -106,6 +106,7 @@ class SurveySource:
         self.layer = layer or survey_layer_name(path, "DLTB")
         self.declared_crs = declared_crs
         self.all_fields = all_fields
+        self.fid_span: tuple[str, int] | None | bool = False  # (fid column, first fid) of a gapless GeoPackage; False: unknown
 
     def extent(self) -> tuple[Any, tuple[float, float, float, float]] | None:
         """``(crs, bounds)`` of the layer as its file says them (None when it cannot say)."""
@@ -140,6 +141,8 @@ class SurveySource:
             n = -1
         if n is None or n < 0:
             n = len(read_layer(self.path, layer=self.layer, declared_crs=self.declared_crs))
+        if self.fid_span is False and self.path.suffix.lower() == ".gpkg":  # found once, before the tasks are sent
+            self.fid_span = _gapless_fids(self.path, self.layer)
         return int(n)
 
     def batches(self, size: int, start: int = 0, stop: int | None = None) -> Iterator[gpd.GeoDataFrame]:
@@ -184,8 +187,10 @@ class SurveySource:
         def frames() -> Iterator[gpd.GeoDataFrame]:
             # the WKB of one batch at a time beside the geometries; the text in Arrow strings
             left_to_read = None if stop is None else max(stop - start, 0)
-            with pyogrio.open_arrow(p, layer=self.layer, columns=keep, use_pyarrow=True, batch_size=size,
-                                    skip_features=start, **kwargs) as (meta, reader):
+            window = self._fid_window(start, stop)
+            rows = {"where": window} if window else {"skip_features": start}
+            with pyogrio.open_arrow(p, layer=self.layer, columns=keep, use_pyarrow=True, batch_size=size, **rows,
+                                    **kwargs) as (meta, reader):
                 geometry = meta["geometry_name"] or "wkb_geometry"
                 empty = True
                 for batch in reader:
@@ -208,6 +213,19 @@ class SurveySource:
             return None
         return frames()
 
+    def _fid_window(self, start: int, stop: int | None) -> str | None:
+        """The rows ``start`` to ``stop`` - 1 of a GeoPackage whose fids run without a gap, as a filter on the fid (an
+        index range: GDAL's skip_features steps through every row before ``start``, seconds at a province's
+        millions); None elsewhere (skip_features it is)."""
+        if not start and stop is None or self.path.suffix.lower() != ".gpkg":
+            return None
+        if self.fid_span is False:
+            self.fid_span = _gapless_fids(self.path, self.layer)
+        if self.fid_span is None:
+            return None
+        column, first = self.fid_span
+        return f'"{column}" >= {first + start}' + (f' AND "{column}" < {first + stop}' if stop is not None else "")
+
     def _frame(self, table: Any, geometry: str, crs: Any, strings: dict, note: str | None,
                checked_coordinates: Any) -> gpd.GeoDataFrame:
         attrs = table.drop_columns([geometry]).to_pandas(types_mapper=strings.get)
@@ -218,6 +236,25 @@ class SurveySource:
         if note:
             gdf.attrs.setdefault("read_notes", []).append(note)
         return _standardised(gdf)
+
+
+def _gapless_fids(path: Path, layer: str | None) -> tuple[str, int] | None:
+    """``(fid column, first fid)`` of a GeoPackage layer whose fids run from the first to the last without a gap
+    (the row ``i`` is the fid ``first + i``), else None."""
+    import pyogrio
+
+    try:
+        info = pyogrio.read_info(path, layer=layer)
+        column, name, count = info["fid_column"], info["layer_name"], int(info["features"])
+        if not column or count < 0 or '"' in column + name:
+            return None
+        # one MIN and one MAX each: SQLite answers them from the rowid's b-tree, not a scan
+        span = pyogrio.read_dataframe(path, sql=f'SELECT (SELECT MIN("{column}") FROM "{name}") AS a, '
+                                                f'(SELECT MAX("{column}") FROM "{name}") AS b', read_geometry=False)
+        first, last = int(span["a"].iloc[0]), int(span["b"].iloc[0])
+    except Exception:  # noqa: BLE001  (an empty layer, an odd file: skip_features will do)
+        return None
+    return (column, first) if last - first + 1 == count else None
 
 
 def _standardised(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

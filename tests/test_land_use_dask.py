@@ -108,7 +108,26 @@ def test_a_worker_reads_only_its_rows(survey_file):
     part = pd.concat(SurveySource(survey_file).batches(BATCH, 15, 32))
     assert part["BSM"].tolist() == whole["BSM"].iloc[15:32].tolist()
     assert [len(b) for b in SurveySource(survey_file).batches(BATCH, 15, 32)] == [5, 5, 5, 2]
-    assert SurveySource(survey_file).count() == COLS * ROWS
+    source = SurveySource(survey_file)
+    assert source.count() == COLS * ROWS and source.fid_span == ("fid", 1)  # rows by a fid range
+
+
+def test_a_geopackage_with_gaps_in_its_fids(client, tmp_path):
+    """Deleted features leave gaps in the fids: the rows are found by GDAL's skip_features instead."""
+    import sqlite3
+
+    path = tmp_path / "gaps.gpkg"
+    pyogrio.write_dataframe(made_up_survey(), path, layer="DLTB", driver="GPKG")
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM DLTB WHERE fid IN (3, 31)")  # GeoPackage's triggers keep the feature count
+    source = SurveySource(path)
+    assert source.count() == COLS * ROWS - 2 and source.fid_span is None
+    bsm = pd.concat(source.batches(BATCH, 20, 30))["BSM"].tolist()
+    assert bsm == pd.concat(SurveySource(path).batches(BATCH))["BSM"].iloc[20:30].tolist()
+    assert "3706000030" not in bsm and bsm[0] == "3706000021"  # fid = BSM + 1: fids 3 and 31 gone
+    memory = ecozone.land_use(path, made_up_zones(), batch_size=BATCH)
+    dask = ecozone.land_use(path, made_up_zones(), batch_size=BATCH, engine="dask", client=client, partitions=4)
+    assert_same_table(memory, dask)
 
 
 @pytest.mark.parametrize("method", ["ellipsoidal", "planar"])
