@@ -270,6 +270,7 @@ def bench(size: int, tools: list[str], timeout: float, tiled: int = 0, workers: 
                                         timeout, out, size))
                 continue
             runs: list[Run] = []
+            before = os.getloadavg()
             for i, (argv, env) in enumerate(commands(tool, survey, zones, out)):
                 run = run_once(argv, timeout, out.with_name(f"{out.stem}_{i}.log"), env)
                 runs.append(run)
@@ -278,8 +279,12 @@ def bench(size: int, tools: list[str], timeout: float, tiled: int = 0, workers: 
                 if run.status != "ok":
                     break
             ok = all(r.status == "ok" for r in runs)
+            after = os.getloadavg()
             row = {"tool": tool, "status": "ok" if ok else runs[-1].status, "detail": runs[-1].detail,
-                   "seconds": sum(r.seconds for r in runs), "peak_mb": max(r.peak_mb for r in runs)}
+                   "seconds": sum(r.seconds for r in runs), "peak_mb": max(r.peak_mb for r in runs),
+                   "cpu_s": sum(r.cpu_s for r in runs), "load_average": f"{before[0]:.1f} at the start, {after[0]:.1f} at the end"}
+            if tiled and ok:  # the 10M rows: beside the dask engine's, on a shared machine
+                row["detail"] = f"{row['cpu_s']:.0f} CPU s; load average {row['load_average']}"
             if ok and tool in ("ecozone", "geopandas", "qgis"):
                 areas = read_areas(tool, out)
                 if tool == "ecozone":
@@ -297,7 +302,7 @@ def dask_row(tool: str, cluster: Cluster, argv: list[str], timeout: float, out: 
     """A dask tool's row: the ``ecozone`` process's wall time, its workers' peaks (``peak_mb``: the largest), the
     load; its table compared with the one-process twin's recorded table (``max_rel_diff``)."""
     run, peaks, load, cpu = cluster.run(argv, timeout, out.with_name(f"{out.stem}_0.log"))
-    print(f"{tool}: {run.status} {run.seconds:.1f} s, client {run.peak_mb:.0f} MB, workers "
+    print(f"{tool}: {run.status} {run.seconds:.1f} s, client {run.peak_mb:.0f} MB ({run.cpu_s:.0f} CPU s), workers "
           f"{', '.join(f'{p:.0f}' for p in peaks)} MB, {cpu:.0f} CPU s, load {load} {run.detail}", file=sys.stderr)
     detail = (f"{cluster.workers} workers × {cluster.memory} limit, worker peaks {' / '.join(f'{p:.0f}' for p in peaks)}"
               f" MB, {cpu:.0f} CPU s in the workers, client {run.peak_mb:.0f} MB; load average {load}; cluster "
@@ -355,8 +360,10 @@ def main(argv: list[str] | None = None) -> int:
                  "the 1M tiling side by side, a province) and ran ecozone alone: in one process, and on the dask engine "
                  "(`-dask`: `ecozone land-use --engine dask --scheduler …` on a LocalCluster of 2 single-threaded "
                  "workers with a 4 GB memory limit each; peak MB is the largest worker's, sampled with psutil). "
-                 "Measured 2026-12-03 on the shared 2-core machine while other jobs ran (load average 3-4; the dask "
-                 "rows give theirs).")
+                 "Measured 2026-12-03 on the shared 2-core machine while other jobs ran: load average 3-4 for 10k and "
+                 "1M; the 10M rows give theirs (3-6, the four run back to back) and their CPU seconds, which the load "
+                 "inflates less than the wall time (an earlier one-process 10M run at load 3-4: 92 s without zones, "
+                 "95 s with them).")
         update_results(f"{SECTION_BEGIN}\n## Land use (国土调查, `bench/land_use.py`)\n\n{about}\n\n" + "\n\n".join(parts)
                        + f"\n{SECTION_END}", SECTION_BEGIN, SECTION_END)
         return 0
