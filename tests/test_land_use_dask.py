@@ -204,3 +204,20 @@ def test_cli_land_use_engine_dask(client, survey_file, tmp_path):
         assert rows["dask"][key] == pytest.approx(value, rel=1e-9)
     r = CliRunner().invoke(main, ["land-use", "--survey", str(survey_file), "--partitions", "3"])
     assert r.exit_code == 2 and "--partitions: only for the dask engine" in r.output
+
+
+@pytest.mark.parametrize("suffix", [".shp", ".gdb"])
+def test_dask_engine_on_a_gbk_shapefile_and_a_filegdb(client, tmp_path, suffix):
+    """Beyond GeoPackage the workers find their rows by GDAL's skip_features: the same table."""
+    path = tmp_path / f"dltb{suffix}"
+    if suffix == ".shp":
+        pyogrio.write_dataframe(made_up_survey(), path, encoding="GBK")
+    else:
+        pyogrio.write_dataframe(made_up_survey(), path, layer="DLTB", driver="OpenFileGDB")
+    source = SurveySource(path)
+    assert source.count() == COLS * ROWS and not source.fid_span
+    assert pd.concat(source.batches(BATCH, 40, 47))["BSM"].tolist() == [f"3706{i:06d}" for i in range(40, 47)]
+    memory = ecozone.land_use(path, made_up_zones(), level=1, batch_size=BATCH)
+    dask = ecozone.land_use(path, made_up_zones(), level=1, batch_size=BATCH, engine="dask", client=client,
+                            partitions=5)
+    assert_same_table(memory, dask)
