@@ -22,6 +22,7 @@ class Run:
     peak_mb: float
     status: str = "ok"  # ok, failed, timeout
     detail: str = ""
+    cpu_s: float = 0.0  # user + system CPU seconds of the child (its rusage)
 
 
 class Timed:
@@ -62,8 +63,9 @@ def run_once(argv: list[str], timeout: float, log: Path, env: dict[str, str] | N
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         tail = log.read_text(errors="replace").strip().splitlines()[-1:] or [""]
-        return Run(seconds, usage.ru_maxrss / 1024, "failed", f"exit {proc.returncode}: {tail[0][:200]}")
-    return Run(seconds, usage.ru_maxrss / 1024)
+        return Run(seconds, usage.ru_maxrss / 1024, "failed", f"exit {proc.returncode}: {tail[0][:200]}",
+                   usage.ru_utime + usage.ru_stime)
+    return Run(seconds, usage.ru_maxrss / 1024, cpu_s=usage.ru_utime + usage.ru_stime)
 
 
 def fmt(value: float | None, spec: str) -> str:

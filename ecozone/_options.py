@@ -1,6 +1,6 @@
 """Global options (选项): ``ecozone.options``, as geopandas has ``geopandas.options``.
 
-``engine`` is the engine coverage, restoration and conflicts run on:
+``engine`` is the engine coverage, restoration, conflicts and land use run on:
 ``"geopandas"`` (the default: one process, the layers in memory) or
 ``"dask"`` (a Dask cluster, for layers that outgrow one process; needs the
 ``dask`` extra).  An ``engine=`` argument wins over this option, and this
@@ -43,7 +43,7 @@ class Options:
 
     @property
     def engine(self) -> str:
-        """Engine of coverage, restoration and conflicts: ``"geopandas"`` (default) or ``"dask"``."""
+        """Engine of coverage, restoration, conflicts and land use: ``"geopandas"`` (default) or ``"dask"``."""
         return self._engine
 
     @engine.setter

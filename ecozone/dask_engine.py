@@ -1,4 +1,4 @@
-"""The dask engine (分布式引擎): coverage, restoration and conflicts on a Dask cluster.
+"""The dask engine (分布式引擎): coverage, restoration, conflicts and land use on a Dask cluster.
 
 A province's land-survey parcels — tens of millions of polygons — outgrow one
 process.  With ``engine="dask"`` the big layer is read partition by
@@ -32,7 +32,10 @@ the big layer is cut in space, not in rows:
    bounding-box centre.
 
 Conflicts need none of this: each finding concerns one feature, so each row
-partition is checked on its own and the findings are concatenated.
+partition is checked on its own and the findings are concatenated.  Land use
+neither: each 图斑 is measured on its own (cut by the zones, never dissolved), so
+each worker reads its own range of rows of the survey file and returns its
+partial sums per zone and class, which are added up (:func:`summed_by_rows`).
 
 The machinery is in one module per job, its public names importable from here as before:
 :mod:`ecozone.dask_client` (the extra, the Client, computing), :mod:`ecozone.dask_layer` (the big
@@ -62,13 +65,14 @@ import shapely
 from pyproj import CRS
 
 from . import crs as _crs
-from .dask_client import INSTALL, compute, connect, connected, local_client, require_dask  # noqa: F401
+from .dask_client import INSTALL, cluster_cores, compute, connect, connected, local_client, require_dask  # noqa: F401
 from .dask_layer import FEATURES_PER_READ, Partitioned, load, partitioned  # noqa: F401
 from .dask_passes import FEATURES_PER_PARTITION, by_region  # noqa: F401
 from .dask_regions import Regions, hilbert_index  # noqa: F401
 from .prepare import check_input, note, projected, repair_notes
 
-__all__ = ["require_dask", "connect", "local_client", "partitioned", "Partitioned", "Regions"]
+__all__ = ["require_dask", "connect", "local_client", "partitioned", "Partitioned", "Regions", "row_ranges",
+           "summed_by_rows"]
 
 def _add(total: dict, part: dict) -> None:
     """Add figures (numbers, arrays or dicts of them) of ``part`` into ``total``, key by key."""
@@ -176,3 +180,26 @@ def _conflict_rows(big, control, rules, notes, *, kernel, search_m, id_field, na
 
 def _conflict_task(kernel, part, start, big, control, rules, search_m, id_field, name_field, layer_name, against_name):
     return kernel(load(part, big), start, control, rules, search_m, id_field, name_field, layer_name, against_name)
+
+
+def row_ranges(rows: int, batch: int, partitions: int | None, client: Any) -> list[tuple[int, int]]:
+    """``rows`` rows cut into consecutive ``(start, stop)`` ranges of whole batches of ``batch`` rows (a batch
+    is never split: each is read and measured as the one-process engine would): ``partitions`` of them, or one
+    per :data:`FEATURES_PER_READ` rows and at least one per worker; never more than there are batches."""
+    batches = max(1, -(-rows // max(batch, 1)))
+    wanted = partitions or max(-(-rows // FEATURES_PER_READ), cluster_cores(client))
+    n = max(1, min(int(wanted), batches))
+    edges = [round(i * batches / n) * batch for i in range(n + 1)]
+    return [(a, min(b, rows)) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def summed_by_rows(kernel: Callable, shared: Any, pieces: list, *, client: Any, progress: bool) -> list:
+    """``kernel(shared, piece)`` on every piece (a row range the worker reads itself, or a frame's rows), each a
+    task; ``shared`` (the measurement's settings, the zones) sent once to every worker.  The kernels' results
+    in the pieces' order: partial sums for the caller to add up."""
+    import dask
+
+    with connected(client) as client:
+        payload = client.scatter(shared, broadcast=True) if client is not None else dask.delayed(shared)
+        tasks = [dask.delayed(kernel)(payload, piece) for piece in pieces]
+        return compute(tasks, client, progress)

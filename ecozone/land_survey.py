@@ -106,6 +106,7 @@ class SurveySource:
         self.layer = layer or survey_layer_name(path, "DLTB")
         self.declared_crs = declared_crs
         self.all_fields = all_fields
+        self.fid_span: tuple[str, int] | None | bool = False  # (fid column, first fid) of a gapless GeoPackage; False: unknown
 
     def extent(self) -> tuple[Any, tuple[float, float, float, float]] | None:
         """``(crs, bounds)`` of the layer as its file says them (None when it cannot say)."""
@@ -126,17 +127,38 @@ class SurveySource:
             crs = parsed if not isinstance(parsed, str) else _crs.WGS84  # gcj02/bd09: lon/lat, nearly
         return (crs, tuple(float(b) for b in bounds)) if crs is not None else None
 
-    def batches(self, size: int) -> Iterator[gpd.GeoDataFrame]:
+    def count(self) -> int:
+        """The number of 图斑 in the layer (counted by GDAL when the file does not say)."""
+        import pyogrio
+
+        from .io import guess_dbf_encoding
+
+        encoding = guess_dbf_encoding(self.path)
+        try:
+            n = pyogrio.read_info(self.path, layer=self.layer, force_feature_count=True,
+                                  **({"encoding": encoding} if encoding else {}))["features"]
+        except Exception:  # noqa: BLE001  (read_layer says what is wrong, its own way)
+            n = -1
+        if n is None or n < 0:
+            n = len(read_layer(self.path, layer=self.layer, declared_crs=self.declared_crs))
+        if self.fid_span is False and self.path.suffix.lower() == ".gpkg":  # found once, before the tasks are sent
+            self.fid_span = _gapless_fids(self.path, self.layer)
+        return int(n)
+
+    def batches(self, size: int, start: int = 0, stop: int | None = None) -> Iterator[gpd.GeoDataFrame]:
         """The layer in frames of ``size`` 图斑: the standard's fields renamed, codes as text, coordinates checked
-        (NaN refused, the declared CRS applied).  A file GDAL cannot stream is read whole by
-        :func:`ecozone.io.read_layer` (which says what is wrong with it) and sliced."""
-        streamed = self._streamed(size)
+        (NaN refused, the declared CRS applied).  ``start``/``stop``: only the rows ``start`` to ``stop`` - 1 (GDAL
+        skips to ``start`` without reading what is before it: how each worker of the dask engine reads its own
+        rows).  A file GDAL cannot stream is read whole by :func:`ecozone.io.read_layer` (which says what is wrong
+        with it) and sliced."""
+        streamed = self._streamed(size, start, stop)
         if streamed is None:
             whole = _standardised(read_layer(self.path, layer=self.layer, declared_crs=self.declared_crs))
-            streamed = (whole.iloc[i : i + size] for i in range(0, max(len(whole), 1), size))
+            end = len(whole) if stop is None else min(stop, len(whole))
+            streamed = (whole.iloc[i : min(i + size, end)] for i in range(start, max(end, start + 1), size))
         yield from streamed
 
-    def _streamed(self, size: int) -> Iterator[gpd.GeoDataFrame] | None:
+    def _streamed(self, size: int, start: int = 0, stop: int | None = None) -> Iterator[gpd.GeoDataFrame] | None:
         import pyarrow as pa
         import pyogrio
 
@@ -164,16 +186,24 @@ class SurveySource:
 
         def frames() -> Iterator[gpd.GeoDataFrame]:
             # the WKB of one batch at a time beside the geometries; the text in Arrow strings
-            with pyogrio.open_arrow(p, layer=self.layer, columns=keep, use_pyarrow=True, batch_size=size,
+            left_to_read = None if stop is None else max(stop - start, 0)
+            window = self._fid_window(start, stop)
+            rows = {"where": window} if window else {"skip_features": start}
+            with pyogrio.open_arrow(p, layer=self.layer, columns=keep, use_pyarrow=True, batch_size=size, **rows,
                                     **kwargs) as (meta, reader):
                 geometry = meta["geometry_name"] or "wkb_geometry"
                 empty = True
                 for batch in reader:
+                    if left_to_read is not None:
+                        if left_to_read <= 0:
+                            break
+                        batch = batch.slice(0, left_to_read)
+                        left_to_read -= batch.num_rows
                     empty = False
                     yield self._frame(pa.Table.from_batches([batch]), geometry, meta["crs"], strings, note,
                                       checked_coordinates)
                 if empty:
-                    yield self._frame(reader.read_all(), geometry, meta["crs"], strings, note, checked_coordinates)
+                    yield self._frame(reader.schema.empty_table(), geometry, meta["crs"], strings, note, checked_coordinates)
 
         try:  # a file pyogrio cannot open as Arrow: read_layer's turn
             with pyogrio.open_arrow(p, layer=self.layer, columns=keep, use_pyarrow=True, batch_size=1, **kwargs) as (meta, reader):
@@ -182,6 +212,19 @@ class SurveySource:
         except Exception:  # noqa: BLE001
             return None
         return frames()
+
+    def _fid_window(self, start: int, stop: int | None) -> str | None:
+        """The rows ``start`` to ``stop`` - 1 of a GeoPackage whose fids run without a gap, as a filter on the fid (an
+        index range: GDAL's skip_features steps through every row before ``start``, seconds at a province's
+        millions); None elsewhere (skip_features it is)."""
+        if not start and stop is None or self.path.suffix.lower() != ".gpkg":
+            return None
+        if self.fid_span is False:
+            self.fid_span = _gapless_fids(self.path, self.layer)
+        if self.fid_span is None:
+            return None
+        column, first = self.fid_span
+        return f'"{column}" >= {first + start}' + (f' AND "{column}" < {first + stop}' if stop is not None else "")
 
     def _frame(self, table: Any, geometry: str, crs: Any, strings: dict, note: str | None,
                checked_coordinates: Any) -> gpd.GeoDataFrame:
@@ -193,6 +236,25 @@ class SurveySource:
         if note:
             gdf.attrs.setdefault("read_notes", []).append(note)
         return _standardised(gdf)
+
+
+def _gapless_fids(path: Path, layer: str | None) -> tuple[str, int] | None:
+    """``(fid column, first fid)`` of a GeoPackage layer whose fids run from the first to the last without a gap
+    (the row ``i`` is the fid ``first + i``), else None."""
+    import pyogrio
+
+    try:
+        info = pyogrio.read_info(path, layer=layer)
+        column, name, count = info["fid_column"], info["layer_name"], int(info["features"])
+        if not column or count < 0 or '"' in column + name:
+            return None
+        # one MIN and one MAX each: SQLite answers them from the rowid's b-tree, not a scan
+        span = pyogrio.read_dataframe(path, sql=f'SELECT (SELECT MIN("{column}") FROM "{name}") AS a, '
+                                                f'(SELECT MAX("{column}") FROM "{name}") AS b', read_geometry=False)
+        first, last = int(span["a"].iloc[0]), int(span["b"].iloc[0])
+    except Exception:  # noqa: BLE001  (an empty layer, an odd file: skip_features will do)
+        return None
+    return (column, first) if last - first + 1 == count else None
 
 
 def _standardised(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -163,7 +163,8 @@ def engine_options(f):
     """``--engine``, ``--scheduler`` and ``--partitions``: the commands that can run on Dask."""
     f = click.option("--partitions", type=click.IntRange(min=1), default=None, metavar="N",
                      help="dask engine: partitions of the big layer (spatial, Hilbert, for coverage and "
-                     "restoration); default: one per 250,000 features, at least one per worker.")(f)
+                     "restoration; ranges of rows for land-use); default: one per 250,000 features, at least "
+                     "one per worker.")(f)
     f = click.option("--scheduler", default=None, metavar="ADDRESS",
                      help="dask engine: the scheduler of an existing Dask cluster (tcp://HOST:8786); "
                      "default: a local cluster of one worker per CPU.")(f)

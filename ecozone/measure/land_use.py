@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .._options import resolve_engine
 from ..crs import reproject_frame, short_label
 from ..crs.ellipsoidal import METHOD_LABELS, centre_lonlat, check_area_method, ellipsoidal_areas, equal_area_crs
 from ..errors import SchemaError
@@ -65,6 +66,10 @@ def land_use(
     xzq: pd.DataFrame | str | os.PathLike | None = None,
     wetland: bool = True,
     batch_size: int = BATCH,
+    engine: str | None = None,
+    client: Any = None,
+    partitions: int | None = None,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Area of each 地类 per zone (土地利用现状): ha, mu and share, net of 田坎, with the gross beside it.
 
@@ -81,6 +86,12 @@ def land_use(
     wetland : at level 1, the 三调 湿地 group (``00``: 0303, 0304, 0306, 0402, 0603, 1105, 1106, 1108) as a
         class of its own (the 三调 statistics); False: each under its GB/T 21010 一级 class
     batch_size : 图斑 measured at a time
+    engine : ``"geopandas"`` (one process, a batch at a time) or ``"dask"``: each task reads its own range of
+        rows of the survey file (whole batches, GDAL skipping to the first) and sums it by the same kernel,
+        the partial sums added up; default :data:`ecozone.options.engine <ecozone.options.Options.engine>`
+    client, partitions, progress : for the dask engine: a ``distributed.Client`` or a scheduler address
+        (default: dask's current Client, else its local scheduler), the number of row ranges (default: one
+        per 250,000 图斑 and at least one per worker), a progress bar on stderr
 
     Returns
     -------
@@ -105,13 +116,16 @@ def land_use(
             have = ", ".join(str(c) for c in zones.columns if c != zones.geometry.name) or "none"
             raise SchemaError(f"zones: no field '{zone_field}' to name the zones (fields: {have}); fix: pass zone_field=NAME")
     run = _Run(level, wetland, area_method, by_township, notes)
-    offset = 0
-    for batch in _batches(survey, batch_size):
-        batch = check_survey(batch, offset=offset, warnings=run.warnings)
-        offset += len(batch)
-        if run.target is None:
-            run.start(batch, survey, zones, zone_field)
-        run.add(batch)
+    if resolve_engine(engine) == "dask":
+        _on_dask(run, survey, zones, zone_field, batch_size, client=client, partitions=partitions, progress=progress)
+    else:
+        offset = 0
+        for batch in _batches(survey, batch_size):
+            rows, batch = len(batch), check_survey(batch, offset=offset, warnings=run.warnings)
+            offset += rows
+            if run.target is None:
+                run.start(batch, survey, zones, zone_field)
+            run.add(batch)
     if run.target is None:
         raise SchemaError(f"{getattr(survey, 'source', 'survey')}: no 图斑 to measure; fix: give the DLTB with its features")
     table = run.table(xzq)
@@ -124,14 +138,56 @@ def land_use(
     return table
 
 
+def _on_dask(run: _Run, survey: Any, zones: gpd.GeoDataFrame | None, zone_field: str, size: int, *, client: Any,
+             partitions: int | None, progress: bool) -> None:
+    """The dask engine: the survey's rows cut into ranges of whole batches, each range read (from the file, by the
+    worker) and summed by :func:`_measure_rows`, the partial sums added into ``run``."""
+    from ..dask_engine import require_dask, row_ranges, summed_by_rows
+
+    require_dask()
+    if isinstance(survey, SurveySource):
+        count, first = survey.count(), next(iter(survey.batches(1)), None)
+    else:
+        count, first = len(survey), survey.iloc[:1]
+        first.attrs.update(survey.attrs)
+    if not count or first is None:
+        return
+    run.start(first, survey, zones, zone_field)
+    if isinstance(survey, SurveySource):
+        pieces = [(survey, a, b) for a, b in row_ranges(count, size, partitions, client)]
+    else:  # a frame in memory: its rows go to the workers
+        pieces = [(_rows(survey, a, b), a, b) for a, b in row_ranges(count, size, partitions, client)]
+    for part in summed_by_rows(_measure_rows, (run, size), pieces, client=client, progress=progress):
+        run.absorb(part)
+
+
+def _measure_rows(shared: tuple[_Run, int], piece: tuple[Any, int, int]) -> dict[str, Any]:
+    """One task of the dask engine: the rows ``start`` to ``stop`` of the survey (a SurveySource: read here; or a
+    frame's rows), a batch at a time, checked and summed as the one-process engine does; their partial sums."""
+    run, size = shared
+    mine = run.fresh()
+    what, start, stop = piece
+    batches = what.batches(size, start, stop) if isinstance(what, SurveySource) else _batches(what, size)
+    offset = start
+    for batch in batches:
+        rows, batch = len(batch), check_survey(batch, offset=offset, warnings=mine.warnings)
+        offset += rows
+        mine.add(batch)
+    return mine.partial()
+
+
 def _batches(survey: Any, size: int) -> Iterator[gpd.GeoDataFrame]:
     if isinstance(survey, SurveySource):
         yield from survey.batches(size)
         return
     for start in range(0, max(len(survey), 1), size):
-        part = survey.iloc[start : start + size]
-        part.attrs.update(survey.attrs)
-        yield part
+        yield _rows(survey, start, start + size)
+
+
+def _rows(survey: gpd.GeoDataFrame, start: int, stop: int) -> gpd.GeoDataFrame:
+    part = survey.iloc[start:stop]
+    part.attrs.update(survey.attrs)
+    return part
 
 
 class _Run:
@@ -147,6 +203,40 @@ class _Run:
         self.partials: list[pd.DataFrame] = []
         self.missing_tbdlmj = 0
         self.source = "survey"
+
+    def fresh(self) -> _Run:
+        """A run with these settings, CRS and zones (their parts its own) and nothing summed: a dask task's."""
+        other = _Run(self.level, self.wetland, self.method, self.by_township, [])
+        other.target, other.zone_names, other.source = self.target, self.zone_names, self.source
+        if self.zone_names is not None:
+            other.parts, other.owner = shapely.from_wkb(shapely.to_wkb(self.parts)), self.owner
+            shapely.prepare(other.parts)
+        return other
+
+    def partial(self) -> dict[str, Any]:
+        """What this run summed, for :meth:`absorb`: the sums per zone and class and what is said about the data."""
+        rows = (pd.concat(self.partials, ignore_index=True).groupby(_KEYS, sort=False, as_index=False).sum()
+                if self.partials else None)
+        return {"rows": rows, "notes": self.notes, "warnings": self.warnings, "said": self.said_, "tbmj": self.tbmj,
+                "missing_tbdlmj": self.missing_tbdlmj}
+
+    def absorb(self, part: dict[str, Any]) -> None:
+        """Add a dask task's :meth:`partial` (in row order) into this run."""
+        if part["rows"] is not None:
+            self.partials.append(part["rows"])
+        self.notes.extend(part["notes"])
+        self.warnings.extend(part["warnings"])
+        self.missing_tbdlmj += part["missing_tbdlmj"]
+        said = part["said"]
+        self.said_.setdefault("per_cent", set()).update(said.get("per_cent", ()))
+        self.said_["clipped"] = self.said_.get("clipped", 0) + said.get("clipped", 0)
+        self.said_["tbmj_given"] = self.said_.get("tbmj_given", False) or said.get("tbmj_given", False)
+        t, found = self.tbmj, part["tbmj"]
+        t["checked"] += found["checked"]
+        t["disagree"] += found["disagree"]
+        t["first"] = (t["first"] + found["first"])[:10]
+        if "id_field" in found:
+            t["id_field"] = found["id_field"]
 
     def start(self, batch: gpd.GeoDataFrame, survey: Any, zones: gpd.GeoDataFrame | None, zone_field: str) -> None:
         """The measurement CRS (from the zones, else the survey's extent) and the zones' parts in it."""
