@@ -32,10 +32,14 @@ from .fields import field_renames
 from .io import read_layer
 
 __all__ = ["CODE_WIDTHS", "refuse_delivery", "read_survey", "SurveySource", "as_text_codes", "read_xzq", "xzq_names",
+           "field_values",
            "survey_layer_name"]
 
-#: The text code fields of DLTB and the width a number stored in them is padded back to.
-CODE_WIDTHS = {"DLBM": 4, "KCDLBM": 4, "ZLDWDM": 19, "QSDWDM": 19, "BSM": 0, "TBBH": 0}
+#: The text code fields of DLTB and the width a number stored in them is padded back to: a 地类编码 to 4
+#: characters (101 → 0101), or 2 below 100 (9 → 09 特殊用地, a 一级 code the 三调 uses as it is); the 座落/权属
+#: 单位代码 never (they begin with the province, 1–6: a number of them has lost no zero, and padding it to 19 would
+#: turn 370602001001 into 0000000370602001001, district 000000).
+CODE_WIDTHS = {"DLBM": 4, "KCDLBM": 4, "ZLDWDM": 0, "QSDWDM": 0, "BSM": 0, "TBBH": 0}
 
 
 def refuse_delivery(path: str | os.PathLike) -> None:
@@ -278,17 +282,50 @@ def as_text_codes(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             finite = np.isfinite(numbers)
             if not np.all(numbers[finite] == np.round(numbers[finite])):
                 continue  # not codes: validation says so
-            text = pd.Series([f"{int(v):0{width}d}" if ok else None for v, ok in zip(numbers, finite)],
+            text = pd.Series([f"{int(v):0{_width(v, width)}d}" if ok else None for v, ok in zip(numbers, finite)],
                              index=gdf.index, dtype="object")
             gdf[col] = text
             if width:
-                notes.append(f"{col} was stored as a number: read as text with its leading zeros ({width} characters)")
+                notes.append(f"{col} was stored as a number: read as text with its leading zeros (101 → 0101, 9 → 09)")
         elif isinstance(values.dtype, pd.StringDtype):  # Arrow strings stay Arrow strings (compact)
             gdf[col] = values.str.strip()
         elif values.dtype == object:
             gdf[col] = values.astype("string").str.strip().astype("object").where(values.notna(), None)
     gdf.attrs["read_notes"] = notes
     return gdf
+
+
+def field_values(survey: Any, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The values of the standard's numeric fields ``names`` over the whole survey (a frame, or a
+    :class:`SurveySource`: that column alone read from the file), as floats; a field the survey lacks is left out."""
+    import pyogrio
+
+    if isinstance(survey, SurveySource):
+        from .io import guess_dbf_encoding
+
+        encoding = guess_dbf_encoding(survey.path)
+        kwargs: dict[str, Any] = {"encoding": encoding} if encoding else {}
+        try:
+            columns = [str(f) for f in pyogrio.read_info(survey.path, layer=survey.layer, **kwargs)["fields"]]
+        except Exception:  # noqa: BLE001  (the batches say what is wrong with the file)
+            return {}
+        read = lambda col: pyogrio.read_dataframe(survey.path, layer=survey.layer, columns=[col], read_geometry=False,
+                                                  **kwargs)[col]
+    else:
+        columns = [str(c) for c in survey.columns]
+        read = lambda col: survey[col]
+    named = {f: c for c, f in field_renames(columns, "land_survey").items()}
+    out = {}
+    for name in names:
+        col = name if name in columns else named.get(name)
+        if col is not None:
+            out[name] = pd.to_numeric(read(col), errors="coerce").to_numpy(dtype="float64")
+    return out
+
+
+def _width(value: float, width: int) -> int:
+    """The width a 地类编码 stored as the number ``value`` had: 2 for a 一级 code (below 100), else ``width``."""
+    return 2 if width == 4 and 0 <= value < 100 else width
 
 
 def read_xzq(path: str | os.PathLike, *, layer: str | None = None) -> pd.DataFrame:

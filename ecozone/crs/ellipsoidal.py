@@ -83,11 +83,15 @@ def centre_lonlat(geoms: Any, crs: Any) -> tuple[float, float]:
 MAX_EDGE_M = 1_000.0
 
 
-def to_equal_area(gdf: Any, target: CRS) -> Any:
-    """``gdf`` (a GeoDataFrame) in the equal-area ``target``, its edges longer than :data:`MAX_EDGE_M` cut first."""
-    out = gdf.copy(deep=False)
-    out[out.geometry.name] = type(gdf.geometry)(_cut_long_edges(np.asarray(gdf.geometry.values), gdf.crs),
-                                                index=gdf.index, crs=gdf.crs)
+def to_equal_area(gdf: Any, target: CRS, *, in_place: bool = False) -> Any:
+    """``gdf`` (a GeoDataFrame) in the equal-area ``target``, its edges longer than :data:`MAX_EDGE_M` cut first;
+    ``in_place`` as for :func:`ecozone.crs.reproject_frame` (a frame the caller owns)."""
+    out = gdf if in_place else gdf.copy(deep=False)
+    cut = _cut_long_edges(np.asarray(gdf.geometry.values), gdf.crs)
+    if in_place:
+        np.asarray(out.geometry.values)[:] = cut  # the frame's own array (reproject_frame replaces its slots too)
+    else:
+        out[out.geometry.name] = type(gdf.geometry)(cut, index=gdf.index, crs=gdf.crs)
     return reproject_frame(out, target, in_place=True)
 
 

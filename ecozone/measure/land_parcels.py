@@ -89,9 +89,28 @@ def numbers(tb: pd.DataFrame, col: str) -> np.ndarray:
     return pd.to_numeric(tb[col], errors="coerce").to_numpy(dtype="float64")
 
 
-def deduction_fraction(tb: pd.DataFrame, area: np.ndarray, said: dict[str, Any]) -> np.ndarray:
-    """The share of each 图斑's area deducted (田坎): KCMJ/TKMJ over TBMJ (or the geometry's area), else KCXS/TKXS.
-    ``said`` collects what was done: ``per_cent`` (coefficient fields read as per cent), ``clipped`` (a count)."""
+#: The deduction coefficients (扣除系数): a fraction of the 图斑 (0.08), or in some deliveries per cent (8).
+COEFFICIENTS = ("KCXS", "TKXS")
+
+
+def per_cent_fields(values: dict[str, np.ndarray]) -> set[str]:
+    """The coefficient fields given in per cent, told from every value of the field at once (never batch by batch,
+    which made the figures depend on where batches were cut): the median of the positive values 1 or more (田坎
+    coefficients run from a few per cent to a few tens; a coefficient of 1, all of the 图斑, is no 田坎 at all)."""
+    out = set()
+    for col, xs in values.items():
+        positive = xs[np.isfinite(xs) & (xs > 0)]
+        if len(positive) and float(np.median(positive)) >= 1:
+            out.add(col)
+    return out
+
+
+def deduction_fraction(tb: pd.DataFrame, area: np.ndarray, said: dict[str, Any], per_cent: set[str],
+                       source: str) -> np.ndarray:
+    """The share of each 图斑's area deducted (田坎): KCMJ/TKMJ over TBMJ (or the geometry's area), else KCXS/TKXS
+    (per cent for the fields in ``per_cent``), else (TBMJ − TBDLMJ) ÷ TBMJ where the survey gives both.  A
+    coefficient outside 0–1 (0–100 per cent) is refused, naming the 图斑.  ``said`` collects what was done:
+    ``per_cent`` (fields read as per cent), ``clipped`` (a count), ``from_tbdlmj`` (a count)."""
     fraction = np.full(len(tb), np.nan)
     tbmj = numbers(tb, "TBMJ")
     whole = np.where(np.isfinite(tbmj) & (tbmj > 0), tbmj, area)
@@ -99,13 +118,23 @@ def deduction_fraction(tb: pd.DataFrame, area: np.ndarray, said: dict[str, Any])
         m2 = numbers(tb, col)
         use = np.isnan(fraction) & np.isfinite(m2)
         fraction[use] = np.divide(m2[use], whole[use], out=np.zeros(int(use.sum())), where=whole[use] > 0)
-    for col in ("KCXS", "TKXS"):
+    for col in COEFFICIENTS:
         xs = numbers(tb, col)
-        if np.nanmax(xs, initial=0) > 1:  # given in per cent
+        scale = 100.0 if col in per_cent else 1.0
+        bad = np.flatnonzero(np.isfinite(xs) & ((xs < 0) | (xs > scale)))
+        if len(bad):
+            unit = "per cent: 0–100" if scale == 100 else "a fraction: 0–1"
+            raise SchemaError(f"{source}: {name_feature(tb, int(bad[0]))}: {col} {xs[bad[0]]:g} is outside the range of "
+                              f"the field's other values ({unit}){f' (and {len(bad) - 1} more)' if len(bad) > 1 else ''};"
+                              f" fix: correct the {col} of those 图斑")
+        if col in per_cent:
             said.setdefault("per_cent", set()).add(col)
-            xs = xs / 100
         use = np.isnan(fraction) & np.isfinite(xs)
-        fraction[use] = xs[use]
+        fraction[use] = xs[use] / scale
+    tbdlmj = numbers(tb, "TBDLMJ")
+    use = np.isnan(fraction) & np.isfinite(tbmj) & (tbmj > 0) & np.isfinite(tbdlmj)
+    fraction[use] = (tbmj[use] - tbdlmj[use]) / tbmj[use]
+    said["from_tbdlmj"] = said.get("from_tbdlmj", 0) + int((use & (fraction != 0)).sum())
     fraction = np.nan_to_num(fraction, nan=0.0)
     said["clipped"] = said.get("clipped", 0) + int(((fraction < 0) | (fraction > 1)).sum())
     return np.clip(fraction, 0.0, 1.0)
@@ -127,8 +156,8 @@ def tbmj_findings(tb: pd.DataFrame, ellipsoidal: np.ndarray, found: dict[str, An
     if "TBMJ" not in tb.columns:
         return
     tbmj = numbers(tb, "TBMJ")
-    given = np.isfinite(tbmj) & (tbmj > 0)
-    off = given & (np.abs(ellipsoidal - np.where(given, tbmj, 0)) > TBMJ_TOLERANCE * np.where(given, tbmj, 0))
+    given = np.isfinite(tbmj)  # a TBMJ of 0 (or less) on a 图斑 with an area disagrees with it too
+    off = given & (np.abs(ellipsoidal - np.where(given, tbmj, 0)) > TBMJ_TOLERANCE * np.abs(np.where(given, tbmj, 0)))
     pos = np.flatnonzero(off)
     ident = next((c for c in ("BSM", "TBBH") if c in tb.columns), None)
     found["id_field"] = ident or "row"

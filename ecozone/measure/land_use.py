@@ -38,14 +38,15 @@ import shapely
 
 from .._options import resolve_engine
 from ..crs import reproject_frame, short_label
-from ..crs.ellipsoidal import METHOD_LABELS, centre_lonlat, check_area_method, ellipsoidal_areas, equal_area_crs
+from ..crs.ellipsoidal import (METHOD_LABELS, centre_lonlat, check_area_method, ellipsoidal_areas, equal_area_crs,
+                               to_equal_area)
 from ..errors import SchemaError
 from ..land_classes import class_name
-from ..land_survey import SurveySource, read_xzq, xzq_names
+from ..land_survey import SurveySource, field_values, read_xzq, xzq_names
 from ..prepare import as_frame, check_input, measurement_target, note, repair_notes, repaired
 from ..units import M2_PER_HA, M2_PER_MU
-from .land_parcels import (TBMJ_TOLERANCE, check_survey, class_keys, deduction_classes, deduction_fraction,
-                           name_feature, numbers, pieces, subdivide, tbmj_findings)
+from .land_parcels import (COEFFICIENTS, TBMJ_TOLERANCE, check_survey, class_keys, deduction_classes, deduction_fraction,
+                           name_feature, numbers, per_cent_fields, pieces, subdivide, tbmj_findings)
 
 __all__ = ["land_use", "TBMJ_TOLERANCE", "BATCH"]
 
@@ -203,11 +204,12 @@ class _Run:
         self.partials: list[pd.DataFrame] = []
         self.missing_tbdlmj = 0
         self.source = "survey"
+        self.per_cent: set[str] = set()
 
     def fresh(self) -> _Run:
         """A run with these settings, CRS and zones (their parts its own) and nothing summed: a dask task's."""
         other = _Run(self.level, self.wetland, self.method, self.by_township, [])
-        other.target, other.zone_names, other.source = self.target, self.zone_names, self.source
+        other.target, other.zone_names, other.source, other.per_cent = self.target, self.zone_names, self.source, self.per_cent
         if self.zone_names is not None:
             other.parts, other.owner = shapely.from_wkb(shapely.to_wkb(self.parts)), self.owner
             shapely.prepare(other.parts)
@@ -230,6 +232,7 @@ class _Run:
         said = part["said"]
         self.said_.setdefault("per_cent", set()).update(said.get("per_cent", ()))
         self.said_["clipped"] = self.said_.get("clipped", 0) + said.get("clipped", 0)
+        self.said_["from_tbdlmj"] = self.said_.get("from_tbdlmj", 0) + said.get("from_tbdlmj", 0)
         self.said_["tbmj_given"] = self.said_.get("tbmj_given", False) or said.get("tbmj_given", False)
         t, found = self.tbmj, part["tbmj"]
         t["checked"] += found["checked"]
@@ -239,8 +242,10 @@ class _Run:
             t["id_field"] = found["id_field"]
 
     def start(self, batch: gpd.GeoDataFrame, survey: Any, zones: gpd.GeoDataFrame | None, zone_field: str) -> None:
-        """The measurement CRS (from the zones, else the survey's extent) and the zones' parts in it."""
+        """The measurement CRS (from the zones, else the survey's extent), the zones' parts in it, and the
+        coefficient fields given in per cent (told from the whole survey's values)."""
         self.source = batch.attrs.get("source", "survey")
+        self.per_cent = per_cent_fields(field_values(survey, COEFFICIENTS))
         extent = survey.extent() if isinstance(survey, SurveySource) else (survey.crs, tuple(survey.total_bounds))
         crs, bounds = extent if extent is not None else (batch.crs, tuple(batch.total_bounds))
         base = zones if zones is not None else gpd.GeoDataFrame(geometry=[shapely.box(*bounds)], crs=crs)
@@ -254,7 +259,12 @@ class _Run:
             if frame is not None and not frame.crs.equals(self.target):
                 note(self.notes, f"{name} reprojected from {short_label(frame.crs)} to {label} for measuring")
         if zones is not None:
-            zt = reproject_frame(zones, self.target) if not zones.crs.equals(self.target) else zones
+            if zones.crs.equals(self.target):
+                zt = zones
+            elif self.method == "ellipsoidal":  # long district edges cut first: they stay where they were drawn
+                zt = to_equal_area(zones, self.target)
+            else:
+                zt = reproject_frame(zones, self.target)
             self.zone_names = zt[zone_field].astype(str).to_numpy()
             self.parts, self.owner = subdivide(zt.geometry.values)
 
@@ -262,11 +272,12 @@ class _Run:
         """Sum one checked batch (its own frame: reprojected in place)."""
         self.notes.extend(tb.attrs.get("read_notes", []))
         if not tb.crs.equals(self.target):
-            tb = reproject_frame(tb, self.target, in_place=True)
+            tb = (to_equal_area(tb, self.target, in_place=True) if self.method == "ellipsoidal"
+                  else reproject_frame(tb, self.target, in_place=True))
         geoms = tb.geometry.values
         area = shapely.area(geoms)
         tbmj_findings(tb, area if self.method == "ellipsoidal" else ellipsoidal_areas(geoms, tb.crs), self.tbmj)
-        fraction = deduction_fraction(tb, area, self.said_)
+        fraction = deduction_fraction(tb, area, self.said_, self.per_cent, self.source)
         keys = class_keys(tb["DLBM"], self.level, self.wetland)
         ded = deduction_classes(tb)
         if self.zone_names is not None:
@@ -276,7 +287,7 @@ class _Run:
         else:
             unit = self._units(tb)
             tbmj, tbdlmj = numbers(tb, "TBMJ"), numbers(tb, "TBDLMJ")
-            gross = np.where(np.isfinite(tbmj), tbmj, area)
+            gross = np.where(np.isfinite(tbmj) & (tbmj > 0), tbmj, area)  # a TBMJ of 0: the geometry's (and a finding)
             net = np.where(np.isfinite(tbdlmj), tbdlmj, gross * (1 - fraction))
             self.missing_tbdlmj += int((~np.isfinite(tbdlmj)).sum())
             self.said_["tbmj_given"] = self.said_.get("tbmj_given", False) or bool(np.isfinite(tbmj).any())
@@ -320,7 +331,9 @@ class _Run:
         out = list(self.notes)
         out += [f"survey: {w}" for w in dict.fromkeys(self.warnings)][:10]
         for col in sorted(self.said_.get("per_cent", ())):
-            out.append(f"{col} holds values above 1: read as per cent")
+            out.append(f"{col} holds per cent (its values' median is 1 or more): read as per cent")
+        if self.said_.get("from_tbdlmj"):
+            out.append(f"{self.said_['from_tbdlmj']} 图斑 without KCMJ or KCXS: their deduction (田坎) is TBMJ − TBDLMJ")
         if self.said_.get("clipped"):
             out.append(f"{self.said_['clipped']} 图斑 deduct less than nothing or more than all: clipped to 0–100 %")
         if self.missing_tbdlmj:
