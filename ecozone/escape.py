@@ -73,12 +73,15 @@ def markdown_text(value: Any) -> str:
 
 def toml_string(text: Any) -> str:
     """``text`` as a TOML basic string (a JSON string is one: quotes, backslashes and control characters escaped;
-    DEL too, which JSON leaves and TOML forbids).  A lone surrogate (a file name's undecodable byte), which neither
-    TOML nor UTF-8 can hold, becomes U+FFFD."""
-    return json.dumps(_SURROGATE.sub("\ufffd", str(text)), ensure_ascii=False).replace("\x7f", "\\u007f")
+    DEL, C1 controls, line separators and format characters such as a bidi override — which JSON leaves as they
+    are — escaped too).  A lone surrogate (a file name's undecodable byte), which neither TOML nor UTF-8 can hold,
+    becomes U+FFFD."""
+    quoted = json.dumps(_SURROGATE.sub("\ufffd", str(text)), ensure_ascii=False)
+    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_INVISIBLE = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
 _SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
