@@ -126,10 +126,15 @@ def test_odd_files_are_listed_not_crashed_on(tmp_path):
     (src / "table.csv").write_text("a,b\n1,2\n")
     for i in range(6):  # many of one kind: one line
         (src / f"tile{i}.tif").write_bytes(b"II*\x00")
+    pyogrio.write_dataframe(survey, src / "gbk.gpkg", layer="DLTB")
+    os.rename(src / "gbk.gpkg", os.fsencode(src) + "/红线.gpkg".encode("gbk"))  # a name from a GBK disk
     found = {f.label: f for f in scan(src)}
+    gbk = os.fsdecode("红线.gpkg".encode("gbk"))
     assert {k: f.kind for k, f in found.items()} == {
         "survey.gpkg / DLTB": "land_survey", "survey.gpkg / ZDB": None, "survey.gdb / DLTB": "land_survey",
-        "survey.gdb / ZDB": None, "metadata.json": None, "broken.shp": None, "table.csv": None, "*.tif": None}
+        "survey.gdb / ZDB": None, "metadata.json": None, "broken.shp": None, "table.csv": None, "*.tif": None,
+        gbk: None}
+    assert found[gbk].why.startswith("a name that is not UTF-8")
     assert "without geometry" in found["survey.gpkg / ZDB"].why and "without geometry" in found["survey.gdb / ZDB"].why
     assert found["metadata.json"].why.startswith("cannot be read (not GeoJSON")
     assert found["broken.shp"].why.startswith("cannot be read (")

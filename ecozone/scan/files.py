@@ -50,7 +50,12 @@ def entries(source: str | os.PathLike) -> list[Entry]:
         return [Entry(Path(os.path.abspath(root)).parent.resolve() / root.name, root.name)]
     base = root.resolve()
     out: list[Entry] = []
-    for dirpath, dirs, files in os.walk(base):  # links to folders are not walked into
+
+    def unreadable(exc: OSError) -> None:  # a subfolder that cannot be listed: said, not passed over
+        p = Path(exc.filename)
+        out.append(Entry(p, _within(p, base), f"cannot be read ({exc.strerror or type(exc).__name__})"))
+
+    for dirpath, dirs, files in os.walk(base, onerror=unreadable):  # links to folders are not walked into
         here = Path(dirpath)
         dirs.sort()
         kept = []
@@ -99,11 +104,16 @@ def _files(here: Path, files: list[str], base: Path) -> list[Entry]:
 
 
 def _within(path: Path, base: Path) -> str:
-    return path.relative_to(base).as_posix()
+    return path.relative_to(base).as_posix() if path != base else path.name
 
 
 def _link_problem(path: Path, base: Path) -> str:
-    """Why the link ``path`` is not followed ('' if it is no link, or one to a place inside ``base``)."""
+    """Why ``path`` is not opened: a link out of ``base`` or to nowhere, or a name a manifest cannot hold ('' if
+    none of these)."""
+    try:
+        path.name.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 (a name from a GBK disk): TOML cannot write it
+        return "a name that is not UTF-8 (a manifest cannot name it); fix: rename it (in UTF-8)"
     if not path.is_symlink():
         return ""
     try:
