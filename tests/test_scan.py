@@ -161,6 +161,7 @@ NAMED = {
     "lands": "land", "land": "land", "Land_2023": "land", "陆地范围": "land",
     "wind_farms": "wind_farm", "offshore_wind": "wind_farm", "海上风电场": "wind_farm",
     "XZQ_2023": "district", "districts": "district", "区县界": "district", "bays": "bay", "美丽海湾": "bay",
+    "建成区2020": "built_up_area", "海绵城市达标区": "sponge_city", "sponge_city_zones": "sponge_city",
     "redline_land_name_only": None,  # a red line's name, no red line field: neither a red line nor the land
 }
 TYPED = {"redline_land_2020": "redline", "陆域生态保护红线": "redline", "stbhhx_hy": "redline",

@@ -181,7 +181,7 @@ def _recognise(found: Found) -> None:
     folded = {c.casefold(): c for c in cols}
     if families == {"polygon"} and (says(name, ("dltb",)) or "DLBM" in _present(cols, "land_survey")):
         found.kind = "land_survey"
-        found.why = "地类图斑: " + ("field DLBM (地类编码)" if "DLBM" in _present(cols, "land_survey") else "layer DLTB")
+        found.why = "地类图斑: " + ("layer DLTB" if says(name, ("dltb",)) else "field DLBM (地类编码)")
         return
     if families == {"polygon"} and "xzqdm" in folded and "xzqmc" in folded:
         found.kind, found.why = "district", "行政区 XZQ: XZQDM, XZQMC"

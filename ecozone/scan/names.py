@@ -27,7 +27,8 @@ _YEAR = re.compile(r"(19|20)\d\d(?:\d\d(?:\d\d)?)?")  # 2020, 202012, 20201231
 #: Words in a layer's or file's name that say its kind (besides the kind's own name and Chinese label).
 HINTS = {"district": ("xzq", "区县", "行政区", "county"), "bay": ("海湾",), "sea_zone": ("海域",),
          "project": ("项目",), "redline": ("红线", "stbhhx"), "redline_baseline": ("baseline", "基线"),
-         "land": ("陆地",), "wind_farm": ("风电", "wind")}
+         "land": ("陆地",), "wind_farm": ("风电", "wind"), "built_up_area": ("建成区", "built_up"),
+         "sponge_city": ("海绵城市", "sponge")}
 #: A kind the name does not say when it also says one of these (``redline_land``: the land's red line, not the land).
 _UNLESS = {"land": ("redline", "red_line", "红线", "stbhhx")}
 
