@@ -247,7 +247,7 @@ def _current_redlines(found: list[Found]) -> None:
             f.note = (f"{f.label} ({y}): taken as an earlier red line than {current.label}, the current one, so kind "
                       "redline_baseline (what redline_not_reduced compares with); check it")
         current.note = (f"{current.label}: taken as the current red line ("
-                        + ("no year in its name" if year(_dated(current)) is None else f"the latest year") + "); "
+                        + ("no year in its name" if year(_dated(current)) is None else "the latest year") + "); "
                         + ", ".join(f.label for f, _ in earlier) + " as earlier (redline_baseline)")
 
 
