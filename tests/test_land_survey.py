@@ -369,6 +369,7 @@ def test_scan_recognises_the_demo_folder():
              for f in scan(dataset_dir("yantai"))}
     assert kinds["land_survey/DLTB"] == "land_survey" and kinds["land_survey/XZQ"] == "district"
     assert {kinds[k] for k in ("redline_land", "redline_marine")} == {"redline"}
+    assert kinds["redline_land_2020"] == "redline_baseline"  # named as redline_land but for its year: the earlier one
     assert (kinds["districts"], kinds["coastline"], kinds["rivers"], kinds["transport"], kinds["land"], kinds["wind_farms"],
             kinds["restoration"], kinds["mines"], kinds["marine_ranches"], kinds["sensitive_areas"], kinds["bays"]) == \
         ("district", "coastline", "river", "transport", "land", "wind_farm", "restoration", "mine", "marine_ranch",

@@ -16,13 +16,9 @@ import json
 import re
 from typing import Any
 
+from ..escape import toml_string
+
 __all__ = ["targets_json", "targets_toml", "toml_string"]
-
-
-def toml_string(text: str) -> str:
-    """``text`` as a TOML basic string (a JSON string is one: quotes, backslashes and control characters escaped;
-    DEL too, which JSON leaves and TOML forbids)."""
-    return json.dumps(str(text), ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 #: What a line of the fragment must not hold raw: line breaks (a file name or a quote could start a table of its
