@@ -220,6 +220,10 @@ td.status{white-space:nowrap}
 """
 
 
+#: The reports' stylesheet (the monitoring report uses it too).
+CSS = _CSS
+
+
 def html_page(doc: dict[str, Any], lang: str = "zh", *, max_rows: int = 200) -> str:
     """The report as one self-contained HTML page (inline CSS, no script); every value escaped."""
     e = html.escape

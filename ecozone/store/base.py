@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 __all__ = ["Survey", "Store", "SCHEMA_VERSION", "SURVEY_COLUMNS", "content_hash", "mask_url", "mask_text",
-           "PAUSE_ENV", "pause_hook", "LOCK_TIMEOUT_S"]
+           "frame_hash", "PAUSE_ENV", "pause_hook", "LOCK_TIMEOUT_S"]
 
 #: The store layout this ecozone writes.  1: surveys and meta; 2: the ``simulated`` flag of a survey.
 SCHEMA_VERSION = 2
@@ -98,6 +98,20 @@ def content_hash(sources: list[str | os.PathLike]) -> str:
 
 
 _URL_PASSWORD = re.compile(r"^([a-z][a-z0-9+.-]*://[^:/@]*:)([^@]*)(@)", re.I)
+
+
+def frame_hash(frame: gpd.GeoDataFrame) -> str:
+    """sha256 of a layer that has no file (a survey made in memory, as the demo's simulated ones): its CRS,
+    columns, attribute values and geometries (WKB)."""
+    import shapely
+
+    digest = hashlib.sha256()
+    digest.update((frame.crs.to_wkt() if frame.crs is not None else "").encode("utf-8"))
+    attrs = frame.drop(columns=frame.geometry.name)
+    digest.update(attrs.to_json(orient="split", date_format="iso", default_handler=str).encode("utf-8"))
+    for wkb in shapely.to_wkb(frame.geometry.values, hex=False):
+        digest.update(wkb or b"")
+    return digest.hexdigest()
 
 
 def mask_url(location: str) -> str:
@@ -238,13 +252,13 @@ class Store:
             raise StoreError(f"--date {date!r}: {exc}; fix: give the survey date as YYYY-MM-DD") from None
         if day is None or str(day) == "NaT":
             raise StoreError("no survey date; fix: give --date YYYY-MM-DD")
-        digest = content_hash(sources)
+        digest = content_hash(sources) if sources else frame_hash(frame)
         if len(frame) == 0:
             raise StoreError(f"{', '.join(map(str, sources))}: no features; fix: give the survey's layer with its features")
         if self._version() < SCHEMA_VERSION:
             self._migrate(lock_timeout)
         record = {"kind": kind, "date": day.strftime("%Y-%m-%d"), "label": label, "note": note, "sha256": digest,
-                  "source": " + ".join(Path(s).name for s in sources), "features": int(len(frame)),
+                  "source": " + ".join(Path(s).name for s in sources) or "(made in memory)", "features": int(len(frame)),
                   "crs": frame.crs.to_wkt() if frame.crs is not None else None, "layer": "",
                   "supersedes": _supersedes.id if _supersedes is not None else None, "reason": _reason,
                   "added_at": now_utc(), "simulated": bool(simulated)}

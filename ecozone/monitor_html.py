@@ -1,0 +1,96 @@
+"""``report.html`` of a monitoring report: one self-contained page (inline CSS, inline SVG charts, no script),
+every value escaped, and ``changes_map.html`` (the last interval's changes, offline) shown in it."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from .monitor_report import TITLES, summary_lines
+from .report import CSS
+
+__all__ = ["monitor_html", "changes_map"]
+
+_EXTRA_CSS = """
+.simulated{background:#fff4d6}.chart{margin:1em 0;max-width:900px}
+iframe.map{width:100%;max-width:1000px;height:560px;border:1px solid #ccc}
+"""
+
+
+def changes_map(result, lang: str = "zh"):
+    """A folium map (offline) of the last interval's changed coastline (coloured by change) and the red-line
+    polygons lost since the previous version; None when there is nothing to draw."""
+    from .maps.quick import QuickLayer, quick_map
+
+    layers, spans = [], []
+    last = result.layers.get("coastline_changes_last")
+    if last is not None and len(last):
+        layers.append(QuickLayer("岸线变化" if lang == "zh" else "coastline change", last))
+        spans.append(f"{last['from_date'].iloc[0]} → {last['to_date'].iloc[0]}")
+    lost = result.layers.get("redline_lost_last")
+    if lost is not None and len(lost):
+        layers.append(QuickLayer("红线减少图斑" if lang == "zh" else "red-line polygons lost", lost, kind="redline"))
+        spans.append(f"{lost['from_date'].iloc[0]} → {lost['to_date'].iloc[0]}")
+    if not layers:
+        return None
+    title = ("最近一期变化 " if lang == "zh" else "last interval's changes ") + " · ".join(dict.fromkeys(spans))
+    if any(s.simulated for s in result.surveys if s.current):
+        title += " (模拟数据)" if lang == "zh" else " (simulated)"
+    colour = "change" if any("change" in layer.frame.columns for layer in layers) else None
+    return quick_map(layers, color_by=colour, title=title, lang=lang, offline=True)
+
+
+def _value(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "✓" if v else ""
+    if isinstance(v, float):
+        return f"{v:,.4f}"
+    return str(v)
+
+
+def _table(rows: list[dict[str, Any]], max_rows: int) -> str:
+    e = html.escape
+    if not rows:
+        return "<p class=\"note\">—</p>"
+    cols = list(rows[0])
+    out = ["<table><tr>" + "".join(f"<th>{e(str(c))}</th>" for c in cols) + "</tr>"]
+    for row in rows[:max_rows]:
+        cls = ' class="simulated"' if row.get("simulated") is True else ""
+        out.append(f"<tr{cls}>" + "".join(
+            f'<td class="num">{e(_value(v))}</td>' if isinstance(v, (int, float)) and not isinstance(v, bool)
+            else f"<td>{e(_value(v))}</td>" for v in row.values()) + "</tr>")
+    out.append("</table>")
+    if len(rows) > max_rows:
+        out.append(f'<p class="note">… {len(rows) - max_rows} more rows: see the CSV</p>')
+    return "\n".join(out)
+
+
+def monitor_html(result, doc: dict[str, Any], lang: str = "zh", *, map_name: str | None = None,
+                 max_rows: int = 200) -> str:
+    """The page: title, store (masked), summary, charts, the map of the last interval, then every table."""
+    e = html.escape
+    zh = lang == "zh"
+    title = "动态监测报告" if zh else "monitoring report"
+    out = [f'<!DOCTYPE html><html lang="{"zh-CN" if zh else "en"}"><head><meta charset="utf-8">',
+           f"<title>{e(title)}</title><style>{CSS}{_EXTRA_CSS}</style></head><body>", f"<h1>{e(title)}</h1>",
+           f'<p class="note">{"监测库" if zh else "store"}: {e(doc["store"])} · {"生成时间" if zh else "generated"}: '
+           f'{e(doc["generated_at"])} · ecozone {e(doc["ecozone"])}</p>',
+           "<ul>" + "".join(f"<li>{e(line)}</li>" for line in summary_lines(doc, lang)) + "</ul>"]
+    if doc["simulated_surveys"]:
+        out.append(f'<p class="note simulated">{"模拟数据 (非实测, 仅演示)" if zh else "simulated surveys (not surveyed)"}: '
+                   f'{e(", ".join(doc["simulated_surveys"]))}</p>')
+    if map_name:
+        heading = "最近一期变化图" if zh else "map of the last interval's changes"
+        out.append(f'<h2>{e(heading)}</h2><iframe class="map" src="{e(map_name)}" title="{e(heading)}"></iframe>'
+                   f'<p class="note"><a href="{e(map_name)}">{e(map_name)}</a></p>')
+    for name, rows in doc["tables"].items():
+        zh_title, en_title = TITLES.get(name, (name, name))
+        out.append(f'<h2 id="{e(name)}">{e(zh_title if zh else en_title)} ({len(rows)})</h2>')
+        out.append(_table(rows, max_rows))
+    if doc["notes"]:
+        out.append(f"<h2>{'说明' if zh else 'notes'}</h2><ul class=\"note\">"
+                   + "".join(f"<li>{e(n)}</li>" for n in doc["notes"]) + "</ul>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
