@@ -6,15 +6,72 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from .monitor_report import TITLES, summary_lines
 from .report import CSS
 
-__all__ = ["monitor_html", "changes_map"]
+__all__ = ["monitor_html", "changes_map", "summary_lines", "TITLES"]
+
+#: Each table's heading (zh / en) in report.md and report.html, in report order.
+TITLES = {
+    "surveys": ("监测数据 (全部版本)", "surveys (every version)"),
+    "coastline_retention": ("自然岸线保有率 (全市)", "natural-coastline retention, city"),
+    "coastline_retention_by_district": ("自然岸线保有率 (区县)", "retention per district"),
+    "coastline_retention_by_bay": ("自然岸线保有率 (海湾)", "retention per bay"),
+    "coastline_change": ("岸线变化 (与上一期相比)", "coastline change since the previous survey"),
+    "coastline_changes_last": ("最近一期变化岸段", "the last interval's changed stretches"),
+    "shoreline_rates": ("岸线变化速率 (DSAS)", "shoreline change rates (DSAS)"),
+    "redline_area": ("生态保护红线面积", "red-line area per date"),
+    "redline_lost": ("红线减少图斑 (与上一版相比)", "red-line polygons lost since the previous version"),
+    "restoration_by_year": ("年度修复面积", "restoration area per year"),
+}
+
+_WORDS = {
+    "zh": {"title": "动态监测报告", "store": "监测库", "generated": "生成时间", "simulated": "模拟数据 (非实测)",
+           "targets": "目标", "notes": "说明", "rows": "行", "summary": "概况", "none": "无"},
+    "en": {"title": "monitoring report", "store": "store", "generated": "generated", "simulated": "simulated (not surveyed)",
+           "targets": "targets", "notes": "notes", "rows": "rows", "summary": "summary", "none": "none"},
+}
 
 _EXTRA_CSS = """
 .simulated{background:#fff4d6}.chart{margin:1em 0;max-width:900px}
 iframe.map{width:100%;max-width:1000px;height:560px;border:1px solid #ccc}
 """
+
+
+def summary_lines(doc: dict[str, Any], lang: str = "zh") -> list[str]:
+    """What the history shows, in a few lines (the report's summary, ``ecozone monitor report``'s output)."""
+    s = doc["summary"]
+    zh = lang == "zh"
+    lines = []
+    counts = ", ".join(f"{k} {v}" for k, v in s.get("surveys", {}).items())
+    lines.append(("当前监测数据: " if zh else "current surveys: ") + (counts or "—"))
+    if "retention_first" in s:
+        a, b = s["retention_first"], s["retention_last"]
+        target = doc["targets"].get("retention")
+        lines.append((f"自然岸线保有率 {a['date']} {a['retention']:.2%} → {b['date']} {b['retention']:.2%}" if zh else
+                      f"natural-coastline retention {a['date']} {a['retention']:.2%} → {b['date']} {b['retention']:.2%}")
+                     + (f" ({'目标' if zh else 'target'} ≥ {target:g} %)" if target is not None else ""))
+    if "natural_lost_km" in s:
+        lines.append((f"自然岸线减少 {s['natural_lost_km']:.2f} km, 恢复 {s['natural_gained_km']:.2f} km, 新增人工岸线 "
+                      f"{s['new_artificial_km']:.2f} km" if zh else
+                      f"natural coastline lost {s['natural_lost_km']:.2f} km, gained {s['natural_gained_km']:.2f} km, new "
+                      f"artificial coast {s['new_artificial_km']:.2f} km"))
+    if "redline_first_ha" in s:
+        lines.append((f"生态保护红线 {s['redline_first_ha']:,.1f} → {s['redline_last_ha']:,.1f} 公顷, 减少图斑 "
+                      f"{s['redline_polygons_lost']} 个" if zh else
+                      f"red line {s['redline_first_ha']:,.1f} → {s['redline_last_ha']:,.1f} ha, "
+                      f"{s['redline_polygons_lost']} polygons lost"))
+    rates = s.get("shoreline_rates")
+    if rates:
+        lines.append(f"DSAS: {rates['measured']}/{rates['transects']} transects, mean NSM "
+                     f"{_num(rates['mean_nsm_m'])} m, EPR {_num(rates['mean_epr_m_yr'])} m/yr, "
+                     f"possible reclamation {rates['possible_reclamation']}")
+    if doc["simulated_surveys"]:
+        lines.append(f"{_WORDS[lang]['simulated']}: {', '.join(doc['simulated_surveys'])}")
+    return lines
+
+
+def _num(v: Any) -> str:
+    return "—" if v is None else f"{v:,.2f}"
 
 
 def changes_map(result, lang: str = "zh"):

@@ -23,27 +23,13 @@ from ._version import __version__
 from .escape import markdown_text
 from .io import write_csv, write_text
 from .json_values import json_ready, json_records
+from .monitor_html import TITLES, changes_map, monitor_html, summary_lines
 from .outputs import OutputFolder, safe_filename
 
-__all__ = ["monitor_report_dict", "write_monitor_report", "monitor_markdown", "MONITOR_FILES", "TITLES"]
+__all__ = ["monitor_report_dict", "write_monitor_report", "monitor_markdown", "MONITOR_FILES", "TITLES", "summary_lines"]
 
 #: The files a monitoring report writes besides its tables' CSVs (the map only when there is a change to draw).
 MONITOR_FILES = ("report.json", "report.md", "report.html", "changes_map.html")
-
-#: Each table's heading (zh / en) in report.md and report.html, in report order.
-TITLES = {
-    "surveys": ("监测数据 (全部版本)", "surveys (every version)"),
-    "coastline_retention": ("自然岸线保有率 (全市)", "natural-coastline retention, city"),
-    "coastline_retention_by_district": ("自然岸线保有率 (区县)", "retention per district"),
-    "coastline_retention_by_bay": ("自然岸线保有率 (海湾)", "retention per bay"),
-    "coastline_change": ("岸线变化 (与上一期相比)", "coastline change since the previous survey"),
-    "coastline_changes_last": ("最近一期变化岸段", "the last interval's changed stretches"),
-    "shoreline_rates": ("岸线变化速率 (DSAS)", "shoreline change rates (DSAS)"),
-    "redline_area": ("生态保护红线面积", "red-line area per date"),
-    "redline_lost": ("红线减少图斑 (与上一版相比)", "red-line polygons lost since the previous version"),
-    "restoration_by_year": ("年度修复面积", "restoration area per year"),
-}
-
 
 def monitor_report_dict(result) -> dict[str, Any]:
     """The machine-readable report (what ``report.json`` holds)."""
@@ -72,8 +58,6 @@ def write_monitor_report(result, out: str | Path | OutputFolder, *, overwrite: b
     if not isinstance(out, OutputFolder):
         with OutputFolder(out, inputs=inputs or [], overwrite=overwrite, command="monitor report") as folder:
             return write_monitor_report(result, folder, lang=lang)
-    from .monitor_html import changes_map, monitor_html
-
     class _Within:  # the folder's paths, under the prefix
         def path(self, name: str) -> Path:
             return out.path(prefix + name)
@@ -101,43 +85,6 @@ _WORDS = {
     "en": {"title": "monitoring report", "store": "store", "generated": "generated", "simulated": "simulated (not surveyed)",
            "targets": "targets", "notes": "notes", "rows": "rows", "summary": "summary", "none": "none"},
 }
-
-
-def summary_lines(doc: dict[str, Any], lang: str = "zh") -> list[str]:
-    """What the history shows, in a few lines (the report's summary, ``ecozone monitor report``'s output)."""
-    s = doc["summary"]
-    zh = lang == "zh"
-    lines = []
-    counts = ", ".join(f"{k} {v}" for k, v in s.get("surveys", {}).items())
-    lines.append(("当前监测数据: " if zh else "current surveys: ") + (counts or "—"))
-    if "retention_first" in s:
-        a, b = s["retention_first"], s["retention_last"]
-        target = doc["targets"].get("retention")
-        lines.append((f"自然岸线保有率 {a['date']} {a['retention']:.2%} → {b['date']} {b['retention']:.2%}" if zh else
-                      f"natural-coastline retention {a['date']} {a['retention']:.2%} → {b['date']} {b['retention']:.2%}")
-                     + (f" ({'目标' if zh else 'target'} ≥ {target:g} %)" if target is not None else ""))
-    if "natural_lost_km" in s:
-        lines.append((f"自然岸线减少 {s['natural_lost_km']:.2f} km, 恢复 {s['natural_gained_km']:.2f} km, 新增人工岸线 "
-                      f"{s['new_artificial_km']:.2f} km" if zh else
-                      f"natural coastline lost {s['natural_lost_km']:.2f} km, gained {s['natural_gained_km']:.2f} km, new "
-                      f"artificial coast {s['new_artificial_km']:.2f} km"))
-    if "redline_first_ha" in s:
-        lines.append((f"生态保护红线 {s['redline_first_ha']:,.1f} → {s['redline_last_ha']:,.1f} 公顷, 减少图斑 "
-                      f"{s['redline_polygons_lost']} 个" if zh else
-                      f"red line {s['redline_first_ha']:,.1f} → {s['redline_last_ha']:,.1f} ha, "
-                      f"{s['redline_polygons_lost']} polygons lost"))
-    rates = s.get("shoreline_rates")
-    if rates:
-        lines.append(f"DSAS: {rates['measured']}/{rates['transects']} transects, mean NSM "
-                     f"{_num(rates['mean_nsm_m'])} m, EPR {_num(rates['mean_epr_m_yr'])} m/yr, "
-                     f"possible reclamation {rates['possible_reclamation']}")
-    if doc["simulated_surveys"]:
-        lines.append(f"{_WORDS[lang]['simulated']}: {', '.join(doc['simulated_surveys'])}")
-    return lines
-
-
-def _num(v: Any) -> str:
-    return "—" if v is None else f"{v:,.2f}"
 
 
 def _cell(v: Any) -> str:
