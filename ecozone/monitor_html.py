@@ -144,8 +144,8 @@ def monitor_html(result, doc: dict[str, Any], lang: str = "zh", *, map_name: str
                    f'<p class="note"><a href="{e(map_name)}">{e(map_name)}</a></p>')
     for name, rows in doc["tables"].items():
         zh_title, en_title = TITLES.get(name, (name, name))
-        out.append(f'<h2 id="{e(name)}">{e(zh_title if zh else en_title)} ({len(rows)})</h2>')
-        out.append(_table(rows, max_rows))
+        out.append(f'<section id="{e(name)}"><h2>{e(zh_title if zh else en_title)} ({len(rows)})</h2>')
+        out.append(_table(rows, max_rows) + "</section>")
     if doc["notes"]:
         out.append(f"<h2>{'说明' if zh else 'notes'}</h2><ul class=\"note\">"
                    + "".join(f"<li>{e(n)}</li>" for n in doc["notes"]) + "</ul>")
