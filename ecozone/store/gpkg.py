@@ -48,12 +48,14 @@ class GeoPackageStore(Store):
         self.location = str(path)
 
     # --- connections ----------------------------------------------------------------------------------
-    def _connect(self, timeout: float = 5.0) -> sqlite3.Connection:
+    def _connect(self, timeout: float = 60.0) -> sqlite3.Connection:
         try:
             con = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
             # a read rolls back what a killed writer left unfinished (a hot journal) before anything else reads
             con.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.Error as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreError(lock_message(self.location, timeout)) from None
             raise StoreError(f"{self.location}: cannot be opened as a GeoPackage ({exc}); fix: give an ecozone store "
                              "(ecozone monitor init)") from None
         return con
@@ -150,7 +152,7 @@ class GeoPackageStore(Store):
                 try:
                     check([dict(r) for r in con.execute("SELECT * FROM ecozone_surveys")])
                     cols = [r[1] for r in con.execute("PRAGMA table_info(ecozone_surveys)") if r[1] != "id"]
-                    values = {**record, "simulated": int(record["simulated"])}
+                    values = {**record, "simulated": int(bool(record.get("simulated")))}
                     cur = con.execute(f"INSERT INTO ecozone_surveys ({', '.join(cols)}) VALUES "
                                       f"({', '.join('?' for _ in cols)})", [values.get(c) for c in cols])
                     new_id = int(cur.lastrowid)
