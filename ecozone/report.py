@@ -6,7 +6,8 @@ count), every indicator (value, unit, target, operator, ``status``
 pass/fail/not_applicable) and the tables behind them.  Apart from
 ``generated_at`` it is identical from run to run on the same inputs.
 ``report.md`` and ``report.html`` are for people; the HTML is one
-self-contained file (no script, no external stylesheet), every value escaped.
+self-contained file (no script, no external stylesheet), every value escaped; its charts
+(per-district bars against the target line) are inline SVG.
 
 Example
 -------
@@ -118,7 +119,9 @@ def write_report(result, out: str | Path | OutputFolder, formats: tuple[str, ...
     if "md" in formats:
         written.append(write_text(folder.path("report.md"), markdown(doc, lang)))
     if "html" in formats:
-        written.append(write_text(folder.path("report.html"), html_page(doc, lang)))
+        from .report_charts import chart_specs
+
+        written.append(write_text(folder.path("report.html"), html_page(doc, lang, charts=chart_specs(result, lang))))
     return written
 
 
@@ -217,6 +220,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.status{white-space:nowrap}
 .badge{display:inline-block;padding:.1em .6em;border-radius:.8em;margin-right:.5em}
 .note{color:#666;font-size:.85em}
+figure.chart{margin:1em 0 1.5em}figure.chart svg{max-width:100%;height:auto;display:block}
 """
 
 
@@ -224,8 +228,11 @@ td.status{white-space:nowrap}
 CSS = _CSS
 
 
-def html_page(doc: dict[str, Any], lang: str = "zh", *, max_rows: int = 200) -> str:
-    """The report as one self-contained HTML page (inline CSS, no script); every value escaped."""
+def html_page(doc: dict[str, Any], lang: str = "zh", *, max_rows: int = 200,
+              charts: list[dict[str, Any]] | None = None) -> str:
+    """The report as one self-contained HTML page (inline CSS, no script); every value escaped.  ``charts``
+    (:func:`ecozone.report_charts.chart_specs`) are drawn as inline SVG in a "图表 / Charts" section after the
+    indicators."""
     e = html.escape
     w, st = _WORDS[lang], _STATUS[lang]
     s = doc["summary"]
@@ -247,6 +254,10 @@ def html_page(doc: dict[str, Any], lang: str = "zh", *, max_rows: int = 200) -> 
     fixed = repairs(doc["validation"])
     if fixed:
         out.append(f'<p class="note">{e(w["repairs"])}:</p><ul class="note">' + "".join(f"<li>{e(x)}</li>" for x in fixed) + "</ul>")
+    if charts:
+        from .report_charts import charts_html
+
+        out.append(charts_html(charts, lang))
     for name, rows in doc["tables"].items():
         out.append(f"<h2>{e(name)} ({len(rows)} {e(w['rows'])})</h2>")
         if not rows:

@@ -22,13 +22,13 @@ LAYERS = [
     ("coordinates", {"crs"}),
     ("read", {"io", "outputs", "land_survey", "scan", "store"}),
     ("plan text", {"plans"}),
-    ("validate", {"validate", "checks", "repair", "prepare", "manifest"}),
+    ("validate", {"validate", "checks", "repair", "prepare", "manifest", "line_overlaps"}),
     ("atlas", {"atlas"}),
     ("engines", {"dask_engine", "dask_client", "dask_layer", "dask_passes", "dask_regions"}),
     ("measure", {"measure"}),
     ("judge", {"audit", "monitoring"}),
-    ("render/export", {"results", "maps", "report", "export", "demo", "demo_summary", "config_files",
-                       "monitor_report", "monitor_html", "demo_monitor"}),
+    ("render/export", {"results", "maps", "report", "report_charts", "charts", "export", "demo", "demo_summary",
+                       "config_files", "monitor_report", "monitor_html", "demo_monitor"}),
     ("command line", {"cli", "__main__", "__init__"}),
 ]
 MAX_LINES = 400

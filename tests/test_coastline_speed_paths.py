@@ -22,7 +22,7 @@ from shapely.ops import substring
 from ecozone.codes import COASTLINE_CLASSES, code_array, normalise_code, normalise_codes
 from ecozone.errors import GeometryError
 from ecozone.fields import coerce, isnull
-from ecozone import checks
+from ecozone import line_overlaps
 from ecozone.measure import coastline as cl
 from ecozone.schema import KINDS
 
@@ -153,7 +153,7 @@ def test_duplicate_check_finds_what_intersection_finds(seed):
     expected = _refused_pairs(lines)
     # the pre-filter keeps every pair whose intersection is longer than 1 m, whatever pairs it is given
     a, b = (np.array(v, dtype=np.int64) for v in zip(*itertools.combinations(range(len(lines)), 2)))
-    kept = checks.lines_may_share(np.asarray(frame.geometry.values), a, b, 1.0)
+    kept = line_overlaps.lines_may_share(np.asarray(frame.geometry.values), a, b, 1.0)
     assert _oracle_pairs(lines) <= {(int(i), int(j)) for i, j in zip(a[kept], b[kept])}
     # and the check refuses exactly those pairs, in the words of the check without the pre-filter
     message = _message(cl._check_duplicates, frame)
@@ -182,8 +182,8 @@ def test_duplicate_check_two_point_segments(seed):
     expected = _oracle_pairs(segs)
     assert expected == _refused_pairs(segs)
     # the grid shortcut says "apart" only when nothing is shared; with the duplicates taken out, it says so
-    assert checks.segments_apart(np.asarray(frame.geometry.values), 1.0) == (not expected)
-    assert checks.segments_apart(np.asarray(frame.geometry.values[:299]), 1.0) == (not _oracle_pairs(segs[:299]))
+    assert line_overlaps.segments_apart(np.asarray(frame.geometry.values), 1.0) == (not expected)
+    assert line_overlaps.segments_apart(np.asarray(frame.geometry.values[:299]), 1.0) == (not _oracle_pairs(segs[:299]))
     message = _message(cl._check_duplicates, frame)
     assert message == _message(_old_check, frame)
     assert (message is None) == (not expected)
@@ -209,7 +209,7 @@ def test_grid_pairs_include_every_pair_of_meeting_boxes(seed):
         end[: n // 2] = start[: n // 2] + (rng.choice([-1, 1], (n // 2, 2)) * 16.0)  # boxes as wide as the cells
     lo, hi = np.minimum(start, end), np.maximum(start, end)
     meet = {(i, j) for i, j in itertools.combinations(range(n), 2) if (lo[i] <= hi[j]).all() and (lo[j] <= hi[i]).all()}
-    i, j = checks.box_pairs(start, end)
+    i, j = line_overlaps.box_pairs(start, end)
     assert (i < j).all()
     assert meet <= set(zip(i.tolist(), j.tolist()))
 

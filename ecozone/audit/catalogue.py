@@ -52,15 +52,26 @@ class Indicator:
 
 
 
+def retention_figures(ctx: Context):
+    """The coastline retention of the audit's first coastline layer per district and per bay, with its settings
+    (measured once per atlas: the indicators and the report's charts share it)."""
+    return figures(ctx.atlas).retention(districts=ctx.districts_name, bays=ctx.bays_name, zone_field=ctx.zone_field,
+                                        include_islands=ctx.settings.get("include_islands", False),
+                                        estuarine=ctx.settings.get("estuarine", "artificial"))
+
+
+def redline_coverage_table(ctx: Context, realm: str | None) -> pd.DataFrame:
+    """The red line's (``realm``: land, marine, None for all) coverage of each district and of all of them."""
+    return figures(ctx.atlas).coverage("redline", realm, districts=ctx.districts_name, zone_field=ctx.zone_field)
+
+
 def _retention(ctx: Context, p: dict) -> tuple:
     from ..measure.coastline import coastline_label
 
     coast = ctx.first("coastline")
     if coast is None or (p.get("zone") and ctx.districts is None) or (p.get("bay") and ctx.bays is None):
         return None, {}, {}
-    r = figures(ctx.atlas).retention(districts=ctx.districts_name, bays=ctx.bays_name, zone_field=ctx.zone_field,
-                                     include_islands=ctx.settings.get("include_islands", False),
-                                     estuarine=ctx.settings.get("estuarine", "artificial"))
+    r = retention_figures(ctx)
     if p.get("bay"):
         row = zone_row(r.by_bay, p["bay"], "bay")
         if row is None:
@@ -86,8 +97,7 @@ def _redline_layers(ctx: Context, realm: str | None) -> gpd.GeoDataFrame | None:
 def _redline_coverage(ctx: Context, p: dict) -> tuple:
     if not ctx.atlas.names("redline") or ctx.districts is None:
         return None, {}, {}
-    table = figures(ctx.atlas).coverage("redline", p.get("realm", "land"), districts=ctx.districts_name,
-                                        zone_field=ctx.zone_field)
+    table = redline_coverage_table(ctx, p.get("realm", "land"))
     row = zone_row(table, p.get("zone"))
     if row is None:
         raise unknown_zone(ctx, p["zone"])

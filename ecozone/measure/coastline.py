@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..checks import lines_may_share, segments_apart
+from ..line_overlaps import lines_may_share, segments_apart
 from ..errors import CRSError, GeometryError, SchemaError
 from ..geometry import LINEAL, POLYGONAL
 from ..codes import normalised_codes
