@@ -8,7 +8,7 @@ from typing import Any
 
 from .report import CSS
 
-__all__ = ["monitor_html", "changes_map", "summary_lines", "TITLES"]
+__all__ = ["monitor_html", "changes_map", "chart_figures", "summary_lines", "TITLES"]
 
 #: Each table's heading (zh / en) in report.md and report.html, in report order.
 TITLES = {
@@ -80,7 +80,10 @@ def changes_map(result, lang: str = "zh"):
     from .maps.quick import QuickLayer, quick_map
 
     layers, spans = [], []
+    latest = result.layers.get("coastline_latest")
     last = result.layers.get("coastline_changes_last")
+    if latest is not None and last is not None and len(last):
+        layers.append(QuickLayer("最新岸线" if lang == "zh" else "latest coastline", latest, kind="coastline"))
     if last is not None and len(last):
         layers.append(QuickLayer("岸线变化" if lang == "zh" else "coastline change", last))
         spans.append(f"{last['from_date'].iloc[0]} → {last['to_date'].iloc[0]}")
@@ -95,6 +98,67 @@ def changes_map(result, lang: str = "zh"):
         title += " (模拟数据)" if lang == "zh" else " (simulated)"
     colour = "change" if any("change" in layer.frame.columns for layer in layers) else None
     return quick_map(layers, color_by=colour, title=title, lang=lang, offline=True)
+
+
+def _pct(v: Any) -> float | None:
+    return None if v is None else float(v) * 100
+
+
+def chart_figures(doc: dict[str, Any], lang: str = "zh") -> list[tuple[str, str]]:
+    """The report's charts as ``(svg, note)``: retention over time against the target line (city and bays),
+    retention per district at the first and the last date, the change per interval, the red-line area per date
+    and the restoration area per year against the restoration target.  Inline SVG (:mod:`ecozone.charts`)."""
+    from .charts import bar_svg, line_svg
+
+    zh = lang == "zh"
+    t, targets, out = doc["tables"], doc["targets"], []
+    goal = targets.get("retention")
+    goal_label = None if goal is None else f"{'目标' if zh else 'target'} ≥ {goal:g}%"
+    city = t.get("coastline_retention") or []
+    if city:
+        series = {("全市" if zh else "city"): [_pct(r["retention"]) for r in city]}
+        dates = [r["date"] for r in city]
+        for r in t.get("coastline_retention_by_bay") or []:
+            series.setdefault(str(r["bay"]), [None] * len(dates))[dates.index(r["date"])] = _pct(r["retention"])
+        out.append((line_svg(dates, series, title="自然岸线保有率 (大陆岸线)" if zh else "natural-coastline retention (mainland)",
+                             y_label="保有率 (%)" if zh else "retention (%)", target=goal, target_label=goal_label,
+                             percent=True), "虚线: 全市目标" if zh and goal is not None else ""))
+    districts = t.get("coastline_retention_by_district") or []
+    if districts:
+        first, last = districts[0]["date"], districts[-1]["date"]
+        zones = list(dict.fromkeys(r["zone"] for r in districts))
+        series = {}
+        for day in dict.fromkeys((first, last)):
+            by = {r["zone"]: _pct(r["retention"]) for r in districts if r["date"] == day}
+            series[day] = [by.get(z) for z in zones]
+        out.append((bar_svg(zones, series, title="自然岸线保有率 · 各区县" if zh else "retention by district",
+                            y_label="保有率 (%)" if zh else "retention (%)", target=goal, target_label=goal_label,
+                            percent=True), "—: 该区县无岸线" if zh else "—: no coastline in the district"))
+    change = t.get("coastline_change") or []
+    if change:
+        spans = [f"{r['from_date']}→{r['to_date']}" for r in change]
+        names = (("natural_lost_km", "自然岸线减少", "natural lost"), ("natural_gained_km", "自然岸线恢复", "natural gained"),
+                 ("new_artificial_km", "新增人工岸线", "new artificial"), ("new_shore_km", "新岸线(疑似围填海)", "new shore"))
+        series = {(zh_name if zh else en): [r[key] for r in change] for key, zh_name, en in names}
+        out.append((bar_svg(spans, series, title="岸线变化 (与上一期相比)" if zh else "coastline change per interval",
+                            y_label="km"), ""))
+    red = t.get("redline_area") or []
+    if red:
+        out.append((bar_svg([r["date"] for r in red], {("红线面积" if zh else "red line"): [r["area_ha"] for r in red]},
+                            title="生态保护红线面积" if zh else "red-line area", y_label="公顷" if zh else "ha"),
+                    "面积不减少: 与上一版相比减少的图斑见下表" if zh else "polygons lost: see the table below"))
+    years = t.get("restoration_by_year") or []
+    if years:
+        target = targets.get("restoration") or {}
+        kind = years[0]["cumulative_type"]
+        series = {("当年项目面积" if zh else "projects of the year"): [r["area_ha"] for r in years],
+                  (f"累计已完成 ({kind})" if zh else f"completed, cumulative ({kind})"): [r["completed_cumulative_ha"] for r in years]}
+        until = f" ({target['until']})" if target.get("until") else ""
+        label = f"{'目标' if zh else 'target'} ≥ {target['target_ha']:g} {'公顷' if zh else 'ha'}{until}" if target else None
+        out.append((bar_svg([str(r["year"]) for r in years], series, title="年度修复面积" if zh else "restoration area per year",
+                            y_label="公顷" if zh else "ha", target=target.get("target_ha"), target_label=label),
+                    "并集面积, 重叠不重复计算" if zh else "union areas: overlaps counted once"))
+    return out
 
 
 def _value(v: Any) -> str:
@@ -138,6 +202,12 @@ def monitor_html(result, doc: dict[str, Any], lang: str = "zh", *, map_name: str
     if doc["simulated_surveys"]:
         out.append(f'<p class="note simulated">{"模拟数据 (非实测, 仅演示)" if zh else "simulated surveys (not surveyed)"}: '
                    f'{e(", ".join(doc["simulated_surveys"]))}</p>')
+    figures = chart_figures(doc, lang)
+    if figures:
+        out.append(f'<h2 id="charts">{"图表" if zh else "Charts"}</h2>')
+        for svg, note in figures:
+            out.append(f'<figure class="chart">{svg}' + (f'<figcaption class="note">{e(note)}</figcaption>' if note else "")
+                       + "</figure>")
     if map_name:
         heading = "最近一期变化图" if zh else "map of the last interval's changes"
         out.append(f'<h2>{e(heading)}</h2><iframe class="map" src="{e(map_name)}" title="{e(heading)}"></iframe>'

@@ -95,6 +95,7 @@ def monitor(store, *, zones: gpd.GeoDataFrame | None = None, bays: gpd.GeoDataFr
         frames = {s.id: store.load(s) for s in coast}
         found = coastline_history(coast, frames, zones=zones, bays=bays, baseline=baseline, zone_field=zone_field,
                                   bay_field=bay_field, reclamation_m=reclamation_m, **settings)
+        layers["coastline_latest"] = frames[coast[-1].id]  # the map's context
         last = found.pop("coastline_changes_last")
         if last is not None:
             layers["coastline_changes_last"] = last
