@@ -37,7 +37,7 @@ iframe.map{width:100%;max-width:1000px;height:560px;border:1px solid #ccc}
 """
 
 
-def summary_lines(doc: dict[str, Any], lang: str = "zh") -> list[str]:
+def summary_lines(doc: dict[str, Any], lang: str = "zh", *, simulated: bool = True) -> list[str]:
     """What the history shows, in a few lines (the report's summary, ``ecozone monitor report``'s output)."""
     s = doc["summary"]
     zh = lang == "zh"
@@ -65,7 +65,7 @@ def summary_lines(doc: dict[str, Any], lang: str = "zh") -> list[str]:
         lines.append(f"DSAS: {rates['measured']}/{rates['transects']} transects, mean NSM "
                      f"{_num(rates['mean_nsm_m'])} m, EPR {_num(rates['mean_epr_m_yr'])} m/yr, "
                      f"possible reclamation {rates['possible_reclamation']}")
-    if doc["simulated_surveys"]:
+    if simulated and doc["simulated_surveys"]:
         lines.append(f"{_WORDS[lang]['simulated']}: {', '.join(doc['simulated_surveys'])}")
     return lines
 
@@ -83,9 +83,11 @@ def changes_map(result, lang: str = "zh"):
     latest = result.layers.get("coastline_latest")
     last = result.layers.get("coastline_changes_last")
     if latest is not None and last is not None and len(last):
-        layers.append(QuickLayer("最新岸线" if lang == "zh" else "latest coastline", latest, kind="coastline"))
+        context = latest[[latest.geometry.name]]  # grey, under the changes: where they are, not what it is
+        layers.append(QuickLayer("最新岸线" if lang == "zh" else "latest coastline", context,
+                                 style={"color": "#9e9e9e", "weight": 1.5}))
     if last is not None and len(last):
-        layers.append(QuickLayer("岸线变化" if lang == "zh" else "coastline change", last))
+        layers.append(QuickLayer("岸线变化" if lang == "zh" else "coastline change", last, style={"weight": 5}))
         spans.append(f"{last['from_date'].iloc[0]} → {last['to_date'].iloc[0]}")
     lost = result.layers.get("redline_lost_last")
     if lost is not None and len(lost):
@@ -198,7 +200,7 @@ def monitor_html(result, doc: dict[str, Any], lang: str = "zh", *, map_name: str
            f"<title>{e(title)}</title><style>{CSS}{_EXTRA_CSS}</style></head><body>", f"<h1>{e(title)}</h1>",
            f'<p class="note">{"监测库" if zh else "store"}: {e(doc["store"])} · {"生成时间" if zh else "generated"}: '
            f'{e(doc["generated_at"])} · ecozone {e(doc["ecozone"])}</p>',
-           "<ul>" + "".join(f"<li>{e(line)}</li>" for line in summary_lines(doc, lang)) + "</ul>"]
+           "<ul>" + "".join(f"<li>{e(line)}</li>" for line in summary_lines(doc, lang, simulated=False)) + "</ul>"]
     if doc["simulated_surveys"]:
         out.append(f'<p class="note simulated">{"模拟数据 (非实测, 仅演示)" if zh else "simulated surveys (not surveyed)"}: '
                    f'{e(", ".join(doc["simulated_surveys"]))}</p>')
