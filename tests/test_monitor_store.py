@@ -253,3 +253,27 @@ def test_the_password_never_shows(postgis_url, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "ecozone", "monitor", "list", bare], env={**env, "PYTHONPATH": str(REPO)},
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and "1 survey versions" in proc.stdout and PASSWORD not in proc.stdout + proc.stderr
+
+
+def test_stored_layers_have_spatial_indexes(store):
+    if store.startswith("postgresql"):
+        import sqlalchemy
+
+        engine = sqlalchemy.create_engine(store.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.connect() as conn:
+            defs = [r[0] for r in conn.execute(sqlalchemy.text(
+                "SELECT indexdef FROM pg_indexes WHERE tablename = 'ecozone_survey_1'"))]
+        engine.dispose()
+        assert any("USING gist" in d for d in defs), defs
+    else:
+        import sqlite3
+
+        con = sqlite3.connect(store)
+        geom = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = 'survey_1'").fetchone()[0]
+        assert con.execute(f"SELECT count(*) FROM rtree_survey_1_{geom}").fetchone()[0] == 4  # one box per feature
+        ext = con.execute("SELECT extension_name FROM gpkg_extensions WHERE table_name = 'survey_1'").fetchall()
+        con.close()
+        assert ("gpkg_rtree_index",) in ext
+        # GDAL reads the survey through its index: a bounding-box filter picks the one segment inside it
+        box = (data.X0 + 100, data.COAST_Y - 10, data.X0 + 200, data.COAST_Y + 10)
+        assert len(pyogrio.read_dataframe(store, layer="survey_1", bbox=box)) == 1
