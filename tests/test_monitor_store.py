@@ -113,17 +113,24 @@ def test_a_second_add_waits_for_the_first(store, tmp_path):
     runs = history(tmp_path)
     marker = tmp_path / "paused"
     first = spawn("monitor", "add", store, "--kind", runs[1][0], runs[1][1], "--date", runs[1][2],
-                  env_extra={PAUSE_ENV: f"{marker}:4"})
-    wait_for(marker, first)
-    start = time.monotonic()
-    second = spawn("monitor", "add", store, "--kind", runs[2][0], runs[2][1], "--date", runs[2][2], "--lock-timeout", "60")
-    out2 = second.communicate(timeout=120)
-    waited = time.monotonic() - start
-    out1 = first.communicate(timeout=120)
+                  env_extra={PAUSE_ENV: f"{marker}:10"})
+    wait_for(marker, first)  # the first holds the writer lock for 10 s from here
+    second = spawn("monitor", "add", store, "--kind", runs[2][0], runs[2][1], "--date", runs[2][2], "--lock-timeout", "120")
+    done: dict[str, float] = {}
+    end = time.monotonic() + 240
+    while len(done) < 2 and time.monotonic() < end:
+        for name, proc in (("first", first), ("second", second)):
+            if name not in done and proc.poll() is not None:
+                done[name] = time.monotonic()
+        time.sleep(0.05)
+    out1, out2 = first.communicate(timeout=60), second.communicate(timeout=60)
     assert first.returncode == 0, out1
     assert second.returncode == 0, out2
-    assert waited > 1.0  # it waited for the first writer's commit (no time is asserted beyond "it waited")
-    assert [x[2] for x in snapshot(store)] == list(data.DATES)
+    assert done["second"] >= done["first"]  # it could not commit before the first had
+    surveys = open_store(store).surveys()
+    assert [x.date for x in surveys] == list(data.DATES)
+    by_date = {x.date: x.id for x in surveys}
+    assert by_date[data.DATES[1]] < by_date[data.DATES[2]]  # numbered in the order they committed
 
 
 def test_a_second_add_gives_up_after_its_timeout_with_exit_2(store, tmp_path):

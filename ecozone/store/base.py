@@ -115,7 +115,11 @@ def frame_hash(frame: gpd.GeoDataFrame) -> str:
 
 
 def mask_url(location: str) -> str:
-    """A store's location as messages may show it: the password of a URL replaced by ``***``."""
+    """A store's location as messages may show it: the password of a URL replaced by ``***``.
+
+    >>> mask_url("postgresql://gis:pa:ss@db.example:5432/eco"), mask_url("monitor.gpkg")
+    ('postgresql://gis:***@db.example:5432/eco', 'monitor.gpkg')
+    """
     return _URL_PASSWORD.sub(lambda m: m.group(1) + "***" + m.group(3), str(location))
 
 
