@@ -138,7 +138,7 @@ def test_a_second_add_gives_up_after_its_timeout_with_exit_2(store, tmp_path):
     runs = history(tmp_path)
     marker = tmp_path / "paused"
     first = spawn("monitor", "add", store, "--kind", runs[1][0], runs[1][1], "--date", runs[1][2],
-                  env_extra={PAUSE_ENV: f"{marker}:8"})
+                  env_extra={PAUSE_ENV: f"{marker}:15"})
     wait_for(marker, first)
     second = spawn("monitor", "add", store, "--kind", runs[2][0], runs[2][1], "--date", runs[2][2], "--lock-timeout", "1")
     _, err = second.communicate(timeout=120)
