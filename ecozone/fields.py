@@ -79,9 +79,11 @@ def rename_aliases(gdf: gpd.GeoDataFrame, kind: LayerKind, mapping: dict[str, st
 
 
 def field_renames(columns: Any, kind: LayerKind | str, *, taken: dict[str, str] | None = None) -> dict[str, str]:
-    """``{column: field}`` for the columns that hold a field of ``kind`` under another name: its Chinese name or
-    an alias (any case), or its name cut to a Shapefile's 10 characters (``restoratio`` for ``restoration``,
-    when no other field of the kind is cut to the same).  ``taken``: renames already decided.
+    """``{column: field}`` for the columns that hold a field of ``kind`` under another name: its own name in
+    another case (``dlbm`` for ``DLBM``, as PostGIS and ``ogr2ogr -lco LAUNDER`` write it), its Chinese name or an
+    alias (any case), or one of those cut to a Shapefile's 10 bytes (``restoratio`` for ``restoration``;
+    ``座落单位代`` for ``座落单位代码`` in a GBK file), when no other field of the kind is cut to the same.
+    ``taken``: renames already decided.
 
     Example
     -------
@@ -92,12 +94,14 @@ def field_renames(columns: Any, kind: LayerKind | str, *, taken: dict[str, str] 
     taken = dict(taken or {})
     columns = list(columns)
     folded = {str(c).strip().casefold(): c for c in columns}
-    cut = [shapefile_cut(f.name) for f in spec.fields]
+    cuts = {f.name: {shapefile_cut(n, enc) for n in (f.name, f.zh, *f.aliases) for enc in _DBF_ENCODINGS} - {f.name, f.zh, *f.aliases}
+            for f in spec.fields}
+    shared = {c for name, mine in cuts.items() for c in mine if any(c in theirs for other, theirs in cuts.items() if other != name)}
     renames: dict[str, str] = {}
-    for f, short in zip(spec.fields, cut):
+    for f in spec.fields:
         if f.name in columns or f.name in taken.values():
             continue
-        spellings = [f.zh, *f.aliases] + ([short] if short != f.name and cut.count(short) == 1 else [])
+        spellings = [f.name, f.zh, *f.aliases, *sorted(cuts[f.name] - shared)]
         for alias in spellings:
             col = folded.get(alias.casefold())
             if col is not None and col not in taken and col not in renames:
@@ -106,9 +110,13 @@ def field_renames(columns: Any, kind: LayerKind | str, *, taken: dict[str, str] 
     return renames
 
 
-def shapefile_cut(name: str) -> str:
-    """A field name as a Shapefile (DBF: 10 bytes) stores it."""
-    while len(name.encode("utf-8")) > 10:
+#: The encodings a Shapefile's field names are cut in: UTF-8 (3 bytes a CJK character) and GBK (2).
+_DBF_ENCODINGS = ("utf-8", "gbk")
+
+
+def shapefile_cut(name: str, encoding: str = "utf-8") -> str:
+    """A field name as a Shapefile (DBF: 10 bytes in the file's encoding) stores it."""
+    while len(name.encode(encoding, errors="replace")) > 10:
         name = name[:-1]
     return name
 

@@ -21,6 +21,7 @@ import shapely
 from shapely import GeometryType
 
 from . import crs as _crs
+from .crs.ellipsoidal import centre_lonlat, check_area_method, equal_area_crs, to_equal_area
 from .errors import CRSError, GeometryError, SchemaError
 from .geometry import POLYGONAL, is_polygonal
 from .parallel import threaded
@@ -64,6 +65,7 @@ def prepare_layers(
     zones_name: str = "zones",
     zones_polygons: bool = True,
     zone_field: str | None = None,
+    area_method: str = "planar",
 ) -> tuple[gpd.GeoDataFrame, dict[str, gpd.GeoDataFrame]]:
     """Bring zones and layers into one projected measurement CRS; repair invalid polygons.
 
@@ -75,18 +77,26 @@ def prepare_layers(
     layer the others are measured against, e.g. mines or a coastline).
     With ``zone_field`` (the zones name the rows of a table with ``total`` /
     ``outside`` rows), a zone named like those rows is refused
-    (:func:`check_zone_names`).
+    (:func:`check_zone_names`).  With ``area_method="ellipsoidal"`` the measurement CRS is an equal-area
+    projection of the CGCS2000 ellipsoid centred on the zones (:mod:`ecozone.crs.ellipsoidal`): its planar
+    areas are the areas on the ellipsoid, as the land survey's TBMJ.
     """
+    check_area_method(area_method)
     check_input(zones, zones_name, polygons=zones_polygons)
     if zone_field is not None:
         check_zone_names(zones, zone_field, zones_name)
     zones = projected(zones, zones_name, notes)
+    if area_method == "ellipsoidal":
+        note(notes, "areas on the CGCS2000 ellipsoid (measured in an equal-area projection centred on the zones)")
+        zones = to_equal_area(zones, equal_area_crs(*centre_lonlat(zones.geometry.values, zones.crs)))
     target = zones.crs
     zones = _repair(zones, zones_name, notes)
     out: dict[str, gpd.GeoDataFrame] = {}
     for name, layer in layers.items():
         check_input(layer, name, polygons=polygons)
-        if not layer.crs.equals(target):
+        if area_method == "ellipsoidal":
+            layer = to_equal_area(layer, target)
+        elif not layer.crs.equals(target):
             note(notes, f"{name} reprojected from {_crs.short_label(layer.crs)} to {_crs.short_label(target)}")
             layer = _crs.reproject_frame(layer, target)
         elif layer.attrs.get("reprojected_from") is not None:  # reprojected as it was read (the CLI)
@@ -205,7 +215,7 @@ def extent_frame(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def as_frame(source: Any) -> Any:
     """A file path read with :func:`ecozone.read_layer`; anything else as it is."""
     if isinstance(source, (str, os.PathLike)):
-        from ..io import read_layer
+        from .io import read_layer
 
         return read_layer(source)
     return source

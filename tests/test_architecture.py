@@ -134,3 +134,14 @@ def test_no_private_name_is_imported_across_modules():
                     if alias.name.startswith("_") and not alias.name.startswith("__") and f"{target}.{alias.name}" not in found:
                         private.append(f"{module} imports {alias.name} from {target}")
     assert private == []
+
+
+def test_no_relative_import_climbs_out_of_the_package():
+    # `from ..io import x` in a top-level module names a package above ecozone: an ImportError the day it runs
+    wrong = []
+    for module, path in modules().items():
+        package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level > len(package.split(".")):
+                wrong.append(f"{module}: line {node.lineno}: from {'.' * node.level}{node.module or ''} import …")
+    assert not wrong, wrong

@@ -179,3 +179,12 @@ def test_sea_zones_command_writes_a_layer_once(tmp_path):
     assert "may be counted as sea" not in r.stderr
     land = ecozone.read_layer(d / "land.geojson").to_crs(4549).union_all()
     assert ecozone.read_layer(with_land).to_crs(4549).intersection(land).area.max() < 10_000  # 0.01 km²
+
+
+def test_a_table_output_of_unknown_format_is_refused_before_any_input_is_read(tmp_path):
+    # the zones file does not even exist: the format is told first, in one line, exit 2 (it was told after measuring)
+    r = run("coverage", "--zones", str(tmp_path / "missing.gpkg"), "--layer", str(tmp_path / "missing.gpkg"),
+            "-o", str(tmp_path / "big.xlsx"))
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "unknown output format .xlsx" in r.stderr and "missing.gpkg" not in r.stderr
+    assert not (tmp_path / "big.xlsx").exists()

@@ -213,3 +213,37 @@ def test_non_overlap_check_catches_an_overlap_between_blocks(monkeypatch):
     zones = np.array([box(0, 0, 500, 1000), box(500, 0, 1000, 1000)])
     assert covered_area(zones, merged).tolist() == pytest.approx([5e5, 5e5], rel=1e-9)
     assert covered_area(zones, dissolve(spoiled, merge=True)).sum() == pytest.approx(1e6, rel=1e-9)
+
+
+def test_zones_and_layer_given_as_files(tmp_path):
+    # the library reads a path it is given (it raised ImportError before): the figures those of the frames
+    x, y = 500_000, 4_150_000  # near Yantai, in the CRS's area of use
+    zones = gpd.GeoDataFrame({"name": ["甲", "乙"]}, geometry=[box(x, y, x + 1000, y + 1000), box(x + 1000, y, x + 2000, y + 1000)],
+                             crs=4549)
+    layer = gpd.GeoDataFrame(geometry=[box(x + 500, y, x + 1500, y + 400)], crs=4549)
+    zones.to_file(tmp_path / "zones.gpkg")
+    layer.to_file(tmp_path / "layer.gpkg")
+    table = ecozone.coverage(str(tmp_path / "zones.gpkg"), tmp_path / "layer.gpkg")
+    assert table["covered_ha"].round(9).tolist() == [20.0, 20.0, 40.0]  # 500 m × 400 m each side, by hand
+
+
+def test_ellipsoidal_coverage_keeps_a_long_zone_edge_where_it_was_drawn():
+    # a 40 km district edge, 120 km east of the central meridian, across a row of 20 m 图斑: moved to the
+    # equal-area projection by its two ends only it bowed by metres (1.4 % short); oracle: pyproj.Geod on the
+    # pieces clipped in the file's CRS, their edges cut to 10 m (straight in EPSG:4549 as drawn)
+    from pyproj import Transformer
+
+    to_lonlat = Transformer.from_crs(4549, 4490, always_xy=True)
+    geod = Geod(ellps="GRS80")
+
+    def geod_area(g):
+        g = shapely.transform(shapely.segmentize(g, 10), lambda xy: np.column_stack(to_lonlat.transform(xy[:, 0], xy[:, 1])))
+        return abs(geod.geometry_area_perimeter(g)[0])
+
+    x, y = 600_000, 4_150_000
+    zone = box(x, y, x + 40_000, y + 20_000)
+    strip = [box(x + 20_000 + k * 100, y + 19_990, x + 20_100 + k * 100, y + 20_010) for k in range(-5, 5)]
+    table = ecozone.coverage(gpd.GeoDataFrame({"name": ["Z"]}, geometry=[zone], crs=4549),
+                             gpd.GeoDataFrame(geometry=strip, crs=4549), area_method="ellipsoidal", total=False)
+    want = sum(geod_area(g.intersection(zone)) for g in strip)
+    assert table["covered_ha"].iloc[0] * 1e4 == pytest.approx(want, rel=1e-5)

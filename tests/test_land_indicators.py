@@ -86,6 +86,10 @@ def test_area_share_of_sponge_city_in_the_built_up_area(tmp_path):
     every = shapely.intersection(shapely.union_all(sponge), boundary).area / boundary.area * 100
     early = shapely.intersection(shapely.union_all(sponge[:2]), boundary).area / boundary.area * 100
     assert got["area_share"]["value"] == pytest.approx(every, rel=1e-9)
+    # the details say which area is which: the sponge city's inside the built-up area, and the built-up area's
+    details = got["area_share"]["details"]
+    assert details["area_ha"] == pytest.approx(shapely.intersection(shapely.union_all(sponge), boundary).area / 1e4)
+    assert details["within_ha"] == pytest.approx(boundary.area / 1e4) and details["within"] == "built_up_area"
     assert got["sponge_2025"]["value"] == pytest.approx(early, rel=1e-9) and early < every
 
 

@@ -111,3 +111,37 @@ def test_empty_and_missing_field():
     assert len(ecozone.restoration(empty, ZONES)) == 0
     with pytest.raises(SchemaError, match="no field 'year'"):
         ecozone.restoration(frame([(0, 0, 10, 10, "mine", "completed", 2021)]).drop(columns="year"), ZONES)
+
+
+def test_ellipsoidal_restored_area_is_the_geodesic_area_of_the_union(tmp_path):
+    # two overlapping wetland projects 120 km east of the central meridian, where the Gauss-Krüger plane overstates
+    # areas by 3.6e-4: ellipsoidal areas equal pyproj.Geod's of the union, planar ones shapely's, and the CLI says which
+    from pyproj import Transformer
+
+    to_lonlat = Transformer.from_crs(4549, 4490, always_xy=True)
+    x, y = 620_000, 4_160_000
+    shapes = [box(x, y, x + 800, y + 600), box(x + 500, y + 300, x + 1_300, y + 900)]
+    projects = gpd.GeoDataFrame({"id": ["a", "b"], "type": "coastal_wetland", "status": "completed", "year": 2024},
+                                geometry=shapes, crs=4549)
+    union = shapely.segmentize(shapely.union_all(shapes), 10)
+    lonlat = shapely.transform(union, lambda xy: np.column_stack(to_lonlat.transform(xy[:, 0], xy[:, 1])))
+    geodesic_ha = abs(Geod(ellps="GRS80").geometry_area_perimeter(lonlat)[0]) / 1e4
+    ell = ecozone.restoration(projects, by=(), area_method="ellipsoidal")
+    assert ell["area_ha"].iloc[-1] == pytest.approx(geodesic_ha, rel=1e-7)
+    assert ell.attrs["area_method"] == "ellipsoidal"
+    planar = ecozone.restoration(projects, by=())
+    assert planar["area_ha"].iloc[-1] == pytest.approx(shapely.union_all(shapes).area / 1e4, rel=1e-12)
+    assert planar["area_ha"].iloc[-1] / ell["area_ha"].iloc[-1] == pytest.approx(1.00036, abs=2e-5)
+    progress = ecozone.restoration_progress(projects, 80, area_method="ellipsoidal")
+    assert progress["achieved_ha"] == pytest.approx(geodesic_ha, rel=1e-7) and progress["area_method"] == "ellipsoidal"
+
+    import json, subprocess, sys
+
+    projects.to_file(tmp_path / "projects.gpkg")
+    r = subprocess.run([sys.executable, "-m", "ecozone", "restoration", "--projects", str(tmp_path / "projects.gpkg"),
+                        "--by", "", "--target-ha", "80", "--area-method", "ellipsoidal", "-o", str(tmp_path / "r.json")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads((tmp_path / "r.json").read_text("utf-8"))
+    assert doc["area_method"] == "ellipsoidal" and doc["progress"]["area_method"] == "ellipsoidal"
+    assert doc["rows"][-1]["area_ha"] == pytest.approx(geodesic_ha, rel=1e-7)

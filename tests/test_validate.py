@@ -202,3 +202,16 @@ def test_required_value_left_empty_is_refused(tmp_path):
     with pytest.raises(SchemaError) as err:
         load(tmp_path, "projects", "p.geojson", "restoration")
     assert_one_line(str(err.value), "p.geojson", "feature 0 (name=湿地)", "required field 'year' (年份) is empty")
+
+
+def test_field_names_in_another_case_or_cut_to_a_shapefiles_ten_bytes():
+    from ecozone.fields import field_renames
+
+    # PostGIS / ogr2ogr -lco LAUNDER write the standard's codes in lower case
+    assert field_renames(["dlbm", "zldwdm", "kcxs", "BSM"], "land_survey") == {"dlbm": "DLBM", "zldwdm": "ZLDWDM", "kcxs": "KCXS"}
+    # a GBK Shapefile keeps 10 bytes of 座落单位代码 / 扣除地类系数: five characters ("座落单位代")
+    assert "座落单位代码".encode("gbk")[:10].decode("gbk") == "座落单位代"
+    assert field_renames(["座落单位代", "扣除地类系", "地类编码"], "land_survey") == {
+        "地类编码": "DLBM", "座落单位代": "ZLDWDM", "扣除地类系": "KCXS"}
+    # a cut two fields share names neither: UTF-8 keeps 座落单 of both 座落单位代码 and 座落单位名称
+    assert field_renames(["座落单"], "land_survey") == {}

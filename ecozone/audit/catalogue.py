@@ -275,7 +275,7 @@ def _area_share(ctx: Context, p: dict) -> tuple:
     inside = shapely.intersection(shapely.union_all(layer.geometry.values), boundary).area if len(layer) else 0.0
     if boundary.area <= 0:
         return None, {}, {}
-    return inside / boundary.area * 100, {"area_ha": inside / M2_PER_HA, "of_ha": boundary.area / M2_PER_HA,
+    return inside / boundary.area * 100, {"area_ha": inside / M2_PER_HA, "within_ha": boundary.area / M2_PER_HA,
                                           "of": of, "within": within}, {}
 
 

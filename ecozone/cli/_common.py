@@ -21,6 +21,17 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+#: What ``-o`` of a command that writes a table may name.
+TABLE_FORMATS = (".csv", ".json")
+
+
+def area_method_option(default: str = "planar"):
+    """``--area-method planar|ellipsoidal``: how the command measures areas (recorded in its output)."""
+    return click.option("--area-method", type=click.Choice(["planar", "ellipsoidal"]), default=default, show_default=True,
+                        help="planar: in the Gauss-Krüger zone; ellipsoidal: on the CGCS2000 ellipsoid, as the land "
+                        "survey's TBMJ (TD/T 1055).")
+
+
 def out_option(f):
     f = click.option("--overwrite", is_flag=True, help="Replace an existing output file.")(f)
     return click.option(
@@ -32,12 +43,16 @@ def out_option(f):
     )(f)
 
 
-def check_output(out: Path | None, inputs: list[Path], *, overwrite: bool) -> None:
-    """Refuse, before any work, an output that is an input (or a part of one), exists without --overwrite,
-    is a folder, or lies where nothing can be written."""
+def check_output(out: Path | None, inputs: list[Path], *, overwrite: bool, formats: tuple[str, ...] | None = None) -> None:
+    """Refuse, before any work, an output that is an input (or a part of one), is not one of ``formats`` (its
+    suffixes, e.g. :data:`TABLE_FORMATS`), exists without --overwrite, is a folder, or lies where nothing can be
+    written."""
     if out is None:
         return
     check_not_inputs([out], inputs)
+    if formats is not None and out.suffix.lower() not in formats:
+        raise InputError(f"{out}: unknown output format {out.suffix.lower() or '(none)'}; fix: name the output "
+                         f"{' or '.join(formats)}")
     if out.exists() and not out.is_file():  # a folder, a device (/dev/full), a pipe
         raise InputError(f"{out}: is {'a folder' if out.is_dir() else 'not a regular file'}; fix: name the output file "
                          "itself (-o FILE)")
@@ -67,7 +82,7 @@ def write_table(table: pd.DataFrame, out: Path | None, *, overwrite: bool, extra
             click.echo(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
         return
     suffix = out.suffix.lower()
-    if suffix not in (".csv", ".json"):
+    if suffix not in TABLE_FORMATS:
         raise InputError(f"{out}: unknown output format {suffix or '(none)'}; fix: name the output .csv or .json")
     from ..io import write_csv, write_text
     from ..report import json_ready, json_records

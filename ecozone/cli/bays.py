@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from ._common import check_output, echo_notes, write_table
+from ._common import TABLE_FORMATS, check_output, echo_notes, write_table
 from ._inputs import reads
 
 
@@ -30,7 +30,7 @@ def bay_report(ctx, bays, name_field, coastline, include_islands, redline, ranch
     from ..measure.bays import bay_report as report
 
     files = [p for p in (bays, coastline, redline, ranches, restoration) if p is not None]
-    check_output(out, files, overwrite=overwrite)
+    check_output(out, files, overwrite=overwrite, formats=TABLE_FORMATS)
     if out is not None and out.suffix.lower() not in (".md", ".csv", ".json"):
         raise InputError(f"{out}: unknown output format {out.suffix or '(none)'}; fix: name the output .md, .csv or .json")
     # the red line's type, the ranches' level and type, the projects' type, status and year are not used here

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._common import check_output, echo_notes, engine_kwargs, engine_options, out_option, write_table
+from ._common import TABLE_FORMATS, check_output, echo_notes, engine_kwargs, engine_options, out_option, write_table
 from ._inputs import NON_NEGATIVE, reads
 
 
@@ -46,7 +46,7 @@ def conflicts(ctx, layer, against, rules, search_m, id_field, name_field, fail_o
 
     from ..measure.conflicts import conflicts as check
 
-    check_output(out, [layer, against], overwrite=overwrite)
+    check_output(out, [layer, against], overwrite=overwrite, formats=TABLE_FORMATS)
     with engine_kwargs(engine, scheduler, partitions) as run:
         # ids are unique in both layers; a column named with --id-field must be in --layer
         ids = (id_field, "--id-field")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from ._common import check_output, echo_notes, engine_kwargs, engine_options, out_option, write_table
+from ._common import (TABLE_FORMATS, area_method_option, check_output,
+                      echo_notes, engine_kwargs, engine_options, out_option, write_table)
 from ._inputs import reads
 
 
@@ -22,8 +23,7 @@ from ._inputs import reads
 )
 @click.option("--by", default=None, help="Field of the layer to break the figures down by (e.g. type).")
 @click.option("--zone-field", default="name", show_default=True, help="Field of the zones that names them.")
-@click.option("--area-method", type=click.Choice(["planar", "ellipsoidal"]), default="planar", show_default=True,
-              help="planar: in the Gauss-Krüger zone; ellipsoidal: on the CGCS2000 ellipsoid, as the land survey's TBMJ.")
+@area_method_option()
 @reads("--zones", "--layer")
 @engine_options
 @out_option
@@ -39,7 +39,7 @@ def coverage(ctx, zones, layers, by, zone_field, area_method, inputs, engine, sc
     from ..measure.coverage import coverage as measure
     from ..prepare import measurement_target
 
-    check_output(out, [zones, *layers], overwrite=overwrite)
+    check_output(out, [zones, *layers], overwrite=overwrite, formats=TABLE_FORMATS)
     with engine_kwargs(engine, scheduler, partitions) as run:
         zone_gdf = inputs.read(zones, "--zones", "district", fields={"name": (zone_field, "--zone-field")})
         # a layer in another CRS (lon/lat parcels) is reprojected as it is read: never held twice

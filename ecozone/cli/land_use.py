@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from ._common import check_output, echo_notes, out_option, write_table
+from ._common import TABLE_FORMATS, check_output, echo_notes, out_option, write_table
 from ._inputs import reads
 
 
@@ -44,7 +44,7 @@ def land_use(ctx, survey, survey_layer, zones, zone_field, by_township, xzq, lev
 
     if by_township and zones is not None:
         raise InputError("--by-township: sums by the survey's own townships, not by --zones; fix: leave one of them out")
-    check_output(out, [p for p in (survey, zones, xzq) if p is not None], overwrite=overwrite)
+    check_output(out, [p for p in (survey, zones, xzq) if p is not None], overwrite=overwrite, formats=TABLE_FORMATS)
     for path in (survey, xzq):
         if path is not None:
             refuse_delivery(path)

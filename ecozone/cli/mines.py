@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._common import check_output, echo_notes, named_numbers, named_paths, out_option, write_table
+from ._common import TABLE_FORMATS, check_output, echo_notes, named_numbers, named_paths, out_option, write_table
 from ._inputs import NON_NEGATIVE, POSITIVE, reads
 
 _mines = click.option("--mines", type=click.Path(path_type=Path), required=True,
@@ -37,7 +37,7 @@ def restoration(ctx, mines, zones, zone_field, inputs, out, overwrite):
     """Restoration rate by count and by area, per district and status (restored only; in progress listed)."""
     from ..measure.mines import mine_restoration
 
-    check_output(out, [p for p in (mines, zones) if p], overwrite=overwrite)
+    check_output(out, [p for p in (mines, zones) if p], overwrite=overwrite, formats=TABLE_FORMATS)
     table = mine_restoration(inputs.read(mines, "--mines", "mine"), _read_zones(inputs, zones, zone_field), zone_field=zone_field)
     echo_notes(ctx, table)
     write_table(table, out, overwrite=overwrite)
@@ -75,7 +75,7 @@ def in_view(ctx, mines, lines, areas, distances, dem, observer_m, target_m, obse
 
     line_paths, area_paths = named_paths(lines, "--line"), named_paths(areas, "--area")
     files = [mines, *line_paths.values(), *area_paths.values(), *(p for p in (dem, zones) if p)]
-    check_output(out, files, overwrite=overwrite)
+    check_output(out, files, overwrite=overwrite, formats=TABLE_FORMATS)
     distance = named_numbers(distances, "--distance")
     zone_gdf = _read_zones(inputs, zones, zone_field) if rates else None
     # rates need the restoration status; the visible range alone does not

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._common import check_output, echo_notes, out_option, write_table
+from ._common import TABLE_FORMATS, check_output, echo_notes, out_option, write_table
 from ._inputs import reads
 
 
@@ -24,7 +24,7 @@ def ranches(ctx, ranches, zones, zone_field, by, redline, wind_farms, inputs, ou
     """Count and area of marine ranches per zone, level and type; red line and wind farms."""
     from ..measure.ranches import ranch_summary
 
-    check_output(out, [p for p in (ranches, zones, redline, wind_farms) if p], overwrite=overwrite)
+    check_output(out, [p for p in (ranches, zones, redline, wind_farms) if p], overwrite=overwrite, formats=TABLE_FORMATS)
     by_fields = tuple(f.strip() for f in by.split(",") if f.strip())
     # the ranch type decides what the red line allows; the level and type are needed when broken down by
     need = tuple({*(f for f in by_fields if f in ("level", "type")), *(["type"] if redline else [])})

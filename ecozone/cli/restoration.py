@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from ._common import check_output, echo_notes, engine_kwargs, engine_options, out_option, write_table
+from ._common import (TABLE_FORMATS, area_method_option, check_output,
+                      echo_notes, engine_kwargs, engine_options, out_option, write_table)
 from ._inputs import POSITIVE, YEAR, reads
 
 
@@ -19,12 +20,13 @@ from ._inputs import POSITIVE, YEAR, reads
 @click.option("--target-ha", type=POSITIVE, default=None, help="Also report progress against this target area (ha).")
 @click.option("--type", "type_", default=None, help="Project type the target is for (e.g. coastal_wetland / 滨海湿地).")
 @click.option("--until", type=YEAR, default=None, help="Count projects of this year or earlier for the target.")
+@area_method_option()
 @reads("--projects", "--zones")
 @engine_options
 @out_option
 @click.pass_context
-def restoration(ctx, projects, zones, zone_field, by, statuses, target_ha, type_, until, inputs, engine, scheduler,
-                partitions, out, overwrite):
+def restoration(ctx, projects, zones, zone_field, by, statuses, target_ha, type_, until, area_method, inputs, engine,
+                scheduler, partitions, out, overwrite):
     """Restored area (ha, km², mu) per zone and in total; overlapping projects count once.
 
     With --target-ha, progress against the target counts completed projects
@@ -33,7 +35,7 @@ def restoration(ctx, projects, zones, zone_field, by, statuses, target_ha, type_
     from ..measure.restoration import restoration as measure
     from ..measure.restoration import restoration_progress
 
-    check_output(out, [p for p in (projects, zones) if p is not None], overwrite=overwrite)
+    check_output(out, [p for p in (projects, zones) if p is not None], overwrite=overwrite, formats=TABLE_FORMATS)
     by_fields = tuple(f.strip() for f in by.split(",") if f.strip())
     with engine_kwargs(engine, scheduler, partitions) as run:
         zone_gdf = None if zones is None else inputs.read(zones, "--zones", "district",
@@ -41,11 +43,13 @@ def restoration(ctx, projects, zones, zone_field, by, statuses, target_ha, type_
         need = {*by_fields, *(["status"] if statuses or target_ha is not None else []), *(["type"] if type_ else []),
                 *(["year"] if until is not None else [])}
         project_gdf = inputs.big(projects, "--projects", "restoration", "restoration", run, need=tuple(need))
-        table = measure(project_gdf, zone_gdf, by=by_fields, zone_field=zone_field, status=list(statuses) or None, **run)
-        extra = {"notes": table.attrs.get("notes", [])}
+        table = measure(project_gdf, zone_gdf, by=by_fields, zone_field=zone_field, status=list(statuses) or None,
+                        area_method=area_method, **run)
+        extra = {"notes": table.attrs.get("notes", []), "area_method": area_method}
         if target_ha is not None:
             progress = restoration_progress(
-                project_gdf, target_ha, restoration_type=type_, until=until, status=list(statuses) or ("completed",), **run
+                project_gdf, target_ha, restoration_type=type_, until=until, status=list(statuses) or ("completed",),
+                area_method=area_method, **run
             )
             extra["progress"] = progress
     if target_ha is not None:

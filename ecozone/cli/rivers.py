@@ -8,7 +8,7 @@ import click
 from click.core import ParameterSource
 
 from ..errors import SchemaError
-from ._common import check_output, echo_notes, named_numbers, named_paths, out_option, write_table
+from ._common import TABLE_FORMATS, check_output, echo_notes, named_numbers, named_paths, out_option, write_table
 from ._inputs import YEAR, reads
 
 _rivers = click.option("--rivers", type=click.Path(path_type=Path), required=True,
@@ -51,7 +51,7 @@ def buffers(ctx, rivers, widths, width_field, inputs, out, overwrite):
     from ..io import write_layer
     from ..measure.rivers import river_buffers
 
-    check_output(out, [rivers], overwrite=overwrite)
+    check_output(out, [rivers], overwrite=overwrite, formats=TABLE_FORMATS)
     table = _width_table(widths)
     layer = _read_rivers(inputs, rivers)
     if width_field not in layer.columns and ctx.get_parameter_source("width_field") == ParameterSource.COMMANDLINE:
@@ -79,7 +79,7 @@ def encroachment(ctx, rivers, widths, checks, inputs, out, overwrite):
     from ..measure.rivers import river_buffers, river_encroachment
 
     layers = named_paths(checks, "--check")
-    check_output(out, [rivers, *layers.values()], overwrite=overwrite)
+    check_output(out, [rivers, *layers.values()], overwrite=overwrite, formats=TABLE_FORMATS)
     widths_m = _width_table(widths)
     zones = river_buffers(_read_rivers(inputs, rivers), widths_m)
     table = river_encroachment(zones, {name: inputs.read(p, "--check") for name, p in layers.items()})
@@ -101,7 +101,7 @@ def designation(ctx, rivers, zones, zone_field, field, until, undesignated, inpu
     """Share of river length designated 美丽幸福河湖 per district (or the undesignated list)."""
     from ..measure.rivers import river_designation
 
-    check_output(out, [rivers, zones], overwrite=overwrite)
+    check_output(out, [rivers, zones], overwrite=overwrite, formats=TABLE_FORMATS)
     by_zone, missing = river_designation(
         _read_rivers(inputs, rivers),
         inputs.read(zones, "--zones", "district", fields={"name": (zone_field, "--zone-field")}, mosaic=True),

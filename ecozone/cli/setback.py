@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from ._common import check_output, echo_notes, write_table
+from ._common import TABLE_FORMATS, check_output, echo_notes, write_table
 from ._inputs import NON_NEGATIVE, reads
 
 
@@ -39,7 +39,7 @@ def setback(ctx, coastline, class_field, core_m, general_m, land, urban, urban_c
 
     files = [p for p in (coastline, land, urban, *checks) if p is not None]
     check_output(out, files, overwrite=overwrite)
-    check_output(findings, files, overwrite=overwrite)
+    check_output(findings, files, overwrite=overwrite, formats=TABLE_FORMATS)
     if findings is not None and not checks:
         raise InputError(f"{findings}: --findings needs at least one --check layer; fix: add --check FILE")
     polygons = lambda p, option: None if p is None else inputs.read(p, option, None, families=("polygon",))  # noqa: E731

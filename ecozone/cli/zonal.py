@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._common import check_output, echo_notes, out_option, write_table
+from ._common import TABLE_FORMATS, check_output, echo_notes, out_option, write_table
 from ._inputs import reads
 
 
@@ -31,7 +31,7 @@ def zonal(ctx, raster, zones, categorical, stats, band, zone_field, inputs, out,
     """
     from ..measure.zonal import zonal as measure
 
-    check_output(out, [raster, zones], overwrite=overwrite)
+    check_output(out, [raster, zones], overwrite=overwrite, formats=TABLE_FORMATS)
     zone_gdf = inputs.read(zones, "--zones", None, families=("polygon",),
                            fields=None if zone_field is None else {"zone name": (zone_field, "--zone-field")})
     table = measure(raster, zone_gdf, stats=stats, categorical=categorical, band=band, zone_field=zone_field)

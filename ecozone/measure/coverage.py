@@ -21,8 +21,7 @@ import pandas as pd
 import shapely
 
 from .._options import resolve_engine
-from ..crs import reproject_frame
-from ..crs.ellipsoidal import centre_lonlat, check_area_method, equal_area_crs
+from ..crs.ellipsoidal import check_area_method
 from ..errors import SchemaError
 from ..prepare import TOTAL, as_frame, note, prepare_layers
 from ..units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
@@ -110,11 +109,8 @@ def coverage(
             have = ", ".join(str(c) for c in lyr.columns if c != lyr.geometry.name) or "none"
             raise SchemaError(f"{name}: no field '{missing[0]}' to break down by (fields: {have}); fix: choose one of those for by=")
     notes: list[str] = []
-    zones, frames = prepare_layers(zones, {} if dask else layers, notes, zone_field=zone_field if total else None)
-    if area_method == "ellipsoidal":  # an equal-area projection of the ellipsoid: its planar areas are ellipsoidal
-        target = equal_area_crs(*centre_lonlat(zones.geometry.values, zones.crs))
-        note(notes, "areas on the CGCS2000 ellipsoid (measured in an equal-area projection centred on the zones)")
-        zones, frames = reproject_frame(zones, target), {n: reproject_frame(f, target) for n, f in frames.items()}
+    zones, frames = prepare_layers(zones, {} if dask else layers, notes, zone_field=zone_field if total else None,
+                                   area_method=area_method)
 
     zone_geoms = zones.geometry.values
     zone_names = zones[zone_field].astype(str).to_numpy()

@@ -28,6 +28,7 @@ import pandas as pd
 import shapely
 
 from ..dates import years_in
+from ..crs.ellipsoidal import check_area_method
 from ..errors import SchemaError
 from .._options import resolve_engine
 from ..schema import KINDS, normalise_code
@@ -52,6 +53,7 @@ def restoration(
     client: Any = None,
     partitions: int | None = None,
     progress: bool = False,
+    area_method: str = "planar",
 ) -> pd.DataFrame:
     """Union area of restoration projects by type, status and year, per zone and in total (修复面积).
 
@@ -65,6 +67,8 @@ def restoration(
     zone_field : column of ``zones`` naming each zone
     status : keep only projects of this status / these statuses (e.g. ``"completed"``)
     engine, client, partitions, progress : as for :func:`ecozone.coverage`
+    area_method : ``"planar"`` or ``"ellipsoidal"`` (on the CGCS2000 ellipsoid), as for :func:`ecozone.coverage`;
+        in ``attrs["area_method"]``
 
     Returns
     -------
@@ -76,14 +80,18 @@ def restoration(
     """
     by_fields = [by] if isinstance(by, str) else list(by)
     select = partial(_normalised, fields=by_fields, status=status)
-    return _restoration(projects, zones, by_fields, zone_field, select,
-                        engine=engine, client=client, partitions=partitions, progress=progress)[0]
+    return _restoration(projects, zones, by_fields, zone_field, select, engine=engine, client=client,
+                        partitions=partitions, progress=progress, area_method=area_method)[0]
 
 
 def _restoration(projects, zones, by_fields, zone_field, select, *, engine, client, partitions, progress,
-                 id_field=None) -> tuple[pd.DataFrame, list[str]]:
+                 id_field=None, area_method="planar") -> tuple[pd.DataFrame, list[str]]:
     """The restoration table of the projects ``select`` keeps, and their ids (``id_field``) in file order."""
     dask = resolve_engine(engine) == "dask"
+    check_area_method(area_method)
+    if dask and area_method != "planar":
+        raise SchemaError("restoration: area_method='ellipsoidal' runs on the geopandas engine only; fix: leave "
+                          "engine= at geopandas, or measure planar areas on the dask engine")
     notes: list[str] = []
     zones = as_frame(zones)
     if zones is not None and zone_field not in zones.columns:
@@ -101,9 +109,11 @@ def _restoration(projects, zones, by_fields, zone_field, select, *, engine, clie
     else:
         projects = select(as_frame(projects))
         if zones is not None:
-            zones, layers = prepare_layers(zones, {"restoration": projects}, notes, zone_field=zone_field)
+            zones, layers = prepare_layers(zones, {"restoration": projects}, notes, zone_field=zone_field,
+                                           area_method=area_method)
         else:
-            _, layers = prepare_layers(extent_frame(projects), {"restoration": projects}, notes, zones_name="projects' extent")
+            _, layers = prepare_layers(extent_frame(projects), {"restoration": projects}, notes, zones_name="projects' extent",
+                                       area_method=area_method)
         projects = layers["restoration"]
         zone_geoms = zones.geometry.values if zones is not None else np.array([], dtype=object)
         figures = restoration_by_group(projects, projects, zone_geoms, by_fields)
@@ -135,6 +145,7 @@ def _restoration(projects, zones, by_fields, zone_field, select, *, engine, clie
     table["overlap_ha"] = overlap / M2_PER_HA
     table = table.reset_index(drop=True)
     table.attrs["notes"] = notes
+    table.attrs["area_method"] = area_method
     return table, ids
 
 
@@ -199,6 +210,7 @@ def restoration_progress(
     client: Any = None,
     partitions: int | None = None,
     progress: bool = False,
+    area_method: str = "planar",
 ) -> dict[str, Any]:
     """Restored area against a target, e.g. coastal wetland ≥ 120 ha by 2025 (修复目标完成情况).
 
@@ -210,13 +222,13 @@ def restoration_progress(
     Returns a dict: ``type``, ``status`` (the statuses counted), ``until``,
     ``target_ha``, ``achieved_ha``, ``share`` (achieved ÷ target), ``met``,
     ``projects`` (ids of the projects counted, or their number) and
-    ``overlap_ha`` (area counted once although several projects cover it).
-    ``engine`` and the rest as for :func:`ecozone.coverage`.
+    ``overlap_ha`` (area counted once although several projects cover it), ``area_method``.
+    ``engine``, ``area_method`` and the rest as for :func:`ecozone.coverage`.
     """
     statuses = [status] if isinstance(status, str) else list(status)
     select = partial(_chosen, statuses=statuses, type=restoration_type, until=until)
     table, ids = _restoration(projects, zones, [], zone_field, select, engine=engine, client=client,
-                              partitions=partitions, progress=progress, id_field="id")
+                              partitions=partitions, progress=progress, id_field="id", area_method=area_method)
     row_zone = zone if zone is not None else TOTAL
     row = table[table["zone"] == row_zone]
     achieved = float(row["area_ha"].sum())
@@ -234,6 +246,7 @@ def restoration_progress(
         "projects": counted,
         "project_ids": ids,
         "overlap_ha": overlap,
+        "area_method": area_method,
     }
 
 
