@@ -66,7 +66,7 @@ def run_demo(out: str | os.PathLike = "ecozone-demo", data: str | os.PathLike | 
     config = load_config(folder / "audit.toml") if (folder / "audit.toml").exists() else None
     inputs = config.files() if config is not None else Atlas.manifest_files(folder)
     with OutputFolder(out, inputs=inputs, overwrite=overwrite, command="demo") as target:
-        target.expect(["report.json", "report.md", "report.html", "bay_report.md", "maps", "exports"])  # before measuring
+        target.expect(["report.json", "report.md", "report.html", "bay_report.md", "maps", "exports", "monitoring"])  # before measuring
         if config is not None:  # the same path as `ecozone audit`: the folder's audit config and its targets
             result = run_audit(config)
             atlas = result.atlas
@@ -87,6 +87,9 @@ def run_demo(out: str | os.PathLike = "ecozone-demo", data: str | os.PathLike | 
             write_csv(table, target.path(f"{safe_filename(name)}.csv"))
         if "bay_report" in tables:
             write_text(target.path("bay_report.md"), tables["bay_report"].attrs["markdown"])
+        from .demo_monitor import write_demo_monitoring  # a store of SIMULATED surveys and its report, in monitoring/
+
+        report["monitoring"] = write_demo_monitoring(atlas, target, config)
         maps = _write_maps(atlas, result, target.subfolder("maps"))
         exports = _write_exports(atlas, result, target.subfolder("exports"))
         target.record(*maps, *exports)

@@ -119,4 +119,12 @@ def summary_lines(report: dict[str, Any], out: Path) -> list[str]:
     line(f"maps (offline HTML, open in a browser): {', '.join(str(out / p) for p in report['maps'])}")
     line(f"exports for QGIS/ArcGIS: {len(report['exports']) - 1} GeoJSON layers and {out / report['exports'][-1]} "
          f"(layers and result layers)")
+    mon = report.get("monitoring") or {}
+    if mon.get("coastline_retention"):
+        rows, s = mon["coastline_retention"], mon["summary"]
+        trend = " → ".join(f"{r['label'] or r['date']} {r['retention']:.1%}" for r in rows)
+        line(f"monitoring (SIMULATED history, {out / mon['store']}): retention {trend}; natural lost "
+             f"{s.get('natural_lost_km', 0):,.1f} km, new artificial {s.get('new_artificial_km', 0):,.1f} km; "
+             f"red line {s.get('redline_first_ha', 0):,.0f} → {s.get('redline_last_ha', 0):,.0f} ha; "
+             f"report {out / mon['report']}")
     return lines

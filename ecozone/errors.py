@@ -24,6 +24,7 @@ __all__ = [
     "SchemaError",
     "GeometryError",
     "ConfigError",
+    "StoreError",
 ]
 
 
@@ -52,3 +53,7 @@ class GeometryError(EcozoneError, ValueError):
 
 class ConfigError(EcozoneError, ValueError):
     """A configuration or manifest file is malformed (配置错误)."""
+
+
+class StoreError(InputError):
+    """A monitoring store cannot be opened or written, is locked by another writer, or refuses a survey (监测库错误)."""

@@ -224,6 +224,10 @@ figure.chart{margin:1em 0 1.5em}figure.chart svg{max-width:100%;height:auto;disp
 """
 
 
+#: The reports' stylesheet (the monitoring report uses it too).
+CSS = _CSS
+
+
 def html_page(doc: dict[str, Any], lang: str = "zh", *, max_rows: int = 200,
               charts: list[dict[str, Any]] | None = None) -> str:
     """The report as one self-contained HTML page (inline CSS, no script); every value escaped.  ``charts``

@@ -99,3 +99,12 @@ def browser():
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         yield b
         b.close()
+
+
+@pytest.fixture
+def postgis_url():
+    """The URL of a new, empty database with PostGIS on a throwaway cluster (tests/postgis.py): skipped when none
+    can be started, a failure in CI."""
+    from .postgis import cluster
+
+    return cluster().new_database()

@@ -20,15 +20,15 @@ LAYERS = [
               "json_values", "dates", "features", "codes", "land_classes", "schema", "fields", "issues", "config_spec",
               "toml_lines"}),
     ("coordinates", {"crs"}),
-    ("read", {"io", "outputs", "land_survey", "scan"}),
+    ("read", {"io", "outputs", "land_survey", "scan", "store"}),
     ("plan text", {"plans"}),
     ("validate", {"validate", "checks", "repair", "prepare", "manifest", "line_overlaps"}),
     ("atlas", {"atlas"}),
     ("engines", {"dask_engine", "dask_client", "dask_layer", "dask_passes", "dask_regions"}),
     ("measure", {"measure"}),
-    ("judge", {"audit"}),
+    ("judge", {"audit", "monitoring"}),
     ("render/export", {"results", "maps", "report", "report_charts", "charts", "export", "demo", "demo_summary",
-                       "config_files", "qgis_plugin"}),
+                       "config_files", "qgis_plugin", "monitor_report", "monitor_html", "demo_monitor"}),
     ("command line", {"cli", "__main__", "__init__"}),
 ]
 MAX_LINES = 400

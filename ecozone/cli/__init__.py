@@ -199,7 +199,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool, progress: str) -> None:
 
 
 def _register() -> None:
-    from . import audit, bays, change, coastline, config_schema, conflicts, coverage, demo, export, land_use, maps, mines, qgis_plugin, ranches, restoration, rivers, scan, sea_zones, setback, shoreline, targets, zonal
+    from . import audit, bays, change, coastline, config_schema, conflicts, coverage, demo, export, land_use, maps, mines, monitor, qgis_plugin, ranches, restoration, rivers, scan, sea_zones, setback, shoreline, targets, zonal
 
     main.add_command(demo.demo)
     main.add_command(coverage.coverage)
@@ -224,6 +224,7 @@ def _register() -> None:
     main.add_command(land_use.land_use)
     main.add_command(scan.scan)
     main.add_command(qgis_plugin.qgis_plugin_command)
+    main.add_command(monitor.monitor_group)
 
 
 _register()

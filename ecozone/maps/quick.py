@@ -46,13 +46,15 @@ _NAME_LIKE = ("name", "名称", "名字", "mc", "title", "label", "xzqmc", "zqmc
 
 @dataclass
 class QuickLayer:
-    """One file on a quick map: its name (the layer control's), its features and its layer kind (or None)."""
+    """One file on a quick map: its name (the layer control's), its features and its layer kind (or None);
+    ``style`` (a preset's ``style`` table: ``color``, ``weight`` …) wins over the kind's."""
 
     name: str
     frame: gpd.GeoDataFrame
     kind: str | None = None
     source: str = ""
     notes: list[str] = field(default_factory=list)
+    style: dict[str, Any] | None = None
 
 
 def _kind_spec(kind: str | None) -> dict[str, Any]:
@@ -90,6 +92,8 @@ def _categories(frame: gpd.GeoDataFrame, col: str, lang: str) -> tuple[dict[str,
 def _spec(layer: QuickLayer, color_by: str | None, tooltip: Sequence[str] | None, lang: str) -> dict[str, Any]:
     frame = layer.frame
     spec = {"source": layer.kind or "file", "label": layer.name, **_kind_spec(layer.kind)}
+    if layer.style:
+        spec["style"] = {**spec.get("style", {}), **layer.style}
     if color_by is not None and color_by in frame.columns:
         classes, labels, other = _categories(frame, color_by, lang)
         spec.update(color_by=color_by, classes=classes, class_labels=labels)
