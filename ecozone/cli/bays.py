@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from ..errors import InputError
 from ._common import TABLE_FORMATS, check_output, echo_notes, write_table
 from ._inputs import reads
 
@@ -30,9 +29,7 @@ def bay_report(ctx, bays, name_field, coastline, include_islands, redline, ranch
     from ..measure.bays import bay_report as report
 
     files = [p for p in (bays, coastline, redline, ranches, restoration) if p is not None]
-    check_output(out, files, overwrite=overwrite, formats=TABLE_FORMATS)
-    if out is not None and out.suffix.lower() not in (".md", ".csv", ".json"):
-        raise InputError(f"{out}: unknown output format {out.suffix or '(none)'}; fix: name the output .md, .csv or .json")
+    check_output(out, files, overwrite=overwrite, formats=(".md", *TABLE_FORMATS))
     # the red line's type, the ranches' level and type, the projects' type, status and year are not used here
     read = lambda p, option, kind, need=(): None if p is None else inputs.read(p, option, kind, need=need)  # noqa: E731
     table, markdown = report(inputs.read(bays, "--bays", "bay", fields={"name": (name_field, "--name-field")}),
