@@ -221,3 +221,27 @@ def test_demo_config_runs_through_the_audit_path(tmp_path):
     lost = {row["id"]: row for row in report["redline_lost"]}
     assert set(lost) == {"RL08", "RL11"} and lost["RL11"]["lost_share"] == pytest.approx(1.0)
     assert np.isclose(got["redline_not_reduced"]["value"], sum(r["lost_ha"] for r in lost.values()), rtol=1e-6)
+
+
+def test_a_layer_in_a_filegdb_is_audited_and_hashed(city):
+    # the audit hashed its inputs with read_bytes(), which a FileGDB (a folder) refused: exit 2 on any .gdb
+    import hashlib
+
+    import pyogrio
+
+    for name in ("districts", "redline"):
+        pyogrio.write_dataframe(gpd.read_file(city / f"{name}.gpkg"), city / "city.gdb", layer=name.upper(),
+                                driver="OpenFileGDB", append=name == "redline")
+    text = (
+        '[layers.districts]\nfile = "city.gdb"\nlayer = "DISTRICTS"\nkind = "district"\n'
+        '[layers.redline]\nfile = "city.gdb"\nlayer = "REDLINE"\nkind = "redline"\n'
+        '[indicators.share_jia]\nindicator = "redline_coverage"\nzone = "甲区"\ntarget = 4\n')
+    (city / "gdb.toml").write_text(text, encoding="utf-8")
+    r = run("audit", str(city / "gdb.toml"), "-o", str(city / "out_gdb"))
+    assert r.exit_code == 0, r.output
+    doc = json.loads((city / "out_gdb" / "report.json").read_text("utf-8"))
+    assert {i["id"]: i["value"] for i in doc["indicators"]}["share_jia"] == pytest.approx(4.0)
+    inputs = {i["name"]: i for i in doc["inputs"]}
+    assert len(inputs["districts"]["sha256"]) == 64 and inputs["districts"]["path"] == "city.gdb"
+    # a plain file keeps the hash sha256sum prints
+    assert hashlib.sha256((city / "gdb.toml").read_bytes()).hexdigest() == doc["inputs"][0]["sha256"]

@@ -36,10 +36,15 @@ def _relative(path: str | None, base: Path) -> str | None:
 
 
 def _sha256(path: str | None) -> str | None:
-    """sha256 of the file; for a Shapefile, of its .shp, .shx, .dbf, .prj and .cpg in that order."""
+    """sha256 of the file (what ``sha256sum`` prints); for a Shapefile, of its .shp, .shx, .dbf, .prj and .cpg in
+    that order; for a folder (a FileGDB), the monitoring store's content hash over its files."""
     if path is None:
         return None
     p = Path(path)
+    if p.is_dir():
+        from ..store.base import content_hash
+
+        return content_hash([p])
     parts = [p.with_suffix(s) for s in (".shp", ".shx", ".dbf", ".prj", ".cpg")] if p.suffix.lower() == ".shp" else [p]
     digest = hashlib.sha256()
     for part in parts:
