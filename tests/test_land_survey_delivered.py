@@ -122,3 +122,27 @@ def test_cli_on_a_per_cent_survey(tmp_path):
     rows = {row["class"]: row for row in json.loads((tmp_path / "t.json").read_text("utf-8"))["rows"]}
     assert rows["1203"]["area_ha"] == pytest.approx(0.35, rel=1e-12) and rows["0103"]["area_ha"] == pytest.approx(3.65)
     assert np.isclose(sum(r["area_ha"] for r in rows.values()), 4.0)
+
+
+def test_two_townships_of_one_name_stay_two_and_an_xzq_layer_is_picked_by_name(tmp_path):
+    survey = boxes(2, ZLDWDM=["3706020010010000000", "3706130010010000000"])
+    survey.to_file(tmp_path / "s.gpkg", layer="DLTB")
+    xzq = gpd.GeoDataFrame({"XZQDM": ["370602001", "370613001"], "XZQMC": ["新城街道", "新城街道"]},
+                           geometry=[shapely.box(X0, Y0, X0 + 100, Y0 + 100), shapely.box(X0 + 100, Y0, X0 + 200, Y0 + 100)],
+                           crs=CRS)
+    xzq.to_file(tmp_path / "s.gpkg", layer="XZQ_2023")
+    r = subprocess.run([sys.executable, "-m", "ecozone", "land-use", "--survey", str(tmp_path / "s.gpkg"), "--by-township",
+                        "--xzq", str(tmp_path / "s.gpkg"), "--xzq-layer", "XZQ_2023", "--area-method", "planar",
+                        "-o", str(tmp_path / "t.json")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads((tmp_path / "t.json").read_text("utf-8"))
+    assert sorted(row["zone"] for row in doc["rows"]) == ["新城街道 (370602001)", "新城街道 (370613001)"]
+    assert doc["surveyed_area_ha"] == {"新城街道 (370602001)": pytest.approx(1.0), "新城街道 (370613001)": pytest.approx(1.0)}
+
+
+def test_zones_the_survey_does_not_reach_are_named_in_a_note():
+    far = gpd.GeoDataFrame({"name": ["远区", "近区"]}, geometry=[shapely.box(X0 + 50_000, Y0, X0 + 51_000, Y0 + 1000),
+                                                              shapely.box(X0 - 10, Y0 - 10, X0 + 150, Y0 + 110)], crs=CRS)
+    table = ecozone.land_use(boxes(2), far, area_method="planar")
+    assert set(table["zone"]) == {"近区"} and table["area_ha"].sum() == pytest.approx(1.5)  # one box and half the next
+    assert any("1 of 2 zones hold no 图斑" in n and "远区" in n for n in table.attrs["notes"])

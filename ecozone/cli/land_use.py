@@ -22,6 +22,8 @@ from ._progress import step
 @click.option("--by-township", is_flag=True, help="Without --zones: rows per township (ZLDWDM[:9]), not district ([:6]).")
 @click.option("--xzq", type=click.Path(path_type=Path), default=None,
               help="The survey's XZQ layer (XZQDM, XZQMC), naming districts and townships [default: their codes].")
+@click.option("--xzq-layer", default=None, metavar="NAME",
+              help="The layer of --xzq holding XZQ, when it is not called XZQ (e.g. XZQ_2023).")
 @click.option("--level", type=click.Choice(["1", "2"]), default="2", show_default=True,
               help="2: the DLBM classes; 1: their 一级 classes (湿地 its own, as in the 三调 statistics).")
 @click.option("--area-method", type=click.Choice(["ellipsoidal", "planar"]), default="ellipsoidal", show_default=True,
@@ -30,8 +32,8 @@ from ._progress import step
 @engine_options
 @out_option
 @click.pass_context
-def land_use(ctx, survey, survey_layer, zones, zone_field, by_township, xzq, level, area_method, inputs, engine, scheduler,
-             partitions, out, overwrite):
+def land_use(ctx, survey, survey_layer, zones, zone_field, by_township, xzq, xzq_layer, level, area_method, inputs, engine,
+             scheduler, partitions, out, overwrite):
     """Area (ha, mu) and share of each 地类 per zone, net of 田坎, from the land survey (土地利用现状).
 
     Without --zones, rows per district (or township, --by-township) of the
@@ -44,9 +46,11 @@ def land_use(ctx, survey, survey_layer, zones, zone_field, by_township, xzq, lev
     With --engine dask each worker reads its own range of the survey's rows
     (--partitions of them) and sums it; the sums are added up, the same table.
     """
-    from ..land_survey import SurveySource, refuse_delivery
+    from ..land_survey import SurveySource, read_xzq, refuse_delivery
     from ..measure.land_use import land_use as measure
 
+    if xzq_layer is not None and xzq is None:
+        raise InputError("--xzq-layer: names a layer of --xzq; fix: give --xzq FILE too")
     if by_township and zones is not None:
         raise InputError("--by-township: sums by the survey's own townships, not by --zones; fix: leave one of them out")
     check_output(out, [p for p in (survey, zones, xzq) if p is not None], overwrite=overwrite, formats=TABLE_FORMATS)
@@ -62,7 +66,7 @@ def land_use(ctx, survey, survey_layer, zones, zone_field, by_township, xzq, lev
         # the survey is read and measured a batch of 图斑 at a time (with dask: each worker its own rows)
         source = SurveySource(survey, layer=survey_layer, declared_crs=inputs.crs("--survey"))
         table = measure(source, zone_gdf, level=int(level), area_method=area_method, zone_field=zone_field,
-                        by_township=by_township, xzq=xzq, **run)
+                        by_township=by_township, xzq=xzq if xzq_layer is None else read_xzq(xzq, layer=xzq_layer), **run)
     table.attrs["notes"] = [f"areas {table.attrs['area_method_label']}", *table.attrs.get("notes", [])]
     step("measured", 0.9, f"{len(table)} rows")
     echo_notes(ctx, table)

@@ -313,7 +313,12 @@ class _Run:
     def table(self, xzq: Any) -> pd.DataFrame:
         rows = pd.concat(self.partials, ignore_index=True).groupby(_KEYS, sort=False, as_index=False).sum()
         if self.zone_names is not None:
-            return _table(rows, [*dict.fromkeys(self.zone_names)])
+            table = _table(rows, [*dict.fromkeys(self.zone_names)])
+            bare = [z for z in dict.fromkeys(self.zone_names) if z not in set(table["zone"])]
+            if bare:  # never a silent empty table: the zones no 图斑 reaches are named
+                note(self.notes, f"{len(bare)} of {len(set(self.zone_names))} zones hold no 图斑 of the survey "
+                                 f"({', '.join(bare[:5])}{' …' if len(bare) > 5 else ''}): no rows for them")
+            return table
         order = sorted(set(rows["zone"]))
         official = _table(rows, order)
         geometric = _table(rows.drop(columns=["gross", "deducted"]).rename(columns={"g_gross": "gross",
@@ -323,7 +328,10 @@ class _Run:
         merged = merged.fillna({"area_ha": 0.0, "area_mu": 0.0, "share": 0.0})
         names = xzq_names(read_xzq(xzq) if isinstance(xzq, (str, os.PathLike)) else xzq, _UNIT_LENGTH[self.by_township])
         merged.insert(1, "zone_code", merged["zone"])
-        merged["zone"] = [names.get(z, z) for z in merged["zone_code"]]
+        shown = {code: names.get(code, code) for code in order}
+        twice = {name for name, n in pd.Series(list(shown.values())).value_counts().items() if n > 1}
+        # two townships of one name (新城街道 in two districts) stay two rows and two totals: named with their codes
+        merged["zone"] = [f"{shown[z]} ({z})" if shown[z] in twice else shown[z] for z in merged["zone_code"]]
         return merged
 
     def said(self) -> list[str]:
