@@ -188,3 +188,10 @@ def test_a_table_output_of_unknown_format_is_refused_before_any_input_is_read(tm
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
     assert "unknown output format .xlsx" in r.stderr and "missing.gpkg" not in r.stderr
     assert not (tmp_path / "big.xlsx").exists()
+
+
+def test_messages_stay_one_inert_line_whatever_a_files_names_hold():
+    from ecozone.cli import _one_line
+
+    # a right-to-left override or a NUL from a layer's name, in an error or a GDAL warning, is written as an escape
+    assert _one_line("layer 'a\u202eb'\nnext\x00 中文") == "layer 'a\\u202eb' next\\x00 中文"

@@ -133,7 +133,11 @@ def _verbose(ctx: click.Context) -> int:
 
 
 def _one_line(text: str) -> str:
-    return _as_flags(" ".join(str(text).split()))
+    """A message as one inert line: whitespace runs as one space, control and bidi characters (from a file's
+    names, in GDAL's warnings too) written as escapes (:func:`ecozone.escape.line_text`)."""
+    from ..escape import line_text
+
+    return _as_flags(line_text(" ".join(str(text).split())))
 
 
 #: The library's messages name its parameters (``zone_field=NAME``); the CLI says its flags instead.
