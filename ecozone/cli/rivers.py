@@ -51,7 +51,7 @@ def buffers(ctx, rivers, widths, width_field, inputs, out, overwrite):
     from ..io import write_layer
     from ..measure.rivers import river_buffers
 
-    check_output(out, [rivers], overwrite=overwrite, formats=TABLE_FORMATS)
+    check_output(out, [rivers], overwrite=overwrite, formats=(".gpkg", ".geojson", *TABLE_FORMATS))
     table = _width_table(widths)
     layer = _read_rivers(inputs, rivers)
     if width_field not in layer.columns and ctx.get_parameter_source("width_field") == ParameterSource.COMMANDLINE:
