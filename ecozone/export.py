@@ -50,6 +50,7 @@ from .errors import CRSError, InputError
 from .schema import EXPORT_FORMATS
 from .geometry import FAMILY
 from .io import atomic_path, clean_partials, partial_path, write_csv, write_geojson
+from .gdal_paths import check_gdal_path
 from .outputs import check_inside, check_not_inputs, check_writable, safe_filename
 
 __all__ = ["export", "check_target", "FORMATS", "ShapefileFieldWarning", "GCJ02Warning"]
@@ -116,6 +117,8 @@ def export(
     stems = _file_stems(frames, fmt)
     outputs = _outputs(path, fmt, stems, {name: _families(frame) for name, frame in frames.items()} if fmt == "shp" else None)
     check_not_inputs(outputs, inputs)
+    for output in outputs:  # GDAL writes them: a path it would take for another is refused before anything is written
+        check_gdal_path(output)
     check_target(path, fmt, overwrite=overwrite, outputs=outputs)
     ready = {name: _prepared(frame, target_crs, shift, fmt) for name, frame in frames.items()}
     if shift:

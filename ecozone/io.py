@@ -42,6 +42,7 @@ from pyproj import CRS
 from . import crs as _crs
 from .errors import CRSError, GeometryError, InputError
 from .features import describe_features, nonfinite_message, nonfinite_positions, without_zm
+from .gdal_paths import check_gdal_path
 
 __all__ = ["read_layer", "atomic_path", "write_text", "write_csv", "guess_dbf_encoding", "clean_partials"]
 
@@ -118,6 +119,7 @@ def read_layer(
     (121.4, 37.5)
     """
     p = Path(path)
+    check_gdal_path(p)  # `zones;v2.gpkg` would be read as `zones`
     if not p.exists():
         raise InputError(f"{p}: file not found; fix: check the path (relative paths start at {Path.cwd()})")
     if p.is_dir() and p.suffix.lower() not in (".gdb",):
@@ -148,10 +150,10 @@ def read_layer(
             warnings.filterwarnings("ignore", message="invalid value encountered", category=RuntimeWarning)
             if p.suffix.lower() in (".parquet", ".geoparquet"):  # GeoParquet: geopandas, not GDAL
                 gdf = gpd.read_parquet(p)
-            elif p.suffix.lower() in _GEOMETRY_APART and _arrow_available():
+            elif p.suffix.lower() in _GEOMETRY_APART:
                 gdf = _read_in_batches(p, kwargs)
             else:
-                gdf = pyogrio.read_dataframe(p, use_arrow=_arrow_available(), **kwargs)
+                gdf = pyogrio.read_dataframe(p, use_arrow=True, **kwargs)  # pyarrow: a dependency
     except Exception as exc:  # pyogrio/GDAL errors carry their own class hierarchy
         reason = " ".join(str(exc).split())
         raise InputError(
@@ -236,14 +238,6 @@ def _read_in_batches(p: Path, kwargs: dict[str, Any]) -> gpd.GeoDataFrame:
         attrs = attrs.loc[fid]
     attrs = attrs.reset_index(drop=True)
     return gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, crs=meta["crs"]), crs=meta["crs"])
-
-
-def _arrow_available() -> bool:
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _apply_declared_crs(gdf: gpd.GeoDataFrame, declared: Any, path: Path) -> gpd.GeoDataFrame:
@@ -380,6 +374,7 @@ def write_layer(gdf: gpd.GeoDataFrame, target: str | os.PathLike, *, overwrite: 
     suffix = target.suffix.lower()
     if suffix not in (".gpkg", ".geojson", ".json"):
         raise InputError(f"{target}: unknown layer format {suffix or '(none)'}; fix: name the output .gpkg or .geojson")
+    check_gdal_path(target)
     with atomic_path(target, overwrite=overwrite) as tmp:
         if suffix == ".gpkg":
             pyogrio.write_dataframe(gdf, tmp, driver="GPKG", layer=target.stem)
@@ -392,6 +387,7 @@ def write_geojson(gdf: gpd.GeoDataFrame, target: str | os.PathLike, *, precision
                   ids: bool = True) -> None:
     """Write WGS84 features as RFC 7946 GeoJSON with GDAL's writer (counter-clockwise exteriors, the
     antimeridian split, ``precision`` decimals); ``ids``: the ``id`` column as feature ids, when unique."""
+    check_gdal_path(target)
     options: dict[str, Any] = {"RFC7946": "YES", "COORDINATE_PRECISION": precision}
     if bbox:
         options["WRITE_BBOX"] = "YES"

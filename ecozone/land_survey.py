@@ -30,6 +30,7 @@ import shapely
 from .errors import InputError
 from .fields import field_renames
 from .io import read_layer
+from .gdal_paths import check_gdal_path
 
 __all__ = ["CODE_WIDTHS", "refuse_delivery", "read_survey", "SurveySource", "as_text_codes", "read_xzq", "xzq_names",
            "field_values",
@@ -105,6 +106,7 @@ class SurveySource:
     def __init__(self, path: str | os.PathLike, *, layer: str | None = None, declared_crs: Any = None,
                  all_fields: bool = False):
         refuse_delivery(path)
+        check_gdal_path(path)
         self.path = Path(path)
         self.source = str(self.path)
         self.layer = layer or survey_layer_name(path, "DLTB")

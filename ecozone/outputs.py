@@ -55,6 +55,7 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".shp.xml")
 
 
+
 def safe_filename(name: object, *, taken: set[str] | None = None, default: str = "layer", max_bytes: int = 120) -> str:
     """A file name (without suffix) made from ``name``: one path component, printable, not hidden.
 

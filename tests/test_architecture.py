@@ -20,7 +20,7 @@ LAYERS = [
               "json_values", "dates", "features", "codes", "land_classes", "schema", "fields", "issues", "config_spec",
               "toml_lines"}),
     ("coordinates", {"crs"}),
-    ("read", {"io", "outputs", "land_survey", "scan", "store"}),
+    ("read", {"io", "gdal_paths", "outputs", "land_survey", "scan", "store"}),
     ("plan text", {"plans"}),
     ("validate", {"validate", "checks", "repair", "prepare", "manifest", "line_overlaps"}),
     ("atlas", {"atlas"}),

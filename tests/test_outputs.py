@@ -652,3 +652,28 @@ def test_validate_refuses_a_river_layer_without_designation_as_audit_does(city, 
         """)
     lines = refused_by_validate_and_audit(cfg, tmp_path / "rep")
     assert lines[0] == lines[1] and "no field 'designation'" in lines[0] and "fix:" in lines[0]
+
+
+@pytest.mark.parametrize("name, opened", [("zones;v2.gpkg", "zones"), ("a!zones.gpkg", "zones.gpkg")])
+def test_a_path_gdal_would_take_for_another_is_refused_never_written_over(tmp_path, monkeypatch, name, opened):
+    # pyogrio reads a path as a URL: `zones;v2.gpkg` opened `zones`, `a!zones.gpkg` opened `zones.gpkg` in the
+    # working folder; a user's unrelated file of that name was read, or replaced by a GeoPackage
+    import geopandas as gpd
+    import shapely
+
+    from ecozone._resources import dataset_dir
+    from ecozone.errors import InputError
+    from ecozone.io import read_layer, write_layer
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / opened).write_text("PRECIOUS", "utf-8")
+    frame = gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.box(500_000, 4_150_000, 501_000, 4_151_000)], crs=4549)
+    with pytest.raises(InputError, match="GDAL would open .*fix: rename"):
+        write_layer(frame, tmp_path / name)
+    with pytest.raises(InputError, match="GDAL would open"):
+        read_layer(tmp_path / name)
+    frame.to_file(tmp_path / "ok.gpkg")
+    r = subprocess.run([sys.executable, "-m", "ecozone", "export", "--config", str(dataset_dir("yantai") / "audit.toml"),
+                        "-f", "gpkg", "-o", str(tmp_path / name)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and "GDAL would open" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert (tmp_path / opened).read_text("utf-8") == "PRECIOUS" and not (tmp_path / name).exists()

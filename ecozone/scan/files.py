@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from ..gdal_paths import gdal_path_problem
 
 #: Files scan reads: each one layer, or (GeoPackage) several.
 LAYER_FILES = (".shp", ".geojson", ".json", ".gpkg", ".fgb")
@@ -114,6 +115,9 @@ def _link_problem(path: Path, base: Path) -> str:
         path.name.encode("utf-8")
     except UnicodeEncodeError:  # bytes that are not UTF-8 (a name from a GBK disk): TOML cannot write it
         return "a name that is not UTF-8 (a manifest cannot name it); fix: rename it (in UTF-8)"
+    problem = gdal_path_problem(path)
+    if problem:
+        return problem
     if not path.is_symlink():
         return ""
     try:
