@@ -1,13 +1,11 @@
 """The embedded Yantai demo: load it, measure it, write its report.
 
-Example
--------
->>> import ecozone
->>> import tempfile, pathlib
->>> out = pathlib.Path(tempfile.mkdtemp())
->>> report = ecozone.demo.run_demo(out)
->>> {"report.json", "district_areas.csv", "conflicts.csv"} <= {p.name for p in out.iterdir()}, report["measurement_crs"]["epsg"]
-(True, 4549)
+Example (the whole demo: about 20 seconds; the test suite runs it once, in ``tests/conftest.py``'s
+``demo_run``, and ``ecozone demo`` in ``tests/test_cli.py``)::
+
+    import pathlib, ecozone
+    report = ecozone.demo.run_demo(pathlib.Path("ecozone-demo"))
+    report["measurement_crs"]["epsg"]          # 4549
 """
 
 from __future__ import annotations

@@ -193,17 +193,16 @@ def test_validate_ok_and_catalogue_is_complete(city):
         load_config(write_config(city, "", preset="atlantis"))
 
 
-def test_demo_config_runs_through_the_audit_path(tmp_path):
+def test_demo_config_runs_through_the_audit_path(demo_run):
     """The embedded demo's audit: indicators against direct computations on its files."""
     import numpy as np
     import rasterio
     from rasterio.features import geometry_mask
 
     from ecozone._resources import dataset_dir
-    from ecozone.demo import run_demo
 
     d = dataset_dir("yantai")
-    report = run_demo(tmp_path)
+    tmp_path, report = demo_run
     got = {i["id"]: i for i in report["audit"]["indicators"]}
     assert report["audit"]["summary"]["fail"] >= 1 and (tmp_path / "report.html").exists() and (tmp_path / "report.md").exists()
     mines = gpd.read_file(d / "mines.geojson")
