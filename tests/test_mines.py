@@ -411,3 +411,25 @@ def test_the_old_distance_keyword_still_works_with_a_warning():
     assert old["in_range"].tolist() == mines_in_view(frame, {"expressway": ROAD}, distance_m=1000)["in_range"].tolist()
     with pytest.raises(TypeError, match="both distance= and distance_m="):
         mines_in_view(frame, {"expressway": ROAD}, distance=1000, distance_m=1000)
+
+
+def test_ellipsoidal_mine_areas_are_geodesic():
+    # the restored share by area is the same either way; the areas are pyproj.Geod's on the ellipsoid
+    from ecozone.measure.mines import mine_restoration
+
+    to_lonlat = Transformer.from_crs(4549, 4490, always_xy=True)
+    x, y = 620_000, 4_160_000
+    shapes = [shapely.box(x, y, x + 300, y + 200), shapely.box(x + 1_000, y, x + 1_500, y + 400)]
+    mines = gpd.GeoDataFrame({"id": ["m1", "m2"], "status": "historic", "restoration": ["restored", "untreated"]},
+                             geometry=shapes, crs=4549)
+
+    def geod_ha(g):
+        g = shapely.transform(shapely.segmentize(g, 10), lambda xy: np.column_stack(to_lonlat.transform(xy[:, 0], xy[:, 1])))
+        return abs(Geod(ellps="GRS80").geometry_area_perimeter(g)[0]) / 1e4
+
+    table = mine_restoration(mines, area_method="ellipsoidal")
+    assert table["area_ha"].iloc[0] == pytest.approx(geod_ha(shapes[0]) + geod_ha(shapes[1]), rel=1e-7)
+    assert table["restored_ha"].iloc[0] == pytest.approx(geod_ha(shapes[0]), rel=1e-7)
+    assert table.attrs["area_method"] == "ellipsoidal"
+    planar = mine_restoration(mines)
+    assert planar["area_ha"].iloc[0] == pytest.approx((60_000 + 200_000) / 1e4)

@@ -172,3 +172,36 @@ def test_demo_ranches_by_bay(demo_atlas):
         inside = union.intersection(geom).area / 1e4
         got = table.loc[table["zone"] == name, "area_ha"]
         assert (float(got.iloc[0]) if len(got) else 0.0) == pytest.approx(inside, rel=1e-9, abs=1e-9)
+
+
+def test_ellipsoidal_ranch_areas_are_geodesic(tmp_path):
+    # two overlapping ranches 120 km east of the central meridian (the plane overstates areas by 3.6e-4) in one
+    # sea zone: the union's area on the ellipsoid is pyproj.Geod's; the CLI's JSON says which method it used
+    import json
+    import subprocess
+    import sys
+
+    import numpy as np
+    from pyproj import Transformer
+
+    to_lonlat = Transformer.from_crs(4549, 4490, always_xy=True)
+    x, y = 620_000, 4_160_000
+    shapes = [box(x, y, x + 2_000, y + 1_000), box(x + 1_000, y + 500, x + 3_000, y + 1_500)]
+    ranches = gpd.GeoDataFrame({"id": ["a", "b"], "level": "national", "type": "reef"}, geometry=shapes, crs=4549)
+    zones = gpd.GeoDataFrame({"name": ["海域"]}, geometry=[box(x - 500, y - 500, x + 4_000, y + 2_000)], crs=4549)
+    union = shapely.transform(shapely.segmentize(shapely.union_all(shapes), 10),
+                              lambda xy: np.column_stack(to_lonlat.transform(xy[:, 0], xy[:, 1])))
+    geodesic_ha = abs(Geod(ellps="GRS80").geometry_area_perimeter(union)[0]) / 1e4
+    table = ranch_summary(ranches, zones, by=(), area_method="ellipsoidal")
+    assert table.loc[table["zone"] == "total", "area_ha"].iloc[0] == pytest.approx(geodesic_ha, rel=1e-7)
+    planar = ranch_summary(ranches, zones, by=())
+    assert planar.loc[planar["zone"] == "total", "area_ha"].iloc[0] == pytest.approx(shapely.union_all(shapes).area / 1e4)
+    ranches.to_file(tmp_path / "r.gpkg")
+    zones.to_file(tmp_path / "z.gpkg")
+    r = subprocess.run([sys.executable, "-m", "ecozone", "ranches", "--ranches", str(tmp_path / "r.gpkg"), "--zones",
+                        str(tmp_path / "z.gpkg"), "--by", "", "--area-method", "ellipsoidal", "-o", str(tmp_path / "t.json")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads((tmp_path / "t.json").read_text("utf-8"))
+    assert doc["area_method"] == "ellipsoidal"
+    assert [row["area_ha"] for row in doc["rows"] if row["zone"] == "total"][0] == pytest.approx(geodesic_ha, rel=1e-7)

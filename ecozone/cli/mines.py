@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._common import TABLE_FORMATS, check_output, echo_notes, named_numbers, named_paths, out_option, write_table
+from ._common import TABLE_FORMATS, area_method_option, check_output, echo_notes, named_numbers, named_paths, out_option, write_table
 from ._inputs import NON_NEGATIVE, POSITIVE, reads
 
 _mines = click.option("--mines", type=click.Path(path_type=Path), required=True,
@@ -30,17 +30,19 @@ def mines():
 @_mines
 @_zones
 @_zone_field
+@area_method_option()
 @reads("--mines", "--zones")
 @out_option
 @click.pass_context
-def restoration(ctx, mines, zones, zone_field, inputs, out, overwrite):
+def restoration(ctx, mines, zones, zone_field, area_method, inputs, out, overwrite):
     """Restoration rate by count and by area, per district and status (restored only; in progress listed)."""
     from ..measure.mines import mine_restoration
 
     check_output(out, [p for p in (mines, zones) if p], overwrite=overwrite, formats=TABLE_FORMATS)
-    table = mine_restoration(inputs.read(mines, "--mines", "mine"), _read_zones(inputs, zones, zone_field), zone_field=zone_field)
+    table = mine_restoration(inputs.read(mines, "--mines", "mine"), _read_zones(inputs, zones, zone_field), zone_field=zone_field,
+                             area_method=area_method)
     echo_notes(ctx, table)
-    write_table(table, out, overwrite=overwrite)
+    write_table(table, out, overwrite=overwrite, extra={"notes": table.attrs.get("notes", []), "area_method": area_method})
 
 
 @mines.command("in-view")

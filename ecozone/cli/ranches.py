@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._common import TABLE_FORMATS, check_output, echo_notes, out_option, write_table
+from ._common import TABLE_FORMATS, area_method_option, check_output, echo_notes, out_option, write_table
 from ._inputs import reads
 
 
@@ -17,10 +17,11 @@ from ._inputs import reads
 @click.option("--by", default="level,type", show_default=True, help="Ranch fields to break down by, comma-separated.")
 @click.option("--redline", type=click.Path(path_type=Path), default=None, help="Marine red line: count ranches in it, and those of a type not allowed.")
 @click.option("--wind-farms", type=click.Path(path_type=Path), default=None, help="Offshore wind farms: count ranches sharing them (风渔融合).")
+@area_method_option()
 @reads("--ranches", "--zones", "--redline", "--wind-farms")
 @out_option
 @click.pass_context
-def ranches(ctx, ranches, zones, zone_field, by, redline, wind_farms, inputs, out, overwrite):
+def ranches(ctx, ranches, zones, zone_field, by, redline, wind_farms, area_method, inputs, out, overwrite):
     """Count and area of marine ranches per zone, level and type; red line and wind farms."""
     from ..measure.ranches import ranch_summary
 
@@ -33,6 +34,7 @@ def ranches(ctx, ranches, zones, zone_field, by, redline, wind_farms, inputs, ou
         inputs.read(zones, "--zones", "sea_zone", fields={"name": (zone_field, "--zone-field")}),
         zone_field=zone_field, by=by_fields,
         redline=None if redline is None else inputs.read(redline, "--redline", "redline", need=()),
-        wind_farms=None if wind_farms is None else inputs.read(wind_farms, "--wind-farms", "wind_farm"))
+        wind_farms=None if wind_farms is None else inputs.read(wind_farms, "--wind-farms", "wind_farm"),
+        area_method=area_method)
     echo_notes(ctx, table)
-    write_table(table, out, overwrite=overwrite)
+    write_table(table, out, overwrite=overwrite, extra={"notes": table.attrs.get("notes", []), "area_method": area_method})

@@ -41,6 +41,7 @@ import pandas as pd
 import shapely
 
 from ..errors import SchemaError
+from ..crs.ellipsoidal import check_area_method, ellipsoidal_areas
 from ..prepare import OUTSIDE, TOTAL, prepare_layers, projected
 from ..schema import MINE_RESTORATION, MINE_STATUS
 from ..units import M2_PER_HA
@@ -59,6 +60,7 @@ def mine_restoration(
     zones: gpd.GeoDataFrame | None = None,
     *,
     zone_field: str = "name",
+    area_method: str = "planar",
 ) -> pd.DataFrame:
     """Restoration rate of mines by count and by area, per zone and status (矿山治理率).
 
@@ -69,6 +71,8 @@ def mine_restoration(
         (untreated/未治理, in_progress/治理中, restored/已治理)
     zones : districts; a mine belongs to the zone holding its representative
         point (``outside`` when none does).  None: one row per status.
+    area_method : ``"planar"`` or ``"ellipsoidal"`` (on the CGCS2000 ellipsoid), as for :func:`ecozone.coverage`;
+        in ``attrs["area_method"]``
 
     Returns
     -------
@@ -93,7 +97,8 @@ def mine_restoration(
     else:
         gdf = projected(mines, "mines", notes)
         zone = np.full(len(gdf), TOTAL, dtype=object)
-    area = shapely.area(gdf.geometry.values)
+    geoms = gdf.geometry.values
+    area = ellipsoidal_areas(geoms, gdf.crs) if check_area_method(area_method) == "ellipsoidal" else shapely.area(geoms)
     frame = pd.DataFrame({"zone": zone, "status": status, "state": state, "area": area})
     rows = [_rates(z, s, grp) for (z, s), grp in frame.groupby(["zone", "status"], sort=False)]
     if zones is not None:
@@ -107,6 +112,7 @@ def mine_restoration(
         table = table.drop(columns="zone")
     table = table.reset_index(drop=True)
     table.attrs["notes"] = notes
+    table.attrs["area_method"] = area_method
     return table
 
 

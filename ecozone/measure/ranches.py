@@ -51,6 +51,7 @@ def ranch_summary(
     by: Sequence[str] = ("level", "type"),
     redline: gpd.GeoDataFrame | None = None,
     wind_farms: gpd.GeoDataFrame | None = None,
+    area_method: str = "planar",
 ) -> pd.DataFrame:
     """Marine ranches per zone, level and type (海洋牧场统计).
 
@@ -64,6 +65,8 @@ def ranch_summary(
         marine part): adds ``in_marine_redline``, ``not_allowed_in_redline``
         and ``redline_overlap_ha``
     wind_farms : offshore wind farm sites: adds ``with_wind_farm``
+    area_method : ``"planar"`` or ``"ellipsoidal"`` (on the CGCS2000 ellipsoid), as for :func:`ecozone.coverage`;
+        in ``attrs["area_method"]``
 
     Returns
     -------
@@ -85,7 +88,7 @@ def ranch_summary(
         elif f not in frame.columns:
             raise SchemaError(f"{source}: no field '{f}' to break down by; fix: choose another by=")
     notes: list[str] = []
-    zones_p, moved = prepare_layers(zones, {"ranches": frame}, notes, zone_field=zone_field)
+    zones_p, moved = prepare_layers(zones, {"ranches": frame}, notes, zone_field=zone_field, area_method=area_method)
     frame = moved["ranches"]
     frame[_POS] = np.arange(len(frame))  # findings name ranches by position: ids may be missing or repeat
     geoms = frame.geometry.values
@@ -162,6 +165,7 @@ def ranch_summary(
     cols = [*keys, "ranches", "area_ha", "area_km2", *flags]
     table = table[cols].reset_index(drop=True)
     table.attrs["notes"] = notes
+    table.attrs["area_method"] = area_method
     return table
 
 
