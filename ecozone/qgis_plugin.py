@@ -34,7 +34,7 @@ from typing import Any
 from .errors import InputError
 
 __all__ = ["ALGORITHMS", "PLUGIN", "Algorithm", "algorithms", "algorithms_json", "geometry_of", "plugin_source",
-           "write_plugin_zip"]
+           "plugin_zip_path", "write_plugin_zip"]
 
 #: The plugin's folder name, the top-level folder inside the zip.
 PLUGIN = "ecozone_qgis"
@@ -94,7 +94,7 @@ ALGORITHMS: dict[str, Algorithm] = {
         "land-use", "Land use (land survey 地类图斑)", "土地利用现状(地类图斑)汇总", "measure",
         inputs={"--survey": "land_survey", "--zones": "district", "--xzq": ("polygon",)},
         fields={"--zone-field": "--zones"}, layer_names={"--survey": "DLTB", "--xzq": "XZQ"},
-        sublayer={"--survey": "--survey-layer"}, hidden=("--survey-layer",)),
+        sublayer={"--survey": "--survey-layer", "--xzq": "--xzq-layer"}, hidden=("--survey-layer", "--xzq-layer")),
     "coastline_retention": Algorithm(
         "coastline", "Coastline retention", "自然岸线保有率", "coast",
         inputs={"--coastline": "coastline", "--zones": "district", "--bays": "bay"},
@@ -256,6 +256,15 @@ def plugin_source() -> Path:
     return path
 
 
+def plugin_zip_path(folder: str | os.PathLike, version: str, *, overwrite: bool = False) -> Path:
+    """The zip :func:`write_plugin_zip` writes into ``folder``, refused when it exists and ``overwrite`` is false (so a
+    command checks it before writing anything)."""
+    target = Path(folder) / f"{PLUGIN}-{version}.zip"
+    if target.exists() and not overwrite:
+        raise InputError(f"{target}: exists already; fix: choose another folder or pass --overwrite")
+    return target
+
+
 def write_plugin_zip(folder: str | os.PathLike, commands: Mapping[str, Any], version: str, *,
                      overwrite: bool = False) -> Path:
     """Write ``ecozone_qgis-VERSION.zip`` (the plugin folder, its ``algorithms.json`` made now from ``commands``
@@ -263,9 +272,7 @@ def write_plugin_zip(folder: str | os.PathLike, commands: Mapping[str, Any], ver
     from .io import atomic_path
 
     source = plugin_source()
-    target = Path(folder) / f"{PLUGIN}-{version}.zip"
-    if target.exists() and not overwrite:
-        raise InputError(f"{target}: exists already; fix: choose another folder or pass --overwrite")
+    target = plugin_zip_path(folder, version, overwrite=overwrite)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(source.rglob("*")):

@@ -41,7 +41,8 @@ def load_runner():
 
 runner = load_runner()
 STRINGS = {"target_missed": "MISSED", "bad_input": "BAD", "internal_error": "INTERNAL {detail} report it", "crs_hint": "HINT",
-           "version_mismatch": "UPGRADE"}
+           "version_mismatch": "UPGRADE", "not_ecozone": "NOT ECOZONE ({detail})", "crs_assign": "(ASSIGN {crs})",
+           "crs_words": "ASSIGNED CRS"}
 
 
 def test_algorithms_json_is_current():
@@ -128,10 +129,19 @@ def test_qgis_plugin_zip_is_installable_and_refuses_to_overwrite(tmp_path):
         assert set(names) == expected
         metadata = archive.read(f"{PLUGIN}/metadata.txt").decode("utf-8")
         assert f"version={__version__}" in metadata.splitlines() and "hasProcessingProvider=yes" in metadata
+        # the keys QGIS's plugin template marks mandatory (and tracker/homepage), none empty
+        keys = dict(ln.split("=", 1) for ln in metadata.splitlines() if "=" in ln)
+        for key in ("name", "qgisMinimumVersion", "description", "about", "version", "author", "email", "repository",
+                    "tracker", "homepage"):
+            assert keys.get(key, "").strip(), key
         assert archive.read(f"{PLUGIN}/algorithms.json").decode("utf-8") == algorithms_json(main.commands)
     again = CliRunner().invoke(main, ["qgis-plugin", "--zip", str(tmp_path)])
     assert again.exit_code == 2 and "exists already" in again.output
     assert CliRunner().invoke(main, ["qgis-plugin", "--zip", str(tmp_path), "--overwrite"]).exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+    # --json FILE --zip DIR with the zip there already: refused before FILE is written
+    both = CliRunner().invoke(main, ["qgis-plugin", "--json", str(tmp_path / "new.json"), "--zip", str(tmp_path)])
+    assert both.exit_code == 2 and "exists already" in both.output
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
 
 
@@ -154,13 +164,18 @@ def test_progress_json_lines_run_from_started_to_finished(tmp_path):
                    str(DEMO / "redline_land.geojson"), "-o", str(tmp_path / "c.csv"))
     assert proc.returncode == 0, proc.stderr
     lines = progress_lines(proc.stderr)
-    assert [d["stage"] for d in lines] == ["started", "read", "measured", "written", "finished"]
+    # in json mode stderr holds JSON lines only: the notes too (stage "note", the fraction reached so far)
+    assert len(lines) == len(proc.stderr.splitlines())
+    assert [d["stage"] for d in lines if d["stage"] != "note"] == ["started", "read", "measured", "written", "finished"]
     fractions = [d["fraction"] for d in lines]
     assert fractions[0] == 0 and fractions[-1] == 1 and fractions == sorted(fractions)
     assert {d["command"] for d in lines} == {"coverage"} and {d["ecozone_progress"] for d in lines} == {1}
     plain = ecozone("coverage", "--zones", str(DEMO / "districts.geojson"), "--layer", str(DEMO / "redline_land.geojson"),
                     "-o", str(tmp_path / "d.csv"))
     assert progress_lines(plain.stderr) == []
+    # the oracle: the note lines the command prints without --progress json, the same words
+    notes = [f"ecozone: {d['message']}" for d in lines if d["stage"] == "note"]
+    assert notes and notes == plain.stderr.splitlines()
     assert (tmp_path / "c.csv").read_bytes() == (tmp_path / "d.csv").read_bytes()
 
 
@@ -239,13 +254,115 @@ def test_a_canceled_run_stops_the_command():
 
 
 def test_verdicts_of_exit_statuses_1_and_3():
-    missed = runner.Outcome(1, None, ["FAIL  x"], [])
+    missed = runner.Outcome(1, None, ["FAIL  x"], [], finished=True)
     assert runner.verdict(missed, {}, STRINGS) == ("warning", "MISSED")
     crash = runner.Outcome(3, "internal error: KeyError: 'x'; fix: this is a bug", [], [])
-    assert runner.verdict(crash, {}, STRINGS) == ("error", "INTERNAL internal error: KeyError: 'x'; fix: this is a bug report it")
+    assert runner.verdict(crash, {}, STRINGS) == ("error", "INTERNAL KeyError: 'x'; fix: this is a bug report it")
     nocrs = runner.Outcome(2, "/tmp/a/zones.shp: layer: has no coordinate reference system; fix: …", [], [])
     assert runner.verdict(nocrs, {"/tmp/a/zones.shp": ("区县", False)}, STRINGS) == \
         ("error", "ecozone: layer '区县' (/tmp/a/zones.shp): layer: has no coordinate reference system; fix: … HINT")
+
+
+def fake_ecozone(tmp_path, text, status, name="ecozone"):
+    """A stand-in command: prints ecozone's started line and ``text`` on stderr, exits with ``status``."""
+    path = tmp_path / name
+    path.write_text("#!/bin/sh\necho '{\"ecozone_progress\": 1, \"command\": \"coverage\", \"stage\": \"started\", "
+                    "\"fraction\": 0.0, \"message\": \"\"}' >&2\n" f"echo \"{text}\" >&2\nexit {status}\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_an_internal_error_is_said_once(tmp_path):
+    # the line ecozone/cli/__init__.py prints for a bug, exit 3
+    line = "ecozone: internal error: KeyError: 'zone'; fix: this is a bug in ecozone"
+    outcome = runner.run([str(fake_ecozone(tmp_path, line, 3))])
+    level, text = runner.verdict(outcome, {}, runner_strings("en"))
+    assert level == "error" and text.count("internal error") == 1, text
+    assert text.startswith("ecozone: internal error: KeyError: 'zone'; fix: this is a bug in ecozone. This is a bug")
+
+
+def test_exit_1_without_ecozones_finished_line_is_an_error_about_the_setting(tmp_path):
+    # a python without ecozone: exit 1 before ecozone ran, no "finished" line: not "a target was missed"
+    nomodule = tmp_path / "python3"
+    nomodule.write_text("#!/bin/sh\necho '/usr/bin/python3: No module named ecozone' >&2\nexit 1\n")
+    nomodule.chmod(0o755)
+    outcome = runner.run([str(nomodule), "-m", "ecozone", "--progress", "json", "coverage"])
+    assert outcome.code == 1 and not outcome.finished
+    assert runner.verdict(outcome, {}, STRINGS) == ("error", "NOT ECOZONE (/usr/bin/python3: No module named ecozone)")
+    # find_ecozone asks such a python first (python -m ecozone --version)
+    with pytest.raises(runner.RunnerError, match=r"python3: this python cannot run ecozone \(/usr/bin/python3: No module "
+                                                 r"named ecozone\); fix: pip install ecozone in that environment"):
+        runner.find_ecozone(str(nomodule))
+    # the real ecozone, exit 1 after its finished line: a missed target
+    ran = runner.run([sys.executable, "-m", "ecozone", "--progress", "json", "audit", str(DEMO / "audit.toml"), "-o",
+                      str(tmp_path / "a"), "-f", "json"])
+    assert ran.code == 1 and ran.finished and runner.verdict(ran, {}, STRINGS) == ("warning", "MISSED")
+
+
+def runner_strings(lang):
+    spec = importlib.util.spec_from_file_location("ecozone_qgis_strings", SOURCE / "strings.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.STRINGS[lang]
+
+
+def test_crs_advice_is_said_in_qgis_terms(tmp_path):
+    import geopandas as gpd
+
+    # lon/lat coordinates labelled EPSG:4549 (metres): ecozone's message advises --input-crs EPSG:4490
+    zones = gpd.read_file(DEMO / "districts.geojson").set_crs(4549, allow_override=True)
+    zones.to_file(tmp_path / "lonlat.gpkg")
+    spec = {a["id"]: a for a in algorithms(main.commands)["algorithms"]}["coverage"]
+    argv = runner.command_line([sys.executable, "-m", "ecozone"], spec,
+                               {"zones": str(tmp_path / "lonlat.gpkg"), "layers": [str(DEMO / "redline_land.geojson")]},
+                               str(tmp_path / "c.csv"))
+    outcome = runner.run(argv)
+    assert outcome.code == 2 and "(--input-crs EPSG:4490, or crs" in outcome.error
+    level, text = runner.verdict(outcome, {str(tmp_path / "lonlat.gpkg"): ("区县", False)}, runner_strings("en"))
+    assert level == "error" and "--input-crs" not in text and "manifest" not in text
+    assert "fix: declare the real CRS (in QGIS: assign EPSG:4490 to the layer in Layer Properties › Source › Assigned " \
+           "Coordinate Reference System) or reproject the file" in text
+    # a CRS message without a flag gets the hint appended; any other --X-crs is said in QGIS's words
+    other = runner.Outcome(2, "a.gpkg: layer: has no CRS; fix: pass --zones-crs", [], [])
+    assert runner.verdict(other, {}, STRINGS) == ("error", "ecozone: a.gpkg: layer: has no CRS; fix: pass ASSIGNED CRS HINT")
+
+
+def test_a_message_naming_no_file_names_the_qgis_layer(tmp_path):
+    spec = {a["id"]: a for a in algorithms(main.commands)["algorithms"]}["coverage"]
+    argv = runner.command_line([sys.executable, "-m", "ecozone"], spec,
+                               {"zones": str(DEMO / "districts.geojson"), "layers": [str(DEMO / "redline_land.geojson")],
+                                "by": "nosuch"}, str(tmp_path / "c.csv"))
+    outcome = runner.run(argv)
+    assert outcome.code == 2 and outcome.error.startswith("layer: no field 'nosuch'")  # ecozone's word, no file
+    level, text = runner.verdict(outcome, {str(DEMO / "redline_land.geojson"): ("红线", False)}, STRINGS,
+                                 by_flag={"--zones": ["区县"], "--layer": ["红线"], "--by": ["红线"]})
+    assert (level, text.split(";")[0]) == ("error", "ecozone: layer '红线': no field 'nosuch' to break down by (fields: id, "
+                                                    "name, type, realm)")
+
+
+def test_a_field_name_with_a_comma_is_refused_not_split():
+    spec = {a["id"]: a for a in algorithms(main.commands)["algorithms"]}["restoration"]
+    with pytest.raises(runner.RunnerError, match="by: the field name 'a,b' contains a comma"):
+        runner.command_line(["ecozone"], spec, {"projects": "p.gpkg", "by": ["type", "a,b"]}, "o.csv")
+
+
+def test_an_unknown_option_is_a_version_mismatch_only_when_the_plugin_gave_it():
+    mine = runner.Outcome(2, "No such option: --area-method; fix: see ecozone coverage --help", [], [],
+                          argv=["ecozone", "--progress", "json", "coverage", "--area-method", "planar"])
+    assert runner.verdict(mine, {}, STRINGS)[1].endswith("UPGRADE")
+    theirs = runner.Outcome(2, "No such option: -q; fix: see ecozone audit --help", [], [],
+                            argv=["ecozone", "--progress", "json", "audit", "--out", "o", "--", "-q.toml"])
+    assert "UPGRADE" not in runner.verdict(theirs, {}, STRINGS)[1]
+
+
+def test_land_use_takes_the_xzq_layer_of_the_geopackage_qgis_gives():
+    doc = {a["id"]: a for a in algorithms(main.commands)["algorithms"]}["land_use"]
+    params = {p["name"]: p for p in doc["parameters"]}
+    assert params["xzq"]["sublayer_flag"] == "--xzq-layer" and "xzq_layer" not in params  # the layer picker says it
+    argv = runner.command_line(["ecozone"], doc, {"survey": "s.gpkg", "xzq": "admin.gpkg"}, "o.csv",
+                               extra=[("--survey-layer", "DLTB"), ("--xzq-layer", "xzq_2023")])
+    parsed = main.commands["land-use"].make_context("land-use", argv[4:]).params
+    assert parsed["xzq"] == Path("admin.gpkg") and parsed["xzq_layer"] == "xzq_2023"
 
 
 def test_find_ecozone_takes_the_command_its_environment_or_its_python(tmp_path):
@@ -256,8 +373,10 @@ def test_find_ecozone_takes_the_command_its_environment_or_its_python(tmp_path):
     assert runner.find_ecozone(str(env)) == [str(command)]
     assert runner.find_ecozone(str(command)) == [str(command)]
     python = env / "bin" / "python3"
-    python.write_text("")
+    python.write_text("#!/bin/sh\necho 'ecozone, version 1.0'\n")  # as `python -m ecozone --version` says
+    python.chmod(0o755)
     assert runner.find_ecozone(str(python)) == [str(python), "-m", "ecozone"]
+    assert runner.find_ecozone(sys.executable) == [sys.executable, "-m", "ecozone"]  # the real one
     assert runner.find_ecozone("", which=lambda name: "/usr/local/bin/ecozone") == ["/usr/local/bin/ecozone"]
     with pytest.raises(runner.RunnerError, match="not found on PATH; fix: set Settings › Options › Processing › Providers › ecozone"):
         runner.find_ecozone("", which=lambda name: None)
@@ -281,7 +400,11 @@ def test_command_line_of_flags_lists_and_the_audits_config():
                         "--out", "o.csv", "--overwrite"]
     argv = runner.command_line(["ecozone"], doc["audit"], {"config": "audit.toml", "lang": "en"}, "report")
     assert argv[3:] == ["audit", "--lang", "en", "--format", "json,csv,md,html,gpkg", "--out", "report", "--overwrite",
-                        "audit.toml"]
+                        "--", "audit.toml"]
     parsed = main.commands["audit"].make_context("audit", argv[4:]).params  # as click parses it
     assert parsed["config"] == Path("audit.toml") and parsed["lang"] == "en" and parsed["out"] == Path("report")
+    # a config whose name starts with "-" is the config, not an option
+    argv = runner.command_line(["ecozone"], doc["audit"], {"config": "-q.toml"}, "report")
+    parsed = main.commands["audit"].make_context("audit", argv[4:]).params
+    assert parsed["config"] == Path("-q.toml") and parsed["out"] == Path("report")
     assert parsed["formats"] == "json,csv,md,html,gpkg" and parsed["overwrite"] is True

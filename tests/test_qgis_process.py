@@ -41,14 +41,17 @@ class QGIS:
         self.env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QGIS_CUSTOM_CONFIG_PATH=str(profile),
                         XDG_RUNTIME_DIR=str(profile / "runtime"))
 
-    def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        proc = subprocess.run([str(QGIS_PROCESS), *args], capture_output=True, text=True, env=self.env, timeout=600)
+    def __call__(self, *args: str, check: bool = True, cwd: Path | None = None) -> subprocess.CompletedProcess:
+        proc = subprocess.run([str(QGIS_PROCESS), *args], capture_output=True, text=True, env=self.env, timeout=600,
+                              cwd=cwd)
         if check:
             assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
         return proc
 
-    def run(self, algorithm: str, check: bool = True, **params: str) -> tuple[subprocess.CompletedProcess, dict | None]:
-        proc = self("--json", "run", f"ecozone:{algorithm}", "--", *[f"{k}={v}" for k, v in params.items()], check=check)
+    def run(self, algorithm: str, check: bool = True, cwd: Path | None = None,
+            **params: str) -> tuple[subprocess.CompletedProcess, dict | None]:
+        proc = self("--json", "run", f"ecozone:{algorithm}", "--", *[f"{k}={v}" for k, v in params.items()], check=check,
+                    cwd=cwd)
         doc = None
         if proc.stdout.strip().startswith("{"):
             doc = json.loads(proc.stdout)
@@ -107,8 +110,13 @@ def test_in_a_chinese_qgis_the_algorithms_have_their_chinese_names(qgis, tmp_pat
 
 
 def test_coverage_in_qgis_gives_the_figures_of_the_cli(qgis, tmp_path):
-    proc, doc = qgis.run("coverage", zones=DEMO / "districts.geojson", layers=DEMO / "redline_land.geojson",
-                         area_method="1", OUTPUT=tmp_path / "qgis.csv")
+    import shutil
+
+    # paths relative to qgis_process's working folder, as QGIS's own algorithms take them (ecozone runs elsewhere)
+    for name in ("districts.geojson", "redline_land.geojson"):
+        shutil.copy(DEMO / name, tmp_path / name)
+    proc, doc = qgis.run("coverage", zones="districts.geojson", layers="redline_land.geojson", area_method="1",
+                         OUTPUT="qgis.csv", cwd=tmp_path)
     assert doc["results"]["OUTPUT"] == str(tmp_path / "qgis.csv")
     assert any("ecozone" in line and "coverage" in line for line in doc["log"]["info"])  # the command it ran
     ran = cli("coverage", "--zones", str(DEMO / "districts.geojson"), "--layer", str(DEMO / "redline_land.geojson"),
@@ -136,7 +144,14 @@ def test_coastline_retention_in_qgis_gives_the_figures_of_the_cli(qgis, tmp_path
 
 
 def test_the_demo_audit_in_qgis_gives_the_report_of_the_cli(qgis, tmp_path):
-    proc, doc = qgis.run("audit", config=DEMO / "audit.toml", OUTPUT=tmp_path / "qgis")
+    import shutil
+
+    # the config and the output folder relative to qgis_process's working folder; a config named like an option
+    atlas = tmp_path / "atlas"
+    shutil.copytree(DEMO, atlas)
+    shutil.copy(atlas / "audit.toml", atlas / "-q.toml")
+    proc, doc = qgis.run("audit", config="-q.toml", OUTPUT="../qgis", cwd=atlas)
+    assert doc["results"]["OUTPUT"] == str(tmp_path / "qgis")
     # exit status 1 (targets missed): a warning, not an error; the outputs are there
     assert any("target was missed" in w for w in doc["log"].get("warning", [])), doc["log"]
     assert {"report.json", "report.html", "indicators.csv", "layers.gpkg"} <= {p.name for p in (tmp_path / "qgis").iterdir()}
@@ -167,6 +182,47 @@ def test_a_layer_without_crs_fails_in_qgis_with_ecozones_message(qgis, tmp_path)
     assert any(f"ecozone: layer 'nocrs' ({tmp_path / 'nocrs.shp'})" in ln and "Assigned Coordinate Reference System"
                in ln for ln in errors), errors
     assert not (tmp_path / "qgis.csv").exists()
+    # a message of ecozone's that names no file ("layer: no field …"): the QGIS layer the field was picked from
+    proc, _ = qgis.run("coverage", check=False, zones=DEMO / "districts.geojson", layers=DEMO / "redline_land.geojson",
+                       by="nosuch", OUTPUT=tmp_path / "qgis.csv")
+    assert proc.returncode != 0
+    assert "ecozone: layer 'redline_land': no field 'nosuch' to break down by" in proc.stdout + proc.stderr
+
+
+def with_setting(qgis, tmp_path, value) -> QGIS:
+    """A copy of the profile with the provider's setting ``value``."""
+    import shutil
+
+    profile = tmp_path / "profile"
+    shutil.copytree(qgis.profile, profile)
+    ini = profile / "profiles" / "default" / "QGIS" / "QGIS3.ini"
+    text = re.sub(r"(?m)^Configuration\\ECOZONE_EXECUTABLE=.*$", lambda m: f"Configuration\\ECOZONE_EXECUTABLE={value}",
+                  ini.read_text("utf-8"))
+    ini.write_text(text, "utf-8")
+    return QGIS(profile)
+
+
+def test_a_setting_without_ecozone_and_an_internal_error_are_errors_said_once(qgis, tmp_path):
+    # a python without ecozone (exit 1, "No module named ecozone"): an error about the setting, not "a target missed"
+    python = tmp_path / "python3"
+    python.write_text("#!/bin/sh\necho \"$0: No module named ecozone\" >&2\nexit 1\n")
+    python.chmod(0o755)
+    proc, _ = with_setting(qgis, tmp_path / "a", python).run(
+        "coverage", check=False, zones=DEMO / "districts.geojson", layers=DEMO / "redline_land.geojson",
+        OUTPUT=tmp_path / "a.csv")
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "target was missed" not in text
+    assert f"{python}: this python cannot run ecozone ({python}: No module named ecozone); fix: pip install ecozone" in text
+    # ecozone's internal-error line (exit 3): "internal error" said once
+    fake = tmp_path / "ecozone"
+    fake.write_text("#!/bin/sh\necho \"ecozone: internal error: KeyError: 'zone'; fix: this is a bug in ecozone\" >&2\n"
+                    "exit 3\n")
+    fake.chmod(0o755)
+    proc, _ = with_setting(qgis, tmp_path / "b", fake).run(
+        "coverage", check=False, zones=DEMO / "districts.geojson", layers=DEMO / "redline_land.geojson",
+        OUTPUT=tmp_path / "b.csv")
+    errors = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "KeyError: 'zone'" in ln]
+    assert proc.returncode != 0 and errors and all(ln.count("internal error") == 1 for ln in errors), errors
 
 
 def test_shoreline_change_in_qgis_takes_several_layers_and_writes_the_files_of_the_cli(qgis, tmp_path):
@@ -209,12 +265,32 @@ def test_sea_zones_in_qgis_are_the_zones_of_the_cli(qgis, tmp_path):
     assert list(got["name"]) == list(want["name"]) and len(got) >= 5
     assert got.geometry.geom_equals_exact(want.geometry, tolerance=0).all()
     assert got["approximate"].all()
+    # a Shapefile (or any format but .gpkg/.geojson) as the output: refused, never a success with no file written
+    proc, _ = qgis.run("sea_zones", check=False, OUTPUT=tmp_path / "zones.shp", **files)
+    assert proc.returncode != 0
+    assert "zones.shp: ecozone writes this output as a GeoPackage (.gpkg) or GeoJSON (.geojson) only" in proc.stdout + proc.stderr
+    assert not (tmp_path / "zones.shp").exists()
+
+
+def test_land_use_in_qgis_reads_the_xzq_layer_qgis_gives(qgis, tmp_path):
+    import pyogrio
+
+    # the township boundaries as a layer named xzq_2023 (not XZQ) of the user's GeoPackage, picked in QGIS
+    xzq = pyogrio.read_dataframe(DEMO / "land_survey.gpkg", layer="XZQ")
+    pyogrio.write_dataframe(xzq, tmp_path / "admin.gpkg", layer="xzq_2023")
+    proc, doc = qgis.run("land_use", survey=f"{DEMO / 'land_survey.gpkg'}|layername=DLTB",
+                         xzq=f"{tmp_path / 'admin.gpkg'}|layername=xzq_2023", OUTPUT=tmp_path / "qgis.csv")
+    assert any("--xzq-layer xzq_2023" in line for line in doc["log"]["info"])  # the file as it is, its layer named
+    ran = cli("land-use", "--survey", str(DEMO / "land_survey.gpkg"), "--survey-layer", "DLTB", "--xzq",
+              str(tmp_path / "admin.gpkg"), "--xzq-layer", "xzq_2023", "-o", str(tmp_path / "cli.csv"))
+    assert ran.returncode == 0, ran.stderr
+    assert (tmp_path / "qgis.csv").read_bytes() == (tmp_path / "cli.csv").read_bytes()
 
 
 TOOLBOX = r'''
 import json, os, sys
-from qgis.core import QgsApplication, QgsProject
-plugins, demo, out = sys.argv[1:4]
+from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsVectorLayer
+plugins, demo, out, nocrs, assigned_out = sys.argv[1:6]
 app = QgsApplication([], False)
 app.initQgis()
 sys.path[:0] = [plugins, os.path.join(QgsApplication.pkgDataPath(), "python", "plugins")]
@@ -227,6 +303,11 @@ results = [processing.runAndLoadResults("ecozone:coverage", {"zones": demo + "/d
                                         "layers": [demo + "/redline_land.geojson"], "OUTPUT": "TEMPORARY_OUTPUT"}),
            processing.runAndLoadResults("ecozone:audit", {"config": demo + "/audit.toml", "OUTPUT": out})]
 layers = sorted((l.name(), l.featureCount(), l.isSpatial()) for l in QgsProject.instance().mapLayers().values())
+# a Shapefile without .prj whose CRS the user assigned in QGIS (Layer Properties › Source): ecozone gets that CRS
+zones = QgsVectorLayer(nocrs, "nocrs", "ogr")
+zones.setCrs(QgsCoordinateReferenceSystem("EPSG:4326"))
+QgsProject.instance().addMapLayer(zones)  # the project owns it (else QGIS crashes at exit)
+processing.run("ecozone:coverage", {"zones": zones, "layers": [demo + "/redline_land.geojson"], "OUTPUT": assigned_out})
 print("RESULT=" + json.dumps({"results": [r["OUTPUT"] for r in results], "layers": layers}))
 app.exitQgis()
 '''
@@ -235,7 +316,12 @@ app.exitQgis()
 def test_the_toolbox_loads_the_outputs_as_layers_and_finds_ecozone_on_path(tmp_path):
     """As the Processing Toolbox runs an algorithm (in QGIS's own process, with a project): the tables and
     layers are loaded into the project; the provider's setting is empty, so ecozone is found on PATH."""
+    import geopandas as gpd
+
     plugins = tmp_path / "plugins"
+    nocrs = gpd.read_file(DEMO / "districts.geojson").set_crs(None, allow_override=True)
+    with pytest.warns(UserWarning, match="crs"):
+        nocrs.to_file(tmp_path / "nocrs.shp")
     made = cli("qgis-plugin", "--zip", str(tmp_path))
     assert made.returncode == 0, made.stderr
     with zipfile.ZipFile(next(tmp_path.glob(f"{PLUGIN}-*.zip"))) as archive:
@@ -243,7 +329,8 @@ def test_the_toolbox_loads_the_outputs_as_layers_and_finds_ecozone_on_path(tmp_p
     (tmp_path / "runtime").mkdir(mode=0o700)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "profile"),
                XDG_RUNTIME_DIR=str(tmp_path / "runtime"), PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    proc = subprocess.run(["/usr/bin/python3", "-c", TOOLBOX, str(plugins), str(DEMO), str(tmp_path / "audit")],
+    proc = subprocess.run(["/usr/bin/python3", "-c", TOOLBOX, str(plugins), str(DEMO), str(tmp_path / "audit"),
+                           str(tmp_path / "nocrs.shp"), str(tmp_path / "assigned.csv")],
                           capture_output=True, text=True, env=env, timeout=600)
     line = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT=")]
     assert proc.returncode == 0 and line, proc.stdout[-2000:] + proc.stderr[-3000:]
@@ -261,3 +348,9 @@ def test_the_toolbox_loads_the_outputs_as_layers_and_finds_ecozone_on_path(tmp_p
     assert {"coastline_segments", "redline_coverage", "findings"} <= set(in_gpkg)
     for name, count in in_gpkg.items():  # every layer of layers.gpkg loaded, as many features as the file holds
         assert layers[name] == (count, True), name
+    # the assigned CRS reached ecozone: the table of the districts whose file says EPSG:4326
+    ran = cli("coverage", "--zones", str(DEMO / "districts.geojson"), "--layer", str(DEMO / "redline_land.geojson"),
+              "-o", str(tmp_path / "cli.csv"))
+    assert ran.returncode == 0, ran.stderr
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "assigned.csv"), pd.read_csv(tmp_path / "cli.csv"),
+                                  check_exact=False, atol=1e-6, rtol=0)

@@ -18,7 +18,7 @@ import click
 
 from .._version import __version__
 from ..errors import EcozoneError
-from ._progress import PROGRESS_MODES, step
+from ._progress import PROGRESS_MODES, say, step
 
 __all__ = ["main"]
 
@@ -168,7 +168,7 @@ def _echo_warnings(ctx: click.Context, held: list[warnings.WarningMessage]) -> N
         if line in seen:
             continue
         seen.add(line)
-        click.echo(f"ecozone: warning: {line}", err=True)
+        say(line, warning=True)  # a JSON line with --progress json
 
 
 @click.group(cls=EcozoneGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -63,10 +63,12 @@ def check_output(out: Path | None, inputs: list[Path], *, overwrite: bool, forma
 
 def echo_notes(ctx: click.Context, table) -> None:
     """Say on stderr what the measurement did to the inputs (reprojected, repaired …), unless -q."""
+    from ._progress import say
+
     if ctx.obj.get("quiet"):
         return
     for note in table.attrs.get("notes", []):
-        click.echo(f"ecozone: {note}", err=True)
+        say(note)  # a JSON line with --progress json
 
 
 def write_table(table: pd.DataFrame, out: Path | None, *, overwrite: bool, extra: dict | None = None) -> None:

@@ -27,18 +27,22 @@ def qgis_plugin_command(ctx, zip_dir, json_file, overwrite):
     from ..errors import InputError
     from ..io import write_text
     from ..outputs import check_writable
-    from ..qgis_plugin import algorithms_json, write_plugin_zip
+    from ..qgis_plugin import algorithms_json, plugin_zip_path, write_plugin_zip
     from . import main
     from ._common import check_output
 
     if zip_dir is None and json_file is None:
         raise InputError("give --zip DIR (the installable plugin) or --json FILE (its algorithms.json); fix: e.g. "
                          "ecozone qgis-plugin --zip .")
+    # both targets checked before either is written: a refused zip leaves no new JSON behind
     if json_file is not None:
         check_output(json_file, [], overwrite=overwrite)
+    if zip_dir is not None:
+        check_writable(zip_dir)
+        plugin_zip_path(zip_dir, __version__, overwrite=overwrite)
+    if json_file is not None:
         write_text(json_file, algorithms_json(main.commands), overwrite=overwrite)
         click.echo(f"wrote {json_file}")
     if zip_dir is not None:
-        check_writable(zip_dir)
         written = write_plugin_zip(zip_dir, main.commands, __version__, overwrite=overwrite)
         click.echo(f"wrote {written}")

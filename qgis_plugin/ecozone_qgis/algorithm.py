@@ -79,11 +79,14 @@ class EcozoneAlgorithm(QgsProcessingAlgorithm):
             prefix = runner.find_ecozone(executable_setting())
         except runner.RunnerError as exc:
             raise QgsProcessingException(str(exc))
+        out = self._output_path(parameters, context, words)
         folder = tempfile.mkdtemp(prefix="ecozone_", dir=QgsProcessingUtils.tempFolder())
         inputs = params.Inputs(folder, feedback, words)
         values = {p["name"]: params.value(self, p, parameters, context, inputs) for p in self._spec["parameters"]}
-        out = self._output_path(parameters, context)
-        argv = runner.command_line(prefix, self._spec, values, out, extra=sorted(inputs.extra.items()))
+        try:
+            argv = runner.command_line(prefix, self._spec, values, out, extra=sorted(inputs.extra.items()))
+        except runner.RunnerError as exc:
+            raise QgsProcessingException(str(exc))
         feedback.pushCommandInfo(" ".join(shlex.quote(a) for a in argv))
 
         def progress(fraction, message):
@@ -94,13 +97,20 @@ class EcozoneAlgorithm(QgsProcessingAlgorithm):
             if not is_error:
                 feedback.pushConsoleInfo(text)
 
+        def note(stage, message):  # ecozone's notes and warnings (JSON lines with --progress json) in QGIS's log
+            text = words[stage].format(message=message)
+            if stage == "warning" and hasattr(feedback, "pushWarning"):
+                feedback.pushWarning(text)
+            else:
+                feedback.pushInfo(text)
+
         try:
-            outcome = runner.run(argv, progress, line, feedback.isCanceled, cwd=folder)
+            outcome = runner.run(argv, progress, line, feedback.isCanceled, cwd=folder, on_note=note)
         except runner.RunnerError as exc:
             raise QgsProcessingException(str(exc))
         if feedback.isCanceled():
             raise QgsProcessingException(words["canceled"])
-        level, text = runner.verdict(outcome, inputs.layers, words)
+        level, text = runner.verdict(outcome, inputs.layers, words, by_flag=self._layers_by_flag(inputs))
         if level == "error":
             raise QgsProcessingException(text)
         if level == "warning":
@@ -111,19 +121,37 @@ class EcozoneAlgorithm(QgsProcessingAlgorithm):
             results["LAYERS"] = loaded
         return results
 
-    def _output_path(self, parameters, context):
+    def _layers_by_flag(self, inputs):
+        """Each option → the names of the QGIS layers it is about: a layer option's own, a field option's layer's."""
+        by_flag = dict(inputs.names)
+        by_name = {p["name"]: p for p in self._spec["parameters"]}
+        for p in self._spec["parameters"]:
+            if p["type"] == "field" and p.get("parent") in by_name and p["flag"]:
+                by_flag[p["flag"]] = inputs.names.get(by_name[p["parent"]]["flag"], [])
+        return by_flag
+
+    def _output_path(self, parameters, context, words):
+        """The output's absolute path (a relative one is relative to QGIS's working folder, as for QGIS's own
+        algorithms: ecozone runs in a temporary folder)."""
         kind = self._spec["output"]["type"]
         if kind == "layer":
-            path = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
-            if not path.lower().endswith((".gpkg", ".geojson")):  # a memory layer or another format: a GeoPackage
-                path = QgsProcessingUtils.generateTempFilename(self._spec["id"] + ".gpkg")
+            given = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
+            if given.startswith("memory:") or not given:  # a temporary layer: a GeoPackage QGIS loads
+                return QgsProcessingUtils.generateTempFilename(self._spec["id"] + ".gpkg")
+            path = params.absolute(given)
+            if not path.lower().endswith((".gpkg", ".geojson")):
+                raise QgsProcessingException(words["output_format"].format(path=given))
+            if path != given and context.willLoadLayerOnCompletion(given):  # QGIS loads the file it will find
+                loads = dict(context.layersToLoadOnCompletion())
+                loads[path] = loads.pop(given)
+                context.setLayersToLoadOnCompletion(loads)
             return path
         if kind == "folder":
             path = self.parameterAsString(parameters, "OUTPUT", context)
             if not path or path == "TEMPORARY_OUTPUT":
                 path = QgsProcessingUtils.generateTempFilename(self._spec["id"])
-            return path
-        return self.parameterAsFileOutput(parameters, "OUTPUT", context)
+            return params.absolute(path)
+        return params.absolute(self.parameterAsFileOutput(parameters, "OUTPUT", context))
 
     def _load(self, out, context):
         """The outputs loaded as layers and tables when the algorithm has finished (their ids)."""

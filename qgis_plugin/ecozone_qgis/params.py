@@ -6,6 +6,7 @@ import os
 import re
 
 from qgis.core import (
+    QgsCoordinateReferenceSystem,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
@@ -110,16 +111,22 @@ class Inputs:
         self.folder, self.feedback, self.strings = folder, feedback, strings
         self.layers = {}  # path -> (layer name, temporary)
         self.extra = {}  # flag -> value: a GeoPackage layer's name for its --X-layer option
+        self.names = {}  # flag -> the names of the QGIS layers given to it
 
     def path(self, layer, param):
-        """A file ecozone can read holding ``layer``: its own file when that is the whole of it, else a GeoPackage
-        written into the run's temporary folder."""
+        """A file ecozone can read holding ``layer``, as an absolute path (ecozone runs in another folder): its own
+        file when that is the whole of it with the CRS its file says, else a GeoPackage written into the run's
+        temporary folder (a subset, a layer of another provider, a layer whose CRS was assigned in QGIS)."""
         source = layer.source() if isinstance(layer, QgsVectorLayer) else str(layer)
         base, _, rest = source.partition("|")
+        base = os.path.abspath(base) if base and not base.startswith(("/vsi", "memory")) else base
+        if isinstance(layer, QgsVectorLayer):
+            self.names.setdefault(param["flag"], []).append(layer.name())
         direct = isinstance(layer, QgsVectorLayer) and layer.providerType() == "ogr" and not layer.subsetString() \
             and os.path.splitext(base)[1].lower() in DIRECT and os.path.exists(base)
         sublayer = re.fullmatch(r"layername=([^|]+)", rest) if rest else None
-        if direct and (not rest or (sublayer and param.get("sublayer_flag"))):
+        if direct and (not rest or (sublayer and param.get("sublayer_flag"))) \
+                and not assigned_crs(layer, base, sublayer.group(1) if sublayer else None):
             if sublayer:
                 self.extra[param["sublayer_flag"]] = sublayer.group(1)
             self.layers[base] = (layer.name(), False)
@@ -138,6 +145,41 @@ class Inputs:
             raise QgsProcessingException("{}: cannot be written for ecozone ({})".format(layer.name(), result[-1]))
         self.layers[target] = (layer.name(), True)
         return target
+
+
+def assigned_crs(layer, path, name=None):
+    """True when ``layer`` has a CRS its file ``path`` (its layer ``name``) does not say: assigned in QGIS (Layer
+    Properties › Source), so ecozone, reading the file, would not see it.  A layer without a CRS is not: ecozone
+    reads its file and says what is missing."""
+    crs = layer.crs()
+    if not crs.isValid():
+        return False
+    try:
+        from osgeo import ogr  # GDAL's bindings come with QGIS
+
+        source = ogr.Open(path)
+        own = None
+        if source is not None:
+            found = source.GetLayerByName(name) if name else source.GetLayer(0)
+            own = found.GetSpatialRef() if found is not None else None
+    except Exception:  # GDAL cannot say: the file as it is
+        return False
+    if source is None:
+        return False
+    if own is None:
+        return True
+    theirs = QgsCoordinateReferenceSystem.fromWkt(own.ExportToWkt())
+    if crs.authid() and crs.authid() == theirs.authid():
+        return False
+    return crs != theirs
+
+
+def absolute(path):
+    """A file path QGIS gave (relative to QGIS's working folder, as QGIS's own algorithms read it) made absolute:
+    ecozone runs in another folder."""
+    if not path or "://" in path or path.startswith(("memory:", "/vsi", "ogr:", "postgres:")):
+        return path
+    return os.path.abspath(os.path.expanduser(path))
 
 
 def value(alg, param, parameters, context, inputs):
@@ -165,7 +207,7 @@ def value(alg, param, parameters, context, inputs):
     if kind == "number":
         return alg.parameterAsDouble(parameters, name, context)
     if kind in ("file", "folder"):
-        return alg.parameterAsFile(parameters, name, context) or None
+        return absolute(alg.parameterAsFile(parameters, name, context)) or None
     text = alg.parameterAsString(parameters, name, context).strip()
     if param["multiple"] or param.get("many"):
         return [t.strip() for t in text.split(",") if t.strip()]

@@ -12,6 +12,15 @@ STRINGS = {
         "version_mismatch": "(the ecozone the plugin runs is not the one it was made from; fix: upgrade that ecozone, "
                             "or install the plugin it makes: ecozone qgis-plugin --zip DIR)",
         "crs_hint": "(in QGIS: give the layer its CRS in Layer Properties › Source › Assigned Coordinate Reference System)",
+        "crs_assign": "(in QGIS: assign {crs} to the layer in Layer Properties › Source › Assigned Coordinate Reference "
+                      "System)",
+        "crs_words": "the layer's assigned CRS in QGIS",
+        "not_ecozone": "ecozone did not run ({detail}); fix: set Settings › Options › Processing › Providers › ecozone "
+                       "› ecozone command to the ecozone command of an environment where ecozone is installed",
+        "output_format": "{path}: ecozone writes this output as a GeoPackage (.gpkg) or GeoJSON (.geojson) only; fix: "
+                         "choose one of those (or a temporary layer) and save it in another format from QGIS",
+        "note": "ecozone: {message}",
+        "warning": "ecozone: warning: {message}",
         "internal_error": "ecozone: internal error: {detail}. This is a bug in ecozone: please report it with the "
                           "log above (run the command shown there with -vv for the traceback)",
         "output": "Output",
@@ -32,6 +41,14 @@ STRINGS = {
         "version_mismatch": "(插件调用的 ecozone 与生成插件的 ecozone 版本不一致; 修正: 升级该 ecozone, 或安装它生成的插件: "
                             "ecozone qgis-plugin --zip DIR)",
         "crs_hint": "(在 QGIS 中: 图层属性 › 源 › 指定坐标参考系)",
+        "crs_assign": "(在 QGIS 中: 图层属性 › 源 › 指定坐标参考系 设为 {crs})",
+        "crs_words": "QGIS 中图层指定的坐标参考系",
+        "not_ecozone": "ecozone 未能运行({detail}); 修正: 在 设置 › 选项 › 处理 › 提供者 › ecozone › ecozone 命令 中填写已安装 "
+                       "ecozone 的环境中的 ecozone 命令",
+        "output_format": "{path}: ecozone 只能把此输出写成 GeoPackage(.gpkg) 或 GeoJSON(.geojson); 修正: 改选其中一种(或临时图层), "
+                         "再在 QGIS 中另存为其他格式",
+        "note": "ecozone: {message}",
+        "warning": "ecozone: 警告: {message}",
         "internal_error": "ecozone: 内部错误: {detail}。这是 ecozone 的缺陷: 请附上上方日志报告(用 -vv 运行日志中的命令可得到"
                           "完整回溯)",
         "output": "输出",
