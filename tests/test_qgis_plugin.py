@@ -408,3 +408,20 @@ def test_command_line_of_flags_lists_and_the_audits_config():
     parsed = main.commands["audit"].make_context("audit", argv[4:]).params
     assert parsed["config"] == Path("-q.toml") and parsed["out"] == Path("report")
     assert parsed["formats"] == "json,csv,md,html,gpkg" and parsed["overwrite"] is True
+
+
+@pytest.mark.parametrize("args", [
+    ["coastline", "--coastline", str(DEMO / "coastline.geojson"), "--zones", str(DEMO / "districts.geojson")],
+    ["restoration", "--projects", str(DEMO / "restoration.geojson"), "--target-ha", "120", "--type", "coastal_wetland"],
+    ["conflicts", "--layer", str(DEMO / "projects.geojson"), "--against", str(DEMO / "redline_land.geojson")],
+], ids=["coastline", "restoration", "conflicts"])
+def test_in_json_mode_every_stderr_line_of_a_command_is_json(tmp_path, args):
+    # their notes (retention notes, the target's verdict, the findings' counts) were plain lines among the JSON
+    out = tmp_path / "out.json"
+    proc = ecozone("--progress", "json", *args, "-o", str(out))
+    assert proc.returncode in (0, 1), proc.stderr
+    assert proc.stderr.strip() and all(line.startswith("{") for line in proc.stderr.splitlines()), proc.stderr
+    plain = ecozone(*args, "-o", str(tmp_path / "plain.json"))
+    notes = [d for d in progress_lines(proc.stderr) if d["stage"] in ("note", "warning")]
+    said = [("ecozone: warning: " if d["stage"] == "warning" else "ecozone: ") + d["message"] for d in notes]
+    assert said == [line for line in plain.stderr.splitlines() if line.startswith("ecozone:")]

@@ -40,6 +40,7 @@ from typing import Any
 import click
 
 from ..errors import CRSError, EcozoneError, GeometryError, SchemaError
+from ._progress import say
 
 __all__ = ["Number", "POSITIVE", "NON_NEGATIVE", "FINITE", "YEAR", "CRSParam", "Inputs", "reads", "read_input", "check_layer"]
 
@@ -122,10 +123,10 @@ class Inputs:
             return
         to = self.applied_to()
         own = [f"{o} ({_crs_flag(o)} {self.declared[o]})" for o, g in self.given.items() if g and self.declared.get(o) is not None]
-        text = f"ecozone: --input-crs {self.input_crs} applied to {', '.join(to) if to else 'no input'}"
+        text = f"--input-crs {self.input_crs} applied to {', '.join(to) if to else 'no input'}"
         if own:
             text += f"; not to {', '.join(own)}"
-        click.echo(text, err=True)
+        say(text)
 
     def read(self, path: str | Path, option: str, kind: str | None = None, **kwargs: Any):
         """:func:`read_input` of ``path`` given to ``option``, in the CRS declared for it."""
@@ -231,7 +232,7 @@ def read_input(path: str | Path, option: str, kind: str | None = None, *, crs: A
     issues, checked = check_layer(gdf, str(path), option, kind, coordinates_checked=True, **checks)
     if not quiet:
         for issue in issues:
-            click.echo(f"ecozone: warning: {issue}", err=True)
+            say(issue, warning=True)
     if checked is not None:
         attrs = dict(gdf.attrs)
         gdf = gdf.loc[checked.index].copy()

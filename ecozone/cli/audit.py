@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ._progress import step, wanted
+from ._progress import say, step, wanted
 
 
 #: The extra format of ``ecozone audit -f``: the atlas's layers and the result layers in one GeoPackage.
@@ -67,7 +67,7 @@ def audit(ctx, config, out, formats, lang, overwrite):
         step("written", 0.98, str(out))
     if not ctx.obj.get("quiet"):  # repairs and drops change figures: said next to them
         for line in repairs(result.atlas.report.to_dict()):
-            click.echo(f"ecozone: warning: {line}", err=True)
+            say(line, warning=True)
     for i in result.indicators:
         click.echo(status_line(i))
     failed = [i["id"] for i in result.failed]
@@ -114,6 +114,6 @@ def validate(ctx, config):
     report = atlas.report.to_dict()
     if not ctx.obj.get("quiet"):
         for issue in atlas.report.warnings:
-            click.echo(f"ecozone: warning: {issue}", err=True)
+            say(issue, warning=True)
     click.echo(f"{config}: ok — {len(atlas.layers)} layers, {len(atlas.rasters)} rasters, {len(cfg.indicators)} indicators; "
                f"{report['warnings']} warnings")

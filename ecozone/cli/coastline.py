@@ -12,7 +12,7 @@ from ..schema import ESTUARINE_RULES
 from ..errors import InputError
 from ._common import check_output
 from ._inputs import NON_NEGATIVE, reads
-from ._progress import step
+from ._progress import say, step
 
 
 @click.command()
@@ -61,7 +61,7 @@ def coastline(ctx, coastline, class_field, zones, zone_field, bays, bay_toleranc
     step("measured", 0.9, f"{result.total_km:,.3f} km of coastline")
     if not ctx.obj.get("quiet"):
         for note in result.notes:
-            click.echo(f"ecozone: {note}", err=True)
+            say(note)
     doc = result.to_dict()
     if out is None:
         which = coastline_label(bool(result.settings.get("include_islands")))

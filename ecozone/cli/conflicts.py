@@ -8,7 +8,7 @@ import click
 
 from ._common import TABLE_FORMATS, check_output, echo_notes, engine_kwargs, engine_options, out_option, write_table
 from ._inputs import NON_NEGATIVE, reads
-from ._progress import step
+from ._progress import say, step
 
 
 #: The names of :data:`ecozone.measure.conflicts.RULES`, in its order, written out so that ``--help`` imports no
@@ -64,7 +64,7 @@ def conflicts(ctx, layer, against, rules, search_m, id_field, name_field, fail_o
     step("written", 0.98, str(out or "stdout"))
     if not ctx.obj.get("quiet"):
         counts = table["severity"].value_counts()
-        click.echo("ecozone: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("violation", "warning", "info")), err=True)
+        say(", ".join(f"{counts.get(s, 0)} {s}" for s in ("violation", "warning", "info")))
     worst = {"violation": ["violation"], "warning": ["violation", "warning"]}.get(fail_on, [])
     if table["severity"].isin(worst).any():
         ctx.exit(1)

@@ -34,7 +34,7 @@ def export_command(ctx, atlas_dir, config, layers, results, fmt, out, crs, preci
     """Write layers and result layers for QGIS/ArcGIS (atomic; GCJ-02 only with --crs gcj02)."""
     from ..export import check_target, export
     from ._common import load_layers
-    from ._progress import step
+    from ._progress import say, step
 
     check_target(out, fmt, overwrite=overwrite)  # before the layers are read (and, with --config, the audit run)
     atlas, audit, _ = load_layers(atlas_dir, config, "ecozone export --atlas my_city/ -f gpkg -o city.gpkg")
@@ -48,5 +48,5 @@ def export_command(ctx, atlas_dir, config, layers, results, fmt, out, crs, preci
     step("written", 0.98, f"{len(written)} file(s)")
     for w in caught:
         if not ctx.obj.get("quiet"):
-            click.echo(f"ecozone: warning: {w.message}", err=True)
+            say(str(w.message), warning=True)
     click.echo(f"wrote {len(written)} file(s) to {out}")

@@ -9,7 +9,7 @@ import click
 from ._common import (TABLE_FORMATS, area_method_option, check_output,
                       echo_notes, engine_kwargs, engine_options, out_option, write_table)
 from ._inputs import POSITIVE, YEAR, reads
-from ._progress import step
+from ._progress import say, step
 
 
 @click.command()
@@ -57,12 +57,9 @@ def restoration(ctx, projects, zones, zone_field, by, statuses, target_ha, type_
     if target_ha is not None:
         if not ctx.obj.get("quiet"):
             verdict = "met" if progress["met"] else "NOT met"
-            click.echo(
-                f"ecozone: target {progress['target_ha']:g} ha {verdict}: {progress['achieved_ha']:.2f} ha "
+            say(f"target {progress['target_ha']:g} ha {verdict}: {progress['achieved_ha']:.2f} ha "
                 f"({progress['share']:.1%}) from {progress['projects']} {'/'.join(progress['status'])} project(s)"
-                + (f", overlaps of {progress['overlap_ha']:.2f} ha counted once" if progress["overlap_ha"] > 0 else ""),
-                err=True,
-            )
+                + (f", overlaps of {progress['overlap_ha']:.2f} ha counted once" if progress["overlap_ha"] > 0 else ""))
     step("measured", 0.9, f"{len(table)} rows")
     echo_notes(ctx, table)
     write_table(table, out, overwrite=overwrite, extra=extra)

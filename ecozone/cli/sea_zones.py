@@ -8,7 +8,7 @@ import click
 
 from ._common import check_output, echo_notes
 from ._inputs import POSITIVE, reads
-from ._progress import step
+from ._progress import say, step
 
 
 @click.command("sea-zones")
@@ -50,4 +50,4 @@ def sea_zones(ctx, districts, coastline, seaward_km, zone_field, clip, land, inp
     write_layer(zones, out, overwrite=overwrite)
     step("written", 0.98, str(out))
     if not ctx.obj.get("quiet"):
-        click.echo(f"ecozone: wrote {len(zones)} sea zones to {out}", err=True)
+        say(f"wrote {len(zones)} sea zones to {out}")

@@ -10,7 +10,7 @@ import click
 from ..outputs import OutputFolder
 from ._common import echo_notes
 from ._inputs import NON_NEGATIVE, POSITIVE, reads
-from ._progress import step
+from ._progress import say, step
 
 #: What the command writes into --out.
 OUTPUTS = ("rates.json", "transects.geojson", "transects.csv", "positions.csv")
@@ -122,12 +122,9 @@ def shoreline_change_command(ctx, shorelines, baseline, baseline_side, date_fiel
     step("written", 0.98, str(out))
     if not ctx.obj.get("quiet"):
         mean = summary["mean_nsm_m"]
-        click.echo(
-            f"ecozone: {summary['measured']:,} of {summary['transects']:,} transects measured over {len(dates)} dates "
+        say(f"{summary['measured']:,} of {summary['transects']:,} transects measured over {len(dates)} dates "
             f"({_day(dates[0])} – {_day(dates[-1])}); mean NSM {mean:+.1f} m; "
-            f"{summary['possible_reclamation']:,} possible reclamation; wrote {out}",
-            err=True,
-        )
+            f"{summary['possible_reclamation']:,} possible reclamation; wrote {out}")
 
 
 def _same(a: Path, b: Path) -> bool:
