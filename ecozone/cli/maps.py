@@ -10,6 +10,7 @@ import click
 
 
 from ._inputs import reads
+from ._progress import say
 
 _EXAMPLE = "ecozone map overview --atlas my_city/ (ecozone demo writes the demo's maps)"
 _QUICK = "ecozone map --layer parcels.gpkg -o parcels.html"
@@ -78,7 +79,7 @@ def map_command(ctx, preset, layer_files, color_by, tooltip, title, atlas_dir, c
     atlas, audit, read = load_layers(atlas_dir, config, _EXAMPLE)
     changes = None
     if earlier is not None and not any(spec["source"] == "coastline_change" for spec in chosen.layers):
-        click.echo(f"ecozone: --earlier: the {chosen.name} map shows no coastline change; ignored", err=True)
+        say(f"--earlier: the {chosen.name} map shows no coastline change; ignored")
         earlier = None
     if earlier is not None:
         from ..io import read_layer
@@ -112,10 +113,10 @@ def _write(ctx, m, out: Path, offline: bool) -> None:
         path = write_map(m, out, overwrite=True)
     quiet = ctx.obj.get("quiet")
     for w in caught:
-        click.echo(f"ecozone: warning: {w.message}", err=True)
+        say(str(w.message), warning=True)
     if not quiet:
         for note in m.ecozone_notes:
-            click.echo(f"ecozone: {note}", err=True)
+            say(note)
     click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB{', offline' if offline else ''})")
 
 

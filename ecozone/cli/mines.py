@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ._common import TABLE_FORMATS, area_method_option, check_output, echo_notes, named_numbers, named_paths, out_option, write_table
+from ._progress import say
 from ._inputs import NON_NEGATIVE, POSITIVE, reads
 
 _mines = click.option("--mines", type=click.Path(path_type=Path), required=True,
@@ -88,8 +89,8 @@ def in_view(ctx, mines, lines, areas, distances, dem, observer_m, target_m, obse
                           target_m=target_m, curvature_coeff=curvature_coeff, observer_spacing_m=observer_spacing_m)
     echo_notes(ctx, table)
     if not ctx.obj.get("quiet"):
-        click.echo(f"ecozone: {int(table['in_view'].sum())} of {len(table)} mines in the visible range"
-                   + (" (line of sight checked on the DEM)" if dem else ""), err=True)
+        say(f"{int(table['in_view'].sum())} of {len(table)} mines in the visible range"
+            + (" (line of sight checked on the DEM)" if dem else ""))
     if rates:
         table = mine_restoration(table[table["in_view"]], zone_gdf, zone_field=zone_field)
     else:
