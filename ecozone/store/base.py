@@ -105,7 +105,7 @@ def content_hash(sources: list[str | os.PathLike]) -> str:
     return digest.hexdigest()
 
 
-_QUERY_PASSWORD = re.compile(r"((?:^|[?&;\s])password=)[^&#\s]*", re.I)
+_QUERY_PASSWORD = re.compile(r"((?:^|\b)password=)[^&#\s]*", re.I)
 
 
 def frame_hash(frame: gpd.GeoDataFrame) -> str:
@@ -336,7 +336,10 @@ class Store:
             label: str | None = None, note: str | None = None, simulated: bool = False,
             lock_timeout: float = LOCK_TIMEOUT_S, _supersedes: Survey | None = None, _reason: str | None = None) -> Survey:
         """Store a survey: its layer and its record, in one transaction.  Refused when a stored survey has the
-        same content hash (over every file of ``sources``).  Waits up to ``lock_timeout`` s for another writer."""
+        same content hash (over every file of ``sources``), when a current survey of the same kind and date is
+        stored (a correction replaces it), and unless ``date`` is one calendar day (``YYYY-MM-DD``).  Columns the
+        stores would mishandle are renamed (:func:`storable_columns`; ``self.renamed`` says which).  Waits up to
+        ``lock_timeout`` s for another writer."""
         from ..schema import KINDS
 
         self._check_exists()
@@ -360,17 +363,17 @@ class Store:
                 if r["sha256"] == digest:
                     raise StoreError(f"{record['source']}: the same data is stored already as #{r['id']} {r['kind']} "
                                      f"{r['date']}; fix: nothing to do, or correct that survey with another file")
+            if _supersedes is not None:
+                later = [r for r in rows if r.get("supersedes") is not None and int(r["supersedes"]) == _supersedes.id]
+                if later:
+                    raise StoreError(f"{self.location}: {_supersedes.name} was corrected already by #{later[0]['id']}; "
+                                     f"fix: correct #{later[0]['id']}, the current version")
             replaced = {int(r["supersedes"]) for r in rows if r.get("supersedes") is not None}
             for r in rows:
                 if (r["kind"] == kind and r["date"] == record["date"] and int(r["id"]) not in replaced
                         and (_supersedes is None or int(r["id"]) != _supersedes.id)):
                     raise StoreError(f"{record['source']}: a current {kind} survey of {record['date']} is stored already "
                                      f"(#{r['id']}); fix: use ecozone monitor correct {r['id']} to replace it")
-            if _supersedes is not None:
-                later = [r for r in rows if r.get("supersedes") is not None and int(r["supersedes"]) == _supersedes.id]
-                if later:
-                    raise StoreError(f"{self.location}: {_supersedes.name} was corrected already by #{later[0]['id']}; "
-                                     f"fix: correct #{later[0]['id']}, the current version")
 
         new_id = self._add(record, frame, check, lock_timeout)
         return self.find(new_id)

@@ -122,6 +122,7 @@ class PostGISStore(Store):
 
     def _add(self, record: dict[str, Any], frame: gpd.GeoDataFrame, check: Callable[[list[dict]], None],
              lock_timeout: float) -> int:
+        import psycopg
         import sqlalchemy
 
         srid = frame.crs.to_epsg() if frame.crs is not None else None
@@ -143,7 +144,7 @@ class PostGISStore(Store):
                 with conn.begin_nested():  # the file's data refused: its own message, not the URL's
                     out.to_postgis(layer, conn, index=True, index_label=_ROW)
             except (sqlalchemy.exc.DataError, sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError,
-                    ValueError) as exc:
+                    psycopg.DataError, psycopg.IntegrityError, psycopg.ProgrammingError, ValueError) as exc:
                 reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
                 raise StoreError(f"{record['source']}: the database refused the survey's data "
                                  f"({mask_text(reason, self._secret)[:300]}); fix: check the file's columns and values "
