@@ -160,14 +160,18 @@ def chart_figures(doc: dict[str, Any], lang: str = "zh") -> list[tuple[str, str]
         kind, status = first["cumulative_type"], first.get("cumulative_status") or "completed"
         where = first.get("cumulative_zone") or "city"
         where_zh = "全市" if where == "city" else where
+        status_zh = "+".join({"completed": "已完成", "ongoing": "实施中", "planned": "规划"}.get(x, x) for x in status.split("+"))
         series = {("当年项目面积 (全市)" if zh else "projects of the year (city)"): [r["area_ha"] for r in years],
-                  (f"累计 {status} ({kind}, {where_zh})" if zh else f"{status}, cumulative ({kind}, {where})"):
+                  (f"累计 ({where_zh})" if zh else f"cumulative ({where})"):
                       [r["completed_cumulative_ha"] for r in years]}
         until = f" ({target['until']})" if target.get("until") else ""
-        label = f"{'目标' if zh else 'target'} ≥ {target['target_ha']:g} {'公顷' if zh else 'ha'}{until}" if target else None
+        whose = "" if where == "city" else f"{where} "
+        label = (f"{whose}{'目标' if zh else 'target'} ≥ {target['target_ha']:g} {'公顷' if zh else 'ha'}{until}"
+                 if target and years[0].get("target_ha") is not None else None)
         out.append((bar_svg([str(r["year"]) for r in years], series, title="年度修复面积" if zh else "restoration area per year",
-                            y_label="公顷" if zh else "ha", target=target.get("target_ha"), target_label=label),
-                    "并集面积, 重叠不重复计算" if zh else "union areas: overlaps counted once"))
+                            y_label="公顷" if zh else "ha", target=years[0].get("target_ha"), target_label=label),
+                    f"并集面积, 重叠不重复计算; 累计: {kind}, {status_zh}, {where_zh}" if zh else
+                    f"union areas: overlaps counted once; cumulative: {kind}, {status}, {where}"))
     return out
 
 

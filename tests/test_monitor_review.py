@@ -160,6 +160,8 @@ def test_a_district_restoration_target_counts_that_district_and_its_statuses(tmp
     assert any("not drawn" in n and "wet_all" in n for n in doc["notes"])
     md = (tmp_path / "out" / "report.md").read_text("utf-8")
     assert "restoration_area (coastal\\_wetland, completed+ongoing, 东区, ≤ 2023) ≥ 300 ha" in md
+    page = (tmp_path / "out" / "report.html").read_text("utf-8")
+    assert "东区 target ≥ 300 ha (2023)" in page and "cumulative: coastal_wetland, completed+ongoing, 东区" in page
 
 
 def test_a_district_restoration_target_without_zones_is_left_out_with_a_note(tmp_path):
@@ -170,6 +172,7 @@ def test_a_district_restoration_target_without_zones_is_left_out_with_a_note(tmp
     completed = projects[projects["status"] == "completed"].geometry.values
     assert rows[-1]["completed_cumulative_ha"] == pytest.approx(shapely.union_all(completed).area / 1e4)
     assert any("东区" in n and "not drawn" in n and "--zones" in n for n in doc["notes"])
+    assert "target ≥ 300" not in (tmp_path / "out" / "report.html").read_text("utf-8")  # no city line for a district
 
 
 # --- 5. a Shapefile's members only ------------------------------------------------------------------------------
