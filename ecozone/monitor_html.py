@@ -62,7 +62,9 @@ def summary_lines(doc: dict[str, Any], lang: str = "zh", *, simulated: bool = Tr
                       f"{s['redline_polygons_lost']} polygons lost"))
     rates = s.get("shoreline_rates")
     if rates:
-        lines.append(f"DSAS: {rates['measured']}/{rates['transects']} transects, mean NSM "
+        side = {"offshore": "离岸", "onshore": "向陆"}.get(rates.get("baseline_side"), "") if zh else rates.get("baseline_side")
+        lines.append(f"DSAS ({'基线' if zh else 'baseline'} {side or 'offshore'}): "
+                     f"{rates['measured']}/{rates['transects']} transects, mean NSM "
                      f"{_num(rates['mean_nsm_m'])} m, EPR {_num(rates['mean_epr_m_yr'])} m/yr, "
                      f"possible reclamation {rates['possible_reclamation']}")
     if simulated and doc["simulated_surveys"]:
@@ -120,8 +122,10 @@ def chart_figures(doc: dict[str, Any], lang: str = "zh") -> list[tuple[str, str]
     if city:
         series = {("全市" if zh else "city"): [_pct(r["retention"]) for r in city]}
         dates = [r["date"] for r in city]
+        at = {r["survey"]: i for i, r in enumerate(city)}  # each value at its own survey (never the date's first)
         for r in t.get("coastline_retention_by_bay") or []:
-            series.setdefault(str(r["bay"]), [None] * len(dates))[dates.index(r["date"])] = _pct(r["retention"])
+            if r["survey"] in at:
+                series.setdefault(str(r["bay"]), [None] * len(dates))[at[r["survey"]]] = _pct(r["retention"])
         out.append((line_svg(dates, series, title="自然岸线保有率 (大陆岸线)" if zh else "natural-coastline retention (mainland)",
                              y_label="保有率 (%)" if zh else "retention (%)", target=goal, target_label=goal_label,
                              percent=True), "虚线: 全市目标" if zh and goal is not None else ""))
@@ -152,14 +156,22 @@ def chart_figures(doc: dict[str, Any], lang: str = "zh") -> list[tuple[str, str]
     years = t.get("restoration_by_year") or []
     if years:
         target = targets.get("restoration") or {}
-        kind = years[0]["cumulative_type"]
-        series = {("当年项目面积" if zh else "projects of the year"): [r["area_ha"] for r in years],
-                  (f"累计已完成 ({kind})" if zh else f"completed, cumulative ({kind})"): [r["completed_cumulative_ha"] for r in years]}
+        first = years[0]
+        kind, status = first["cumulative_type"], first.get("cumulative_status") or "completed"
+        where = first.get("cumulative_zone") or "city"
+        where_zh = "全市" if where == "city" else where
+        status_zh = "+".join({"completed": "已完成", "ongoing": "实施中", "planned": "规划"}.get(x, x) for x in status.split("+"))
+        series = {("当年项目面积 (全市)" if zh else "projects of the year (city)"): [r["area_ha"] for r in years],
+                  (f"累计 ({where_zh})" if zh else f"cumulative ({where})"):
+                      [r["completed_cumulative_ha"] for r in years]}
         until = f" ({target['until']})" if target.get("until") else ""
-        label = f"{'目标' if zh else 'target'} ≥ {target['target_ha']:g} {'公顷' if zh else 'ha'}{until}" if target else None
+        whose = "" if where == "city" else f"{where} "
+        label = (f"{whose}{'目标' if zh else 'target'} ≥ {target['target_ha']:g} {'公顷' if zh else 'ha'}{until}"
+                 if target and years[0].get("target_ha") is not None else None)
         out.append((bar_svg([str(r["year"]) for r in years], series, title="年度修复面积" if zh else "restoration area per year",
-                            y_label="公顷" if zh else "ha", target=target.get("target_ha"), target_label=label),
-                    "并集面积, 重叠不重复计算" if zh else "union areas: overlaps counted once"))
+                            y_label="公顷" if zh else "ha", target=years[0].get("target_ha"), target_label=label),
+                    f"并集面积, 重叠不重复计算; 累计: {kind}, {status_zh}, {where_zh}" if zh else
+                    f"union areas: overlaps counted once; cumulative: {kind}, {status}, {where}"))
     return out
 
 

@@ -63,6 +63,8 @@ def write_monitor_report(result, out: str | Path | OutputFolder, *, overwrite: b
             return out.path(prefix + name)
 
     folder = _Within()
+    # every output checked (inside the folder, not an input such as the store) before any is written
+    out.expect([prefix + n for n in (*MONITOR_FILES, *(f"{safe_filename(k)}.csv" for k, _ in _ordered(result.tables)))])
     doc = monitor_report_dict(result)
     written = [write_text(folder.path("report.json"), json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n")]
     for name, table in _ordered(result.tables):
@@ -113,7 +115,10 @@ def monitor_markdown(doc: dict[str, Any], lang: str = "zh", *, max_rows: int = 1
             lines.append(f"- coastline_retention ({t(bay)}) ≥ {v:g} %")
         if targets.get("restoration"):
             r = targets["restoration"]
-            lines.append(f"- restoration_area ({t(r.get('type') or 'all')}, ≤ {r.get('until')}) ≥ {r['target_ha']:g} ha")
+            status = r.get("status") or "completed"
+            status = status if isinstance(status, str) else "+".join(map(str, status))
+            lines.append(f"- restoration_area ({t(r.get('type') or 'all')}, {t(status)}, {t(r.get('zone') or 'city')}, "
+                         f"≤ {r.get('until')}) ≥ {r['target_ha']:g} ha")
     for name, rows in doc["tables"].items():
         zh, en = TITLES.get(name, (name, name))
         lines += ["", f"## {t(zh if lang == 'zh' else en)} ({len(rows)} {w['rows']})", ""]

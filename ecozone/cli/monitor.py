@@ -25,8 +25,17 @@ def _open(store: str, *, must_exist: bool = True):
 
 
 def _say(ctx: click.Context, text: str) -> None:
+    """One line on stderr; labels, notes, reasons and file names in it are data (escape.line_text)."""
+    from ..escape import line_text
+
     if not (ctx.find_root().obj or {}).get("quiet"):
-        click.echo(f"ecozone: {text}", err=True)
+        click.echo(line_text(f"ecozone: {text}"), err=True)
+
+
+def _renamed(ctx: click.Context, s) -> None:
+    for old, new in s.renamed.items():
+        _say(ctx, f"column {old!r} stored as {new!r} (a store keeps that name for itself, or it is too long, or it "
+                  "repeats another but for case)")
 
 
 def _read_survey(read, file: Path, kind: str, store: str, option: str = "FILE"):
@@ -79,6 +88,7 @@ def add(ctx, store, file, kind, date, label, note, simulated, lock_timeout, inpu
     frame = _read_survey(lambda *a: read_input(*a, crs=input_crs), file, kind, store)
     survey = s.add(frame, kind=kind, date=date, sources=[file], label=label, note=note, simulated=simulated,
                    lock_timeout=lock_timeout)
+    _renamed(ctx, s)
     _say(ctx, f"stored {survey.name}: {survey.features} features from {survey.source}, sha256 {survey.sha256[:12]}…")
 
 
@@ -97,6 +107,7 @@ def correct(ctx, store, survey, file, reason, date, lock_timeout, inputs):
     old = s.find(survey)
     frame = _read_survey(inputs.read, file, old.kind, store, "--file")
     new = s.correct(old, frame, sources=[file], reason=reason, date=date, lock_timeout=lock_timeout)
+    _renamed(ctx, s)
     _say(ctx, f"stored {new.name}, superseding #{old.id}")
 
 
@@ -113,13 +124,15 @@ def list_command(store, as_json):
         click.echo(json.dumps([{**x.to_dict(), "current": x.current} for x in surveys if True], ensure_ascii=False,
                               indent=2, default=str))
         return
-    click.echo(f"store {s.location} (schema version {s.schema_version()}): {len(surveys)} survey versions")
+    from ..escape import line_text as t  # labels, reasons and file names are data: one inert line per survey
+
+    click.echo(t(f"store {s.location} (schema version {s.schema_version()}): {len(surveys)} survey versions"))
     for x in surveys:
         state = "" if x.current else f"  superseded by #{x.superseded_by}"
-        fixes = f"  corrects #{x.supersedes}: {x.reason}" if x.supersedes is not None else ""
+        fixes = f"  corrects #{x.supersedes}: {t(x.reason)}" if x.supersedes is not None else ""
         flag = "  SIMULATED" if x.simulated else ""
-        click.echo(f"#{x.id:<4} {x.kind:<12} {x.date}  {x.label or '':<10} {x.features:>7} features  "
-                   f"{x.source}{flag}{state}{fixes}")
+        click.echo(f"#{x.id:<4} {t(x.kind):<12} {t(x.date)}  {t(x.label or ''):<10} {x.features:>7} features  "
+                   f"{t(x.source)}{flag}{state}{fixes}")
 
 
 @monitor_group.command("report")
@@ -127,6 +140,8 @@ def list_command(store, as_json):
 @click.option("--zones", type=click.Path(path_type=Path), default=None, help="Districts: retention per district.")
 @click.option("--bays", type=click.Path(path_type=Path), default=None, help="Bay polygons: retention per bay.")
 @click.option("--baseline", type=click.Path(path_type=Path), default=None, help="A baseline: DSAS rates over every coastline survey.")
+@click.option("--baseline-side", type=click.Choice(["offshore", "onshore"]), default="offshore", show_default=True,
+              help="Where the baseline lies: seaward of the (earliest) shorelines, or landward of them.")
 @click.option("--config", type=click.Path(path_type=Path), default=None, help="An audit config: its settings and targets (the charts' target lines).")
 @click.option("--zone-field", default="name", show_default=True, help="Field naming each district.")
 @click.option("--bay-field", default="name", show_default=True, help="Field naming each bay.")
@@ -136,7 +151,7 @@ def list_command(store, as_json):
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder for the report.")
 @click.option("--overwrite", is_flag=True, help="Write into a folder that holds other files too (they are left alone).")
 @click.pass_context
-def report(ctx, store, zones, bays, baseline, config, zone_field, bay_field, reclamation_m, lang, inputs, out, overwrite):
+def report(ctx, store, zones, bays, baseline, baseline_side, config, zone_field, bay_field, reclamation_m, lang, inputs, out, overwrite):
     """The monitoring report of STORE: retention, change, DSAS rates, red lines, restoration per date."""
     from ..monitor_report import monitor_report_dict, summary_lines, write_monitor_report
     from ..monitoring import monitor
@@ -155,7 +170,7 @@ def report(ctx, store, zones, bays, baseline, config, zone_field, bay_field, rec
     b = inputs.read(bays, "--bays", "bay", fields={"name": (bay_field, "--bay-field")}) if bays else None
     line = inputs.read(baseline, "--baseline", None, families=("line",)) if baseline else None
     result = monitor(s, zones=z, bays=b, baseline=line, config=cfg, zone_field=zone_field, bay_field=bay_field,
-                     reclamation_m=reclamation_m)
+                     reclamation_m=reclamation_m, baseline_side=baseline_side)
     with folder:
         write_monitor_report(result, folder, lang=lang)
     if not (ctx.find_root().obj or {}).get("quiet"):

@@ -39,9 +39,10 @@ class MonitorResult:
 
 def targets_of(config) -> dict[str, Any]:
     """The targets a monitoring report draws, from a loaded audit config: city retention (%), per-bay and
-    per-district retention (%), and the restoration-area target (ha, type, year)."""
+    per-district retention (%), and the restoration-area target (ha, type, year, statuses, district): the first
+    one; the others are named in ``restoration_not_drawn`` (one chart draws one target line)."""
     out: dict[str, Any] = {"retention": None, "retention_source": None, "retention_by_bay": {}, "retention_by_district": {},
-                           "restoration": None}
+                           "restoration": None, "restoration_not_drawn": []}
     if config is None:
         return out
     for key, spec in config.indicators.items():
@@ -57,13 +58,16 @@ def targets_of(config) -> dict[str, Any]:
                 out["retention"], out["retention_source"] = float(spec["target"]), spec.get("source")
         elif indicator == "restoration_area" and out["restoration"] is None:
             out["restoration"] = {"target_ha": float(spec["target"]), "type": spec.get("type"), "until": spec.get("until"),
-                                  "source": spec.get("source")}
+                                  "source": spec.get("source"), "zone": spec.get("zone"),
+                                  "status": spec.get("status") or "completed", "indicator": key}
+        elif indicator == "restoration_area":
+            out["restoration_not_drawn"].append(key)
     return out
 
 
 def monitor(store, *, zones: gpd.GeoDataFrame | None = None, bays: gpd.GeoDataFrame | None = None,
             baseline: gpd.GeoDataFrame | None = None, config=None, zone_field: str = "name", bay_field: str = "name",
-            reclamation_m: float = 100.0) -> MonitorResult:
+            reclamation_m: float = 100.0, baseline_side: str = "offshore") -> MonitorResult:
     """Measure every current survey of ``store`` (an :class:`ecozone.store.Store`) date by date.
 
     Parameters
@@ -71,6 +75,7 @@ def monitor(store, *, zones: gpd.GeoDataFrame | None = None, bays: gpd.GeoDataFr
     store : the store (its current versions are measured; superseded ones are listed, not measured)
     zones, bays : districts and bay polygons for retention per district and per bay
     baseline : a baseline line for DSAS rates over every coastline survey
+    baseline_side : where the baseline lies, ``"offshore"`` (seaward of the shorelines) or ``"onshore"``
     config : a loaded audit config (:func:`ecozone.audit.load_config`): its settings and targets
 
     Returns
@@ -94,7 +99,8 @@ def monitor(store, *, zones: gpd.GeoDataFrame | None = None, bays: gpd.GeoDataFr
     if coast:
         frames = {s.id: store.load(s) for s in coast}
         found = coastline_history(coast, frames, zones=zones, bays=bays, baseline=baseline, zone_field=zone_field,
-                                  bay_field=bay_field, reclamation_m=reclamation_m, **settings)
+                                  bay_field=bay_field, reclamation_m=reclamation_m,
+                                  baseline_side=baseline_side, **settings)
         layers["coastline_latest"] = frames[coast[-1].id]  # the map's context
         last = found.pop("coastline_changes_last")
         if last is not None:
@@ -122,12 +128,19 @@ def monitor(store, *, zones: gpd.GeoDataFrame | None = None, bays: gpd.GeoDataFr
                 layers["redline_lost_last"] = prev[prev["id"].isin(ids)].assign(from_date=red[-2].date, to_date=red[-1].date)
     restored = [s for s in current if s.kind == "restoration"]
     if restored:
-        tables.update(restoration_history(restored[-1], store.load(restored[-1]), target=targets["restoration"]))
+        found = restoration_history(restored[-1], store.load(restored[-1]), target=targets["restoration"], zones=zones,
+                                    zone_field=zone_field)
+        notes += found.pop("notes")
+        tables.update(found)
+        if targets["restoration_not_drawn"]:
+            notes.append("restoration targets not drawn (the chart draws the first one, "
+                         f"{targets['restoration']['indicator']}): {', '.join(targets['restoration_not_drawn'])}")
         if len(restored) > 1:
             notes.append(f"restoration per year is measured on the latest restoration survey, {restored[-1].name}")
     summary = _summary(tables, summary_rates, current)
     return MonitorResult(store=store.location, surveys=surveys, tables=tables, layers=layers, targets=targets,
                          settings={**settings, "reclamation_m": reclamation_m, "baseline": baseline is not None,
+                                   "baseline_side": baseline_side if baseline is not None else None,
                                    "zones": zones is not None, "bays": bays is not None},
                          summary=summary, notes=notes)
 

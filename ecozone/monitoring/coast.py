@@ -31,7 +31,7 @@ def _who(s) -> dict[str, Any]:
 def coastline_history(surveys: list, frames: dict[int, gpd.GeoDataFrame], *, zones: gpd.GeoDataFrame | None = None,
                       bays: gpd.GeoDataFrame | None = None, baseline: gpd.GeoDataFrame | None = None,
                       include_islands: bool = False, estuarine: str = "artificial", zone_field: str = "name",
-                      bay_field: str = "name", reclamation_m: float = 100.0) -> dict[str, Any]:
+                      bay_field: str = "name", reclamation_m: float = 100.0, baseline_side: str = "offshore") -> dict[str, Any]:
     """Tables of the coastline surveys (oldest first): ``coastline_retention``, ``coastline_retention_by_district``,
     ``coastline_retention_by_bay``, ``coastline_change`` (one row per interval), ``coastline_changes_last`` (the
     last interval's changed stretches, a layer), ``shoreline_rates`` (DSAS per transect, with a baseline) and
@@ -63,7 +63,7 @@ def coastline_history(surveys: list, frames: dict[int, gpd.GeoDataFrame], *, zon
     out["coastline_change"] = pd.DataFrame(intervals)
     out["coastline_changes_last"] = last
     if baseline is not None and len(surveys) >= 2:
-        rates, summary, per_interval = _rates(surveys, frames, baseline, reclamation_m)
+        rates, summary, per_interval = _rates(surveys, frames, baseline, reclamation_m, baseline_side)
         out["shoreline_rates"], out["shoreline_rates_summary"] = rates, summary
         if len(out["coastline_change"]):
             out["coastline_change"]["reclamation_transects"] = [per_interval.get((r["from_date"], r["to_date"]), 0)
@@ -83,7 +83,7 @@ def _new_artificial_km(changes: gpd.GeoDataFrame) -> float:
 
 
 def _rates(surveys: list, frames: dict[int, gpd.GeoDataFrame], baseline: gpd.GeoDataFrame,
-           reclamation_m: float) -> tuple[gpd.GeoDataFrame, dict[str, Any], dict[tuple[str, str], int]]:
+           reclamation_m: float, baseline_side: str = "offshore") -> tuple[gpd.GeoDataFrame, dict[str, Any], dict[tuple[str, str], int]]:
     """DSAS over every coastline survey, each dated by the survey; per interval, the transects whose shoreline
     moved seaward more than ``reclamation_m`` (possible reclamation, 围填海?)."""
     layers = []
@@ -92,7 +92,8 @@ def _rates(surveys: list, frames: dict[int, gpd.GeoDataFrame], baseline: gpd.Geo
         layer = gpd.GeoDataFrame({DATE_FIELD: [s.date] * len(frame)}, geometry=frame.geometry.values, crs=frame.crs)
         layer.attrs["source"] = frame.attrs.get("source", s.name)
         layers.append(layer)
-    rates = shoreline_change(layers, baseline, date_field=DATE_FIELD, reclamation_m=reclamation_m)
+    rates = shoreline_change(layers, baseline, date_field=DATE_FIELD, reclamation_m=reclamation_m,
+                             baseline_side=baseline_side)
     positions = rates.attrs["positions"]
     per_interval: dict[tuple[str, str], int] = {}
     if len(positions):
@@ -109,5 +110,6 @@ def _rates(surveys: list, frames: dict[int, gpd.GeoDataFrame], baseline: gpd.Geo
 
     summary = {"transects": int(len(rates)), "measured": int(len(measured)), "mean_nsm_m": mean("nsm_m"),
                "mean_epr_m_yr": mean("epr_m_yr"), "mean_lrr_m_yr": mean("lrr_m_yr"),
-               "possible_reclamation": int(rates["possible_reclamation"].sum()), "reclamation_m": reclamation_m}
+               "possible_reclamation": int(rates["possible_reclamation"].sum()), "reclamation_m": reclamation_m,
+               "baseline_side": baseline_side}
     return rates, summary, per_interval

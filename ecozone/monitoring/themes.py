@@ -34,7 +34,7 @@ def redline_history(surveys: list, frames: dict[int, gpd.GeoDataFrame]) -> dict[
             lost = redline_loss(frames[previous.id], frames[s.id])
             row["change_ha"] = row["area_ha"] - rows[-1]["area_ha"]
             row["polygons_lost"] = int(len(lost))
-            row["lost_ha"] = float(lost["lost_ha"].sum()) if len(lost) else 0.0
+            row["lost_ha"] = _lost_m2(frames[previous.id], frames[s.id]) / M2_PER_HA
             for rec in lost.to_dict("records"):
                 lost_rows.append({"from_date": previous.date, "to_date": s.date, "from_survey": previous.id,
                                   "to_survey": s.id, **rec})
@@ -44,20 +44,44 @@ def redline_history(surveys: list, frames: dict[int, gpd.GeoDataFrame]) -> dict[
     return {"redline_area": pd.DataFrame(rows), "redline_lost": pd.DataFrame(lost_rows), "notes": notes}
 
 
-def restoration_history(survey, frame: gpd.GeoDataFrame, *, target: dict[str, Any] | None = None) -> dict[str, Any]:
-    """``restoration_by_year`` from the current restoration survey: per project year the union area of that
-    year's projects (all statuses) and the cumulative area of completed projects up to that year (of the
-    target's restoration type, when the audit config gives one), with the target."""
-    by_year = restoration(frame, None, by=("year",))
+def _lost_m2(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> float:
+    """Area of the earlier red line the later one no longer covers, on unions (overlapping polygons count once):
+    area(union(before) − union(after)), in the earlier version's projected CRS (as :func:`redline_loss`)."""
+    base, moved = prepare_layers(before, {"after": after}, [], zones_name="earlier red line")
+    return float(shapely.area(shapely.difference(shapely.union_all(base.geometry.values),
+                                                 shapely.union_all(moved["after"].geometry.values))))
+
+
+def restoration_history(survey, frame: gpd.GeoDataFrame, *, target: dict[str, Any] | None = None,
+                        zones: gpd.GeoDataFrame | None = None, zone_field: str = "name") -> dict[str, Any]:
+    """``restoration_by_year`` from the current restoration survey: per project year (read as years:
+    ``2021``, ``"2021年"``, ``"2021-05-01"`` are one year) the union area of that year's projects (all statuses,
+    the whole city) and the cumulative area the target counts up to that year — of its restoration type, of its
+    statuses (completed unless it says otherwise) and, for a district's target (``zone = "东区"``), inside that
+    district of ``zones`` only —, with the target.  ``notes``: a target left out, and why."""
+    target = dict(target or {})
+    notes: list[str] = []
+    zone = target.get("zone")
+    if zone is not None and (zones is None or str(zone) not in set(zones[zone_field].astype(str))):
+        notes.append(f"restoration target of district {zone!r} not drawn: "
+                     + ("no --zones given" if zones is None else f"no district {zone!r} in --zones ({zone_field})"))
+        target = {}
+    years_of_rows = years_in(frame, "year")
+    by_year = restoration(frame.assign(year=years_of_rows.astype("float64")), None, by=("year",))
     by_year = by_year[by_year["zone"] == "total"]
-    years = sorted({int(y) for y in years_in(frame, "year").dropna()})
-    kind = (target or {}).get("type")
+    years = sorted({int(y) for y in years_of_rows.dropna()})
+    kind = target.get("type")
+    status = target.get("status") or "completed"
+    statuses = [status] if isinstance(status, str) else list(status)
     rows = []
     for y in years:
-        done = restoration_progress(frame, float((target or {}).get("target_ha") or 0.0), restoration_type=kind, until=y)
+        done = restoration_progress(frame, float(target.get("target_ha") or 0.0), restoration_type=kind, until=y,
+                                    status=statuses, zones=zones if target.get("zone") else None,
+                                    zone=target.get("zone"), zone_field=zone_field)
         this = by_year[pd.to_numeric(by_year["year"], errors="coerce") == y]
         rows.append({"survey": survey.id, "date": survey.date, "year": y,
                      "projects": int(this["projects"].sum()), "area_ha": float(this["area_ha"].sum()),
                      "completed_cumulative_ha": done["achieved_ha"], "cumulative_type": kind or "all",
-                     "target_ha": (target or {}).get("target_ha"), "target_until": (target or {}).get("until")})
-    return {"restoration_by_year": pd.DataFrame(rows)}
+                     "cumulative_status": "+".join(done["status"]), "cumulative_zone": target.get("zone") or "city",
+                     "target_ha": target.get("target_ha"), "target_until": target.get("until")})
+    return {"restoration_by_year": pd.DataFrame(rows), "notes": notes}

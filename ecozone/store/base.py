@@ -22,7 +22,7 @@ from ..errors import StoreError
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["Survey", "Store", "SCHEMA_VERSION", "SURVEY_COLUMNS", "content_hash", "mask_url", "mask_text",
+__all__ = ["Survey", "Store", "SCHEMA_VERSION", "SURVEY_COLUMNS", "content_hash", "mask_url", "mask_text", "SHAPEFILE_MEMBERS", "url_secrets",
            "frame_hash", "PAUSE_ENV", "pause_hook", "LOCK_TIMEOUT_S"]
 
 #: The store layout this ecozone writes.  1: surveys and meta; 2: the ``simulated`` flag of a survey.
@@ -73,10 +73,17 @@ class Survey:
         return asdict(self)
 
 
+#: A Shapefile's member files (GDAL's and ESRI's list: geometry, index, attributes, CRS, code page, spatial and
+#: attribute indexes).  Other files beside it with its name (``coast.shp.xml`` metadata, ``coast.readme.txt``,
+#: ``coast.gpkg``) are not the Shapefile and do not count.
+SHAPEFILE_MEMBERS = frozenset({".shp", ".shx", ".dbf", ".prj", ".cpg", ".cst", ".qix", ".sbn", ".sbx", ".fbn", ".fbx",
+                               ".ain", ".aih", ".atx", ".ixs", ".mxs", ".qpj"})
+
+
 def content_hash(sources: list[str | os.PathLike]) -> str:
-    """sha256 over every file of the sources: a Shapefile's members (.shp .shx .dbf .prj .cpg …), a folder's
-    (FileGDB) files by relative path, a single file's bytes.  The file's own name does not count: the same
-    data under another name is the same data."""
+    """sha256 over every file of the sources: a Shapefile's members (:data:`SHAPEFILE_MEMBERS`: .shp .shx .dbf
+    .prj .cpg …), a folder's (FileGDB) files by relative path, a single file's bytes.  The file's own name does
+    not count: the same data under another name is the same data."""
     digest = hashlib.sha256()
     for source in sources:
         p = Path(source)
@@ -85,7 +92,8 @@ def content_hash(sources: list[str | os.PathLike]) -> str:
         elif p.suffix.lower() == ".shp":
             stem = p.name[: -len(p.suffix)]
             parts = sorted((q.name[len(stem):].lower(), q) for q in p.parent.iterdir()
-                           if q.is_file() and q.name.lower().startswith(stem.lower() + "."))
+                           if q.is_file() and q.name[: len(stem)].lower() == stem.lower()
+                           and q.name[len(stem):].lower() in SHAPEFILE_MEMBERS)
         else:
             parts = [("", p)]
         for key, q in parts:
@@ -97,7 +105,7 @@ def content_hash(sources: list[str | os.PathLike]) -> str:
     return digest.hexdigest()
 
 
-_URL_PASSWORD = re.compile(r"^([a-z][a-z0-9+.-]*://[^:/@]*:)([^@]*)(@)", re.I)
+_QUERY_PASSWORD = re.compile(r"((?:^|\b)password=)[^&#\s]*", re.I)
 
 
 def frame_hash(frame: gpd.GeoDataFrame) -> str:
@@ -115,20 +123,52 @@ def frame_hash(frame: gpd.GeoDataFrame) -> str:
 
 
 def mask_url(location: str) -> str:
-    """A store's location as messages may show it: the password of a URL replaced by ``***``.
+    """A store's location as messages may show it: every credential replaced by ``***`` — the userinfo's
+    password (everything after its first ``:`` up to the LAST ``@``, so an unencoded ``@`` in it is masked too)
+    and a ``password=`` query parameter.
 
-    >>> mask_url("postgresql://gis:pa:ss@db.example:5432/eco"), mask_url("monitor.gpkg")
+    >>> mask_url("postgresql://gis:pa@ss@db.example:5432/eco"), mask_url("monitor.gpkg")
     ('postgresql://gis:***@db.example:5432/eco', 'monitor.gpkg')
+    >>> mask_url("postgresql:///eco?host=db&user=gis&password=s3cret")
+    'postgresql:///eco?host=db&user=gis&password=***'
     """
-    return _URL_PASSWORD.sub(lambda m: m.group(1) + "***" + m.group(3), str(location))
+    text = str(location)
+    m = re.match(r"^[a-z][a-z0-9+.-]*://", text, re.I)
+    if not m:
+        return _QUERY_PASSWORD.sub(lambda q: q.group(1) + "***", text)
+    head, sep, query = text[m.end():].partition("?")
+    at = head.rfind("@")
+    if at >= 0 and ":" in head[:at]:
+        head = head[: head.index(":")] + ":***" + head[at:]
+    return m.group(0) + head + sep + _QUERY_PASSWORD.sub(lambda q: q.group(1) + "***", query)
 
 
-def mask_text(text: str, secret: str | None) -> str:
-    """``text`` with ``secret`` (a password) replaced by ``***`` wherever it appears, and every URL masked."""
+def url_secrets(url: str) -> list[str]:
+    """The passwords a URL holds (its userinfo's, up to the last ``@``, and ``password=`` query values), as
+    written and percent-decoded, longest first: what :func:`mask_text` must hide."""
+    from urllib.parse import unquote
+
+    text = str(url)
+    m = re.match(r"^[a-z][a-z0-9+.-]*://", text, re.I)
+    head, _, query = text[m.end():].partition("?") if m else ("", "", text)
+    found = []
+    at = head.rfind("@")
+    if at >= 0 and ":" in head[:at]:
+        found.append(head[head.index(":") + 1: at])
+    found += re.findall(r"(?:^|[&;])password=([^&#]*)", query, flags=re.I)
+    out = {v for f in found for v in (f, unquote(f)) if v}
+    return sorted(out, key=len, reverse=True)
+
+
+def mask_text(text: str, secret: str | list[str] | tuple[str, ...] | None) -> str:
+    """``text`` with ``secret`` (a password, or several) replaced by ``***`` wherever it appears, every URL
+    masked (:func:`mask_url`) and every ``password=…`` (a libpq connection string) masked."""
     text = str(text)
-    if secret:
-        text = text.replace(secret, "***")
-    return re.sub(r"[a-z][a-z0-9+.-]*://\S+", lambda m: mask_url(m.group(0)), text, flags=re.I)
+    for one in sorted([secret] if isinstance(secret, str) else list(secret or ()), key=len, reverse=True):
+        if one:
+            text = text.replace(one, "***")
+    text = re.sub(r"[a-z][a-z0-9+.-]*://\S+", lambda m: mask_url(m.group(0)), text, flags=re.I)
+    return _QUERY_PASSWORD.sub(lambda q: q.group(1) + "***", text)
 
 
 def pause_hook() -> None:
@@ -139,6 +179,57 @@ def pause_hook() -> None:
     marker, _, seconds = spec.rpartition(":") if re.search(r":\d+(\.\d+)?$", spec) else (spec, "", "3600")
     Path(marker).write_text(str(os.getpid()), encoding="utf-8")
     time.sleep(float(seconds))
+
+
+def survey_date(value: Any) -> str:
+    """A survey date as ``YYYY-MM-DD``: a date, or text that is exactly ``YYYY-MM-DD`` and a real calendar day
+    (``2026``, ``2026-06`` or an Excel day number are refused: a survey has one day)."""
+    if isinstance(value, (_dt.date, _dt.datetime)) and not isinstance(value, bool):
+        return value.strftime("%Y-%m-%d")
+    text = str(value).strip() if value is not None else ""
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError
+        return _dt.date.fromisoformat(text).strftime("%Y-%m-%d")
+    except ValueError:
+        raise StoreError(f"--date {text!r}: not a calendar date written YYYY-MM-DD; fix: give the survey's day, "
+                         "e.g. --date 2026-09-30") from None
+
+
+#: Column names a store keeps for itself: GeoPackage's feature id and the PostGIS store's row number.
+RESERVED_COLUMNS = ("fid", "ecozone_row")
+#: The longest column name both stores keep as it is (PostgreSQL cuts identifiers at 63 bytes).
+MAX_COLUMN_BYTES = 63
+
+
+def storable_columns(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
+    """``frame`` with the columns both stores would mishandle renamed (and ``{old: new}``): a column named
+    like a store's own (``fid``/``FID`` — GeoPackage's feature id —, ``ecozone_row``), one longer than 63 bytes,
+    one equal to another but for case.  The new names end ``_1``, ``_2`` … and are unique."""
+    geometry = frame.geometry.name
+    taken = {str(c).casefold() for c in frame.columns}
+    seen: set[str] = set()
+    renamed: dict[str, str] = {}
+    for col in frame.columns:
+        name = str(col)
+        key = name.casefold()
+        if col == geometry:
+            seen.add(key)
+            continue
+        if key in RESERVED_COLUMNS or len(name.encode("utf-8")) > MAX_COLUMN_BYTES or key in seen:
+            base = name.encode("utf-8")[: MAX_COLUMN_BYTES - 4].decode("utf-8", "ignore")
+            n = 1
+            while f"{base}_{n}".casefold() in taken or f"{base}_{n}".casefold() in seen:
+                n += 1
+            renamed[name] = f"{base}_{n}"
+            key = renamed[name].casefold()
+            taken.add(key)
+        seen.add(key)
+    if not renamed:
+        return frame, {}
+    out = frame.copy()
+    out.columns = [renamed.get(str(c), c) if c != geometry else c for c in frame.columns]
+    return out.set_geometry(geometry), renamed
 
 
 def now_utc() -> str:
@@ -154,6 +245,8 @@ class Store:
     """
 
     location: str  # as shown: password masked
+    #: The columns the last ``add`` renamed to store them ({old: new}; see :func:`storable_columns`).
+    renamed: dict[str, str] = {}
 
     # --- what a backend implements ---------------------------------------------------------------------
     def _create(self, version: int) -> None:
@@ -243,25 +336,23 @@ class Store:
             label: str | None = None, note: str | None = None, simulated: bool = False,
             lock_timeout: float = LOCK_TIMEOUT_S, _supersedes: Survey | None = None, _reason: str | None = None) -> Survey:
         """Store a survey: its layer and its record, in one transaction.  Refused when a stored survey has the
-        same content hash (over every file of ``sources``).  Waits up to ``lock_timeout`` s for another writer."""
-        from ..dates import parse_date
+        same content hash (over every file of ``sources``), when a current survey of the same kind and date is
+        stored (a correction replaces it), and unless ``date`` is one calendar day (``YYYY-MM-DD``).  Columns the
+        stores would mishandle are renamed (:func:`storable_columns`; ``self.renamed`` says which).  Waits up to
+        ``lock_timeout`` s for another writer."""
         from ..schema import KINDS
 
         self._check_exists()
         if kind not in KINDS:
             raise StoreError(f"kind {kind!r} unknown; fix: use one of {', '.join(KINDS)}")
-        try:
-            day = parse_date(date)
-        except ValueError as exc:
-            raise StoreError(f"--date {date!r}: {exc}; fix: give the survey date as YYYY-MM-DD") from None
-        if day is None or str(day) == "NaT":
-            raise StoreError("no survey date; fix: give --date YYYY-MM-DD")
+        day = survey_date(date)
         digest = content_hash(sources) if sources else frame_hash(frame)
         if len(frame) == 0:
             raise StoreError(f"{', '.join(map(str, sources))}: no features; fix: give the survey's layer with its features")
+        frame, self.renamed = storable_columns(frame)
         if self._version() < SCHEMA_VERSION:
             self._migrate(lock_timeout)
-        record = {"kind": kind, "date": day.strftime("%Y-%m-%d"), "label": label, "note": note, "sha256": digest,
+        record = {"kind": kind, "date": day, "label": label, "note": note, "sha256": digest,
                   "source": " + ".join(Path(s).name for s in sources) or "(made in memory)", "features": int(len(frame)),
                   "crs": frame.crs.to_wkt() if frame.crs is not None else None, "layer": "",
                   "supersedes": _supersedes.id if _supersedes is not None else None, "reason": _reason,
@@ -277,6 +368,12 @@ class Store:
                 if later:
                     raise StoreError(f"{self.location}: {_supersedes.name} was corrected already by #{later[0]['id']}; "
                                      f"fix: correct #{later[0]['id']}, the current version")
+            replaced = {int(r["supersedes"]) for r in rows if r.get("supersedes") is not None}
+            for r in rows:
+                if (r["kind"] == kind and r["date"] == record["date"] and int(r["id"]) not in replaced
+                        and (_supersedes is None or int(r["id"]) != _supersedes.id)):
+                    raise StoreError(f"{record['source']}: a current {kind} survey of {record['date']} is stored already "
+                                     f"(#{r['id']}); fix: use ecozone monitor correct {r['id']} to replace it")
 
         new_id = self._add(record, frame, check, lock_timeout)
         return self.find(new_id)

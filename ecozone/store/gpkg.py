@@ -60,6 +60,18 @@ class GeoPackageStore(Store):
                              "(ecozone monitor init)") from None
         return con
 
+    def _check_writable(self, *, new: bool = False) -> None:
+        """Refuse, before writing, a store (or its folder, where SQLite keeps its journal) this user cannot write."""
+        folder = self.path.parent if str(self.path.parent) else Path(".")
+        while new and not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not new and not os.access(self.path, os.W_OK):
+            raise StoreError(readonly_message(self.location, f"the file {self.path} is read-only",
+                                              f"chmod u+w {self.path}"))
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise StoreError(readonly_message(self.location, f"the folder {folder} is read-only",
+                                              f"chmod u+w {folder}"))
+
     def _exists(self) -> bool:
         if not self.path.is_file():
             return False
@@ -72,6 +84,7 @@ class GeoPackageStore(Store):
 
         if self.path.exists():
             raise StoreError(f"{self.location}: a file is there already; fix: give a new file name for the store")
+        self._check_writable(new=True)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # GDAL makes the GeoPackage (its system tables); the two ecozone tables are then made in SQL
         partial = self.path.with_name(f".{self.path.stem}.init-{os.getpid()}.gpkg")
@@ -121,9 +134,12 @@ class GeoPackageStore(Store):
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise StoreError(lock_message(self.location, round(time.monotonic() - start, 1))) from None
+            if "readonly" in str(exc):
+                raise StoreError(readonly_message(self.location, str(exc), f"chmod u+w {self.path}")) from None
             raise
 
     def _migrate(self, lock_timeout: float) -> None:
+        self._check_writable()
         with contextlib.closing(self._connect(lock_timeout)) as con:
             self._begin(con, lock_timeout)
             try:
@@ -142,6 +158,7 @@ class GeoPackageStore(Store):
              lock_timeout: float) -> int:
         import pyogrio
 
+        self._check_writable()
         staging_dir = Path(tempfile.mkdtemp(prefix="ecozone-store-"))
         try:
             staging = staging_dir / "survey.gpkg"
@@ -162,15 +179,22 @@ class GeoPackageStore(Store):
                     _copy_layer(con, layer, f"{record['kind']} {record['date']}")
                     pause_hook()
                     con.execute("COMMIT")
-                except BaseException:
+                except BaseException as exc:
                     with contextlib.suppress(sqlite3.Error):
                         con.execute("ROLLBACK")
+                    if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc):
+                        raise StoreError(readonly_message(self.location, str(exc), f"chmod u+w {self.path}")) from None
                     raise
                 with contextlib.suppress(sqlite3.Error):
                     con.execute("DETACH DATABASE staging")
             return new_id
         finally:
             shutil.rmtree(staging_dir, ignore_errors=True)
+
+
+def readonly_message(location: str, why: str, command: str) -> str:
+    return (f"{location}: cannot write the store ({why}); fix: give yourself write permission ({command}) or copy "
+            "the store to a folder you can write to")
 
 
 def _copy_layer(con: sqlite3.Connection, layer: str, description: str) -> None:

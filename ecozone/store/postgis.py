@@ -18,7 +18,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import StoreError
-from .base import SCHEMA_VERSION, SURVEY_COLUMNS, Store, lock_message, mask_text, mask_url, pause_hook
+from .base import SCHEMA_VERSION, SURVEY_COLUMNS, Store, lock_message, mask_text, mask_url, pause_hook, url_secrets
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -35,9 +35,16 @@ _ROW = "ecozone_row"
 
 def sqlalchemy_url(url: str) -> str:
     """``postgresql://…`` (or ``postgres://…``) as SQLAlchemy's psycopg 3 URL ``postgresql+psycopg://…``."""
+    from urllib.parse import quote, unquote
+
     for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            head, sep, query = url[len(prefix):].partition("?")
+            at = head.rfind("@")
+            if at >= 0 and ":" in head[:at]:  # a password with an unencoded @ or / in it: encoded, up to the last @
+                colon = head.index(":")
+                head = head[:colon + 1] + quote(unquote(head[colon + 1:at]), safe="") + head[at:]
+            return "postgresql+psycopg://" + head + sep + query
     raise StoreError(f"{mask_url(url)}: not a PostgreSQL URL; fix: give postgresql://USER@HOST:PORT/DATABASE")
 
 
@@ -53,7 +60,7 @@ class PostGISStore(Store):
             raise StoreError(f"{mask_url(url)}: a PostGIS store needs {exc.name}; fix: pip install 'ecozone[postgis]'") from None
         self.location = mask_url(url)
         parsed = sqlalchemy.engine.make_url(sqlalchemy_url(url))
-        self._secret = parsed.password
+        self._secret = url_secrets(url) + ([parsed.password] if parsed.password else [])
         self.engine = sqlalchemy.create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
 
     @contextlib.contextmanager
@@ -115,19 +122,33 @@ class PostGISStore(Store):
 
     def _add(self, record: dict[str, Any], frame: gpd.GeoDataFrame, check: Callable[[list[dict]], None],
              lock_timeout: float) -> int:
+        import psycopg
+        import sqlalchemy
+
         srid = frame.crs.to_epsg() if frame.crs is not None else None
         with self._errors(), self.engine.begin() as conn:
             self._lock(conn, lock_timeout)
             check([dict(r._mapping) for r in self._exec(conn, "SELECT * FROM ecozone_surveys")])
-            cols = [c for c in record if c != "id"]
-            new_id = int(self._exec(conn, f"INSERT INTO ecozone_surveys ({', '.join(cols)}) VALUES "
-                                          f"({', '.join(':' + c for c in cols)}) RETURNING id", **record).scalar())
+            # numbered max + 1 under the writer lock, not by the sequence (which a failed add would use up): a
+            # failed add leaves the numbering as the GeoPackage store does
+            new_id = int(self._exec(conn, "SELECT COALESCE(MAX(id), 0) + 1 FROM ecozone_surveys").scalar())
+            cols = ["id", *(c for c in record if c != "id")]
+            self._exec(conn, f"INSERT INTO ecozone_surveys ({', '.join(cols)}) VALUES "
+                             f"({', '.join(':' + c for c in cols)})", **{**record, "id": new_id})
             layer = f"ecozone_survey_{new_id}"
             self._exec(conn, "UPDATE ecozone_surveys SET layer = :l WHERE id = :i", l=layer, i=new_id)
             out = frame.reset_index(drop=True)
             if srid is None:  # a CRS without an EPSG code: stored as SRID 0, the record's WKT restores it
                 out = out.set_crs(None, allow_override=True)
-            out.to_postgis(layer, conn, index=True, index_label=_ROW)
+            try:
+                with conn.begin_nested():  # the file's data refused: its own message, not the URL's
+                    out.to_postgis(layer, conn, index=True, index_label=_ROW)
+            except (sqlalchemy.exc.DataError, sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError,
+                    psycopg.DataError, psycopg.IntegrityError, psycopg.ProgrammingError, ValueError) as exc:
+                reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+                raise StoreError(f"{record['source']}: the database refused the survey's data "
+                                 f"({mask_text(reason, self._secret)[:300]}); fix: check the file's columns and values "
+                                 "(ecozone monitor add on a GeoPackage store shows the same file)") from None
             self._exec(conn, f'CREATE INDEX "{layer}_geom_idx" ON "{layer}" USING GIST ("{out.geometry.name}")')
             pause_hook()
         return new_id
@@ -137,8 +158,9 @@ class PostGISStore(Store):
         import sqlalchemy
 
         with self._errors(), self.engine.connect() as conn:
-            geom = [c["name"] for c in sqlalchemy.inspect(conn).get_columns(survey.layer)
-                    if type(c["type"]).__name__ == "Geometry"][0]
-            frame = gpd.read_postgis(f'SELECT * FROM "{survey.layer}" ORDER BY "{_ROW}"', conn, geom_col=geom)
-        frame = frame.drop(columns=[_ROW]).reset_index(drop=True)
+            columns = sqlalchemy.inspect(conn).get_columns(survey.layer)
+            geom = [c["name"] for c in columns if type(c["type"]).__name__ == "Geometry"][0]
+            row = columns[0]["name"]  # the row number to_postgis wrote first (ecozone_row)
+            frame = gpd.read_postgis(f'SELECT * FROM "{survey.layer}" ORDER BY "{row}"', conn, geom_col=geom)
+        frame = frame.drop(columns=[row]).reset_index(drop=True)
         return frame.rename_geometry("geometry") if frame.geometry.name != "geometry" else frame
