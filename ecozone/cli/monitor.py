@@ -8,6 +8,7 @@ import click
 
 from ..schema import KINDS
 from ._inputs import NON_NEGATIVE, CRSParam, read_input, reads
+from ._progress import say
 
 _STORE = click.argument("store", metavar="STORE")
 _TIMEOUT = click.option("--lock-timeout", type=NON_NEGATIVE, default=60.0, show_default=True, metavar="SECONDS",
@@ -29,7 +30,7 @@ def _say(ctx: click.Context, text: str) -> None:
     from ..escape import line_text
 
     if not (ctx.find_root().obj or {}).get("quiet"):
-        click.echo(line_text(f"ecozone: {text}"), err=True)
+        say(line_text(text))  # a JSON line with --progress json
 
 
 def _renamed(ctx: click.Context, s) -> None:
