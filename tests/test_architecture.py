@@ -145,3 +145,19 @@ def test_no_relative_import_climbs_out_of_the_package():
             if isinstance(node, ast.ImportFrom) and node.level > len(package.split(".")):
                 wrong.append(f"{module}: line {node.lineno}: from {'.' * node.level}{node.module or ''} import …")
     assert not wrong, wrong
+
+
+def test_no_merge_conflict_is_left_in_a_text_file():
+    # a README once shipped with <<<<<<< markers from a merge
+    root = PACKAGE.parent
+    skip = {".git", ".venv", "bench", "test-artifacts", "node_modules", "__pycache__"}
+    found = []
+    for path in root.rglob("*"):
+        if path.suffix not in (".py", ".md", ".toml", ".txt", ".json", ".js", ".html", ".cfg") and path.name != "run":
+            continue
+        if any(part in skip for part in path.relative_to(root).parts) or not path.is_file():
+            continue
+        for number, line in enumerate(path.read_text("utf-8", errors="replace").splitlines(), 1):
+            if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line == "=======":
+                found.append(f"{path.relative_to(root)}:{number}")
+    assert not found, found

@@ -113,8 +113,8 @@ def test_a_second_add_waits_for_the_first(store, tmp_path):
     runs = history(tmp_path)
     marker = tmp_path / "paused"
     first = spawn("monitor", "add", store, "--kind", runs[1][0], runs[1][1], "--date", runs[1][2],
-                  env_extra={PAUSE_ENV: f"{marker}:10"})
-    wait_for(marker, first)  # the first holds the writer lock for 10 s from here
+                  env_extra={PAUSE_ENV: f"{marker}:6"})
+    wait_for(marker, first)  # the first holds the writer lock for 6 s from here (the second starts within it)
     held_from = time.monotonic()
     second = spawn("monitor", "add", store, "--kind", runs[2][0], runs[2][1], "--date", runs[2][2], "--lock-timeout", "120")
     done: dict[str, float] = {}
@@ -127,7 +127,7 @@ def test_a_second_add_waits_for_the_first(store, tmp_path):
     out1, out2 = first.communicate(timeout=60), second.communicate(timeout=60)
     assert first.returncode == 0, out1
     assert second.returncode == 0, out2
-    assert first.poll() is not None and done["second"] - held_from >= 9.5  # it waited for the first's commit
+    assert first.poll() is not None and done["second"] - held_from >= 5.5  # it waited for the first's commit
     surveys = open_store(store).surveys()
     assert [x.date for x in surveys] == list(data.DATES)
     by_date = {x.date: x.id for x in surveys}
@@ -138,8 +138,8 @@ def test_a_second_add_gives_up_after_its_timeout_with_exit_2(store, tmp_path):
     runs = history(tmp_path)
     marker = tmp_path / "paused"
     first = spawn("monitor", "add", store, "--kind", runs[1][0], runs[1][1], "--date", runs[1][2],
-                  env_extra={PAUSE_ENV: f"{marker}:15"})
-    wait_for(marker, first)
+                  env_extra={PAUSE_ENV: f"{marker}:8"})
+    wait_for(marker, first)  # 8 s: the second starts (1–3 s) and gives up after its 1 s within them
     second = spawn("monitor", "add", store, "--kind", runs[2][0], runs[2][1], "--date", runs[2][2], "--lock-timeout", "1")
     _, err = second.communicate(timeout=120)
     assert second.returncode == 2 and "writer lock" in err and "--lock-timeout" in err and err.count("\n") == 1
