@@ -8,7 +8,7 @@ from typing import Any
 
 from .report import CSS
 
-__all__ = ["monitor_html", "changes_map", "chart_figures", "summary_lines", "TITLES"]
+__all__ = ["monitor_html", "changes_map", "chart_figures", "summary_lines", "shown_value", "TITLES"]
 
 #: Each table's heading (zh / en) in report.md and report.html, in report order.
 TITLES = {
@@ -175,7 +175,8 @@ def chart_figures(doc: dict[str, Any], lang: str = "zh") -> list[tuple[str, str]
     return out
 
 
-def _value(v: Any) -> str:
+def shown_value(v: Any) -> str:
+    """A table cell's value as text: empty for None, ✓ for True, floats with four decimals."""
     if v is None:
         return ""
     if isinstance(v, bool):
@@ -194,8 +195,8 @@ def _table(rows: list[dict[str, Any]], max_rows: int) -> str:
     for row in rows[:max_rows]:
         cls = ' class="simulated"' if row.get("simulated") is True else ""
         out.append(f"<tr{cls}>" + "".join(
-            f'<td class="num">{e(_value(v))}</td>' if isinstance(v, (int, float)) and not isinstance(v, bool)
-            else f"<td>{e(_value(v))}</td>" for v in row.values()) + "</tr>")
+            f'<td class="num">{e(shown_value(v))}</td>' if isinstance(v, (int, float)) and not isinstance(v, bool)
+            else f"<td>{e(shown_value(v))}</td>" for v in row.values()) + "</tr>")
     out.append("</table>")
     if len(rows) > max_rows:
         out.append(f'<p class="note">… {len(rows) - max_rows} more rows: see the CSV</p>')

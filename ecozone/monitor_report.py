@@ -23,7 +23,7 @@ from ._version import __version__
 from .escape import markdown_text
 from .io import write_csv, write_text
 from .json_values import json_ready, json_records
-from .monitor_html import TITLES, changes_map, monitor_html, summary_lines
+from .monitor_html import TITLES, changes_map, monitor_html, shown_value, summary_lines
 from .outputs import OutputFolder, safe_filename
 
 __all__ = ["monitor_report_dict", "write_monitor_report", "monitor_markdown", "MONITOR_FILES", "TITLES", "summary_lines"]
@@ -90,13 +90,9 @@ _WORDS = {
 
 
 def _cell(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "✓" if v else ""
-    if isinstance(v, float):
-        return f"{v:,.4f}"
-    return markdown_text(v)
+    """A Markdown table cell: :func:`shown_value`, text from the data made literal."""
+    text = shown_value(v)
+    return text if v is None or isinstance(v, (bool, float)) else markdown_text(text)
 
 
 def monitor_markdown(doc: dict[str, Any], lang: str = "zh", *, max_rows: int = 100) -> str:
