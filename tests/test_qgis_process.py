@@ -33,13 +33,24 @@ if not QGIS_PROCESS.exists():
     pytest.skip("QGIS (qgis_process) is not installed", allow_module_level=True)
 
 
+def qgis_env(**extra: str) -> dict[str, str]:
+    """The environment qgis_process runs in: without this virtualenv (an activated one, as in CI, puts its python3
+    first on PATH, and QGIS's embedded Python then takes that environment's prefix and cannot import qgis)."""
+    env = dict(os.environ, **extra)
+    own = {Path(sys.prefix, "bin").resolve(), Path(sys.executable).parent.resolve()}
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p and Path(p).resolve() not in own)
+    env.pop("VIRTUAL_ENV", None)
+    env.pop("PYTHONHOME", None)
+    return env
+
+
 class QGIS:
     """qgis_process in a throwaway profile with the plugin installed."""
 
     def __init__(self, profile: Path):
         self.profile = profile
-        self.env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QGIS_CUSTOM_CONFIG_PATH=str(profile),
-                        XDG_RUNTIME_DIR=str(profile / "runtime"))
+        self.env = qgis_env(QT_QPA_PLATFORM="offscreen", QGIS_CUSTOM_CONFIG_PATH=str(profile),
+                            XDG_RUNTIME_DIR=str(profile / "runtime"))
 
     def __call__(self, *args: str, check: bool = True, cwd: Path | None = None) -> subprocess.CompletedProcess:
         proc = subprocess.run([str(QGIS_PROCESS), *args], capture_output=True, text=True, env=self.env, timeout=600,
