@@ -41,6 +41,9 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import compile_ecozone  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 CLASSES = ["bedrock", "sandy", "muddy", "restored_natural", "artificial", "estuarine"]
@@ -108,6 +111,7 @@ def main() -> None:
     parser.add_argument("--checkout", type=Path, default=None,
                         help="run the ecozone of this source folder (e.g. a git worktree of an older commit) instead")
     args = parser.parse_args()
+    compile_ecozone(args.checkout)  # as an installed copy: compiled once, not on every run
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; load average {os.getloadavg()[0]:.2f} at the start")
     print(f"min / median of {args.runs} runs each; the ratio is taken run by run (ecozone's run ÷ the geopandas run after it)")
     print("| segments | ecozone s | ecozone MB | geopandas s | geopandas MB | ecozone ÷ geopandas | retention difference |")

@@ -61,7 +61,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness import Run, Timed, fmt, machine, run_once, update_results
+from harness import Run, Timed, compile_ecozone, fmt, machine, run_once, update_results
 
 BEGIN, END = "<!-- maps:begin -->", "<!-- maps:end -->"
 REMOTE = re.compile(r"""<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//""")
@@ -235,6 +235,7 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=Path(__file__).resolve().parent / "out" / "maps")
     ap.add_argument("--no-results", action="store_true")
     args = ap.parse_args()
+    compile_ecozone()  # as an installed copy: compiled once, not on every run
     if args.child:
         child(*args.child)
         return

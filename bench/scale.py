@@ -59,7 +59,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import Run, fmt, machine, run_once, update_results  # noqa: E402
+from harness import Run, compile_ecozone, fmt, machine, run_once, update_results  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -188,6 +188,7 @@ def main() -> None:
     ap.add_argument("--report-only", action="store_true", help="rebuild the RESULTS section from the recorded runs")
     ap.add_argument("--child", nargs=3, metavar=("ENGINE", "SIZE", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    compile_ecozone()  # as an installed copy: compiled once, not on every run
     if args.child:
         child(args.child[0], int(args.child[1]), Path(args.child[2]))
         return

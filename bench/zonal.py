@@ -64,7 +64,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from harness import RESULTS, Run, Timed, fmt, machine, run_once, update_results
+from harness import RESULTS, Run, Timed, compile_ecozone, fmt, machine, run_once, update_results
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -335,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=BENCH / "out" / "zonal", help="where inputs are generated")
     parser.add_argument("--no-results", action="store_true", help="do not update bench/RESULTS.md")
     args = parser.parse_args(argv)
+    compile_ecozone()  # as an installed copy: compiled once, not on every run
     tools = [t for t in args.tools.split(",") if t]
     for t in tools:
         if t not in ALL_TOOLS:

@@ -1,6 +1,6 @@
 """``python -m ecozone`` is the ``ecozone`` command."""
 
-from .cli import main
+from .cli import run
 
 if __name__ == "__main__":
-    main(prog_name="ecozone")
+    run(prog_name="ecozone")

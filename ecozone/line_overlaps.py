@@ -115,7 +115,8 @@ def _pair_batches(start: np.ndarray, end: np.ndarray, batch: int = 1 << 18):
         boxes = shapely.box(lox, loy, np.maximum(start[:, 0], end[:, 0]), np.maximum(start[:, 1], end[:, 1]))
         tall = np.flatnonzero(long)
         q, t = shapely.STRtree(boxes[tall]).query(boxes)
-        yield q, tall[t]
+        keep = q != tall[t]  # not a long segment with itself: that would share its whole length
+        yield q[keep], tall[t][keep]
 
 
 def collinear_overlap(start: np.ndarray, end: np.ndarray, i: np.ndarray, j: np.ndarray, eps: float,

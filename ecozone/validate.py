@@ -86,8 +86,8 @@ def validate_layer(
         e.g. ``{"class": "岸线类型"}``
     sliver_m2 : district gaps and overlaps smaller than this are ignored
     coordinates_checked : the caller has just read ``gdf`` with :func:`ecozone.io.read_layer`, which
-        refused NaN/Inf coordinates and coordinates that cannot be right for the CRS: they are not
-        checked twice (a million features: 0.2 s)
+        refused NaN/Inf coordinates and coordinates that cannot be right for the CRS and dropped Z/M:
+        they are not checked twice (a million features: 0.25 s)
 
     Returns
     -------
@@ -112,9 +112,10 @@ def validate_layer(
     gdf = rename_aliases(gdf, spec, fields)
 
     check_crs(gdf, check)  # 1
-    gdf, note = without_zm(gdf)  # Z/M: dropped (2D measures), noted
-    if note:
-        report.notes.append(note)
+    if not coordinates_checked:  # read_layer dropped Z/M already, and noted it (read_notes above)
+        gdf, note = without_zm(gdf)  # Z/M: dropped (2D measures), noted
+        if note:
+            report.notes.append(note)
     gdf = drop_empty(gdf, check)  # 2
     if coordinates_checked:  # read_layer refused them already
         nonfinite = np.zeros(len(gdf), dtype=bool)

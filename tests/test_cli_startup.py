@@ -145,3 +145,37 @@ def test_cli_literals_match_the_library():
     in_view = main.commands["mines"].commands["in-view"]
     assert {p.name: p.default for p in in_view.params}["curvature_coeff"] == DEFAULT_CURVATURE_COEFF
     assert CliRunner().invoke(main, ["conflicts", "--help"]).exit_code == 0
+
+
+# ---------------------------------------------------------------------------------------------- the quick exit
+
+def test_program_exit_flushes_output_runs_atexit_and_keeps_the_status(tmp_path):
+    """``ecozone`` (``ecozone.cli.run``) leaves without the interpreter's teardown: what a command printed is all
+    there, the atexit handlers ran (temporary folders, logging), and the exit status is the command's."""
+    marker = tmp_path / "atexit.txt"
+    code = f"""
+        import atexit, pathlib, sys, tempfile
+        folder = tempfile.TemporaryDirectory()  # cleaned by its finalizer, an atexit handler
+        pathlib.Path(folder.name, "x").write_text("x")
+        atexit.register(lambda: pathlib.Path({str(marker)!r}).write_text(folder.name))
+        sys.argv = ["ecozone", *sys.argv[1:]]
+        from ecozone.cli import run
+        run()
+        """
+    ok = subprocess.run([sys.executable, "-c", textwrap.dedent(code), "config-schema", "audit"], capture_output=True, text=True,
+                        timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["type"] == "object"  # the whole schema, flushed
+    assert marker.exists()
+    from pathlib import Path
+
+    assert not Path(marker.read_text()).exists()  # the temporary folder was removed
+    bad = subprocess.run([sys.executable, "-c", textwrap.dedent(code), "coverage", "--zones", str(tmp_path / "none.gpkg"),
+                          "--layer", str(tmp_path / "none.gpkg")], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("ecozone: error:") and "none.gpkg" in bad.stderr
+
+
+def test_python_m_ecozone_is_the_program():
+    proc = subprocess.run([sys.executable, "-m", "ecozone", "--version"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == f"ecozone, version {ecozone.__version__}"

@@ -214,6 +214,21 @@ def test_grid_pairs_include_every_pair_of_meeting_boxes(seed):
     assert meet <= set(zip(i.tolist(), j.tolist()))
 
 
+def test_a_long_segment_is_not_paired_with_itself():
+    """A segment over 8 times the median length is paired through a tree of its own: never with itself (its whole
+    length would read as shared), so a layer without duplicates is told apart by the grid alone."""
+    xy = np.column_stack([X0 + np.arange(50) * 10.0, np.full(50, Y0)])
+    segs = [shapely.LineString(xy[i : i + 2]) for i in range(49)]
+    segs.append(shapely.LineString([(X0, Y0 + 100.0), (X0 + 500.0, Y0 + 100.0)]))  # 50 times the others, apart
+    geoms = np.asarray(_frame(segs).geometry.values)
+    assert not _oracle_pairs(segs)
+    assert line_overlaps.segments_apart(geoms, 1.0)
+    # and drawn twice (half of it again), it is found
+    segs.append(shapely.LineString([(X0 + 100.0, Y0 + 100.0), (X0 + 350.0, Y0 + 100.0)]))
+    assert _oracle_pairs(segs)
+    assert not line_overlaps.segments_apart(np.asarray(_frame(segs).geometry.values), 1.0)
+
+
 def test_chain_of_touching_segments_passes():
     xy = np.column_stack([X0 + np.arange(50) * 10.0, np.full(50, Y0)])  # collinear, end to end
     frame = _frame([shapely.LineString(xy[i : i + 2]) for i in range(49)])

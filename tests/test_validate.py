@@ -158,6 +158,28 @@ def test_duplicate_ids_are_refused(tmp_path):
     assert_one_line(str(err.value), "m.geojson", "feature 0 (id=1), feature 1 (id=1)", "id 1 used by more than one feature")
 
 
+@pytest.mark.parametrize("seed", range(12))
+def test_duplicate_ids_found_by_sorting_as_by_a_set(seed):
+    """The id check's fast path (Arrow text sorted, each id compared with the next) against a Python set of the
+    ids present: missing ids are never duplicates; text, numbers and mixed columns, Arrow-backed or not."""
+    import numpy as np
+    import pandas as pd
+
+    from ecozone.fields import _all_distinct
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 40))
+    pool = ["a", "b", "甲", "1", "１", "", " a", "A", None, None]
+    values = [pool[i] for i in rng.integers(0, len(pool), n)] if seed % 2 else [f"S{i}" for i in rng.permutation(n)]
+    if seed % 4 == 3 and n:
+        values[-1] = None
+    present = [v for v in values if v is not None]
+    expected = len(set(present)) == len(present)
+    for dtype in ("string[pyarrow]", "string[python]", "str", object):
+        series = pd.Series(values, dtype=dtype)
+        assert _all_distinct(series if dtype is not object else series.astype("string")) == expected, (values, dtype)
+
+
 def test_district_overlap_and_gap_are_reported_with_locations(tmp_path):
     path = write_geojson(
         tmp_path / "d.geojson",

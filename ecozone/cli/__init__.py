@@ -7,10 +7,13 @@ exit status 2; nothing prints a traceback unless ``-v -v`` is given.
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
 import platform
 import re
 import sys
+import threading
 import warnings
 from typing import Any
 
@@ -20,7 +23,7 @@ from .._version import __version__
 from ..errors import EcozoneError
 from ._progress import PROGRESS_MODES, say, step
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 _log = logging.getLogger("ecozone")
 
@@ -119,6 +122,26 @@ class EcozoneGroup(click.Group):
             click.echo(f"ecozone: internal error: {type(exc).__name__}: {_one_line(str(exc))}; fix: this is a bug in "
                        "ecozone — run again with -vv and report the traceback", err=True)
             ctx.exit(3)
+
+
+def run(prog_name: str | None = None) -> None:
+    """The ``ecozone`` program (its console script and ``python -m ecozone``): :data:`main`, then a quick exit.
+
+    When a command returns, its outputs are written and closed; what is left is the interpreter's teardown,
+    which frees every object one at a time (a million geometries: 0.15–0.2 s).  Here the output streams are
+    flushed and the ``atexit`` handlers run (temporary folders, logging), then the process leaves with the
+    command's exit status.  A thread still running (none of ecozone's) gets the usual exit, which waits for
+    it.  Tests and scripts that call :data:`main` get the usual ``SystemExit``."""
+    code = main._run(prog_name=prog_name)
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (ecozone … | head): what could be written was
+            pass
+    atexit._run_exitfuncs()
+    os._exit(code)
 
 
 def _finished(ctx: click.Context) -> None:

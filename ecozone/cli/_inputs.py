@@ -235,7 +235,8 @@ def read_input(path: str | Path, option: str, kind: str | None = None, *, crs: A
             say(issue, warning=True)
     if checked is not None:
         attrs = dict(gdf.attrs)
-        gdf = gdf.loc[checked.index].copy()
+        # the frame is this function's own: no feature dropped, no rows to copy (copy-on-write does the rest)
+        gdf = gdf.copy(deep=False) if checked.index.equals(gdf.index) else gdf.loc[checked.index].copy()
         gdf[gdf.geometry.name] = checked.geometry.values
         # fields under their Chinese name, an alias or a Shapefile's cut name (restoratio) under ecozone's,
         # as in an atlas; the columns an option names stay as they are (the measure is told their name)
