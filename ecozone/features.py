@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["ROW", "describe_feature", "describe_features", "nonfinite_positions", "nonfinite_message", "without_zm"]
+__all__ = ["ROW", "describe_feature", "describe_features", "finite_extent", "nonfinite_positions", "nonfinite_message", "without_zm"]
 
 #: Column that keeps each feature's position in its source file.
 ROW = "_row"
@@ -50,15 +50,27 @@ def describe_features(gdf: pd.DataFrame, positions: Any, limit: int = 3) -> str:
 
 def nonfinite_positions(geoms: Any, chunk: int = 65_536) -> np.ndarray:
     """Positions of the geometries with a NaN or infinite coordinate (checked chunk by chunk)."""
+    return finite_extent(geoms, chunk)[0]
+
+
+def finite_extent(geoms: Any, chunk: int = 65_536) -> tuple[np.ndarray, np.ndarray]:
+    """(positions of the geometries with a NaN or infinite coordinate, [xmin, ymin, xmax, ymax] of the finite
+    coordinates — ``total_bounds`` when all are finite; NaN when none): one pass over the coordinates."""
     geoms = np.asarray(geoms, dtype=object)
-    bad = []
+    bad, lows, highs = [], [], []
     for start in range(0, len(geoms), chunk):
-        part = geoms[start:start + chunk]
-        if np.isfinite(shapely.get_coordinates(part)).all():
-            continue
-        coords, index = shapely.get_coordinates(part, return_index=True)
-        bad.append(np.unique(index[~np.isfinite(coords).all(axis=1)]) + start)
-    return np.concatenate(bad) if bad else np.empty(0, dtype=np.int64)
+        coords = shapely.get_coordinates(geoms[start:start + chunk])
+        finite = np.isfinite(coords).all(axis=1)
+        if not finite.all():
+            coords, index = shapely.get_coordinates(geoms[start:start + chunk], return_index=True)
+            finite = np.isfinite(coords).all(axis=1)
+            bad.append(np.unique(index[~finite]) + start)
+            coords = coords[finite]
+        if len(coords):
+            lows.append(coords.min(axis=0))
+            highs.append(coords.max(axis=0))
+    extent = (np.concatenate([np.min(lows, axis=0), np.max(highs, axis=0)]) if lows else np.full(4, np.nan))
+    return (np.concatenate(bad) if bad else np.empty(0, dtype=np.int64)), extent
 
 
 def nonfinite_message(positions: Any) -> tuple[str, str]:
@@ -71,6 +83,8 @@ def nonfinite_message(positions: Any) -> tuple[str, str]:
 def without_zm(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str | None]:
     """The layer with Z and M coordinates dropped (ecozone measures in 2D), and a note saying so, or None."""
     geoms = gdf.geometry.values
+    if (np.asarray(shapely.get_coordinate_dimension(geoms)) <= 2).all():  # one pass: none has Z or M
+        return gdf, None
     z = np.asarray(shapely.has_z(geoms))
     m = np.asarray(shapely.has_m(geoms)) if hasattr(shapely, "has_m") else np.zeros(len(geoms), bool)
     if not (z.any() or m.any()):

@@ -41,7 +41,7 @@ from pyproj import CRS
 
 from . import crs as _crs
 from .errors import CRSError, GeometryError, InputError
-from .features import describe_features, nonfinite_message, nonfinite_positions, without_zm
+from .features import describe_features, finite_extent, nonfinite_message, without_zm
 from .gdal_paths import check_gdal_path
 
 __all__ = ["read_layer", "atomic_path", "write_text", "write_csv", "guess_dbf_encoding", "clean_partials"]
@@ -191,17 +191,18 @@ def checked_coordinates(gdf: gpd.GeoDataFrame, p: Path, declared_crs: Any) -> gp
     converted); coordinates that cannot be right for the CRS refused (:func:`ecozone.crs.check_plausible`:
     metres labelled lon/lat, lon/lat labelled metres, swapped axes, a zone prefix present or missing)."""
 
-    bad = nonfinite_positions(gdf.geometry.values)
+    bad, extent = finite_extent(gdf.geometry.values)  # the total bounds from the same pass
     if len(bad):
         problem, fix = nonfinite_message(bad)
         raise GeometryError(f"{p}: {describe_features(gdf, bad)}: {problem}; fix: {fix}")
-    gdf, note = without_zm(gdf)
+    gdf, note = without_zm(gdf)  # x and y stay as they were
     if note:
         gdf.attrs["read_notes"] = [note]
     if declared_crs is not None:
         gdf = _apply_declared_crs(gdf, declared_crs, p)
+        extent = gdf.total_bounds  # gcj02/bd09 moved the coordinates
     if gdf.crs is not None and len(gdf):
-        _crs.check_plausible(gdf.total_bounds, gdf.crs, p, _crs.sample_coordinates(gdf.geometry.values))
+        _crs.check_plausible(extent, gdf.crs, p, _crs.sample_coordinates(gdf.geometry.values))
     return gdf
 
 

@@ -187,7 +187,12 @@ def repaired(gdf: gpd.GeoDataFrame, counted: np.ndarray | None = None) -> tuple[
         geoms = gdf.geometry.values
         counted = counted[~empty]
     # is_valid on all CPUs: the one pass over every feature of a large layer
-    invalid = ~threaded(shapely.is_valid, geoms) & is_polygonal(geoms)  # polygons only
+    polygons = np.asarray(is_polygonal(geoms))
+    invalid = np.zeros(len(geoms), dtype=bool)  # polygons only: lines and points are measured as they are
+    if polygons.all():
+        invalid = ~threaded(shapely.is_valid, geoms)
+    elif polygons.any():
+        invalid[polygons] = ~threaded(shapely.is_valid, np.asarray(geoms)[polygons])
     if invalid.any():
         fixed = np.array(geoms, dtype=object)
         fixed[invalid] = repair(fixed[invalid], "polygon")

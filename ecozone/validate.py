@@ -40,10 +40,12 @@ from .checks import (
     drop_empty,
     repair_invalid,
 )
-from .errors import SchemaError
+from .crs import check_measurement_crs
+from .errors import CRSError, SchemaError
 from .features import ROW, describe_features, nonfinite_positions, without_zm
 from .fields import check_duplicate_ids, check_fields, coded_field, field_renames, rename_aliases
 from .fields import is_year_field  # noqa: F401  (importable from here as before)
+from .line_overlaps import ask_in_background
 from .issues import Checker, Issue, LayerReport, ValidationReport
 from .repair import repair
 from .schema import KINDS
@@ -123,6 +125,8 @@ def validate_layer(
         nonfinite = check_nonfinite(gdf, check)  # 2b
         if not nonfinite.any():
             check_plausible(gdf, check, source)  # 2c
+    if kind == "coastline" and len(gdf) > 1 and _measured_as_read(gdf.crs):
+        ask_in_background(np.asarray(gdf.geometry.values))  # the measure's drawn-twice check, now on another core
     families, wrong = check_geometry_type(gdf, kind, spec, check)  # 3
     gdf = repair_invalid(gdf, kind, families, wrong | nonfinite, check)  # 4
     check_fields(gdf, spec, check)  # 5, 6
@@ -133,6 +137,15 @@ def validate_layer(
 
     report.features_kept = len(gdf)
     return gdf, report
+
+
+def _measured_as_read(crs) -> bool:
+    """A layer in this CRS is measured in it (projected, in metres, not a Mercator): not reprojected first."""
+    try:
+        check_measurement_crs(crs)
+    except CRSError:
+        return False
+    return True
 
 
 def _check_mapping(gdf: gpd.GeoDataFrame, kind: str, fields: dict[str, str] | None, source: str) -> None:

@@ -314,3 +314,37 @@ def test_geometry_types_from_ids_are_geom_type():
                        shapely.MultiLineString([[(0, 0), (1, 1)]]), shapely.MultiPolygon([shapely.box(0, 0, 1, 1)]),
                        shapely.GeometryCollection([shapely.Point(0, 0)]), shapely.Point()])
     pd.testing.assert_series_equal(pd.Series(_geom_types(g.values)), pd.Series(g.geom_type.to_numpy()))
+
+
+def test_validation_asks_the_drawn_twice_check_once_for_the_measure(monkeypatch):
+    """Validating a coastline layer starts the measure's drawn-twice check on another thread; the measure then finds
+    the answer (the numpy test runs once), and with segments drawn twice it still refuses them with the pairs."""
+    import time
+
+    from ecozone.validate import validate_layer
+
+    asked = []
+    real = line_overlaps._apart
+    monkeypatch.setattr(line_overlaps, "_apart", lambda *a: asked.append(1) or real(*a))
+    monkeypatch.setattr(line_overlaps, "_answers", {})
+    rng = np.random.default_rng(7)
+    # a chain going east: neighbours meet end to end, nothing is drawn twice
+    xy = np.column_stack([X0 + np.cumsum(rng.uniform(5, 15, 400)), Y0 + np.cumsum(rng.normal(0, 5, 400))])
+    segs = [shapely.LineString(xy[i : i + 2]) for i in range(len(xy) - 1)]
+    assert not _oracle_pairs(segs)
+    frame = gpd.GeoDataFrame({"id": [f"S{i}" for i in range(len(segs))], "class": "bedrock"}, geometry=segs, crs=4549)
+    clean, report = validate_layer(frame, "coastline")
+    assert not report.errors
+    for _ in range(500):  # the background thread's answer
+        if line_overlaps._answers and all(f.done() for f in line_overlaps._answers.values()):
+            break
+        time.sleep(0.01)
+    result = cl.coastline_retention(clean)
+    assert len(asked) == 1
+    assert result.total_km == pytest.approx(sum(s.length for s in segs) / 1000, rel=1e-12)
+    # drawn twice: the background answer is "ask on", and the measure names the pair
+    twice = segs + [shapely.LineString(xy[10:12])]
+    frame = gpd.GeoDataFrame({"id": [f"S{i}" for i in range(len(twice))], "class": "bedrock"}, geometry=twice, crs=4549)
+    clean, _ = validate_layer(frame, "coastline")
+    with pytest.raises(GeometryError, match=r"1 pair\(s\) of segments overlap"):
+        cl.coastline_retention(clean)

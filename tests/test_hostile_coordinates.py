@@ -464,3 +464,32 @@ def test_year_fields_go_through_the_same_reader():
                               geometry=[LineString([(X0, Y0), (X0 + 1000, Y0)])], crs=4549)
     clean, report = validate_layer(rivers, "river")
     assert report.ok and clean["designation_year"].tolist() == [2020]
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # shapely, of the NaN lines made here
+@pytest.mark.parametrize("seed", range(8))
+def test_finite_extent_is_total_bounds_and_the_nonfinite_features(seed):
+    """read_layer's one pass over the coordinates: the features with NaN/Inf found as a loop over each feature's
+    coordinates finds them, and the extent of a layer without any is geopandas' total_bounds (chunks of 7)."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from ecozone.features import finite_extent
+
+    rng = np.random.default_rng(seed)
+    geoms = []
+    for _ in range(int(rng.integers(1, 40))):
+        x, y = rng.uniform(-1e6, 1e6, 2)
+        kind = rng.integers(0, 5)
+        geoms.append([shapely.Point(x, y), shapely.LineString([(x, y), (x + 5, y - 3)]), shapely.box(x, y, x + 2, y + 9),
+                      shapely.Polygon(), None][kind])
+    clean = np.array(geoms, dtype=object)
+    bad, extent = finite_extent(clean, chunk=7)
+    assert len(bad) == 0
+    np.testing.assert_array_equal(extent, gpd.GeoSeries(list(clean)).total_bounds)
+    dirty = clean.copy()
+    for i in rng.choice(len(dirty), min(3, len(dirty)), replace=False):
+        dirty[i] = shapely.LineString([(0, 0), (rng.choice([np.nan, np.inf, -np.inf]), 1)])
+    expected = [i for i, g in enumerate(dirty) if g is not None and not np.isfinite(shapely.get_coordinates(g)).all()]
+    assert finite_extent(dirty, chunk=7)[0].tolist() == expected

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..line_overlaps import lines_may_share, segments_apart
+from ..line_overlaps import DRAWN_TWICE_M, lines_may_share, segments_apart
 from ..errors import CRSError, GeometryError, SchemaError
 from ..geometry import LINEAL, POLYGONAL
 from ..codes import normalised_codes
@@ -275,10 +275,10 @@ def checked_coastline(coastline: gpd.GeoDataFrame, class_field: str, notes: list
     if coastline.crs is None:
         raise CRSError(f"{source}: layer: has no CRS; fix: add a .prj or declare it (declared_crs=EPSG:xxxx when reading)")
     geoms = np.asarray(coastline.geometry.values)  # shapely's functions on the array itself, not through pandas
-    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    types = shapely.get_type_id(geoms)
+    empty = (types == shapely.GeometryType.MISSING) | shapely.is_empty(geoms)
     if empty.any():
         notes.append(f"{int(empty.sum())} empty coastline segment(s) ignored")
-    types = shapely.get_type_id(geoms)
     polygons = np.flatnonzero(np.isin(types, POLYGONAL) & ~empty)
     if len(polygons):
         raise GeometryError(
@@ -308,7 +308,7 @@ def checked_coastline(coastline: gpd.GeoDataFrame, class_field: str, notes: list
     return out
 
 
-def _check_duplicates(lines: gpd.GeoDataFrame, source: str, tolerance_m: float = 1.0) -> None:
+def _check_duplicates(lines: gpd.GeoDataFrame, source: str, tolerance_m: float = DRAWN_TWICE_M) -> None:
     """Refuse segments that run along each other (drawn twice): they would double the length."""
     geoms = np.asarray(lines.geometry.values)
     if len(geoms) < 2:
