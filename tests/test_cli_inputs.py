@@ -670,3 +670,19 @@ def test_the_library_names_its_parameters_and_the_cli_its_flags():
         "fix: add a .prj or declare it (--input-crs EPSG:xxxx when reading)"
     assert _as_flags("fix: pass core_m= / general_m= or widths per class") == "fix: pass --core-m / --general-m or widths per class"
     assert _as_flags("my_field=3, a_zone_field=x") == "my_field=3, a_zone_field=x"  # only whole parameter names
+
+
+def test_frames_read_by_the_program_are_held_until_it_exits(tmp_path, monkeypatch):
+    """As the ``ecozone`` program (cli.run sets ``held``), every frame a command reads stays referenced until the
+    quick exit; called as ``main`` (tests, scripts), nothing is held."""
+    from ecozone.cli import _inputs
+
+    path = tmp_path / "zones.gpkg"
+    square_districts().to_file(path)
+    reader = _inputs.Inputs({"--zones": None}, None, {"--zones": True}, quiet=True)
+    monkeypatch.setattr(_inputs, "held", None)
+    reader.read(path, "--zones", "district")
+    assert _inputs.held is None
+    monkeypatch.setattr(_inputs, "held", [])
+    frame = reader.read(path, "--zones", "district")
+    assert len(_inputs.held) == 1 and _inputs.held[0] is frame

@@ -130,9 +130,13 @@ def run(prog_name: str | None = None) -> None:
     When a command returns, its outputs are written and closed; what is left is the interpreter's teardown,
     which frees every object one at a time (a million geometries: 0.15–0.2 s).  Here the output streams are
     flushed and the ``atexit`` handlers run (temporary folders, logging), then the process leaves with the
-    command's exit status.  The usual exit, which waits for what is left, when a thread is still running
+    command's exit status; the layers the command read are held until then (:data:`._inputs.held`), so
+    they are never freed either.  The usual exit, which waits for what is left, when a thread is still running
     (none of ecozone's) or a profiler, tracer or debugger is watching (``python -m cProfile -m ecozone`` writes
     its figures at exit).  Tests and scripts that call :data:`main` get the usual ``SystemExit``."""
+    from . import _inputs
+
+    _inputs.held = []  # what the command reads stays referenced until the exit
     code = main._run(prog_name=prog_name)
     watched = sys.getprofile() is not None or sys.gettrace() is not None
     if watched or any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
