@@ -80,7 +80,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from harness import RESULTS, Run, Timed, compile_ecozone, fmt, machine, run_once, update_results
+from harness import RESULTS, Run, Timed, compile_ecozone, fmt, machine, outside_virtualenv, run_once, update_results
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -427,7 +427,7 @@ def versions() -> dict[str, str]:
         info["duckdb (spatial)"] = "not installed"
     if QGIS.exists():
         proc = subprocess.run([str(QGIS), "--version"], capture_output=True, text=True,
-                              env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+                              env=outside_virtualenv({**os.environ, "QT_QPA_PLATFORM": "offscreen"}))
         found = re.search(r"QGIS\s+([\d.]+[^\s]*)", proc.stdout + proc.stderr)
         info["QGIS"] = found.group(1) if found else (proc.stdout + proc.stderr).strip()[:60]
     else:

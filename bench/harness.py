@@ -43,12 +43,28 @@ class Timed:
         return statistics.median(r.peak_mb for r in self.runs) if self.ok else None
 
 
+def outside_virtualenv(env: dict[str, str]) -> dict[str, str]:
+    """``env`` without the virtualenv the bench runs in: with its python3 first on PATH (an activated
+    environment), QGIS's embedded Python takes that environment's prefix and cannot import qgis."""
+    import sys
+
+    own = {Path(sys.prefix, "bin").resolve(), Path(sys.executable).parent.resolve()}
+    env = dict(env)
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p and Path(p).resolve() not in own)
+    env.pop("VIRTUAL_ENV", None)
+    env.pop("PYTHONHOME", None)
+    return env
+
+
 def run_once(argv: list[str], timeout: float, log: Path, env: dict[str, str] | None = None) -> Run:
-    """Run one child; wall time from spawn to exit, peak RSS from its rusage; killed after ``timeout`` s."""
+    """Run one child; wall time from spawn to exit, peak RSS from its rusage; killed after ``timeout`` s.
+    QGIS (``qgis_process``) runs outside this virtualenv (:func:`outside_virtualenv`)."""
+    full = {**os.environ, **(env or {})}
+    if Path(argv[0]).name.startswith("qgis_process"):
+        full = outside_virtualenv(full)
     with log.open("wb") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env={**os.environ, **(env or {})})
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=full)
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["ROW", "describe_feature", "describe_features", "finite_extent", "nonfinite_positions", "nonfinite_message", "without_zm"]
+__all__ = ["ROW", "describe_feature", "describe_features", "finite_extent", "nonfinite_positions", "nonfinite_message",
+           "without_zm"]
 
 #: Column that keeps each feature's position in its source file.
 ROW = "_row"

@@ -19,8 +19,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 import shapely
 
-__all__ = ["COLLINEAR_M", "DRAWN_TWICE_M", "segments_apart", "ask_in_background", "lines_may_share", "two_point_ends", "collinear_eps",
-           "box_pairs", "collinear_overlap"]
+__all__ = ["COLLINEAR_M", "DRAWN_TWICE_M", "segments_apart", "ask_in_background", "lines_may_share",
+           "two_point_ends", "collinear_eps", "box_pairs", "collinear_overlap"]
 
 #: Edges this far (m) from each other's line count as collinear in :func:`lines_may_share`: far above the
 #: rounding of coordinates and of GEOS's snapping fallback (about 1e-12 of their size), far below a metre.
