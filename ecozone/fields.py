@@ -300,7 +300,10 @@ def _all_distinct(ids: pd.Series) -> bool:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    values = to_arrow()
+    try:
+        values = to_arrow()
+    except (UnicodeEncodeError, pa.ArrowInvalid):  # text Arrow cannot hold (a lone surrogate): pandas' hash table
+        return bool(ids.dropna().is_unique)
     values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     ordered = values.take(pc.array_sort_indices(values))
     return not pc.any(pc.equal(ordered[1:], ordered[:-1])).as_py()  # missing ids compare as null: skipped

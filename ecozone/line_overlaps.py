@@ -48,12 +48,16 @@ def segments_apart(geoms: np.ndarray, tolerance_m: float) -> bool:
             while len(_answers) > _REMEMBERED:
                 del _answers[next(iter(_answers))]
     if known is not None:
-        return known.result()  # told already, or being told on another thread
+        try:
+            return known.result()  # told already, or being told on another thread
+        except Exception:  # that thread failed (memory, say): asked again here
+            return _apart(coords[0::2], coords[1::2], tolerance_m)
     try:
         answer = _apart(coords[0::2], coords[1::2], tolerance_m)
     except BaseException as exc:
         with _answers_lock:
-            _answers.pop(key, None)
+            if _answers.get(key) is mine:  # not another caller's, asking after this one was forgotten
+                del _answers[key]
         mine.set_exception(exc)
         raise
     mine.set_result(answer)
@@ -63,13 +67,13 @@ def segments_apart(geoms: np.ndarray, tolerance_m: float) -> bool:
 def ask_in_background(geoms: np.ndarray, tolerance_m: float = DRAWN_TWICE_M) -> None:
     """:func:`segments_apart` of ``geoms`` on a background thread, for a later caller to find answered.
 
-    A daemon thread: nothing waits for it but a caller asking about the same segments; an error is that
-    caller's to see (it asks again)."""
+    A daemon thread: nothing waits for it but a caller asking about the same segments, which computes the
+    answer itself if this one fails."""
 
     def ask() -> None:
         try:
             segments_apart(geoms, tolerance_m)
-        except Exception:  # told again to whoever asks next
+        except Exception:  # whoever asks next computes it
             pass
 
     threading.Thread(target=ask, name="ecozone-drawn-twice", daemon=True).start()
@@ -81,10 +85,17 @@ def _apart(start: np.ndarray, end: np.ndarray, tolerance_m: float) -> bool:
     def shares(i: np.ndarray, j: np.ndarray) -> bool:
         return bool((_overlap(*edges, i, j, eps) > least).any())
 
-    # the pairs of one batch are tested (numpy outside the GIL) while the next batch is made (under it)
+    # the pairs of one batch are tested (numpy outside the GIL) while the next batch is made (under it): one
+    # test in flight, and the first batch with a shared stretch ends the search
     with ThreadPoolExecutor(1) as pool:
-        tests = [pool.submit(shares, i, j) for i, j in _pair_batches(start, end)]
-        return not any(t.result() for t in tests)
+        pending = None
+        for i, j in _pair_batches(start, end):
+            test = pool.submit(shares, i, j)
+            if pending is not None and pending.result():
+                test.cancel()
+                return False
+            pending = test
+        return not (pending is not None and pending.result())
 
 
 def _slack(tolerance_m: float) -> float:  # what overlaps may fall short of tolerance_m by and still be asked about

@@ -74,6 +74,7 @@ def validate_layer(
     fields: dict[str, str] | None = None,
     sliver_m2: float = 10_000.0,
     coordinates_checked: bool = False,
+    drawn_twice_ahead: bool = False,
 ) -> tuple[gpd.GeoDataFrame, LayerReport]:
     """Check a layer against its kind; repair what can be repaired (校验图层).
 
@@ -90,6 +91,9 @@ def validate_layer(
     coordinates_checked : the caller has just read ``gdf`` with :func:`ecozone.io.read_layer`, which
         refused NaN/Inf coordinates and coordinates that cannot be right for the CRS and dropped Z/M:
         they are not checked twice (a million features: 0.25 s)
+    drawn_twice_ahead : a coastline retention measure follows: its check for segments drawn twice
+        (:func:`ecozone.line_overlaps.segments_apart`) starts now on another core, and the measure finds the
+        answer (a coastline layer in the CRS it is measured in)
 
     Returns
     -------
@@ -125,7 +129,7 @@ def validate_layer(
         nonfinite = check_nonfinite(gdf, check)  # 2b
         if not nonfinite.any():
             check_plausible(gdf, check, source)  # 2c
-    if kind == "coastline" and len(gdf) > 1 and _measured_as_read(gdf.crs):
+    if drawn_twice_ahead and kind == "coastline" and len(gdf) > 1 and _measured_as_read(gdf.crs):
         ask_in_background(np.asarray(gdf.geometry.values))  # the measure's drawn-twice check, now on another core
     families, wrong = check_geometry_type(gdf, kind, spec, check)  # 3
     gdf = repair_invalid(gdf, kind, families, wrong | nonfinite, check)  # 4

@@ -673,8 +673,8 @@ def test_the_library_names_its_parameters_and_the_cli_its_flags():
 
 
 def test_frames_read_by_the_program_are_held_until_it_exits(tmp_path, monkeypatch):
-    """As the ``ecozone`` program (cli.run sets ``held``), every frame a command reads stays referenced until the
-    quick exit; called as ``main`` (tests, scripts), nothing is held."""
+    """As the ``ecozone`` program (cli.run sets ``held``), the last frame read for each option stays referenced until
+    the quick exit; called as ``main`` (tests, scripts), nothing is held."""
     from ecozone.cli import _inputs
 
     path = tmp_path / "zones.gpkg"
@@ -683,6 +683,9 @@ def test_frames_read_by_the_program_are_held_until_it_exits(tmp_path, monkeypatc
     monkeypatch.setattr(_inputs, "held", None)
     reader.read(path, "--zones", "district")
     assert _inputs.held is None
-    monkeypatch.setattr(_inputs, "held", [])
-    frame = reader.read(path, "--zones", "district")
-    assert len(_inputs.held) == 1 and _inputs.held[0] is frame
+    monkeypatch.setattr(_inputs, "held", {})
+    first = reader.read(path, "--zones", "district")
+    assert _inputs.held == {"--zones": first}
+    # one per option: a layer read after another of the same option replaces it (setback --check … --check …)
+    second = reader.read(path, "--zones", "district")
+    assert _inputs.held == {"--zones": second} and second is not first

@@ -176,6 +176,25 @@ def test_program_exit_flushes_output_runs_atexit_and_keeps_the_status(tmp_path):
     assert bad.stderr.startswith("ecozone: error:") and "none.gpkg" in bad.stderr
 
 
+def test_the_program_takes_the_quick_exit_unless_watched():
+    """run() ends in os._exit with the command's status, but under a profiler it exits the usual way."""
+    spy = """
+        import os, sys
+        real = os._exit
+        os._exit = lambda code: (print(f"QUICK {code}", flush=True), real(code))
+        if sys.argv[1] == "profiled":
+            sys.setprofile(lambda *a: None)
+        sys.argv = ["ecozone", "--version"]
+        from ecozone.cli import run
+        run()
+        """
+    quick = subprocess.run([sys.executable, "-c", textwrap.dedent(spy), "plain"], capture_output=True, text=True, timeout=120)
+    assert quick.returncode == 0 and quick.stdout.splitlines()[-1] == "QUICK 0", quick.stdout + quick.stderr
+    watched = subprocess.run([sys.executable, "-c", textwrap.dedent(spy), "profiled"], capture_output=True, text=True,
+                             timeout=120)
+    assert watched.returncode == 0 and "QUICK" not in watched.stdout, watched.stdout
+
+
 def test_python_m_ecozone_is_the_program():
     proc = subprocess.run([sys.executable, "-m", "ecozone", "--version"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip() == f"ecozone, version {ecozone.__version__}"

@@ -316,35 +316,113 @@ def test_geometry_types_from_ids_are_geom_type():
     pd.testing.assert_series_equal(pd.Series(_geom_types(g.values)), pd.Series(g.geom_type.to_numpy()))
 
 
-def test_validation_asks_the_drawn_twice_check_once_for_the_measure(monkeypatch):
-    """Validating a coastline layer starts the measure's drawn-twice check on another thread; the measure then finds
-    the answer (the numpy test runs once), and with segments drawn twice it still refuses them with the pairs."""
+def _east_chain(seed: int, n: int = 400) -> list:
+    """A chain going east: neighbours meet end to end, nothing is drawn twice."""
+    rng = np.random.default_rng(seed)
+    xy = np.column_stack([X0 + np.cumsum(rng.uniform(5, 15, n)), Y0 + np.cumsum(rng.normal(0, 5, n))])
+    return [shapely.LineString(xy[i : i + 2]) for i in range(len(xy) - 1)]
+
+
+def _coast(segs) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"id": [f"S{i}" for i in range(len(segs))], "class": "bedrock"}, geometry=segs, crs=4549)
+
+
+def _answered() -> None:
+    """Wait for the background thread's answer."""
     import time
+
+    for _ in range(500):
+        if line_overlaps._answers and all(f.done() for f in line_overlaps._answers.values()):
+            return
+        time.sleep(0.01)
+
+
+def test_validation_asks_the_drawn_twice_check_once_for_the_measure(monkeypatch):
+    """Validating a coastline layer for a retention measure (drawn_twice_ahead) starts the measure's drawn-twice
+    check on the background thread; the measure then finds the answer (the numpy test runs once, there), and with
+    segments drawn twice it still refuses them with the pairs.  Without the flag, validation starts nothing."""
+    import threading
 
     from ecozone.validate import validate_layer
 
     asked = []
     real = line_overlaps._apart
-    monkeypatch.setattr(line_overlaps, "_apart", lambda *a: asked.append(1) or real(*a))
+    monkeypatch.setattr(line_overlaps, "_apart", lambda *a: asked.append(threading.current_thread().name) or real(*a))
     monkeypatch.setattr(line_overlaps, "_answers", {})
-    rng = np.random.default_rng(7)
-    # a chain going east: neighbours meet end to end, nothing is drawn twice
-    xy = np.column_stack([X0 + np.cumsum(rng.uniform(5, 15, 400)), Y0 + np.cumsum(rng.normal(0, 5, 400))])
-    segs = [shapely.LineString(xy[i : i + 2]) for i in range(len(xy) - 1)]
+    segs = _east_chain(7)
     assert not _oracle_pairs(segs)
-    frame = gpd.GeoDataFrame({"id": [f"S{i}" for i in range(len(segs))], "class": "bedrock"}, geometry=segs, crs=4549)
-    clean, report = validate_layer(frame, "coastline")
+    clean, report = validate_layer(_coast(segs), "coastline")
     assert not report.errors
-    for _ in range(500):  # the background thread's answer
-        if line_overlaps._answers and all(f.done() for f in line_overlaps._answers.values()):
-            break
-        time.sleep(0.01)
+    assert asked == [] and not line_overlaps._answers  # not asked for
+    clean, report = validate_layer(_coast(segs), "coastline", drawn_twice_ahead=True)
+    _answered()
     result = cl.coastline_retention(clean)
-    assert len(asked) == 1
+    assert asked == ["ecozone-drawn-twice"]  # once, in the background: the measure found the answer
     assert result.total_km == pytest.approx(sum(s.length for s in segs) / 1000, rel=1e-12)
     # drawn twice: the background answer is "ask on", and the measure names the pair
-    twice = segs + [shapely.LineString(xy[10:12])]
-    frame = gpd.GeoDataFrame({"id": [f"S{i}" for i in range(len(twice))], "class": "bedrock"}, geometry=twice, crs=4549)
-    clean, _ = validate_layer(frame, "coastline")
+    twice = segs + [segs[10]]
+    clean, _ = validate_layer(_coast(twice), "coastline", drawn_twice_ahead=True)
     with pytest.raises(GeometryError, match=r"1 pair\(s\) of segments overlap"):
         cl.coastline_retention(clean)
+
+
+def test_a_failed_background_answer_is_computed_again_by_the_measure(monkeypatch):
+    """The background thread fails (out of memory, say) while the measure waits for it: the measure computes the
+    answer itself, and a failing owner never forgets another caller's answer."""
+    import threading
+
+    segs = _east_chain(8, 60)
+    geoms = np.asarray(_coast(segs).geometry.values)
+    real = line_overlaps._apart
+    started, release = threading.Event(), threading.Event()
+
+    def failing(*a):
+        if threading.current_thread().name == "ecozone-drawn-twice":
+            started.set()
+            release.wait(5)
+            raise MemoryError("simulated")
+        return real(*a)
+
+    monkeypatch.setattr(line_overlaps, "_apart", failing)
+    monkeypatch.setattr(line_overlaps, "_answers", {})
+    line_overlaps.ask_in_background(geoms)
+    assert started.wait(5)
+    threading.Timer(0.2, release.set).start()  # fails while the measure waits for it
+    assert line_overlaps.segments_apart(geoms, 1.0) is True
+    # an owner that fails after its entry was evicted and asked again does not remove the new owner's entry
+    monkeypatch.setattr(line_overlaps, "_answers", {})
+    release.clear()
+    started.clear()
+    line_overlaps.ask_in_background(geoms)
+    assert started.wait(5)
+    for k in range(1, 6):  # other layers push the first entry out of the memo
+        other = np.asarray(_coast([shapely.affinity.translate(g, 10_000.0 * k) for g in segs]).geometry.values)
+        assert line_overlaps.segments_apart(other, 1.0)
+    assert line_overlaps.segments_apart(geoms, 1.0) is True  # a new owner, answered
+    kept = dict(line_overlaps._answers)
+    release.set()
+    for t in threading.enumerate():
+        if t.name == "ecozone-drawn-twice":
+            t.join(5)
+    assert line_overlaps._answers == kept
+
+
+def test_the_search_ends_at_the_first_batch_with_a_shared_stretch(monkeypatch):
+    """One overlap test in flight at a time, and the first batch with a pair drawn twice ends the search."""
+    segs = [shapely.LineString([(X0, Y0), (X0 + 10, Y0)]), shapely.LineString([(X0 + 2, Y0), (X0 + 8, Y0)]),
+            shapely.LineString([(X0, Y0 + 50), (X0 + 10, Y0 + 50)])]
+    made = []
+
+    def batches(start, end, batch=1 << 18):
+        made.append(0)
+        yield np.array([0]), np.array([1])  # shares 6 m
+        for _ in range(50):
+            made.append(1)
+            yield np.array([0]), np.array([2])
+
+    monkeypatch.setattr(line_overlaps, "_pair_batches", batches)
+    monkeypatch.setattr(line_overlaps, "_answers", {})
+    assert line_overlaps.segments_apart(np.asarray(_coast(segs).geometry.values), 1.0) is False
+    assert len(made) <= 2
+
+

@@ -180,6 +180,16 @@ def test_duplicate_ids_found_by_sorting_as_by_a_set(seed):
         assert _all_distinct(series if dtype is not object else series.astype("string")) == expected, (values, dtype)
 
 
+def test_ids_arrow_cannot_hold_are_told_distinct_as_before():
+    """Text with a lone surrogate (legal in Python strings, not in Arrow): the id check falls back to pandas."""
+    import pandas as pd
+
+    from ecozone.fields import _all_distinct
+
+    assert _all_distinct(pd.Series(["a\udcff", "b"], dtype="string[python]"))
+    assert not _all_distinct(pd.Series(["a\udcff", "a\udcff"], dtype="string[python]"))
+
+
 def test_district_overlap_and_gap_are_reported_with_locations(tmp_path):
     path = write_geojson(
         tmp_path / "d.geojson",

@@ -136,7 +136,7 @@ def run(prog_name: str | None = None) -> None:
     its figures at exit).  Tests and scripts that call :data:`main` get the usual ``SystemExit``."""
     from . import _inputs
 
-    _inputs.held = []  # what the command reads stays referenced until the exit
+    _inputs.held = {}  # what the command reads stays referenced until the exit
     code = main._run(prog_name=prog_name)
     watched = sys.getprofile() is not None or sys.gettrace() is not None
     if watched or any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):

@@ -87,10 +87,9 @@ def _crs_dest(option: str) -> str:
     return option.lstrip("-").replace("-", "_") + "_crs"
 
 
-#: The frames the command has read, when it runs as the ``ecozone`` program (:func:`ecozone.cli.run` sets a list):
-#: held until the process ends, so that their objects are never freed one at a time (a million geometries:
-#: 0.18 s) — the program's quick exit drops them all at once.  None (nothing held) when ``main`` is called.
-held: list | None = None
+#: Under cli.run, the last frame read per option, kept to the quick exit (never freed object by object: 1M geometries,
+#: 0.18 s); layers read one after another (``setback --check …``) are freed as before.  None under ``main``.
+held: dict | None = None
 
 
 class Inputs:
@@ -139,7 +138,7 @@ class Inputs:
         self.say_applied()
         frame = read_input(path, option, kind, crs=self.crs(option), quiet=self.quiet, **kwargs)
         if held is not None:
-            held.append(frame)
+            held[option] = frame
         return frame
 
     def big(self, path: str | Path, option: str, kind: str | None, name: str, run: Mapping[str, Any], **kwargs: Any):
@@ -208,8 +207,6 @@ def reads(*options: str) -> Callable:
 # ---------------------------------------------------------------------------------------------- reading
 
 
-
-
 def read_input(path: str | Path, option: str, kind: str | None = None, *, crs: Any = None, quiet: bool = False,
                to_crs: Any = None, **checks: Any):
     """Read the file given to ``option`` and check it as an atlas checks a layer of ``kind``.
@@ -275,6 +272,7 @@ def check_layer(
     id_required: bool = False,
     mosaic: bool = False,
     unique_ids: bool = True,
+    drawn_twice_ahead: bool = False,
 ) -> tuple[list[str], Any]:
     """The checks of :func:`read_input` on a frame: raise the first error; return the warnings (as text) and the
     validated frame (None for a layer of any attributes, whose measures repair it themselves).
@@ -292,6 +290,7 @@ def check_layer(
     id_required : the ``id_field`` column must exist (the option was given explicitly)
     mosaic : warn about gaps and overlaps between districts (for ``kind="district"``)
     unique_ids : refuse repeated ids (a river's segments may share one)
+    drawn_twice_ahead : a coastline retention measure follows (:func:`ecozone.validate.validate_layer`)
     """
     import shapely
 
@@ -321,8 +320,8 @@ def check_layer(
         frame = frame.drop(columns=clash)
     if not unique_ids and "id" in frame.columns:
         frame = frame.drop(columns="id")
-    checked, report = validate_layer(frame, kind, name=option, source=source, strict=False, fields=mapping or None,
-                                     sliver_m2=10_000.0 if mosaic else math.inf, coordinates_checked=coordinates_checked)
+    checked, report = validate_layer(frame, kind, name=option, source=source, fields=mapping or None, sliver_m2=10_000.0
+                                     if mosaic else math.inf, coordinates_checked=coordinates_checked, drawn_twice_ahead=drawn_twice_ahead)
     from ..schema import KINDS
 
     required = {f.name for f in KINDS[kind].required}

@@ -43,8 +43,8 @@ def change(ctx, before, after, class_field, include_islands, estuarine, match_m,
     # the output folder is checked before anything is read: never an input, other files only with --overwrite
     folder = OutputFolder(out, inputs=[before, after, baseline], overwrite=overwrite, command="coastline-change")
     survey = {"class": (class_field, "--class-field")}
-    b = inputs.read(before, "--before", "coastline", fields=survey)
-    a = inputs.read(after, "--after", "coastline", fields=survey)
+    b = inputs.read(before, "--before", "coastline", fields=survey, drawn_twice_ahead=True)
+    a = inputs.read(after, "--after", "coastline", fields=survey, drawn_twice_ahead=True)
     summary, changes = coastline_change(b, a, class_field=class_field, include_islands=include_islands,
                                         estuarine=estuarine, match_m=match_m)
     rates = None

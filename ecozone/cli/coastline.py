@@ -48,7 +48,8 @@ def coastline(ctx, coastline, class_field, zones, zone_field, bays, bay_toleranc
     check_output(out, [p for p in (coastline, zones, bays) if p is not None], overwrite=overwrite)
     step("read", 0.1, "reading --coastline" + (" and --zones" if zones is not None else "") + (" and --bays" if bays is not None else ""))
     result = coastline_retention(
-        inputs.read(coastline, "--coastline", "coastline", fields={"class": (class_field, "--class-field")}),
+        inputs.read(coastline, "--coastline", "coastline", fields={"class": (class_field, "--class-field")},
+                    drawn_twice_ahead=True),
         zones=None if zones is None else inputs.read(zones, "--zones", "district", fields={"name": (zone_field, "--zone-field")},
                                                      mosaic=True),
         bays=None if bays is None else inputs.read(bays, "--bays", "bay"),
