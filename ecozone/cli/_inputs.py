@@ -320,10 +320,10 @@ def check_layer(
         frame = frame.drop(columns=clash)
     if not unique_ids and "id" in frame.columns:
         frame = frame.drop(columns="id")
-    checked, report = validate_layer(frame, kind, name=option, source=source, fields=mapping or None, sliver_m2=10_000.0
-                                     if mosaic else math.inf, coordinates_checked=coordinates_checked, drawn_twice_ahead=drawn_twice_ahead)
+    checked, report = validate_layer(frame, kind, name=option, source=source, fields=mapping or None,
+                                     sliver_m2=10_000.0 if mosaic else math.inf, coordinates_checked=coordinates_checked,
+                                     drawn_twice_ahead=drawn_twice_ahead)
     from ..schema import KINDS
-
     required = {f.name for f in KINDS[kind].required}
     skip = required - set(need) if need is not None else set()
     errors = [i for i in report.errors
