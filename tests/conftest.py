@@ -87,6 +87,17 @@ def demo_run(_demo_run_once, tmp_path):
 
 
 @pytest.fixture(scope="module")
+def client():
+    """Two single-threaded worker processes, started as `ecozone … --engine dask` starts them
+    (:func:`ecozone.dask_client.local_client`)."""
+    pytest.importorskip("distributed")
+    from ecozone.dask_client import local_client
+
+    with local_client(workers=2) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
 def browser():
     """Headless Chromium: skipped when missing, a failure in CI (.ci/run installs it)."""
     if not CHROMIUM.exists():

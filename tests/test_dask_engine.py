@@ -26,21 +26,12 @@ from ecozone.cli import main
 from ecozone.errors import InputError
 
 dask_geopandas = pytest.importorskip("dask_geopandas")
-distributed = pytest.importorskip("distributed")
+pytest.importorskip("distributed")
 
 from ecozone.dask_engine import Regions, connect, hilbert_index, partitioned  # noqa: E402
 
 CRS = "EPSG:4549"
 X0, Y0 = 500_000.0, 4_100_000.0  # metres, inside CGCS2000 GK CM 120°E
-
-
-@pytest.fixture(scope="module")
-def client():
-    """A LocalCluster of two single-threaded worker processes, as `ecozone … --engine dask` starts."""
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                                  scheduler_kwargs={"dashboard": False}) as cluster:
-        with distributed.Client(cluster, set_as_default=False) as c:
-            yield c
 
 
 def _zones() -> gpd.GeoDataFrame:

@@ -22,7 +22,7 @@ from ecozone.land_survey import SurveySource
 
 from .test_land_survey import CRS, REL, X0, Y0, geod_area, oracle
 
-distributed = pytest.importorskip("distributed")
+pytest.importorskip("distributed")
 pytest.importorskip("dask_geopandas")
 
 from ecozone.dask_engine import row_ranges  # noqa: E402
@@ -60,15 +60,6 @@ def made_up_zones() -> gpd.GeoDataFrame:
         shapely.box(X0 - 30, Y0 - 30, X0 + 420, Y0 + 400),
         shapely.box(X0 + 420, Y0 + 10, X0 + 1000, Y0 + 400),
         shapely.box(X0 + 100, Y0 + 400, X0 + 1500, Y0 + 800)], crs=CRS)
-
-
-@pytest.fixture(scope="module")
-def client():
-    """Two single-threaded worker processes, as `ecozone land-use --engine dask` starts."""
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                                  scheduler_kwargs={"dashboard": False}) as cluster:
-        with distributed.Client(cluster, set_as_default=False) as c:
-            yield c
 
 
 @pytest.fixture(scope="module")
