@@ -111,7 +111,7 @@ def projected(gdf: gpd.GeoDataFrame, name: str, notes: list[str]) -> gpd.GeoData
     of its centre (noted)."""
     if gdf.crs is None:
         check_input(gdf, name, polygons=False)
-    if _measurable(gdf.crs):
+    if _crs.is_measurement_crs(gdf.crs):
         return gdf
     target = measurement_target(gdf)
     note(notes, f"{name} reprojected from {_crs.short_label(gdf.crs)} to {_crs.short_label(target)} for measuring")
@@ -121,7 +121,7 @@ def projected(gdf: gpd.GeoDataFrame, name: str, notes: list[str]) -> gpd.GeoData
 def measurement_target(zones: gpd.GeoDataFrame) -> Any:
     """The CRS zones are measured in: their own when fit for measuring, else the Gauss-Krüger zone of
     their centre."""
-    if zones.crs is not None and _measurable(zones.crs):
+    if zones.crs is not None and _crs.is_measurement_crs(zones.crs):
         return zones.crs
     return _crs.measurement_crs(_crs.lonlat_bounds(zones)) if len(zones) else _crs.gk_zone_crs(120)
 
@@ -152,15 +152,6 @@ def refuse_non_polygons(geoms: Any, source: str, why: str, hint: str, rows: np.n
             pos, geoms = int(rows[pos]), {int(rows[pos]): geoms[pos]}
         raise GeometryError(f"{source}: feature {pos}: geometry type {geoms[pos].geom_type}, "
                             f"but {why}; fix: give a polygon layer ({hint})")
-
-
-def _measurable(crs: Any) -> bool:
-    """True for a projected CRS in metres that is not a Mercator (see check_measurement_crs)."""
-    try:
-        _crs.check_measurement_crs(crs)
-    except CRSError:
-        return False
-    return True
 
 
 def note(notes: list[str], text: str) -> None:

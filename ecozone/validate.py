@@ -40,8 +40,8 @@ from .checks import (
     drop_empty,
     repair_invalid,
 )
-from .crs import check_measurement_crs
-from .errors import CRSError, SchemaError
+from .crs import is_measurement_crs
+from .errors import SchemaError
 from .features import ROW, describe_features, nonfinite_positions, without_zm
 from .fields import check_duplicate_ids, check_fields, coded_field, field_renames, rename_aliases
 from .fields import is_year_field  # noqa: F401  (importable from here as before)
@@ -129,7 +129,7 @@ def validate_layer(
         nonfinite = check_nonfinite(gdf, check)  # 2b
         if not nonfinite.any():
             check_plausible(gdf, check, source)  # 2c
-    if drawn_twice_ahead and kind == "coastline" and len(gdf) > 1 and _measured_as_read(gdf.crs):
+    if drawn_twice_ahead and kind == "coastline" and len(gdf) > 1 and is_measurement_crs(gdf.crs):
         ask_in_background(np.asarray(gdf.geometry.values))  # the measure's drawn-twice check, now on another core
     families, wrong = check_geometry_type(gdf, kind, spec, check)  # 3
     gdf = repair_invalid(gdf, kind, families, wrong | nonfinite, check)  # 4
@@ -141,15 +141,6 @@ def validate_layer(
 
     report.features_kept = len(gdf)
     return gdf, report
-
-
-def _measured_as_read(crs) -> bool:
-    """A layer in this CRS is measured in it (projected, in metres, not a Mercator): not reprojected first."""
-    try:
-        check_measurement_crs(crs)
-    except CRSError:
-        return False
-    return True
 
 
 def _check_mapping(gdf: gpd.GeoDataFrame, kind: str, fields: dict[str, str] | None, source: str) -> None:

@@ -31,6 +31,7 @@ __all__ = [
     "parse_crs",
     "is_mercator_like",
     "check_measurement_crs",
+    "is_measurement_crs",
     "short_label",
     "label",
     "lonlat_bounds",
@@ -147,6 +148,16 @@ def check_measurement_crs(crs: Any) -> CRS:
             f"measurement CRS {name} has units of {unit}; fix: choose a projected CRS in metres"
         )
     return parsed
+
+
+def is_measurement_crs(crs: Any) -> bool:
+    """True when :func:`check_measurement_crs` accepts ``crs`` (projected, in metres, not a Mercator): a layer
+    in it is measured as it is, not reprojected first."""
+    try:
+        check_measurement_crs(crs)
+    except CRSError:
+        return False
+    return True
 
 
 def short_label(crs: CRS) -> str:
