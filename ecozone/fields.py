@@ -37,6 +37,7 @@ __all__ = [
     "check_fields",
     "check_field",
     "check_duplicate_ids",
+    "repeated_ids",
 ]
 
 _TRUE = {"1", "true", "t", "yes", "y", "是", "真"}
@@ -309,19 +310,24 @@ def _all_distinct(ids: pd.Series) -> bool:
     return not pc.any(pc.equal(ordered[1:], ordered[:-1])).as_py()  # missing ids compare as null: skipped
 
 
+def repeated_ids(ids: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """(positions of the features whose id another feature has too, those ids sorted): ids compared as text,
+    missing ids never repeated.  The usual case, every id distinct, is told in one pass (:func:`_all_distinct`)."""
+    if not isinstance(ids.dtype, pd.StringDtype):  # a text column already compares as text
+        ids = ids.astype("string")
+    if _all_distinct(ids):
+        return np.empty(0, dtype=np.int64), []
+    dup = ids.duplicated(keep=False) & ids.notna()
+    return np.flatnonzero(dup.to_numpy()), sorted(set(ids[dup]))
+
+
 def check_duplicate_ids(gdf: gpd.GeoDataFrame, check: Checker) -> None:
     """Rule 7: no id used by two features."""
     if "id" not in gdf.columns:
         return
-    ids = gdf["id"]
-    if not isinstance(ids.dtype, pd.StringDtype):  # a text column already compares as text
-        ids = ids.astype("string")
-    if _all_distinct(ids):  # the usual case, told in one pass (missing ids are never duplicates)
-        return
-    dup = ids.duplicated(keep=False) & ids.notna()
-    if dup.any():
-        pos = list(np.flatnonzero(dup.to_numpy()))
-        values = sorted(set(ids[dup]))
+    pos, values = repeated_ids(gdf["id"])
+    if len(pos):
+        pos = list(pos)
         check.add(
             "error",
             "schema",

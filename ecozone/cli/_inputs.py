@@ -349,6 +349,7 @@ def _check_generic(gdf, source: str, option: str, families: tuple[str, ...] | No
     import numpy as np
     import shapely
 
+    from ..fields import repeated_ids
     from ..geometry import FAMILY, POLYGONAL, PUNTAL
 
     if gdf.crs is None:
@@ -377,11 +378,8 @@ def _check_generic(gdf, source: str, option: str, families: tuple[str, ...] | No
                 f"which takes {' or '.join(families)} geometries; fix: give {' or '.join(families)} geometries"
                 + (" (buffer lines or points first if their area is meant)" if families == ("polygon",) else ""))
     if id_column is not None and id_column in gdf.columns:
-        ids = gdf[id_column].astype("string")
-        dup = ids.duplicated(keep=False) & ids.notna()
-        if dup.any():
-            pos = np.flatnonzero(dup.to_numpy())
-            values = sorted(set(ids[dup]))
+        pos, values = repeated_ids(gdf[id_column])
+        if len(pos):
             raise SchemaError(
                 f"{source}: {_feature(gdf, int(pos[0]))} and {len(pos) - 1} more: {id_column} "
                 f"{', '.join(values[:5])} used by more than one feature; fix: give every feature its own id")
