@@ -21,7 +21,7 @@ import numpy as np
 import shapely
 from shapely import GeometryType
 
-__all__ = ["POLYGONAL", "LINEAL", "PUNTAL", "FAMILY", "is_polygonal", "polygon_parts", "polygonal", "polygonal_each", "only_polygons"]
+__all__ = ["POLYGONAL", "LINEAL", "PUNTAL", "FAMILY", "is_polygonal", "any_extent", "polygon_parts", "polygonal", "polygonal_each", "only_polygons"]
 
 #: Type ids of polygons and multipolygons.
 POLYGONAL = (int(GeometryType.POLYGON), int(GeometryType.MULTIPOLYGON))
@@ -37,6 +37,21 @@ FAMILY = {**{t: "point" for t in PUNTAL}, **{t: "line" for t in LINEAL}, **{t: "
 def is_polygonal(geoms: Any) -> np.ndarray:
     """True for each polygon or multipolygon (False for missing geometries and every other type)."""
     return np.isin(shapely.get_type_id(geoms), POLYGONAL)
+
+
+def any_extent(geoms: Any, types: np.ndarray | None = None) -> bool:
+    """Whether any geometry has a place (a point), a length (a line) or an area (a polygon); ``types``: their
+    type ids, when known.  The first thousand are measured first, the rest only when none of those has one."""
+    geoms = np.asarray(geoms, dtype=object)
+    types = shapely.get_type_id(geoms) if types is None else np.asarray(types)
+    for part in (slice(0, 1024), slice(1024, None)):
+        g, t = geoms[part], types[part]
+        points, polygons = np.isin(t, PUNTAL), np.isin(t, POLYGONAL)
+        others = ~(points | polygons) & (t >= 0)  # lines, collections (their length); not missing ones
+        if ((~shapely.is_empty(g[points])).any() or (shapely.area(g[polygons]) > 0).any()
+                or (shapely.length(g[others]) > 0).any()):
+            return True
+    return False
 
 
 def polygon_parts(geoms: Any) -> np.ndarray:

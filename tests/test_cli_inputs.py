@@ -575,6 +575,34 @@ def test_a_layer_of_only_degenerate_geometries_is_refused(files):
     assert r.exit_code == 2 and "flat.geojson" in error_lines(r)[0] and "none of its 2 features has an area" in error_lines(r)[0]
 
 
+def test_any_extent_looks_past_the_first_thousand_features_and_at_every_family():
+    """``any_extent`` measures the first 1024 features first: a layer whose only feature with an extent comes after
+    them, or is a point, a line or a collection, still has one; degenerate and missing ones have none."""
+    from shapely.geometry import GeometryCollection, MultiPoint, Polygon
+
+    from ecozone.geometry import any_extent
+
+    flat, dot = Polygon([(0, 0)] * 4), LineString([(0, 0), (0, 0)])
+    nothing = np.array([flat, dot, None, Point(), MultiPoint(), GeometryCollection()] * 400, dtype=object)
+    assert not any_extent(nothing) and not any_extent(nothing[:0])
+    for real in (box(0, 0, 1, 1), LineString([(0, 0), (1, 0)]), Point(0, 0), GeometryCollection([LineString([(0, 0), (1, 1)])])):
+        late = np.append(nothing, [real])  # past the first 1024
+        assert any_extent(late) and any_extent(late, shapely.get_type_id(late)), real.wkt
+    bow_tie = Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])  # signed areas cancel: no area until repaired
+    assert not any_extent([bow_tie]) and any_extent(shapely.make_valid(np.array([bow_tie])))
+
+
+def test_a_layer_of_only_bow_ties_is_measured_not_refused(files):
+    from shapely.geometry import Polygon
+
+    path = files["dir"] / "bow" / "bow.geojson"
+    path.parent.mkdir(exist_ok=True)
+    tie = Polygon([(121.10, 37.40), (121.12, 37.42), (121.12, 37.40), (121.10, 37.42)])
+    gpd.GeoDataFrame({"id": ["B1"]}, geometry=[tie], crs=4326).to_file(path)
+    r = invoke("coverage", "--zones", files["zones"], "--layer", path)
+    assert r.exit_code == 0, r.output
+
+
 def test_ranches_without_ids_are_counted(files, tmp_path):
     """Ranch ids are optional: findings name ranches by position (a missing id was an internal error, exit 3)."""
     ranches = _layers()["ranches"].assign(id=[None, None])

@@ -7,6 +7,7 @@ No timings are asserted; bench/RESULTS.md ("CLI start-up") has the figures.
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -193,6 +194,26 @@ def test_the_program_takes_the_quick_exit_unless_watched():
     watched = subprocess.run([sys.executable, "-c", textwrap.dedent(spy), "profiled"], capture_output=True, text=True,
                              timeout=120)
     assert watched.returncode == 0 and "QUICK" not in watched.stdout, watched.stdout
+
+
+def test_the_program_collects_garbage_less_often_and_main_leaves_the_collector_alone():
+    from click.testing import CliRunner
+
+    from ecozone.cli import PROGRAM_GC_THRESHOLD, main
+
+    spy = """
+        import gc, os, sys
+        real = os._exit
+        os._exit = lambda code: (print("GC", *gc.get_threshold(), flush=True), real(code))
+        sys.argv = ["ecozone", "--version"]
+        from ecozone.cli import run
+        run()
+        """
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(spy)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.splitlines()[-1] == "GC " + " ".join(map(str, PROGRAM_GC_THRESHOLD))
+    before = gc.get_threshold()
+    assert CliRunner().invoke(main, ["--version"]).exit_code == 0
+    assert gc.get_threshold() == before != PROGRAM_GC_THRESHOLD
 
 
 def test_python_m_ecozone_is_the_program():

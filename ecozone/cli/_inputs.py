@@ -350,24 +350,19 @@ def _check_generic(gdf, source: str, option: str, families: tuple[str, ...] | No
     import shapely
 
     from ..fields import repeated_ids
-    from ..geometry import FAMILY, POLYGONAL, PUNTAL
+    from ..geometry import FAMILY, any_extent
 
     if gdf.crs is None:
         raise CRSError(f"{source}: layer: has no coordinate reference system; fix: add a .prj (or a CRS to the "
                        f"GeoPackage/GeoJSON), or declare it with {_crs_flag(option)} (or 'gcj02' for AMap/Gaode data)")
-    given = gdf.geometry.values
-    points = np.isin(shapely.get_type_id(given), PUNTAL) & ~shapely.is_empty(given)
-    polygons = np.isin(shapely.get_type_id(given), POLYGONAL)
-    extent = np.where(polygons, shapely.area(given) > 0, shapely.length(given) > 0)
-    if not (points | extent).any():  # perhaps only invalid ones (a bow tie's signed areas cancel): repaired, to be sure
-        repaired = shapely.make_valid(given)
-        extent = np.where(polygons, shapely.area(repaired) > 0, shapely.length(repaired) > 0)
-    if not (points | extent).any():
+    given = np.asarray(gdf.geometry.values)
+    types = shapely.get_type_id(given)
+    # perhaps only invalid ones (a bow tie's signed areas cancel): repaired, to be sure
+    if not any_extent(given, types) and not any_extent(shapely.make_valid(given), types):
         raise GeometryError(f"{source}: layer: none of its {len(gdf)} features has an area, a length or a place "
                             f"(degenerate geometries, given to {option}); fix: redraw the features (a ring needs three "
                             "distinct corners enclosing an area)")
     if families:
-        types = shapely.get_type_id(gdf.geometry.values)
         wrong = (types >= 0) & ~np.isin(types, [t for t, family in FAMILY.items() if family in families])
         if wrong.any():
             pos = np.flatnonzero(wrong)
