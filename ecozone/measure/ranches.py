@@ -39,6 +39,7 @@ from ..validate import coded_field
 from .conflicts import conflicts, of_realm
 from ..prepare import OUTSIDE, TOTAL, prepare_layers
 from .coverage import coverage
+from .overlay import zones_union
 
 __all__ = ["ranch_summary"]
 
@@ -122,7 +123,7 @@ def ranch_summary(
     # has its area in every zone it covers), the part in no zone (outside) and the whole union (total)
     area = coverage(zones_p, frame, by=by or None, zone_field=zone_field, total=False)
     area = area[keys + ["covered_ha"]].rename(columns={"covered_ha": "area_ha"})
-    zone_union = shapely.union_all(zones_p.geometry.values)
+    zone_union = zones_union(zones_p.geometry.values)
     groups = pd.DataFrame(labels).groupby(by, sort=False).indices.items() if by else [((), np.arange(len(frame)))]
     extra = []
     for key, idx in groups:

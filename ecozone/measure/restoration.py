@@ -35,7 +35,7 @@ from ..schema import KINDS, normalise_code
 from ..units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
 from .._renamed import renamed
 from ..prepare import OUTSIDE, TOTAL, as_frame, extent_frame, prepare_layers
-from .overlay import covered_area, dissolve
+from .overlay import covered_area, dissolve, zones_union
 
 __all__ = ["restoration", "restoration_progress", "OUTSIDE"]
 
@@ -164,7 +164,7 @@ def restoration_by_group(
     ``zone_m2``, ``zone_sum``, ``zone_count``, and against the zones' union
     ``inside``, ``inside_sum``, ``n_out``.
     """
-    zone_union = shapely.union_all(zone_geoms) if len(zone_geoms) else None
+    zone_union = zones_union(zone_geoms) if len(zone_geoms) else None
     zeros = np.zeros(len(zone_geoms))
     out: dict[tuple, dict[str, Any]] = {}
     for key, (u_idx, o_idx) in _paired_groups(union_part, own, by_fields).items():

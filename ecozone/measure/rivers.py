@@ -44,6 +44,7 @@ from ..units import M2_PER_HA, M_PER_KM
 from .._renamed import renamed
 from ..validate import coded_field
 from .conflicts import FINDING_COLUMNS, Rule, conflicts, sort_findings
+from .overlay import zones_union
 from ..prepare import TOTAL, prepare_layers, projected
 
 __all__ = ["DEFAULT_WIDTHS", "river_buffers", "river_encroachment", "river_designation"]
@@ -198,7 +199,7 @@ def river_designation(
     is_line = shapely.get_dimensions(geoms) == 1
     zone_geoms = zones_p.geometry.values
     zone_names = zones_p[zone_field].astype(str).tolist()
-    union = shapely.union_all(zone_geoms)
+    union = zones_union(zone_geoms)
     rows = []
     for name, zg in [*zip(zone_names, zone_geoms), (TOTAL, union)]:
         inside = shapely.length(shapely.intersection(geoms[is_line], zg))
