@@ -71,6 +71,25 @@ def test_every_help_loads_no_heavy_library():
     assert {"(main)", "coverage", "mines", "mines in-view", "mines restoration", "rivers buffers"} <= set(seen)
 
 
+def test_a_command_loads_no_other_command_and_every_command_is_listed():
+    """``ecozone coverage`` imports its own module, not the other subcommands'; ``ecozone --help`` and
+    ``main.commands`` (what the QGIS plugin walks) have every subcommand."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "ecozone", "coverage", "--help"], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    commands = {m for m in imported if m.startswith("ecozone.cli.") and not m.split(".")[2].startswith("_")}
+    assert commands == {"ecozone.cli.coverage"}, commands
+    from click.testing import CliRunner
+
+    from ecozone.cli import main
+
+    listed = CliRunner().invoke(main, ["--help"]).output
+    assert set(main.commands) == set(main.lazy) and len(main.commands) == 24
+    assert all(f"  {name} " in listed for name in main.lazy), listed
+    assert all(main.commands[name].name == name for name in main.lazy)
+
+
 @pytest.mark.parametrize("args", [["--help"], ["coverage", "--help"], ["mines", "in-view", "--help"], ["--version"]])
 def test_python_m_ecozone_answers_without_heavy_libraries(args):
     # python -m ecozone, as a shell runs it; -X importtime lists every module imported on stderr

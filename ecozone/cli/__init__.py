@@ -1,6 +1,7 @@
 """The ``ecozone`` command: a thin click layer over the library.
 
-Each subcommand lives in its own module.  Errors that ecozone raises on
+Each subcommand lives in its own module, imported when the subcommand runs
+(:attr:`EcozoneGroup.lazy`).  Errors that ecozone raises on
 purpose (:class:`ecozone.errors.EcozoneError`) become one line on stderr and
 exit status 2; nothing prints a traceback unless ``-v -v`` is given.
 """
@@ -62,6 +63,39 @@ class EcozoneGroup(click.Group):
     internal error (a bug: the line asks for a report; ``-vv`` shows the traceback).  Python warnings
     (pyogrio, GDAL, pandas) are held back and shown as ``ecozone: warning:`` lines after a command
     that succeeds (unless ``-q``), never before an error line."""
+
+    # The subcommands, each imported when it is run or listed (``ecozone coverage`` loads no other subcommand's
+    # module); ``commands`` imports them all, for what walks every command (the QGIS plugin's algorithms).
+    lazy = {"demo": ("demo", "demo"), "coverage": ("coverage", "coverage"), "restoration": ("restoration", "restoration"),
+            "conflicts": ("conflicts", "conflicts"), "sea-zones": ("sea_zones", "sea_zones"),
+            "coastline": ("coastline", "coastline"), "setback": ("setback", "setback"),
+            "coastline-change": ("change", "change"), "shoreline-change": ("shoreline", "shoreline_change_command"),
+            "bay-report": ("bays", "bay_report"), "rivers": ("rivers", "rivers"), "mines": ("mines", "mines"),
+            "ranches": ("ranches", "ranches"), "zonal": ("zonal", "zonal"), "audit": ("audit", "audit"),
+            "validate": ("audit", "validate"), "targets": ("targets", "targets"), "map": ("maps", "map_command"),
+            "export": ("export", "export_command"), "config-schema": ("config_schema", "config_schema_command"),
+            "land-use": ("land_use", "land_use"), "scan": ("scan", "scan"),
+            "qgis-plugin": ("qgis_plugin", "qgis_plugin_command"), "monitor": ("monitor", "monitor_group")}
+
+    @property
+    def commands(self) -> dict[str, click.Command]:
+        for name in self.lazy:
+            self.get_command(None, name)
+        return self._commands
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self._commands = value
+
+    def list_commands(self, ctx: click.Context | None) -> list[str]:
+        return sorted({*self._commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context | None, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self._commands and cmd_name in self.lazy:
+            module, name = self.lazy[cmd_name]
+            __import__(f"{__name__}.{module}")  # an import statement's path: -X importtime lists it
+            self._commands[cmd_name] = getattr(sys.modules[f"{__name__}.{module}"], name)
+        return self._commands.get(cmd_name)
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         if not standalone_mode:
@@ -242,33 +276,3 @@ def main(ctx: click.Context, verbose: int, quiet: bool, progress: str) -> None:
     logging.basicConfig(level=level, format="ecozone: %(message)s", stream=sys.stderr)
 
 
-def _register() -> None:
-    from . import audit, bays, change, coastline, config_schema, conflicts, coverage, demo, export, land_use, maps, mines, monitor, qgis_plugin, ranches, restoration, rivers, scan, sea_zones, setback, shoreline, targets, zonal
-
-    main.add_command(demo.demo)
-    main.add_command(coverage.coverage)
-    main.add_command(restoration.restoration)
-    main.add_command(conflicts.conflicts)
-    main.add_command(sea_zones.sea_zones)
-    main.add_command(coastline.coastline)
-    main.add_command(setback.setback)
-    main.add_command(change.change)
-    main.add_command(shoreline.shoreline_change_command)
-    main.add_command(bays.bay_report)
-    main.add_command(rivers.rivers)
-    main.add_command(mines.mines)
-    main.add_command(ranches.ranches)
-    main.add_command(zonal.zonal)
-    main.add_command(audit.audit)
-    main.add_command(audit.validate)
-    main.add_command(targets.targets)
-    main.add_command(maps.map_command)
-    main.add_command(export.export_command)
-    main.add_command(config_schema.config_schema_command)
-    main.add_command(land_use.land_use)
-    main.add_command(scan.scan)
-    main.add_command(qgis_plugin.qgis_plugin_command)
-    main.add_command(monitor.monitor_group)
-
-
-_register()
