@@ -40,8 +40,12 @@ def is_polygonal(geoms: Any) -> np.ndarray:
 
 
 def any_extent(geoms: Any, types: np.ndarray | None = None) -> bool:
-    """Whether any geometry has a place (a point), a length (a line) or an area (a polygon); ``types``: their
-    type ids, when known.  The first thousand are measured first, the rest only when none of those has one."""
+    """Whether any geometry has a place (a point), a length (a line) or an area (a polygon).
+
+    ``types`` (default: the geometries' own type ids) says which of the three each is judged by: given the
+    type ids from before a repair, a polygon that ``make_valid`` turned into lines is still judged by its area
+    (none), not by the length of those lines.  The first 1024 are measured first, the rest only when none of
+    those has an extent."""
     geoms = np.asarray(geoms, dtype=object)
     types = shapely.get_type_id(geoms) if types is None else np.asarray(types)
     for part in (slice(0, 1024), slice(1024, None)):

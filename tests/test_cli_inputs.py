@@ -590,6 +590,9 @@ def test_any_extent_looks_past_the_first_thousand_features_and_at_every_family()
         assert any_extent(late) and any_extent(late, shapely.get_type_id(late)), real.wkt
     bow_tie = Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])  # signed areas cancel: no area until repaired
     assert not any_extent([bow_tie]) and any_extent(shapely.make_valid(np.array([bow_tie])))
+    flat = np.array([Polygon([(0, 0), (1, 0), (2, 0), (0, 0)])])  # make_valid turns it into a line, of some length
+    repaired = shapely.make_valid(flat)
+    assert any_extent(repaired) and not any_extent(repaired, shapely.get_type_id(flat))  # judged as the polygon it was
 
 
 def test_a_layer_whose_features_are_all_empty_is_refused_however_many(files):

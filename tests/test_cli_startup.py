@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+import platform
 import subprocess
 import sys
 import textwrap
@@ -215,6 +216,7 @@ def test_the_program_takes_the_quick_exit_unless_watched():
     assert watched.returncode == 0 and "QUICK" not in watched.stdout, watched.stdout
 
 
+@pytest.mark.skipif(platform.python_implementation() != "CPython", reason="the thresholds are CPython's")
 def test_the_program_collects_garbage_less_often_and_main_leaves_the_collector_alone():
     from click.testing import CliRunner
 
@@ -229,7 +231,9 @@ def test_the_program_collects_garbage_less_often_and_main_leaves_the_collector_a
         run()
         """
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(spy)], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0 and proc.stdout.splitlines()[-1] == "GC " + " ".join(map(str, PROGRAM_GC_THRESHOLD))
+    assert proc.returncode == 0, proc.stderr
+    # the first two: Python 3.14's incremental collector has no third threshold (it reads 0)
+    assert proc.stdout.splitlines()[-1].split()[:3] == ["GC", *map(str, PROGRAM_GC_THRESHOLD[:2])], proc.stdout
     before = gc.get_threshold()
     assert CliRunner().invoke(main, ["--version"]).exit_code == 0
     assert gc.get_threshold() == before != PROGRAM_GC_THRESHOLD

@@ -262,9 +262,14 @@ def test_zones_union_is_the_union_all_of_the_zones():
         "overlapping": np.array([box(0, 0, 10, 10), box(5, 0, 15, 10)]),
         "edge vertices differ": np.array([box(0, 0, 10, 10), shapely.Polygon([(10, 0), (20, 0), (20, 10), (10, 10), (10, 5)])]),
         "gap": np.array([box(0, 0, 10, 10), box(11, 0, 20, 10)]),
+        "missing and empty ones": np.array([box(0, 0, 10, 10), None, shapely.Polygon(), box(10, 0, 20, 10)]),
+        "4,900 cells (two chunks)": np.array([box(x, y, x + 1, y + 1) for x in range(70) for y in range(70)]),
     }
     for name, geoms in cases.items():
-        ours, oracle = zones_union(geoms), shapely.union_all(geoms)
-        assert ours.is_valid, name
-        assert abs(ours.area - oracle.area) <= 1e-9 * oracle.area, name
-        assert shapely.symmetric_difference(ours, oracle).area <= 1e-9 * oracle.area, name
+        for ours, oracle in ((zones_union(geoms), shapely.union_all(geoms)),
+                             (zones_union(geoms, overlapping=True), shapely.union_all(geoms)),
+                             (zones_union(geoms, grid_size=0.5), shapely.union_all(geoms, grid_size=0.5))):
+            assert ours.is_valid, name
+            assert abs(ours.area - oracle.area) <= 1e-9 * oracle.area, name
+            assert shapely.symmetric_difference(ours, oracle).area <= 1e-9 * oracle.area, name
+    assert zones_union(np.array([None, shapely.Polygon()], dtype=object)).is_empty

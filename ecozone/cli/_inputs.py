@@ -360,7 +360,8 @@ def _check_generic(gdf, source: str, option: str, families: tuple[str, ...] | No
                        f"GeoPackage/GeoJSON), or declare it with {_crs_flag(option)} (or 'gcj02' for AMap/Gaode data)")
     given = np.asarray(gdf.geometry.values)
     types = shapely.get_type_id(given)
-    # perhaps only invalid ones (a bow tie's signed areas cancel): repaired, to be sure
+    # perhaps only invalid ones (a bow tie's signed areas cancel): repaired, to be sure, and judged by the types
+    # they had (a flat ring that make_valid turns into a line has no area)
     if not any_extent(given, types) and not any_extent(shapely.make_valid(given), types):
         raise GeometryError(f"{source}: layer: none of its {len(gdf)} features has an area, a length or a place "
                             f"(degenerate geometries, given to {option}); fix: redraw the features (a ring needs three "

@@ -125,7 +125,7 @@ def coverage(
     base = pd.DataFrame({"zone": zone_names, "zone_area_ha": zone_area / M2_PER_HA, "zone_overlaps": flags})
     all_zones, denominators = zone_geoms, zone_area
     if total:  # measured on the union of the zones, never summed from the rows
-        union = zones_union(zone_geoms, grid_size=grid_size) if len(zones) else shapely.Polygon()
+        union = zones_union(zone_geoms, grid_size=grid_size, overlapping=bool(flags.any())) if len(zones) else shapely.Polygon()
         base = pd.concat(
             [base, pd.DataFrame({"zone": [TOTAL], "zone_area_ha": [union.area / M2_PER_HA], "zone_overlaps": [False]})],
             ignore_index=True,
