@@ -21,7 +21,7 @@ import numpy as np
 import shapely
 from shapely import GeometryType
 
-__all__ = ["POLYGONAL", "LINEAL", "PUNTAL", "FAMILY", "is_polygonal", "any_extent", "polygon_parts", "polygonal", "polygonal_each", "only_polygons"]
+__all__ = ["POLYGONAL", "LINEAL", "PUNTAL", "FAMILY", "is_polygonal", "any_of", "any_extent", "polygon_parts", "polygonal", "polygonal_each", "only_polygons"]
 
 #: Type ids of polygons and multipolygons.
 POLYGONAL = (int(GeometryType.POLYGON), int(GeometryType.MULTIPOLYGON))
@@ -39,23 +39,31 @@ def is_polygonal(geoms: Any) -> np.ndarray:
     return np.isin(shapely.get_type_id(geoms), POLYGONAL)
 
 
+def any_of(test: Any, *arrays: Any) -> bool:
+    """Whether the vectorised ``test(*arrays)`` holds for any element: asked of the first 1024 elements first
+    (a layer's first features nearly always answer), of the rest only when it holds for none of those."""
+    return any(bool(np.asarray(test(*(a[part] for a in arrays))).any()) for part in (slice(0, 1024), slice(1024, None)))
+
+
 def any_extent(geoms: Any, types: np.ndarray | None = None) -> bool:
     """Whether any geometry has a place (a point), a length (a line) or an area (a polygon).
 
     ``types`` (default: the geometries' own type ids) says which of the three each is judged by: given the
     type ids from before a repair, a polygon that ``make_valid`` turned into lines is still judged by its area
-    (none), not by the length of those lines.  The first 1024 are measured first, the rest only when none of
-    those has an extent."""
+    (none), not by the length of those lines.  Asked by :func:`any_of`: the first 1024 first."""
     geoms = np.asarray(geoms, dtype=object)
     types = shapely.get_type_id(geoms) if types is None else np.asarray(types)
-    for part in (slice(0, 1024), slice(1024, None)):
-        g, t = geoms[part], types[part]
-        points, polygons = np.isin(t, PUNTAL), np.isin(t, POLYGONAL)
-        others = ~(points | polygons) & (t >= 0)  # lines, collections (their length); not missing ones
-        if ((~shapely.is_empty(g[points])).any() or (shapely.area(g[polygons]) > 0).any()
-                or (shapely.length(g[others]) > 0).any()):
-            return True
-    return False
+    return any_of(_has_extent, geoms, types)
+
+
+def _has_extent(geoms: np.ndarray, types: np.ndarray) -> np.ndarray:
+    points, polygons = np.isin(types, PUNTAL), np.isin(types, POLYGONAL)
+    others = ~(points | polygons) & (types >= 0)  # lines, collections (their length); not missing ones
+    extent = np.zeros(len(geoms), dtype=bool)
+    extent[points] = ~shapely.is_empty(geoms[points])
+    extent[polygons] = shapely.area(geoms[polygons]) > 0
+    extent[others] = shapely.length(geoms[others]) > 0
+    return extent
 
 
 def polygon_parts(geoms: Any) -> np.ndarray:

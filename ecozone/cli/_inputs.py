@@ -295,12 +295,12 @@ def check_layer(
     import numpy as np
     import shapely
 
+    from ..geometry import any_of
     from ..validate import validate_layer
 
     geoms = np.asarray(gdf.geometry.values)
-    # before its fields (an empty GeoJSON has none); the first features first, the rest only when they are all empty
-    if not any((~(shapely.is_missing(geoms[part]) | shapely.is_empty(geoms[part]))).any()
-               for part in (slice(0, 1024), slice(1024, None))):
+    # before its fields (an empty GeoJSON has none)
+    if not any_of(lambda g: ~(shapely.is_missing(g) | shapely.is_empty(g)), geoms):
         what = "has no features" if len(gdf) == 0 else f"none of its {len(gdf)} features has a geometry"
         raise GeometryError(f"{source}: layer: {what} (given to {option}); fix: give the layer with its features"
                             " (or leave the option out where it is optional)")
