@@ -106,8 +106,8 @@ def check_plausible(gdf: gpd.GeoDataFrame, check: Checker, source: str) -> None:
 def check_geometry_type(gdf: gpd.GeoDataFrame, kind: str, spec: LayerKind, check: Checker) -> tuple[np.ndarray, np.ndarray]:
     """Rule 3: geometries of the kind's families; returns each feature's family and the mask of the wrong ones."""
     ids = shapely.get_type_id(gdf.geometry.values)  # tables by type id: no comparison of a million strings
-    families = np.array([GEOM_FAMILY.get(t, t) for t in _TYPE_NAMES] + [np.nan], dtype=object)[ids]
-    wrong = ~np.array([GEOM_FAMILY.get(t, t) in spec.geometry for t in _TYPE_NAMES] + [False])[ids]
+    family_of = np.array([GEOM_FAMILY.get(t, t) for t in _TYPE_NAMES] + [np.nan], dtype=object)  # id -1: missing
+    families, wrong = family_of[ids], ~np.array([f in spec.geometry for f in family_of])[ids]
     if wrong.any():
         pos = list(np.flatnonzero(wrong))
         found = sorted(set(_geom_types(np.asarray(gdf.geometry.values)[wrong])))
